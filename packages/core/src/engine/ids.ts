@@ -1,0 +1,90 @@
+import { fnv1a } from "../util/hash.js";
+import type { PositionKind } from "./records.js";
+
+/**
+ * Message ids and receipts carry their own location, as RocketMQ's offset
+ * message id carries the commitlog offset: looking one up needs no index, and
+ * a router can send it to the right queue without asking anyone.
+ *
+ *   msgId   <epoch>-<queueId>-o<offset>      a message appended at once
+ *           <epoch>-<queueId>-s<sid>         a delayed message (scheduled id)
+ *   receipt <epoch>-<queueId>-<group hash>-<offset>-<leaseId>
+ */
+export interface MsgIdParts {
+  epoch: string;
+  queueId: number;
+  kind: PositionKind;
+  n: number;
+}
+
+export function formatMsgId(epoch: string, queueId: number, kind: PositionKind, n: number): string {
+  return `${epoch}-${queueId}-${kind === 0 ? "o" : "s"}${n.toString(36)}`;
+}
+
+export function parseMsgId(msgId: string): MsgIdParts | undefined {
+  const parts = msgId.split("-");
+  if (parts.length !== 3) return undefined;
+  const [epoch, q, pos] = parts as [string, string, string];
+  const queueId = parseDecimal(q);
+  const kind = pos[0] === "o" ? 0 : pos[0] === "s" ? 1 : undefined;
+  const n = parseBase36(pos.slice(1));
+  if (!epoch || queueId === undefined || kind === undefined || n === undefined) return undefined;
+  return { epoch, queueId, kind, n };
+}
+
+export interface ReceiptParts {
+  epoch: string;
+  queueId: number;
+  groupHash: string;
+  offset: number;
+  leaseId: number;
+}
+
+export function groupHash(group: string): string {
+  return fnv1a(group).toString(36);
+}
+
+export function formatReceipt(
+  epoch: string,
+  queueId: number,
+  group: string,
+  offset: number,
+  leaseId: number,
+): string {
+  return `${epoch}-${queueId}-${groupHash(group)}-${offset.toString(36)}-${leaseId.toString(36)}`;
+}
+
+export function parseReceipt(receipt: string): ReceiptParts | undefined {
+  const parts = receipt.split("-");
+  if (parts.length !== 5) return undefined;
+  const [epoch, q, gh, off, lease] = parts as [string, string, string, string, string];
+  const queueId = parseDecimal(q);
+  const offset = parseBase36(off);
+  const leaseId = parseBase36(lease);
+  if (!epoch || !gh || queueId === undefined || offset === undefined || leaseId === undefined)
+    return undefined;
+  return { epoch, queueId, groupHash: gh, offset, leaseId };
+}
+
+/** The queue a msgId or receipt points at, for routing; undefined when it is not one of ours. */
+export function queueOf(id: string): number | undefined {
+  return parseMsgId(id)?.queueId ?? parseReceipt(id)?.queueId;
+}
+
+function parseDecimal(text: string): number | undefined {
+  if (!/^(0|[1-9][0-9]{0,5})$/.test(text)) return undefined;
+  return Number(text);
+}
+
+function parseBase36(text: string): number | undefined {
+  if (!/^[0-9a-z]{1,11}$/.test(text)) return undefined;
+  const n = Number.parseInt(text, 36);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** A random queue epoch: 8 base-36 characters from `random`. */
+export function newEpoch(random: () => number): string {
+  let out = "";
+  for (let i = 0; i < 8; i++) out += Math.floor(random() * 36).toString(36);
+  return out;
+}

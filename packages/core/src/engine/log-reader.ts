@@ -1,0 +1,90 @@
+import type { Store } from "../store/store.js";
+import { fromJson, type QueueKeys, type Segment, type StoredMessage } from "./records.js";
+
+export interface LogEntry {
+  offset: number;
+  msg: StoredMessage;
+}
+
+export interface LogRange {
+  entries: LogEntry[];
+  /** First offset not examined. */
+  next: number;
+}
+
+const SEGMENTS_PER_SCAN = 16;
+
+/**
+ * Reads `[from, end)` of a queue's commitlog, at most `limit` matching
+ * entries and at most `maxScan` examined, so a selective filter cannot turn
+ * one read into a scan of the whole log.
+ */
+export async function readLog(
+  store: Store,
+  keys: QueueKeys,
+  from: number,
+  end: number,
+  limit: number,
+  filter?: (msg: StoredMessage) => boolean,
+  maxScan = Math.max(limit * 16, 1024),
+): Promise<LogRange> {
+  const entries: LogEntry[] = [];
+  let next = from;
+  if (from >= end || limit <= 0) return { entries, next };
+  // The segment holding `from` starts at or before it.
+  const [head] = await store.scan({
+    start: keys.segmentPrefix(),
+    end: keys.segment(from + 1),
+    reverse: true,
+    limit: 1,
+  });
+  let segments = head ? [fromJson<Segment>(head[1])] : [];
+  let scanFrom = from + 1;
+  let scanned = 0;
+  for (;;) {
+    for (const seg of segments) {
+      for (let i = Math.max(0, next - seg.first); i < seg.msgs.length; i++) {
+        const offset = seg.first + i;
+        if (offset < next) continue;
+        if (offset >= end || entries.length >= limit || scanned >= maxScan) return { entries, next };
+        const msg = seg.msgs[i]!;
+        scanned++;
+        next = offset + 1;
+        if (!filter || filter(msg)) entries.push({ offset, msg });
+      }
+      scanFrom = seg.first + seg.msgs.length;
+    }
+    if (next >= end || entries.length >= limit || scanned >= maxScan) return { entries, next };
+    const more = await store.scan({
+      start: keys.segment(Math.max(scanFrom, next)),
+      end: keys.segment(end),
+      limit: SEGMENTS_PER_SCAN,
+    });
+    if (more.length === 0) return { entries, next };
+    segments = more.map(([, v]) => fromJson<Segment>(v));
+  }
+}
+
+/** Reads scattered offsets (leases, retries), one segment lookup per distinct segment. */
+export async function readOffsets(
+  store: Store,
+  keys: QueueKeys,
+  offsets: readonly number[],
+): Promise<Map<number, StoredMessage>> {
+  const found = new Map<number, StoredMessage>();
+  let seg: Segment | undefined;
+  for (const offset of [...offsets].sort((a, b) => a - b)) {
+    if (!seg || offset < seg.first || offset >= seg.first + seg.msgs.length) {
+      const [hit] = await store.scan({
+        start: keys.segmentPrefix(),
+        end: keys.segment(offset + 1),
+        reverse: true,
+        limit: 1,
+      });
+      seg = hit ? fromJson<Segment>(hit[1]) : undefined;
+    }
+    const msg = seg && offset - seg.first < seg.msgs.length ? seg.msgs[offset - seg.first] : undefined;
+    if (msg) found.set(offset, msg);
+  }
+  return found;
+}

@@ -1,0 +1,171 @@
+import type { JsonValue } from "../model.js";
+import { encodeNum, encodeStr, joinKey } from "../store/keys.js";
+
+/**
+ * What the engine keeps in a Store, and under which keys. Every key starts
+ * with its record type, then the queue's scope (`topic|queueId`), so one store
+ * can hold many queues and each type sorts on its own.
+ *
+ *   meta|S                      QueueMeta
+ *   seg|S|<first offset>        Segment: one group commit's messages (the commitlog)
+ *   key|S|<key>|<offset>        index for query by key
+ *   sid|S|<scheduled id>        offset a delayed message got when it became visible
+ *   sched|S|<due>|<sid>         ScheduledRecord: a delayed message not yet in the log
+ *   prod|S|<producerId>         ProducerRecord: recent (seq → position) runs for dedup
+ *   grp|S|<group>               GroupRecord
+ *   pend|S|<group>|<offset>     PendingRecord: leased, or waiting for its retry
+ *   dlq|S|<group>|<offset>      DeadRecord
+ */
+export interface QueueMeta {
+  /** Random per queue incarnation; part of every msgId and receipt, so ids of a deleted queue never alias. */
+  epoch: string;
+  /** Next offset to assign. */
+  head: number;
+  /** Lowest retained offset. */
+  minOffset: number;
+  /** Bytes of the segments still stored. */
+  bytes: number;
+  nextSid: number;
+  nextLeaseId: number;
+}
+
+/** A message inside a segment. Offsets are implicit: `segment.first + index`. */
+export interface StoredMessage {
+  /** A JSON body, or base64 when `bytes` is set. */
+  body: JsonValue;
+  bytes?: true;
+  key?: string;
+  tags?: string[];
+  headers?: Record<string, string>;
+  producedAt: number;
+  producerId?: string;
+  seq?: number;
+  deliverAt?: number;
+  /** Only for delayed messages, whose id was issued before they had an offset. */
+  msgId?: string;
+  size: number;
+}
+
+/**
+ * One group commit's messages in one record, as RocketMQ packs its commitlog
+ * into segment files: the store pays per record, so a batch of 100 costs one
+ * write instead of 100.
+ */
+export interface Segment {
+  first: number;
+  /** Largest `producedAt` inside: age retention deletes whole segments by it. */
+  lastAt: number;
+  bytes: number;
+  msgs: StoredMessage[];
+}
+
+export interface ScheduledRecord {
+  sid: number;
+  dueAt: number;
+  msg: StoredMessage;
+}
+
+/** `[seqStart, count, positionStart, kind]`: seqStart+i went to position positionStart+i. */
+export type SeqRun = [number, number, number, PositionKind];
+/** 0: an offset in the log; 1: a scheduled id (a delayed message). */
+export type PositionKind = 0 | 1;
+
+export interface ProducerRecord {
+  runs: SeqRun[];
+  /** Every seq at or below this, not found in `runs`, was seen and has aged out of the window. */
+  floor: number;
+  lastSeenAt: number;
+}
+
+export interface GroupRecord {
+  /** Offset committed by a pull consumer; null until the first commit. */
+  offset: number | null;
+  /** Next offset lease mode hands out; null until the first receive. */
+  cursor: number | null;
+  deadLetters: number;
+}
+
+export interface PendingRecord {
+  reconsumeTimes: number;
+  deliveryCount: number;
+  /** When the lease ends, or when the retry becomes due. */
+  visibleAt: number;
+  /** The live lease, or 0 while waiting for a retry. */
+  leaseId: number;
+  /** First delivery from the cursor: holds the group's committed offset back until finished. */
+  first: boolean;
+  /** A copy of the message for redriven dead letters, whose original may have been trimmed. */
+  copy?: StoredMessage;
+}
+
+export interface DeadRecord {
+  msg: StoredMessage;
+  reconsumeTimes: number;
+  deadAt: number;
+}
+
+/** Builds the keys of one queue. */
+export class QueueKeys {
+  readonly scope: string;
+  constructor(topic: string, queueId: number) {
+    this.scope = joinKey(topic, String(queueId));
+  }
+  meta(): string {
+    return joinKey("meta", this.scope);
+  }
+  segment(first: number): string {
+    return joinKey("seg", this.scope, encodeNum(first));
+  }
+  segmentPrefix(): string {
+    return joinKey("seg", this.scope, "");
+  }
+  keyIndex(key: string, offset: number): string {
+    return joinKey("key", this.scope, encodeStr(key), encodeNum(offset));
+  }
+  keyIndexPrefix(key: string): string {
+    return joinKey("key", this.scope, encodeStr(key), "");
+  }
+  sid(sid: number): string {
+    return joinKey("sid", this.scope, encodeNum(sid));
+  }
+  scheduled(dueAt: number, sid: number): string {
+    return joinKey("sched", this.scope, encodeNum(dueAt), encodeNum(sid));
+  }
+  scheduledPrefix(): string {
+    return joinKey("sched", this.scope, "");
+  }
+  producer(producerId: string): string {
+    return joinKey("prod", this.scope, producerId);
+  }
+  producerPrefix(): string {
+    return joinKey("prod", this.scope, "");
+  }
+  group(group: string): string {
+    return joinKey("grp", this.scope, group);
+  }
+  groupPrefix(): string {
+    return joinKey("grp", this.scope, "");
+  }
+  pending(group: string, offset: number): string {
+    return joinKey("pend", this.scope, group, encodeNum(offset));
+  }
+  pendingPrefix(group?: string): string {
+    return group === undefined
+      ? joinKey("pend", this.scope, "")
+      : joinKey("pend", this.scope, group, "");
+  }
+  dead(group: string, offset: number): string {
+    return joinKey("dlq", this.scope, group, encodeNum(offset));
+  }
+  deadPrefix(group: string): string {
+    return joinKey("dlq", this.scope, group, "");
+  }
+}
+
+/** Records are plain JSON by construction; these casts only cross TypeScript's interface/index-signature gap. */
+export function toJson(record: object): JsonValue {
+  return record as unknown as JsonValue;
+}
+export function fromJson<T>(value: JsonValue): T {
+  return value as unknown as T;
+}

@@ -1,0 +1,188 @@
+import { EdgeqError, invalid } from "../errors.js";
+import type { JsonValue } from "../model.js";
+import { bytesToBase64, isBase64, utf8Length } from "../util/bytes.js";
+import type { TopicConfig } from "./config.js";
+
+/** Topic, group and producer names (PROTOCOL.md). */
+export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function assertName(kind: string, value: unknown): asserts value is string {
+  if (typeof value !== "string" || !NAME_PATTERN.test(value))
+    invalid(`${kind} must match [A-Za-z0-9._-]{1,128}`);
+}
+
+export function assertOffset(name: string, value: unknown): asserts value is number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
+    invalid(`${name} must be a non-negative integer`);
+}
+
+export function assertIntInRange(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+    invalid(`${name} must be an integer from ${min} to ${max}`);
+  return value;
+}
+
+export function assertReceipts(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > 1000)
+    invalid("receipts must be a list of 1 to 1000 receipts");
+  for (const r of value) {
+    if (typeof r !== "string" || r.length === 0 || r.length > 256)
+      invalid("each receipt must be a non-empty string");
+  }
+  return [...new Set(value as string[])];
+}
+
+/** A message after validation: what the engine stores. */
+export interface NormalizedMessage {
+  body: JsonValue;
+  bytes: boolean;
+  key?: string;
+  tags?: string[];
+  headers?: Record<string, string>;
+  seq?: number;
+  /** Absolute due time, only when in the future. */
+  deliverAt?: number;
+  size: number;
+}
+
+export interface NormalizedAppend {
+  producerId?: string;
+  messages: NormalizedMessage[];
+}
+
+const MAX_KEY_BYTES = 1024;
+const MAX_TAGS = 32;
+const MAX_HEADERS = 64;
+
+/**
+ * Validates an append as it arrives from any surface (in-process call or
+ * parsed HTTP JSON, hence `unknown`): a bad request throws before anything is
+ * written, so a rejected append changes nothing.
+ */
+export function normalizeAppend(input: unknown, config: TopicConfig, now: number): NormalizedAppend {
+  if (!isPlainObject(input)) invalid("request must be an object");
+  const { producerId, messages } = input;
+  if (producerId !== undefined) assertName("producerId", producerId);
+  if (!Array.isArray(messages) || messages.length === 0) invalid("messages must be a non-empty list");
+  if (messages.length > config.maxBatchMessages)
+    throw new EdgeqError("too_large", `a batch holds at most ${config.maxBatchMessages} messages`, {
+      details: { limit: config.maxBatchMessages },
+    });
+  let total = 0;
+  const out: NormalizedMessage[] = [];
+  messages.forEach((m, i) => {
+    const msg = normalizeMessage(m, i, config, now, producerId !== undefined);
+    total += msg.size;
+    out.push(msg);
+  });
+  if (total > config.maxBatchBytes)
+    throw new EdgeqError("too_large", `a batch holds at most ${config.maxBatchBytes} bytes`, {
+      details: { limit: config.maxBatchBytes },
+    });
+  return producerId === undefined ? { messages: out } : { producerId, messages: out };
+}
+
+function normalizeMessage(
+  m: unknown,
+  i: number,
+  config: TopicConfig,
+  now: number,
+  hasProducer: boolean,
+): NormalizedMessage {
+  const at = `messages[${i}]`;
+  if (!isPlainObject(m)) invalid(`${at} must be an object`);
+  if (!("body" in m) || m.body === undefined) invalid(`${at}.body is required`);
+  let body: JsonValue;
+  let bytes = false;
+  let size: number;
+  if (m.body instanceof Uint8Array) {
+    body = bytesToBase64(m.body);
+    bytes = true;
+    size = m.body.byteLength;
+  } else if (m.encoding === "base64") {
+    if (typeof m.body !== "string" || !isBase64(m.body)) invalid(`${at}.body must be base64 text`);
+    body = m.body;
+    bytes = true;
+    size = Math.floor((m.body.length * 3) / 4);
+  } else {
+    if (m.encoding !== undefined && m.encoding !== "json")
+      invalid(`${at}.encoding must be "base64" or "json"`);
+    const text = jsonText(m.body, at);
+    body = m.body as JsonValue;
+    size = utf8Length(text);
+  }
+  const msg: NormalizedMessage = { body, bytes, size };
+  if (m.key !== undefined) {
+    if (typeof m.key !== "string" || m.key.length === 0 || utf8Length(m.key) > MAX_KEY_BYTES)
+      invalid(`${at}.key must be a string of 1 to ${MAX_KEY_BYTES} bytes`);
+    msg.key = m.key;
+    msg.size += utf8Length(m.key);
+  }
+  if (m.tags !== undefined) {
+    if (!Array.isArray(m.tags) || m.tags.length > MAX_TAGS)
+      invalid(`${at}.tags must be a list of at most ${MAX_TAGS} tags`);
+    for (const t of m.tags) {
+      if (typeof t !== "string" || t.length === 0 || t.length > 128)
+        invalid(`${at}.tags must hold strings of 1 to 128 characters`);
+      msg.size += utf8Length(t);
+    }
+    if (m.tags.length > 0) msg.tags = [...(m.tags as string[])];
+  }
+  if (m.headers !== undefined) {
+    if (!isPlainObject(m.headers)) invalid(`${at}.headers must be an object of strings`);
+    const entries = Object.entries(m.headers);
+    if (entries.length > MAX_HEADERS) invalid(`${at}.headers holds at most ${MAX_HEADERS} entries`);
+    for (const [k, v] of entries) {
+      if (typeof v !== "string") invalid(`${at}.headers.${k} must be a string`);
+      msg.size += utf8Length(k) + utf8Length(v);
+    }
+    if (entries.length > 0) msg.headers = { ...(m.headers as Record<string, string>) };
+  }
+  if (m.seq !== undefined) {
+    if (!hasProducer) invalid(`${at}.seq needs a producerId`);
+    assertOffset(`${at}.seq`, m.seq);
+    msg.seq = m.seq;
+  }
+  if (m.delayMs !== undefined && m.deliverAt !== undefined)
+    invalid(`${at} may set delayMs or deliverAt, not both`);
+  let due: number | undefined;
+  if (m.delayMs !== undefined) due = now + assertIntInRange(`${at}.delayMs`, m.delayMs, 0, config.maxDelayMs);
+  if (m.deliverAt !== undefined) {
+    due = assertIntInRange(`${at}.deliverAt`, m.deliverAt, 0, Number.MAX_SAFE_INTEGER);
+    if (due - now > config.maxDelayMs) invalid(`${at}.deliverAt is more than maxDelayMs ahead`);
+  }
+  if (due !== undefined && due > now) msg.deliverAt = due;
+  if (msg.size > config.maxMessageBytes)
+    throw new EdgeqError("too_large", `${at} is over ${config.maxMessageBytes} bytes`, {
+      details: { limit: config.maxMessageBytes, index: i },
+    });
+  return msg;
+}
+
+function jsonText(body: unknown, at: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(body);
+  } catch (cause) {
+    throw new EdgeqError("invalid_request", `${at}.body is not JSON`, { cause });
+  }
+  if (text === undefined) invalid(`${at}.body is not JSON`);
+  // A body that changes on a JSON round trip (NaN, Infinity, functions, class instances) would not come back as sent.
+  if (!isJsonValue(body)) invalid(`${at}.body must be a JSON value`);
+  return text;
+}
+
+function isJsonValue(v: unknown, depth = 0): boolean {
+  if (depth > 64) return false;
+  if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+  if (typeof v === "number") return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every((x) => isJsonValue(x, depth + 1));
+  if (isPlainObject(v)) return Object.values(v).every((x) => isJsonValue(x, depth + 1));
+  return false;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}

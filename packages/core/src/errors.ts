@@ -1,0 +1,71 @@
+/**
+ * Stable error codes shared by every edgeq surface. The first seven are the
+ * HTTP contract of PROTOCOL.md; the rest describe failures of the platform
+ * underneath (a store that refused a write, a quota, a closed engine).
+ */
+export type EdgeqErrorCode =
+  | "invalid_request"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  | "too_large"
+  | "offset_out_of_range"
+  | "rate_limited"
+  | "quota_exceeded"
+  | "unavailable"
+  | "closed"
+  | "internal";
+
+/** The HTTP status each code maps to, so every host answers the same way. */
+export const errorStatus: Readonly<Record<EdgeqErrorCode, number>> = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  offset_out_of_range: 416,
+  rate_limited: 429,
+  quota_exceeded: 507,
+  unavailable: 503,
+  closed: 503,
+  internal: 500,
+};
+
+export interface EdgeqErrorOptions {
+  /** The platform error behind this one, kept rather than swallowed. */
+  cause?: unknown;
+  /** Extra machine-readable fields for the error body (for example `minOffset`). */
+  details?: Record<string, unknown>;
+}
+
+export class EdgeqError extends Error {
+  override readonly name = "EdgeqError";
+  readonly code: EdgeqErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: EdgeqErrorCode, message: string, options: EdgeqErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+
+  /** The protocol's error body: `{"error": {"code", "message", ...details}}`. */
+  toJSON(): { error: { code: EdgeqErrorCode; message: string } & Record<string, unknown> } {
+    return { error: { ...this.details, code: this.code, message: this.message } };
+  }
+}
+
+export function isEdgeqError(value: unknown, code?: EdgeqErrorCode): value is EdgeqError {
+  return value instanceof EdgeqError && (code === undefined || value.code === code);
+}
+
+/** Shorthand used by validation: throws `invalid_request`. */
+export function invalid(message: string): never {
+  throw new EdgeqError("invalid_request", message);
+}

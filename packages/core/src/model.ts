@@ -1,0 +1,120 @@
+/** Any value JSON can carry. Message bodies are these, or raw bytes. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A message body: a JSON value, or bytes (sent as base64 on the wire). */
+export type MessageBody = JsonValue | Uint8Array;
+
+/** A message as consumers see it. */
+export interface Message {
+  /** Stable and unique; the same across redeliveries and retries, so handlers can dedup on it. */
+  msgId: string;
+  topic: string;
+  queueId: number;
+  /** Dense, per topic queue. */
+  offset: number;
+  body: MessageBody;
+  key?: string;
+  tags: string[];
+  headers: Record<string, string>;
+  /** When the broker accepted the message (ms since the epoch). */
+  producedAt: number;
+  producerId?: string;
+  seq?: number;
+  /** How many times this message failed for the consumer group it is delivered to. */
+  reconsumeTimes: number;
+  /** Set on delayed messages: when the message became visible. */
+  deliverAt?: number;
+}
+
+/** What a producer hands over. */
+export interface OutgoingMessage {
+  body: MessageBody;
+  /** Same key, same queue, in order. */
+  key?: string;
+  tags?: string[];
+  headers?: Record<string, string>;
+  /** Per-producer sequence number: the broker stores each (producerId, seq) once. */
+  seq?: number;
+  /** Invisible until this many ms from now. */
+  delayMs?: number;
+  /** Invisible until this time (ms since the epoch). */
+  deliverAt?: number;
+}
+
+export interface AppendRequest {
+  producerId?: string;
+  messages: OutgoingMessage[];
+}
+
+export type SendStatus = "stored" | "duplicate";
+
+/** Per-message outcome of an append: stored now, or recognised as a retry of an earlier send. */
+export interface SendResult {
+  status: SendStatus;
+  seq?: number;
+  /** For `duplicate`, the original's. Absent only when the original aged out of the producer window. */
+  msgId?: string;
+  queueId: number;
+  /** Absent while a delayed message waits: offsets are assigned when it becomes visible. */
+  offset?: number;
+  /** Set for delayed messages. */
+  deliverAt?: number;
+}
+
+/** A message handed out in lease mode. */
+export interface LeasedMessage extends Message {
+  /** Opaque handle for ack, nack and extend; valid until the lease expires. */
+  receipt: string;
+  /** 1 on the first delivery to this group, counting every redelivery after. */
+  deliveryCount: number;
+}
+
+export interface ReadResult {
+  messages: Message[];
+  /** Where the next read continues (past any messages the tag filter skipped). */
+  nextOffset: number;
+  /** The offset the next appended message will get. */
+  headOffset: number;
+  /** The lowest offset still retained. */
+  minOffset: number;
+}
+
+export interface DeadLetter {
+  message: Message;
+  /** When the message was moved to the dead-letter queue. */
+  deadAt: number;
+  reason: "max_reconsume_times";
+}
+
+export interface QueueStats {
+  queueId: number;
+  minOffset: number;
+  headOffset: number;
+  /** Delayed messages not yet visible. */
+  scheduled: number;
+  bytes: number;
+}
+
+export interface GroupQueueStats {
+  queueId: number;
+  committedOffset: number;
+  lag: number;
+  inFlight: number;
+  retrying: number;
+  deadLetters: number;
+}
+
+export interface GroupStats {
+  committedOffsets: Record<string, number>;
+  lag: number;
+  inFlight: number;
+  retrying: number;
+  deadLetters: number;
+  queues: GroupQueueStats[];
+}
+
+export interface TopicStats {
+  topic: string;
+  queues: QueueStats[];
+  groups: Record<string, GroupStats>;
+}

@@ -1,0 +1,62 @@
+import type { JsonValue } from "../model.js";
+
+/**
+ * The durable record store under the engine: ordered string keys, JSON values,
+ * atomic write batches. It is deliberately small so that IndexedDB (one object
+ * store) and Durable Object SQLite (one table) implement it in a few dozen lines.
+ *
+ * Contract (checked by `runStoreConformance` in `@edgeq/core/testing`):
+ * - Keys are printable ASCII (the engine encodes everything else), compared by
+ *   code unit, so IndexedDB's and SQLite's BINARY orders agree.
+ * - `write` applies all its ops or none, in order, and resolves only once they
+ *   are durable to the degree the store promises (the engine acks on it).
+ * - Values are copied on write: mutating an object after `put` changes nothing.
+ * - The engine is the single writer of its keys and never awaits anything but
+ *   the store inside a `write`, so an adapter may map `write` onto one native
+ *   transaction (IndexedDB transactions close when control leaves them).
+ */
+export interface Store {
+  get(key: string): Promise<JsonValue | undefined>;
+  /** Entries in key order (or reverse), within `[start, end)` and/or under `prefix`. */
+  scan(range: StoreRange): Promise<StoreEntry[]>;
+  write(ops: readonly StoreOp[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreRange {
+  /** Only keys starting with this. Combines with start/end. */
+  prefix?: string;
+  /** Inclusive lower bound. */
+  start?: string;
+  /** Exclusive upper bound. */
+  end?: string;
+  limit?: number;
+  reverse?: boolean;
+}
+
+export type StoreEntry = readonly [key: string, value: JsonValue];
+
+export type StoreOp =
+  | { type: "put"; key: string; value: JsonValue }
+  | { type: "delete"; key: string }
+  /** Deletes every key in `[start, end)`. */
+  | { type: "deleteRange"; start: string; end: string };
+
+/** The smallest string greater than every string starting with `prefix`. */
+export function prefixEnd(prefix: string): string {
+  // Keys are printable ASCII, so bumping the last code unit is enough.
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return prefix.slice(0, -1) + String.fromCharCode(last + 1);
+}
+
+/** Resolves a range's prefix into concrete `[start, end)` bounds. */
+export function rangeBounds(range: StoreRange): { start: string; end: string | undefined } {
+  let start = range.start ?? "";
+  let end = range.end;
+  if (range.prefix !== undefined && range.prefix !== "") {
+    if (start < range.prefix) start = range.prefix;
+    const pe = prefixEnd(range.prefix);
+    if (end === undefined || end > pe) end = pe;
+  }
+  return { start, end };
+}
