@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { MemoryStore } from "../store/memory-store.js";
+import { ProbedStore } from "../testing/harness.js";
+import { GroupCommitter } from "./group-commit.js";
+
+describe("GroupCommitter", () => {
+  it("batches everything committed in one tick into one write", async () => {
+    const store = new ProbedStore(new MemoryStore());
+    const committer = new GroupCommitter(store, () => undefined);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => committer.commit([{ type: "put", key: `k|${i}`, value: i }])));
+    expect(store.writes).toBe(1);
+    expect((await store.scan({ prefix: "k|" })).length).toBe(20);
+  });
+
+  it("fails the failed batch and the one queued behind it, then carries on", async () => {
+    const store = new ProbedStore(new MemoryStore());
+    const failures: unknown[] = [];
+    const committer = new GroupCommitter(store, (e) => failures.push(e));
+    store.failNextWrites(1);
+    const first = committer.commit([{ type: "put", key: "a|1", value: 1 }]);
+    // Queued while the first is in flight: computed on state that assumed the first.
+    await Promise.resolve();
+    const behind = committer.commit([{ type: "put", key: "a|2", value: 2 }]);
+    await expect(first).rejects.toMatchObject({ code: "unavailable" });
+    await expect(behind).rejects.toMatchObject({ code: "unavailable" });
+    expect(failures.length).toBe(1);
+    await committer.commit([{ type: "put", key: "a|3", value: 3 }]);
+    expect((await store.scan({ prefix: "a|" })).map(([k]) => k)).toEqual(["a|3"]);
+  });
+});

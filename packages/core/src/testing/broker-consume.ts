@@ -1,0 +1,204 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_RETRY_SCHEDULE } from "../engine/config.js";
+import { expectCode, openFixture, TOPIC } from "./broker-fixture.js";
+import type { SuiteOptions } from "./harness.js";
+
+/** Consume side: group offsets, leases, retries, dead letters, stats, timers, restarts. */
+export function registerConsumeBehaviour(options: SuiteOptions): void {
+  const test = (name: string, fn: () => Promise<void>) => {
+    const reason = options.skip?.[name];
+    if (reason) it.skip(`${name} (skipped: ${reason})`, fn);
+    else it(name, fn);
+  };
+
+  describe("consumer group offsets", () => {
+    test("commit and fetch; never backwards unless reset", async () => {
+      const f = await openFixture(options);
+      await f.broker.send(TOPIC, { messages: Array.from({ length: 10 }, (_, i) => ({ body: i, key: `k${i}` })) });
+      const heads = f.broker.stats(TOPIC).queues.map((q) => q.headOffset);
+      expect(f.broker.getOffsets(TOPIC, "g")).toEqual({});
+      await f.broker.commitOffsets(TOPIC, "g", { 0: 2, 1: 1 });
+      await f.broker.commitOffsets(TOPIC, "g", { 0: 1 });
+      expect(f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 2, 1: 1 });
+      await f.broker.commitOffsets(TOPIC, "g", { 0: 0 }, true);
+      expect(f.broker.getOffsets(TOPIC, "g")["0"]).toBe(0);
+      await expectCode(f.broker.commitOffsets(TOPIC, "g", { 0: heads[0]! + 1 }), "offset_out_of_range");
+      await expectCode(f.broker.commitOffsets(TOPIC, "g", { 7: 1 }), "not_found");
+      await expectCode(f.broker.commitOffsets(TOPIC, "g", { 0: -1 }), "invalid_request");
+      await expectCode(f.broker.commitOffsets(TOPIC, "g", {}), "invalid_request");
+      await expectCode(f.broker.commitOffsets(TOPIC, "bad group", { 0: 1 }), "invalid_request");
+      expect(f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 0, 1: 1 });
+      if (options.reopen) {
+        await f.restart();
+        expect(f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 0, 1: 1 });
+      }
+      await f.close();
+    });
+  });
+
+  describe("lease mode", () => {
+    test("receive, ack, and the receipt errors", async () => {
+      const f = await openFixture(options, { queueCount: 1 });
+      await f.broker.send(TOPIC, { messages: [{ body: "a" }, { body: "b" }, { body: "c" }] });
+      const got = await f.broker.receive(TOPIC, "g", { max: 2, visibilityMs: 1000 });
+      expect(got.map((m) => [m.body, m.deliveryCount, m.reconsumeTimes])).toEqual([["a", 1, 0], ["b", 1, 0]]);
+      expect(f.broker.stats(TOPIC).groups.g).toMatchObject({ inFlight: 2, lag: 3 });
+      await f.broker.ack(TOPIC, "g", [got[0]!.receipt]);
+      expect(f.broker.stats(TOPIC).groups.g!.committedOffsets).toEqual({ 0: 1 });
+      await expectCode(f.broker.ack(TOPIC, "g", [got[0]!.receipt]), "conflict");
+      await expectCode(f.broker.ack(TOPIC, "g", ["nonsense"]), "not_found");
+      await expectCode(f.broker.ack(TOPIC, "other", [got[1]!.receipt]), "not_found");
+      await expectCode(f.broker.ack(TOPIC, "g", []), "invalid_request");
+      // All or nothing: a stale receipt beside a good one acks neither.
+      await expectCode(f.broker.ack(TOPIC, "g", [got[1]!.receipt, got[0]!.receipt]), "conflict");
+      expect(f.broker.stats(TOPIC).groups.g!.inFlight).toBe(1);
+      await f.broker.ack(TOPIC, "g", [got[1]!.receipt]);
+      const [c] = await f.broker.receive(TOPIC, "g", { max: 5 });
+      expect(c!.body).toBe("c");
+      expect(await f.broker.receive(TOPIC, "g", { max: 5 })).toEqual([]);
+      await f.close();
+    });
+
+    test("an expired lease delivers the message again and its old receipt is stale", async () => {
+      const f = await openFixture(options, { queueCount: 1 });
+      await f.broker.send(TOPIC, { messages: [{ body: "x" }] });
+      const [first] = await f.broker.receive(TOPIC, "g", { visibilityMs: 5000 });
+      expect(await f.broker.receive(TOPIC, "g")).toEqual([]);
+      expect(f.broker.nextWakeUp()).toBe(f.clock.now() + 5000);
+      f.clock.advance(5000);
+      const [second] = await f.broker.receive(TOPIC, "g", { visibilityMs: 5000 });
+      expect(second).toMatchObject({ msgId: first!.msgId, deliveryCount: 2, reconsumeTimes: 1 });
+      await expectCode(f.broker.ack(TOPIC, "g", [first!.receipt]), "conflict");
+      await f.broker.ack(TOPIC, "g", [second!.receipt]);
+      await f.close();
+    });
+
+    test("extend keeps a lease past its first visibility", async () => {
+      const f = await openFixture(options, { queueCount: 1 });
+      await f.broker.send(TOPIC, { messages: [{ body: "x" }] });
+      const [m] = await f.broker.receive(TOPIC, "g", { visibilityMs: 1000 });
+      f.clock.advance(900);
+      await f.broker.extend(TOPIC, "g", [m!.receipt], 5000);
+      f.clock.advance(2000);
+      expect(await f.broker.receive(TOPIC, "g")).toEqual([]);
+      await f.broker.ack(TOPIC, "g", [m!.receipt]);
+      await expectCode(f.broker.extend(TOPIC, "g", [m!.receipt], 1000), "conflict");
+      await expectCode(f.broker.extend(TOPIC, "g", [m!.receipt], 0), "invalid_request");
+      await f.close();
+    });
+
+    test("nack follows the retry schedule, then the dead-letter queue, which redrives", async () => {
+      const f = await openFixture(options, { queueCount: 1, maxReconsumeTimes: 3 });
+      await f.broker.send(TOPIC, { messages: [{ body: "poison" }, { body: "fine" }] });
+      let [m] = await f.broker.receive(TOPIC, "g", { max: 1 });
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        await f.broker.nack(TOPIC, "g", [m!.receipt]);
+        const delay = DEFAULT_RETRY_SCHEDULE[attempt - 1]!;
+        expect(f.broker.stats(TOPIC).groups.g!.retrying).toBe(1);
+        f.clock.advance(delay - 1);
+        expect(await f.broker.receive(TOPIC, "g", { max: 1, retriesOnly: true })).toEqual([]);
+        f.clock.advance(1);
+        [m] = await f.broker.receive(TOPIC, "g", { max: 1, retriesOnly: true });
+        expect(m).toMatchObject({ body: "poison", reconsumeTimes: attempt, deliveryCount: attempt + 1 });
+      }
+      await f.broker.nack(TOPIC, "g", [m!.receipt]);
+      const dead = await f.broker.listDeadLetters(TOPIC, "g");
+      expect(dead.map((d) => [d.message.body, d.message.reconsumeTimes, d.reason])).toEqual([["poison", 3, "max_reconsume_times"]]);
+      expect(f.broker.stats(TOPIC).groups.g).toMatchObject({ deadLetters: 1, retrying: 0 });
+      // The rest of the queue was never blocked by it.
+      const [fine] = await f.broker.receive(TOPIC, "g");
+      expect(fine!.body).toBe("fine");
+      await f.broker.ack(TOPIC, "g", [fine!.receipt]);
+      if (options.reopen) {
+        await f.restart();
+        expect((await f.broker.listDeadLetters(TOPIC, "g")).length).toBe(1);
+      }
+      expect(await f.broker.redrive(TOPIC, "g")).toBe(1);
+      expect(await f.broker.listDeadLetters(TOPIC, "g")).toEqual([]);
+      const [back] = await f.broker.receive(TOPIC, "g");
+      expect(back).toMatchObject({ body: "poison", reconsumeTimes: 0, msgId: m!.msgId });
+      await f.broker.ack(TOPIC, "g", [back!.receipt]);
+      expect(f.broker.stats(TOPIC).groups.g).toMatchObject({ deadLetters: 0, inFlight: 0, retrying: 0, lag: 0 });
+      await f.close();
+    });
+
+    test("nack with an explicit delay; leases that keep expiring end in the dead-letter queue", async () => {
+      const f = await openFixture(options, { queueCount: 1, maxReconsumeTimes: 2 });
+      await f.broker.send(TOPIC, { messages: [{ body: "a" }, { body: "crashes-consumers" }] });
+      const [a] = await f.broker.receive(TOPIC, "g", { max: 1 });
+      await f.broker.nack(TOPIC, "g", [a!.receipt], 50);
+      f.clock.advance(50);
+      const [a2] = await f.broker.receive(TOPIC, "g", { max: 1, retriesOnly: true });
+      expect(a2!.body).toBe("a");
+      await f.broker.ack(TOPIC, "g", [a2!.receipt]);
+      for (let i = 0; i < 3; i++) {
+        const [m] = await f.broker.receive(TOPIC, "g", { max: 1, visibilityMs: 100 });
+        expect(m!.body).toBe("crashes-consumers");
+        f.clock.advance(100);
+      }
+      await f.broker.tick();
+      expect((await f.broker.listDeadLetters(TOPIC, "g")).map((d) => d.message.body)).toEqual(["crashes-consumers"]);
+      expect(await f.broker.receive(TOPIC, "g")).toEqual([]);
+      await f.close();
+    });
+
+    test("two groups consume independently; receive with a tag filter", async () => {
+      const f = await openFixture(options, { queueCount: 1 });
+      await f.broker.send(TOPIC, { messages: [{ body: 1, tags: ["a"] }, { body: 2, tags: ["b"] }, { body: 3, tags: ["a"] }] });
+      const g1 = await f.broker.receive(TOPIC, "g1", { max: 10, tags: ["a"] });
+      const g2 = await f.broker.receive(TOPIC, "g2", { max: 10 });
+      expect(g1.map((m) => m.body)).toEqual([1, 3]);
+      expect(g2.map((m) => m.body)).toEqual([1, 2, 3]);
+      await f.close();
+    });
+
+    test("a long-poll receive wakes up when a message arrives", async () => {
+      const f = await openFixture(options);
+      const waiting = f.broker.receive(TOPIC, "g", { waitMs: 10_000 });
+      await f.broker.send(TOPIC, { messages: [{ body: "wake" }] });
+      expect((await waiting).map((m) => m.body)).toEqual(["wake"]);
+      await f.close();
+    });
+  });
+
+  describe("pull consumer send-back", () => {
+    test("a sent-back message comes back through the group's retry queue; send-back is idempotent", async () => {
+      const f = await openFixture(options, { queueCount: 1 });
+      await f.broker.send(TOPIC, { messages: [{ body: "a" }, { body: "b" }] });
+      const { messages } = await f.broker.read(TOPIC, 0, { from: 0 });
+      await f.broker.sendBack(TOPIC, "p", 0, messages[0]!.offset);
+      await f.broker.sendBack(TOPIC, "p", 0, messages[0]!.offset);
+      await f.broker.commitOffsets(TOPIC, "p", { 0: 2 });
+      expect(f.broker.stats(TOPIC).groups.p).toMatchObject({ retrying: 1, lag: 0 });
+      f.clock.advance(DEFAULT_RETRY_SCHEDULE[0]!);
+      const retries = await f.broker.receive(TOPIC, "p", { retriesOnly: true, max: 10 });
+      expect(retries.map((m) => [m.body, m.reconsumeTimes])).toEqual([["a", 1]]);
+      await f.broker.ack(TOPIC, "p", retries.map((m) => m.receipt));
+      await expectCode(f.broker.sendBack(TOPIC, "p", 0, 99), "not_found");
+      await f.close();
+    });
+  });
+
+  describe("restart", () => {
+    test("messages, offsets, leases, retries and the clock's work all survive a restart", async () => {
+      if (!options.reopen) return;
+      const f = await openFixture(options, { queueCount: 1 });
+      await f.broker.send(TOPIC, { producerId: "p", messages: [1, 2, 3, 4, 5].map((n) => ({ seq: n, body: n })) });
+      const [one, two] = await f.broker.receive(TOPIC, "g", { max: 2, visibilityMs: 10_000 });
+      await f.broker.ack(TOPIC, "g", [one!.receipt]);
+      const [, , three] = (await f.broker.read(TOPIC, 0, { from: 0 })).messages;
+      await f.broker.sendBack(TOPIC, "p", 0, three!.offset);
+      await f.broker.commitOffsets(TOPIC, "p", { 0: 4 });
+      await f.restart();
+      // The lease taken before the restart still holds, and its receipt still works.
+      expect(await f.broker.receive(TOPIC, "g", { max: 1 })).toMatchObject([{ body: 3 }]);
+      await f.broker.ack(TOPIC, "g", [two!.receipt]);
+      expect(f.broker.getOffsets(TOPIC, "p")).toEqual({ 0: 4 });
+      const sent = await f.broker.send(TOPIC, { producerId: "p", messages: [{ seq: 5, body: 5 }, { seq: 6, body: 6 }] });
+      expect(sent.map((r) => [r.status, r.offset])).toEqual([["duplicate", 4], ["stored", 5]]);
+      f.clock.advance(DEFAULT_RETRY_SCHEDULE[0]!);
+      expect((await f.broker.receive(TOPIC, "p", { retriesOnly: true })).map((m) => m.body)).toEqual([3]);
+      await f.close();
+    });
+  });
+}
