@@ -33,6 +33,7 @@ declare global {
     randomUUID(): string;
     getRandomValues<T extends ArrayBufferView | null>(array: T): T;
   };
+  var console: { error(...data: unknown[]): void; warn(...data: unknown[]): void };
   interface DOMException extends Error {
     readonly code: number;
   }

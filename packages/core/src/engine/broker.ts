@@ -161,10 +161,9 @@ export class Broker {
 
   async read(topicName: string, queueId: number, options: BrokerReadOptions): Promise<ReadResult> {
     const engine = this.engine(topicName, queueId);
-    assertOffset("from", options.from);
-    const limit = assertIntInRange("limit", options.limit ?? 100, 1, 1000);
+    const limit = options.limit ?? 100;
+    const tags = options.tags;
     const waitMs = assertIntInRange("waitMs", options.waitMs ?? 0, 0, MAX_WAIT_MS);
-    const tags = validTags(options.tags);
     let result = await engine.read(options.from, limit, tags);
     const deadline = Date.now() + waitMs;
     while (result.messages.length === 0 && result.nextOffset === result.headOffset && Date.now() < deadline) {
@@ -220,7 +219,7 @@ export class Broker {
     const max = assertIntInRange("max", options.max ?? 10, 1, 1000);
     const visibilityMs = assertIntInRange("visibilityMs", options.visibilityMs ?? c.defaultVisibilityMs, 1, c.maxVisibilityMs);
     const waitMs = assertIntInRange("waitMs", options.waitMs ?? 0, 0, MAX_WAIT_MS);
-    const params = { max, visibilityMs, retriesOnly: options.retriesOnly === true, tags: validTags(options.tags) };
+    const params = { max, visibilityMs, retriesOnly: options.retriesOnly === true, ...(options.tags ? { tags: options.tags } : {}) };
     const deadline = Date.now() + waitMs;
     for (;;) {
       const out: LeasedMessage[] = [];
@@ -241,22 +240,15 @@ export class Broker {
   }
 
   async nack(topicName: string, group: string, receipts: unknown, delayMs?: number): Promise<void> {
-    const c = this.topic(topicName).config;
-    if (delayMs !== undefined) assertIntInRange("delayMs", delayMs, 0, c.maxDelayMs);
     await this.forReceipts(topicName, group, receipts, (engine, list) => engine.nack(group, list, delayMs));
   }
 
   async extend(topicName: string, group: string, receipts: unknown, visibilityMs: number): Promise<void> {
-    const c = this.topic(topicName).config;
-    assertIntInRange("visibilityMs", visibilityMs, 1, c.maxVisibilityMs);
     await this.forReceipts(topicName, group, receipts, (engine, list) => engine.extend(group, list, visibilityMs));
   }
 
   async sendBack(topicName: string, group: string, queueId: number, offset: number, delayMs?: number): Promise<void> {
     const engine = this.engine(topicName, queueId);
-    assertName("group", group);
-    assertOffset("offset", offset);
-    if (delayMs !== undefined) assertIntInRange("delayMs", delayMs, 0, engine.config.maxDelayMs);
     await engine.sendBack(group, offset, delayMs);
     this.schedule();
   }
@@ -290,6 +282,7 @@ export class Broker {
     const topic = this.topic(topicName);
     assertName("group", group);
     assertIntInRange("limit", limit, 1, 1000);
+    // Each queue's oldest `limit`, merged: the topic's oldest `limit`.
     const all = (await Promise.all(topic.engines.map((e) => e.listDeadLetters(group, limit)))).flat();
     return all.sort((a, b) => a.deadAt - b.deadAt).slice(0, limit);
   }
@@ -298,8 +291,6 @@ export class Broker {
     const topic = this.topic(topicName);
     assertName("group", group);
     const limit = assertIntInRange("limit", options.limit ?? 1000, 1, 100_000);
-    if (options.msgIds !== undefined && (!Array.isArray(options.msgIds) || !options.msgIds.every((id) => typeof id === "string")))
-      throw new EdgeqError("invalid_request", "msgIds must be a list of message ids");
     let moved = 0;
     for (const engine of topic.engines) {
       if (moved >= limit) break;
@@ -325,10 +316,9 @@ export class Broker {
     options: { limit?: number; from?: number; to?: number } = {},
   ): Promise<Message[]> {
     const topic = this.topic(topicName);
-    if (typeof key !== "string" || key.length === 0) throw new EdgeqError("invalid_request", "key is required");
-    const limit = assertIntInRange("limit", options.limit ?? 32, 1, 1000);
+    if (typeof key !== "string") throw new EdgeqError("invalid_request", "key is required");
     const queueId = pickQueue(topic.config.queueCount, key, undefined, () => 0);
-    return topic.engines[queueId]!.queryByKey(key, limit, options.from, options.to);
+    return topic.engines[queueId]!.queryByKey(key, options.limit ?? 32, options.from, options.to);
   }
 
   // ── stats and timers ───────────────────────────────────────────────────
@@ -423,13 +413,6 @@ export class Broker {
     // A pending wake-up must not keep a Node process alive on its own.
     (this.timer as { unref?: () => void }).unref?.();
   }
-}
-
-function validTags(tags: unknown): string[] | undefined {
-  if (tags === undefined) return undefined;
-  if (!Array.isArray(tags) || !tags.every((t) => typeof t === "string" && t.length > 0))
-    throw new EdgeqError("invalid_request", "tags must be a list of strings");
-  return tags;
 }
 
 function sum<K extends string>(rows: Array<Record<K, number>>, key: K): number {

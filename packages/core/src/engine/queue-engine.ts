@@ -31,7 +31,13 @@ import {
   type StoredMessage,
   toJson,
 } from "./records.js";
-import type { NormalizedAppend } from "./validate.js";
+import {
+  assertIntInRange,
+  assertName,
+  assertOffset,
+  assertReceipts,
+  type NormalizedAppend,
+} from "./validate.js";
 
 export interface QueueEngineOptions {
   topic: string;
@@ -282,6 +288,9 @@ export class QueueEngine {
   // ── read by offset ─────────────────────────────────────────────────────
 
   async read(from: number, limit: number, tags?: string[]): Promise<ReadResult> {
+    assertOffset("from", from);
+    assertIntInRange("limit", limit, 1, 1000);
+    assertTags(tags);
     await this.ready();
     this.assertReadable(from);
     const filter = tagFilter(tags);
@@ -335,6 +344,8 @@ export class QueueEngine {
 
   /** Commits a pull consumer's offset; it never moves backwards unless `reset`. */
   async commitOffset(group: string, offset: number, reset = false): Promise<number> {
+    assertName("group", group);
+    assertOffset("offset", offset);
     return this.mutate((ops) => {
       if (offset > this.durableHead)
         throw new EdgeqError("offset_out_of_range", `offset ${offset} is past the head`, {
@@ -366,6 +377,10 @@ export class QueueEngine {
    * serialised so two never hand out the same message.
    */
   async receive(group: string, params: ReceiveParams): Promise<LeasedMessage[]> {
+    assertName("group", group);
+    assertIntInRange("max", params.max, 1, 1000);
+    assertIntInRange("visibilityMs", params.visibilityMs, 1, this.config.maxVisibilityMs);
+    assertTags(params.tags);
     return this.withReceiveLock(group, async () => {
       await this.ready();
       await this.expireLeases();
@@ -452,6 +467,8 @@ export class QueueEngine {
   }
 
   async ack(group: string, receipts: string[]): Promise<void> {
+    assertName("group", group);
+    receipts = assertReceipts(receipts);
     await this.mutate((ops, now) => {
       const g = this.groupState(group);
       for (const offset of this.checkReceipts(group, receipts, now)) {
@@ -462,6 +479,9 @@ export class QueueEngine {
   }
 
   async extend(group: string, receipts: string[], visibilityMs: number): Promise<void> {
+    assertName("group", group);
+    receipts = assertReceipts(receipts);
+    assertIntInRange("visibilityMs", visibilityMs, 1, this.config.maxVisibilityMs);
     await this.mutate((ops, now) => {
       const g = this.groupState(group);
       for (const offset of this.checkReceipts(group, receipts, now)) {
@@ -474,6 +494,9 @@ export class QueueEngine {
 
   /** Hands leased messages to the retry schedule (or the dead-letter queue past the maximum). */
   async nack(group: string, receipts: string[], delayMs?: number): Promise<void> {
+    assertName("group", group);
+    receipts = assertReceipts(receipts);
+    if (delayMs !== undefined) assertIntInRange("delayMs", delayMs, 0, this.config.maxDelayMs);
     await this.ready();
     const generation = this.generation;
     const offsets = this.checkReceipts(group, receipts, this.clock.now());
@@ -492,6 +515,9 @@ export class QueueEngine {
    * message already waiting for its retry is left as it is.
    */
   async sendBack(group: string, offset: number, delayMs?: number): Promise<void> {
+    assertName("group", group);
+    assertOffset("offset", offset);
+    if (delayMs !== undefined) assertIntInRange("delayMs", delayMs, 0, this.config.maxDelayMs);
     await this.ready();
     if (offset < this.meta.minOffset || offset >= this.durableHead)
       throw new EdgeqError("not_found", `no message at offset ${offset}`);
@@ -606,6 +632,8 @@ export class QueueEngine {
   // ── dead letters ───────────────────────────────────────────────────────
 
   async listDeadLetters(group: string, limit: number): Promise<DeadLetter[]> {
+    assertName("group", group);
+    assertIntInRange("limit", limit, 1, 1000);
     await this.ready();
     const rows = await this.store.scan({ prefix: this.keys.deadPrefix(group), limit });
     return rows.map(([key, value]) => {
@@ -620,6 +648,10 @@ export class QueueEngine {
 
   /** Moves dead letters back to the group's retry queue, visible now, with a fresh reconsume count. */
   async redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
+    assertName("group", group);
+    assertIntInRange("limit", limit, 1, 100_000);
+    if (msgIds !== undefined && (!Array.isArray(msgIds) || !msgIds.every((id) => typeof id === "string")))
+      throw new EdgeqError("invalid_request", "msgIds must be a list of message ids");
     await this.ready();
     const generation = this.generation;
     let rows = await this.store.scan({ prefix: this.keys.deadPrefix(group), limit: msgIds ? undefined : limit });
@@ -656,6 +688,7 @@ export class QueueEngine {
   // ── query ──────────────────────────────────────────────────────────────
 
   async getMessage(msgId: string): Promise<Message> {
+    if (typeof msgId !== "string") throw new EdgeqError("invalid_request", "msgId must be a string");
     await this.ready();
     const id = parseMsgId(msgId);
     const missing = () => new EdgeqError("not_found", `no message ${msgId}`);
@@ -680,6 +713,10 @@ export class QueueEngine {
 
   /** Messages with `key`, oldest first, optionally within a `producedAt` window. */
   async queryByKey(key: string, limit: number, fromTime = 0, toTime = Number.MAX_SAFE_INTEGER): Promise<Message[]> {
+    if (typeof key !== "string" || key.length === 0) throw new EdgeqError("invalid_request", "key is required");
+    assertIntInRange("limit", limit, 1, 1000);
+    assertIntInRange("from", fromTime, 0, Number.MAX_SAFE_INTEGER);
+    assertIntInRange("to", toTime, 0, Number.MAX_SAFE_INTEGER);
     await this.ready();
     const rows = await this.store.scan({ prefix: this.keys.keyIndexPrefix(key) });
     const offsets = rows
@@ -914,6 +951,11 @@ export class QueueEngine {
 
 function lastPart(key: string): string {
   return key.slice(key.lastIndexOf("|") + 1);
+}
+
+function assertTags(tags: unknown): asserts tags is string[] | undefined {
+  if (tags !== undefined && (!Array.isArray(tags) || !tags.every((t) => typeof t === "string" && t.length > 0)))
+    throw new EdgeqError("invalid_request", "tags must be a list of strings");
 }
 
 function tagFilter(tags: string[] | undefined): ((m: StoredMessage) => boolean) | undefined {

@@ -45,9 +45,16 @@ export interface NormalizedMessage {
   size: number;
 }
 
+declare const validated: unique symbol;
+
+/**
+ * A batch that passed `normalizeAppend`. The brand makes the engine's
+ * `append` accept nothing else, so no host can skip validation.
+ */
 export interface NormalizedAppend {
   producerId?: string;
   messages: NormalizedMessage[];
+  readonly [validated]: true;
 }
 
 const MAX_KEY_BYTES = 1024;
@@ -79,7 +86,8 @@ export function normalizeAppend(input: unknown, config: TopicConfig, now: number
     throw new EdgeqError("too_large", `a batch holds at most ${config.maxBatchBytes} bytes`, {
       details: { limit: config.maxBatchBytes },
     });
-  return producerId === undefined ? { messages: out } : { producerId, messages: out };
+  const batch = producerId === undefined ? { messages: out } : { producerId, messages: out };
+  return batch as NormalizedAppend;
 }
 
 function normalizeMessage(
