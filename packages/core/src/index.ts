@@ -26,3 +26,15 @@ export { pickQueue, fnv1a } from "./util/hash.js";
 export { bytesToBase64, base64ToBytes } from "./util/bytes.js";
 export type * from "./client/transport.js";
 export { LocalTransport } from "./client/local-transport.js";
+export { Producer, createProducer, type ProducerOptions, type SendOptions } from "./client/producer.js";
+export { PushConsumer, createPushConsumer } from "./client/push-consumer.js";
+export type {
+  ConsumerErrorContext,
+  ConsumerPhase,
+  HandlerContext,
+  MessageHandler,
+  PushConsumerOptions,
+  PushConsumerStats,
+} from "./client/push-consumer-options.js";
+export { DedupSet, withDedup, type DedupSetOptions } from "./client/dedup.js";
+export { backoffDelay, isRetryableError, sleep, type BackoffOptions, type Sleep } from "./client/backoff.js";

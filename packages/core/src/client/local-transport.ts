@@ -1,5 +1,13 @@
 import type { Broker } from "../engine/broker.js";
-import type { DeadLetter, LeasedMessage, Message, ReadResult, SendResult, TopicStats, AppendRequest } from "../model.js";
+import type {
+  AppendRequest,
+  DeadLetter,
+  LeasedMessage,
+  Message,
+  ReadResult,
+  SendResult,
+  TopicStats,
+} from "../model.js";
 import type {
   CallOptions,
   ReadOptions,
@@ -28,7 +36,11 @@ export class LocalTransport implements Transport {
     return this.broker.read(topic, queueId, options);
   }
 
-  async getOffsets(topic: string, group: string, options?: CallOptions): Promise<Record<string, number>> {
+  async getOffsets(
+    topic: string,
+    group: string,
+    options?: CallOptions,
+  ): Promise<Record<string, number>> {
     checkSignal(options);
     return this.broker.getOffsets(topic, group);
   }
@@ -43,12 +55,21 @@ export class LocalTransport implements Transport {
     await this.broker.commitOffsets(topic, group, offsets, options?.reset === true);
   }
 
-  async receive(topic: string, group: string, options: ReceiveOptions = {}): Promise<LeasedMessage[]> {
+  async receive(
+    topic: string,
+    group: string,
+    options: ReceiveOptions = {},
+  ): Promise<LeasedMessage[]> {
     checkSignal(options);
     return this.broker.receive(topic, group, options);
   }
 
-  async ack(topic: string, group: string, receipts: string[], options?: CallOptions): Promise<void> {
+  async ack(
+    topic: string,
+    group: string,
+    receipts: string[],
+    options?: CallOptions,
+  ): Promise<void> {
     checkSignal(options);
     await this.broker.ack(topic, group, receipts);
   }
@@ -95,7 +116,11 @@ export class LocalTransport implements Transport {
     options?: CallOptions & { limit?: number },
   ): Promise<Message[]> {
     checkSignal(options);
-    return this.broker.queryByKey(topic, key, options?.limit === undefined ? {} : { limit: options.limit });
+    return this.broker.queryByKey(
+      topic,
+      key,
+      options?.limit === undefined ? {} : { limit: options.limit },
+    );
   }
 
   async listDeadLetters(

@@ -337,9 +337,11 @@ export class QueueEngine {
 
   // ── consumer group offsets ─────────────────────────────────────────────
 
+  /** The group's committed offset; undefined until it committed one or leased from the log (retries alone do not count). */
   committedOffset(group: string): number | undefined {
     const g = this.groups.get(group);
-    return g ? g.committedOffset(this.meta.minOffset) : undefined;
+    if (!g || (g.record.offset === null && g.record.cursor === null)) return undefined;
+    return g.committedOffset(this.meta.minOffset);
   }
 
   /** Commits a pull consumer's offset; it never moves backwards unless `reset`. */

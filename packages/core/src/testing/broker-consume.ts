@@ -175,6 +175,9 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       expect(retries.map((m) => [m.body, m.reconsumeTimes])).toEqual([["a", 1]]);
       await f.broker.ack(TOPIC, "p", retries.map((m) => m.receipt));
       await expectCode(f.broker.sendBack(TOPIC, "p", 0, 99), "not_found");
+      // Polling retries alone commits nothing: a group that never read the log has no offsets.
+      await f.broker.receive(TOPIC, "fresh", { retriesOnly: true });
+      expect(f.broker.getOffsets(TOPIC, "fresh")).toEqual({});
       await f.close();
     });
   });

@@ -1,0 +1,130 @@
+import { EdgeqError, isEdgeqError } from "../errors.js";
+import type { OutgoingMessage, SendResult } from "../model.js";
+import { isRetryableError, sleep as realSleep, retryDelayAfter, type Sleep } from "./backoff.js";
+import type { Transport } from "./transport.js";
+
+export interface ProducerOptions {
+  /** The topic every message of this producer goes to. */
+  topic: string;
+  /**
+   * Identity the broker deduplicates on, together with each message's seq.
+   * Pass a durable one (an outbox's) to have retries recognised across
+   * restarts. Default: a new `crypto.randomUUID()`.
+   */
+  producerId?: string;
+  /**
+   * Seq of the first message sent. Callers that persist their position (a
+   * browser outbox) pass where to continue. Default 1.
+   */
+  firstSeq?: number;
+  /** Further tries after a retryable failure (RocketMQ's `retryTimesWhenSendFailed`). Default 2. */
+  retries?: number;
+  /** Backoff between tries. Default: base 100 ms, at most 10 s. */
+  backoff?: { baseMs?: number; maxMs?: number };
+  /** Jitter source for the backoff. Default `Math.random`. */
+  random?: () => number;
+  /** How to wait between tries; inject one in tests. Default: a real timer. */
+  sleep?: Sleep;
+}
+
+export interface SendOptions {
+  /** Stops waiting and retrying; the call rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * An idempotent producer (DESIGN P1). `send` resolves only with the broker's
+ * result; a retryable failure is tried again with backoff and jitter under
+ * the same producer id and the same seqs, so a retry of a send whose response
+ * was lost comes back `duplicate` and the log keeps one copy.
+ */
+export class Producer {
+  readonly topic: string;
+  readonly producerId: string;
+  private seq: number;
+  private readonly retries: number;
+  private readonly backoff: { baseMs?: number; maxMs?: number; random?: () => number };
+  private readonly sleep: Sleep;
+
+  constructor(
+    private readonly transport: Transport,
+    options: ProducerOptions,
+  ) {
+    const firstSeq = options.firstSeq ?? 1;
+    const retries = options.retries ?? 2;
+    if (!Number.isSafeInteger(firstSeq) || firstSeq < 0)
+      throw new EdgeqError("invalid_request", "firstSeq must be a non-negative integer");
+    if (!Number.isInteger(retries) || retries < 0)
+      throw new EdgeqError("invalid_request", "retries must be a non-negative integer");
+    this.topic = options.topic;
+    this.producerId = options.producerId ?? crypto.randomUUID();
+    this.seq = firstSeq;
+    this.retries = retries;
+    this.backoff = { ...options.backoff, random: options.random ?? Math.random };
+    this.sleep = options.sleep ?? realSleep;
+  }
+
+  /** The seq the next message will get. Persist it to continue after a restart. */
+  get nextSeq(): number {
+    return this.seq;
+  }
+
+  async send(message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
+    const [result] = await this.sendBatch([message], options);
+    if (!result) throw new EdgeqError("internal", "the broker returned no result for the message");
+    return result;
+  }
+
+  /** Sends the messages in one append; results are in the same order. */
+  async sendBatch(
+    messages: readonly OutgoingMessage[],
+    options: SendOptions = {},
+  ): Promise<SendResult[]> {
+    if (messages.length === 0) return [];
+    for (const message of messages) {
+      // The producer is the only source of seqs: a caller's own seq could
+      // collide with one this producer hands out, and the broker would then
+      // answer `duplicate` for a message it never stored.
+      if (message.seq !== undefined)
+        throw new EdgeqError("invalid_request", "the producer assigns seqs; leave `seq` unset");
+    }
+    // Seqs are assigned once, synchronously, before the first try: every
+    // retry must carry the same (producerId, seq) pairs, or the broker could
+    // not tell it from a new send and would store a second copy. A seq is
+    // never handed out again, even when the send fails: a failed try may
+    // still have been stored.
+    const stamped = messages.map((message) => ({ ...message, seq: this.seq++ }));
+    const request = { producerId: this.producerId, messages: stamped };
+    const signal = options.signal;
+    for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
+      try {
+        const results = await this.transport.send(this.topic, request, { signal });
+        if (results.length !== stamped.length)
+          throw new EdgeqError(
+            "internal",
+            `the broker returned ${results.length} results for ${stamped.length} messages`,
+          );
+        return results;
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        if (!isRetryableError(error) || attempt >= this.retries)
+          throw finalError(error, attempt + 1);
+        await this.sleep(retryDelayAfter(error, attempt, this.backoff), signal);
+      }
+    }
+  }
+}
+
+export function createProducer(transport: Transport, options: ProducerOptions): Producer {
+  return new Producer(transport, options);
+}
+
+/** Protocol errors pass through untouched; a platform error is kept as the cause of an `unavailable`. */
+function finalError(error: unknown, tries: number): EdgeqError {
+  if (isEdgeqError(error)) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new EdgeqError("unavailable", `send failed after ${tries} tries: ${reason}`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import type { Message, OutgoingMessage } from "../model.js";
+import { createPushConsumer, type MessageHandler } from "./push-consumer.js";
+import { deferred, eventually, FakeTransport, fastSleep, settle } from "./test-support.js";
+
+function setup(handler: MessageHandler, maxLocalRetries = 16) {
+  const broker = new FakeTransport("t", 1, 2);
+  const errors: unknown[] = [];
+  const consumer = createPushConsumer(broker, {
+    topic: "t",
+    group: "g",
+    handler,
+    orderly: true,
+    maxLocalRetries,
+    pollWaitMs: 0,
+    sleep: fastSleep(),
+    onError: (error) => errors.push(error),
+  });
+  const produce = (...messages: OutgoingMessage[]) => broker.send("t", { messages });
+  return { broker, consumer, errors, produce };
+}
+
+const label = (m: Message) => `${m.key ?? "-"}${String(m.body)}`;
+
+describe("PushConsumer, orderly", () => {
+  it("runs one key's messages one at a time in offset order, other keys meanwhile", async () => {
+    const gate = deferred();
+    const started: string[] = [];
+    const t = setup(async (m) => {
+      started.push(label(m));
+      if (label(m) === "a0") await gate.promise;
+    });
+    await t.produce(
+      { key: "a", body: 0 },
+      { key: "b", body: 0 },
+      { key: "a", body: 1 },
+      { key: "b", body: 1 },
+      { key: "a", body: 2 },
+    );
+    await t.consumer.start();
+    await eventually(() => started.includes("b1"));
+    await settle();
+    // a1 must wait for a0, though b's messages went ahead.
+    expect(started).toEqual(["a0", "b0", "b1"]);
+    gate.resolve();
+    await eventually(() => started.length === 5);
+    expect(started.filter((s) => s.startsWith("a"))).toEqual(["a0", "a1", "a2"]);
+    await t.consumer.close();
+    expect(t.broker.offsets.get("g")?.get(0)).toBe(5);
+  });
+
+  it("serialises keyless messages of a queue", async () => {
+    let running = 0;
+    let peak = 0;
+    const order: unknown[] = [];
+    const t = setup(async (m) => {
+      running++;
+      peak = Math.max(peak, running);
+      await settle(1);
+      order.push(m.body);
+      running--;
+    });
+    await t.produce(...Array.from({ length: 6 }, (_, i) => ({ body: i })));
+    await t.consumer.start();
+    await eventually(() => order.length === 6);
+    await t.consumer.close();
+    expect(peak).toBe(1);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("retries a failed message locally, in place, before the key's next message", async () => {
+    const calls: string[] = [];
+    const t = setup((m) => {
+      calls.push(`${label(m)}@${m.reconsumeTimes}`);
+      if (label(m) === "a0" && m.reconsumeTimes < 2) throw new Error("not yet");
+    });
+    await t.produce({ key: "a", body: 0 }, { key: "a", body: 1 });
+    await t.consumer.start();
+    await eventually(() => calls.includes("a1@0"));
+    await t.consumer.close();
+    expect(calls).toEqual(["a0@0", "a0@1", "a0@2", "a1@0"]);
+    expect(t.broker.sentBack).toEqual([]);
+    expect(t.consumer.stats()).toMatchObject({ processed: 2, failed: 2, sentBack: 0 });
+  });
+
+  it("sends a message back after maxLocalRetries, and only then moves to the key's next", async () => {
+    const calls: string[] = [];
+    let sentBackBeforeA1 = -1;
+    const t = setup((m) => {
+      if ("receipt" in m) return; // the retry-queue copy succeeds
+      calls.push(label(m));
+      if (label(m) === "a1") sentBackBeforeA1 = t.broker.sentBack.length;
+      if (label(m) === "a0") throw new Error("poison");
+    }, 2);
+    await t.produce({ key: "a", body: 0 }, { key: "a", body: 1 });
+    await t.consumer.start();
+    await eventually(() => calls.includes("a1"));
+    await t.consumer.close();
+    expect(calls).toEqual(["a0", "a0", "a0", "a1"]);
+    expect(sentBackBeforeA1).toBe(1);
+    expect(t.broker.sentBack.map((s) => s.offset)).toEqual([0]);
+    expect(t.broker.offsets.get("g")?.get(0)).toBe(2);
+  });
+});
