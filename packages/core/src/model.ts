@@ -1,5 +1,11 @@
 /** Any value JSON can carry. Message bodies are these, or raw bytes. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
 
 /** A message body: a JSON value, or bytes (sent as base64 on the wire). */
 export type MessageBody = JsonValue | Uint8Array;

@@ -37,6 +37,10 @@ declare global {
   interface DOMException extends Error {
     readonly code: number;
   }
-  var DOMException: { prototype: DOMException; new (message?: string, name?: string): DOMException };
+  var DOMException: {
+    prototype: DOMException;
+    new (message?: string, name?: string): DOMException;
+  };
 }
+
 export {};

@@ -1,6 +1,12 @@
-/**
- * @edgeq/worker — the Durable Object broker (SQLite store) and its Hono app.
- * Not built yet (see the worker issue); the package exists so the workspace
- * layout and the build graph are in place.
- */
-export type { Store, Transport } from "@edgeq/core";
+/** @edgeq/worker: the edge broker. */
+export { QueueDO } from "./queue-do.js";
+export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
+
+export default {
+  async fetch(): Promise<Response> {
+    return Response.json(
+      { error: { code: "not_found", message: "no such route" } },
+      { status: 404 },
+    );
+  },
+} satisfies ExportedHandler;

@@ -13,8 +13,8 @@ import type { Store } from "../store/store.js";
 import { pickQueue } from "../util/hash.js";
 import { resolveTopicConfig, type TopicConfig } from "./config.js";
 import { queueOf } from "./ids.js";
-import { fromJson, toJson } from "./records.js";
 import { QueueEngine } from "./queue-engine.js";
+import { fromJson, toJson } from "./records.js";
 import {
   assertIntInRange,
   assertName,
@@ -95,20 +95,34 @@ export class Broker {
     const existing = this.topics.get(name);
     if (existing) {
       if (config.queueCount !== undefined && config.queueCount !== existing.config.queueCount)
-        throw new EdgeqError("conflict", `topic ${name} already has ${existing.config.queueCount} queues`);
+        throw new EdgeqError(
+          "conflict",
+          `topic ${name} already has ${existing.config.queueCount} queues`,
+        );
       return existing.config;
     }
     const resolved = resolveTopicConfig(config);
-    await this.options.store.write([{ type: "put", key: TOPIC_PREFIX + name, value: toJson(resolved) }]);
+    await this.options.store.write([
+      { type: "put", key: TOPIC_PREFIX + name, value: toJson(resolved) },
+    ]);
     await this.openTopic(name, resolved);
     return resolved;
   }
 
   /** Changes a topic's settings (all but its queue count) for every queue at once. */
-  async updateTopic(name: string, changes: Partial<Omit<TopicConfig, "queueCount">>): Promise<TopicConfig> {
+  async updateTopic(
+    name: string,
+    changes: Partial<Omit<TopicConfig, "queueCount">>,
+  ): Promise<TopicConfig> {
     const topic = this.topic(name);
-    const resolved = resolveTopicConfig({ ...topic.config, ...changes, queueCount: topic.config.queueCount });
-    await this.options.store.write([{ type: "put", key: TOPIC_PREFIX + name, value: toJson(resolved) }]);
+    const resolved = resolveTopicConfig({
+      ...topic.config,
+      ...changes,
+      queueCount: topic.config.queueCount,
+    });
+    await this.options.store.write([
+      { type: "put", key: TOPIC_PREFIX + name, value: toJson(resolved) },
+    ]);
     topic.config = resolved;
     for (const engine of topic.engines) engine.config = resolved;
     this.schedule();
@@ -166,7 +180,11 @@ export class Broker {
     const waitMs = assertIntInRange("waitMs", options.waitMs ?? 0, 0, MAX_WAIT_MS);
     let result = await engine.read(options.from, limit, tags);
     const deadline = Date.now() + waitMs;
-    while (result.messages.length === 0 && result.nextOffset === result.headOffset && Date.now() < deadline) {
+    while (
+      result.messages.length === 0 &&
+      result.nextOffset === result.headOffset &&
+      Date.now() < deadline
+    ) {
       if (options.signal?.aborted) break;
       await engine.waitForAppend(result.nextOffset, deadline - Date.now(), options.signal);
       result = await engine.read(result.nextOffset, limit, tags);
@@ -212,14 +230,28 @@ export class Broker {
   // ── lease mode ─────────────────────────────────────────────────────────
 
   /** Leases up to `max` messages across the topic's queues, starting at a rotating queue so none starves. */
-  async receive(topicName: string, group: string, options: BrokerReceiveOptions = {}): Promise<LeasedMessage[]> {
+  async receive(
+    topicName: string,
+    group: string,
+    options: BrokerReceiveOptions = {},
+  ): Promise<LeasedMessage[]> {
     const topic = this.topic(topicName);
     assertName("group", group);
     const c = topic.config;
     const max = assertIntInRange("max", options.max ?? 10, 1, 1000);
-    const visibilityMs = assertIntInRange("visibilityMs", options.visibilityMs ?? c.defaultVisibilityMs, 1, c.maxVisibilityMs);
+    const visibilityMs = assertIntInRange(
+      "visibilityMs",
+      options.visibilityMs ?? c.defaultVisibilityMs,
+      1,
+      c.maxVisibilityMs,
+    );
     const waitMs = assertIntInRange("waitMs", options.waitMs ?? 0, 0, MAX_WAIT_MS);
-    const params = { max, visibilityMs, retriesOnly: options.retriesOnly === true, ...(options.tags ? { tags: options.tags } : {}) };
+    const params = {
+      max,
+      visibilityMs,
+      retriesOnly: options.retriesOnly === true,
+      ...(options.tags ? { tags: options.tags } : {}),
+    };
     const deadline = Date.now() + waitMs;
     for (;;) {
       const out: LeasedMessage[] = [];
@@ -240,14 +272,29 @@ export class Broker {
   }
 
   async nack(topicName: string, group: string, receipts: unknown, delayMs?: number): Promise<void> {
-    await this.forReceipts(topicName, group, receipts, (engine, list) => engine.nack(group, list, delayMs));
+    await this.forReceipts(topicName, group, receipts, (engine, list) =>
+      engine.nack(group, list, delayMs),
+    );
   }
 
-  async extend(topicName: string, group: string, receipts: unknown, visibilityMs: number): Promise<void> {
-    await this.forReceipts(topicName, group, receipts, (engine, list) => engine.extend(group, list, visibilityMs));
+  async extend(
+    topicName: string,
+    group: string,
+    receipts: unknown,
+    visibilityMs: number,
+  ): Promise<void> {
+    await this.forReceipts(topicName, group, receipts, (engine, list) =>
+      engine.extend(group, list, visibilityMs),
+    );
   }
 
-  async sendBack(topicName: string, group: string, queueId: number, offset: number, delayMs?: number): Promise<void> {
+  async sendBack(
+    topicName: string,
+    group: string,
+    queueId: number,
+    offset: number,
+    delayMs?: number,
+  ): Promise<void> {
     const engine = this.engine(topicName, queueId);
     await engine.sendBack(group, offset, delayMs);
     this.schedule();
@@ -270,7 +317,9 @@ export class Broker {
       else byQueue.set(engine, [...(byQueue.get(engine) ?? []), receipt]);
     }
     if (unknown.length)
-      throw new EdgeqError("not_found", `unknown receipt: ${unknown[0]}`, { details: { receipts: unknown } });
+      throw new EdgeqError("not_found", `unknown receipt: ${unknown[0]}`, {
+        details: { receipts: unknown },
+      });
     // Each queue's part is all-or-nothing; a call that spans queues is applied queue by queue.
     for (const [engine, part] of byQueue) await apply(engine, part);
     this.schedule();
@@ -283,11 +332,17 @@ export class Broker {
     assertName("group", group);
     assertIntInRange("limit", limit, 1, 1000);
     // Each queue's oldest `limit`, merged: the topic's oldest `limit`.
-    const all = (await Promise.all(topic.engines.map((e) => e.listDeadLetters(group, limit)))).flat();
+    const all = (
+      await Promise.all(topic.engines.map((e) => e.listDeadLetters(group, limit)))
+    ).flat();
     return all.sort((a, b) => a.deadAt - b.deadAt).slice(0, limit);
   }
 
-  async redrive(topicName: string, group: string, options: { limit?: number; msgIds?: string[] } = {}): Promise<number> {
+  async redrive(
+    topicName: string,
+    group: string,
+    options: { limit?: number; msgIds?: string[] } = {},
+  ): Promise<number> {
     const topic = this.topic(topicName);
     assertName("group", group);
     const limit = assertIntInRange("limit", options.limit ?? 1000, 1, 100_000);
@@ -330,7 +385,9 @@ export class Broker {
     for (const name of [...names].sort()) {
       const queues = topic.engines.map((e) => e.groupStats(name));
       groups[name] = {
-        committedOffsets: Object.fromEntries(queues.map((q) => [String(q.queueId), q.committedOffset])),
+        committedOffsets: Object.fromEntries(
+          queues.map((q) => [String(q.queueId), q.committedOffset]),
+        ),
         lag: sum(queues, "lag"),
         inFlight: sum(queues, "inFlight"),
         retrying: sum(queues, "retrying"),
@@ -353,14 +410,16 @@ export class Broker {
 
   /** Runs every engine's due work. Hosts without `autoTick` call this at `nextWakeUp()`. */
   async tick(): Promise<void> {
-    for (const topic of this.topics.values()) for (const engine of topic.engines) await engine.tick();
+    for (const topic of this.topics.values())
+      for (const engine of topic.engines) await engine.tick();
     this.schedule();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    for (const topic of this.topics.values()) for (const engine of topic.engines) await engine.close();
+    for (const topic of this.topics.values())
+      for (const engine of topic.engines) await engine.close();
     await this.options.store.close();
   }
 
@@ -394,7 +453,11 @@ export class Broker {
     return this.engineOf(this.topic(topicName), topicName, queueId);
   }
 
-  private engineOf(topic: { engines: QueueEngine[] }, topicName: string, queueId: number): QueueEngine {
+  private engineOf(
+    topic: { engines: QueueEngine[] },
+    topicName: string,
+    queueId: number,
+  ): QueueEngine {
     const engine = Number.isInteger(queueId) ? topic.engines[queueId] : undefined;
     if (!engine) throw new EdgeqError("not_found", `topic ${topicName} has no queue ${queueId}`);
     return engine;

@@ -7,7 +7,11 @@ describe("GroupCommitter", () => {
   it("batches everything committed in one tick into one write", async () => {
     const store = new ProbedStore(new MemoryStore());
     const committer = new GroupCommitter(store, () => undefined);
-    await Promise.all(Array.from({ length: 20 }, (_, i) => committer.commit([{ type: "put", key: `k|${i}`, value: i }])));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        committer.commit([{ type: "put", key: `k|${i}`, value: i }]),
+      ),
+    );
     expect(store.writes).toBe(1);
     expect((await store.scan({ prefix: "k|" })).length).toBe(20);
   });

@@ -50,9 +50,13 @@ export class GroupCommitter {
         const error =
           cause instanceof EdgeqError
             ? cause
-            : new EdgeqError("unavailable", "the store refused a write; nothing in it was applied", {
-                cause,
-              });
+            : new EdgeqError(
+                "unavailable",
+                "the store refused a write; nothing in it was applied",
+                {
+                  cause,
+                },
+              );
         const behind = this.next as Batch | undefined;
         this.next = undefined;
         for (const w of batch.waiters) w.reject(error);

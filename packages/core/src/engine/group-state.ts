@@ -39,7 +39,8 @@ export class GroupState {
   /** Leases that ran out without an ack. */
   expired(now: number): number[] {
     const out: number[] = [];
-    for (const [offset, p] of this.pending) if (p.leaseId !== 0 && p.visibleAt <= now) out.push(offset);
+    for (const [offset, p] of this.pending)
+      if (p.leaseId !== 0 && p.visibleAt <= now) out.push(offset);
     return out;
   }
 
@@ -56,7 +57,8 @@ export class GroupState {
   /** The earliest moment something in this group changes by itself. */
   nextChange(): number | undefined {
     let next: number | undefined;
-    for (const p of this.pending.values()) if (next === undefined || p.visibleAt < next) next = p.visibleAt;
+    for (const p of this.pending.values())
+      if (next === undefined || p.visibleAt < next) next = p.visibleAt;
     return next;
   }
 

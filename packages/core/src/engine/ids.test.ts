@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { formatMsgId, formatReceipt, groupHash, newEpoch, parseMsgId, parseReceipt, queueOf } from "./ids.js";
+import {
+  formatMsgId,
+  formatReceipt,
+  groupHash,
+  newEpoch,
+  parseMsgId,
+  parseReceipt,
+  queueOf,
+} from "./ids.js";
 
 describe("msgIds and receipts", () => {
   it("round-trip and route to their queue", () => {
@@ -7,15 +15,33 @@ describe("msgIds and receipts", () => {
     expect(parseMsgId(id)).toEqual({ epoch: "abcd1234", queueId: 3, kind: 0, n: 123456789 });
     expect(parseMsgId(formatMsgId("e", 0, 1, 5))).toMatchObject({ kind: 1, n: 5 });
     const receipt = formatReceipt("abcd1234", 2, "grp", 77, 9);
-    expect(parseReceipt(receipt)).toEqual({ epoch: "abcd1234", queueId: 2, groupHash: groupHash("grp"), offset: 77, leaseId: 9 });
+    expect(parseReceipt(receipt)).toEqual({
+      epoch: "abcd1234",
+      queueId: 2,
+      groupHash: groupHash("grp"),
+      offset: 77,
+      leaseId: 9,
+    });
     expect(queueOf(id)).toBe(3);
     expect(queueOf(receipt)).toBe(2);
   });
 
   it("reject what is not theirs", () => {
-    for (const bad of ["", "x", "a-b-c", "e-01-o1", "e-1-x1", "e-1-o", "e-1-oZZ", "e--o1", "e-1-o1-2", "e-1-o!!"])
+    for (const bad of [
+      "",
+      "x",
+      "a-b-c",
+      "e-01-o1",
+      "e-1-x1",
+      "e-1-o",
+      "e-1-oZZ",
+      "e--o1",
+      "e-1-o1-2",
+      "e-1-o!!",
+    ])
       expect(parseMsgId(bad), bad).toBeUndefined();
-    for (const bad of ["", "a-1-g-1", "a-1-g-1-", "a-x-g-1-1", "-1-g-1-1"]) expect(parseReceipt(bad), bad).toBeUndefined();
+    for (const bad of ["", "a-1-g-1", "a-1-g-1-", "a-x-g-1-1", "-1-g-1-1"])
+      expect(parseReceipt(bad), bad).toBeUndefined();
     expect(queueOf("nonsense")).toBeUndefined();
   });
 

@@ -46,7 +46,8 @@ export async function readLog(
       for (let i = Math.max(0, next - seg.first); i < seg.msgs.length; i++) {
         const offset = seg.first + i;
         if (offset < next) continue;
-        if (offset >= end || entries.length >= limit || scanned >= maxScan) return { entries, next };
+        if (offset >= end || entries.length >= limit || scanned >= maxScan)
+          return { entries, next };
         const msg = seg.msgs[i]!;
         scanned++;
         next = offset + 1;
@@ -83,7 +84,8 @@ export async function readOffsets(
       });
       seg = hit ? fromJson<Segment>(hit[1]) : undefined;
     }
-    const msg = seg && offset - seg.first < seg.msgs.length ? seg.msgs[offset - seg.first] : undefined;
+    const msg =
+      seg && offset - seg.first < seg.msgs.length ? seg.msgs[offset - seg.first] : undefined;
     if (msg) found.set(offset, msg);
   }
   return found;

@@ -49,6 +49,10 @@ export class ProducerWindow {
   }
 
   toRecord(): ProducerRecord {
-    return { runs: this.runs.map((r) => [...r] as SeqRun), floor: this.floor, lastSeenAt: this.lastSeenAt };
+    return {
+      runs: this.runs.map((r) => [...r] as SeqRun),
+      floor: this.floor,
+      lastSeenAt: this.lastSeenAt,
+    };
   }
 }

@@ -15,7 +15,14 @@ import { base64ToBytes } from "../util/bytes.js";
 import { retryDelay, type TopicConfig } from "./config.js";
 import { GroupCommitter } from "./group-commit.js";
 import { GroupState } from "./group-state.js";
-import { formatMsgId, formatReceipt, groupHash, newEpoch, parseMsgId, parseReceipt } from "./ids.js";
+import {
+  formatMsgId,
+  formatReceipt,
+  groupHash,
+  newEpoch,
+  parseMsgId,
+  parseReceipt,
+} from "./ids.js";
 import { readLog, readOffsets } from "./log-reader.js";
 import { ProducerWindow } from "./producer-window.js";
 import {
@@ -24,8 +31,8 @@ import {
   type GroupRecord,
   type PendingRecord,
   type ProducerRecord,
-  type QueueMeta,
   QueueKeys,
+  type QueueMeta,
   type ScheduledRecord,
   type Segment,
   type StoredMessage,
@@ -163,7 +170,8 @@ export class QueueEngine {
   }
 
   private async ready(): Promise<void> {
-    if (this.closed) throw new EdgeqError("closed", `queue ${this.topic}/${this.queueId} is closed`);
+    if (this.closed)
+      throw new EdgeqError("closed", `queue ${this.topic}/${this.queueId} is closed`);
     while (this.stale) await this.stale;
   }
 
@@ -216,7 +224,8 @@ export class QueueEngine {
           const rec: ScheduledRecord = { sid, dueAt: m.deliverAt, msg: stored };
           ops.push({ type: "put", key: this.keys.scheduled(m.deliverAt, sid), value: toJson(rec) });
           this.scheduled.set(sid, m.deliverAt);
-          if (window && m.seq !== undefined) window.record(m.seq, 1, sid, this.config.producerWindow);
+          if (window && m.seq !== undefined)
+            window.record(m.seq, 1, sid, this.config.producerWindow);
           results.push({
             status: "stored",
             ...(m.seq === undefined ? {} : { seq: m.seq }),
@@ -229,7 +238,8 @@ export class QueueEngine {
         const offset = first + msgs.length;
         msgs.push(stored);
         bytes += m.size;
-        if (window && m.seq !== undefined) window.record(m.seq, 0, offset, this.config.producerWindow);
+        if (window && m.seq !== undefined)
+          window.record(m.seq, 0, offset, this.config.producerWindow);
         if (m.key !== undefined && this.indexKeys)
           ops.push({ type: "put", key: this.keys.keyIndex(m.key, offset), value: offset });
         results.push({
@@ -243,7 +253,11 @@ export class QueueEngine {
       if (msgs.length > 0) this.appendSegment(ops, msgs, bytes, now);
       if (window && producerId !== undefined) {
         window.lastSeenAt = now;
-        ops.push({ type: "put", key: this.keys.producer(producerId), value: toJson(window.toRecord()) });
+        ops.push({
+          type: "put",
+          key: this.keys.producer(producerId),
+          value: toJson(window.toRecord()),
+        });
       }
       ops.push(this.metaOp());
       return { results, head: this.meta.head };
@@ -294,7 +308,14 @@ export class QueueEngine {
     await this.ready();
     this.assertReadable(from);
     const filter = tagFilter(tags);
-    const { entries, next } = await readLog(this.store, this.keys, from, this.durableHead, limit, filter);
+    const { entries, next } = await readLog(
+      this.store,
+      this.keys,
+      from,
+      this.durableHead,
+      limit,
+      filter,
+    );
     const minOffset = this.meta.minOffset;
     const messages = entries
       .filter((e) => e.offset >= minOffset)
@@ -397,7 +418,14 @@ export class QueueEngine {
       let nextCursor = cursor;
       const room = params.max - retryOffsets.length;
       if (!params.retriesOnly && room > 0 && cursor < this.durableHead) {
-        const range = await readLog(this.store, this.keys, cursor, this.durableHead, room, tagFilter(params.tags));
+        const range = await readLog(
+          this.store,
+          this.keys,
+          cursor,
+          this.durableHead,
+          room,
+          tagFilter(params.tags),
+        );
         fresh = range.entries;
         nextCursor = range.next;
       }
@@ -419,7 +447,13 @@ export class QueueEngine {
         if (!params.retriesOnly && (state.record.cursor ?? cursor) === cursor) {
           state.record.cursor = nextCursor;
           for (const { offset, msg } of fresh) {
-            const p: PendingRecord = { reconsumeTimes: 0, deliveryCount: 0, visibleAt: 0, leaseId: 0, first: true };
+            const p: PendingRecord = {
+              reconsumeTimes: 0,
+              deliveryCount: 0,
+              visibleAt: 0,
+              leaseId: 0,
+              first: true,
+            };
             state.pending.set(offset, p);
             out.push(this.lease(ops, state, offset, p, msg, params.visibilityMs, at));
           }
@@ -506,7 +540,8 @@ export class QueueEngine {
     await this.mutate((ops, now) => {
       const g = this.groupState(group);
       this.checkReceipts(group, receipts, now);
-      for (const offset of offsets) this.fail(ops, g, offset, g.pending.get(offset)!, bodies.get(offset), now, delayMs);
+      for (const offset of offsets)
+        this.fail(ops, g, offset, g.pending.get(offset)!, bodies.get(offset), now, delayMs);
       this.notify();
     }, generation);
   }
@@ -529,8 +564,15 @@ export class QueueEngine {
       const g = this.groupState(group);
       const existing = g.pending.get(offset);
       if (existing && existing.leaseId === 0) return;
-      if (existing) throw new EdgeqError("conflict", `offset ${offset} is leased; nack its receipt instead`);
-      const p: PendingRecord = { reconsumeTimes: 0, deliveryCount: 1, visibleAt: now, leaseId: 0, first: false };
+      if (existing)
+        throw new EdgeqError("conflict", `offset ${offset} is leased; nack its receipt instead`);
+      const p: PendingRecord = {
+        reconsumeTimes: 0,
+        deliveryCount: 1,
+        visibleAt: now,
+        leaseId: 0,
+        first: false,
+      };
       g.pending.set(offset, p);
       this.fail(ops, g, offset, p, bodies.get(offset), now, delayMs);
       this.notify();
@@ -588,7 +630,10 @@ export class QueueEngine {
   }
 
   /** Message bodies for pending entries: a redriven dead letter's copy, else the log. */
-  private async readPendingBodies(g: GroupState | undefined, offsets: number[]): Promise<Map<number, StoredMessage>> {
+  private async readPendingBodies(
+    g: GroupState | undefined,
+    offsets: number[],
+  ): Promise<Map<number, StoredMessage>> {
     const fromLog = offsets.filter((o) => !g?.pending.get(o)?.copy);
     const bodies = await readOffsets(this.store, this.keys, fromLog);
     for (const o of offsets) {
@@ -625,9 +670,13 @@ export class QueueEngine {
       else offsets.push(r.offset);
     }
     if (unknown.length)
-      throw new EdgeqError("not_found", `unknown receipt: ${unknown[0]}`, { details: { receipts: unknown } });
+      throw new EdgeqError("not_found", `unknown receipt: ${unknown[0]}`, {
+        details: { receipts: unknown },
+      });
     if (stale.length)
-      throw new EdgeqError("conflict", "lease expired or already acknowledged", { details: { receipts: stale } });
+      throw new EdgeqError("conflict", "lease expired or already acknowledged", {
+        details: { receipts: stale },
+      });
     return offsets;
   }
 
@@ -652,15 +701,23 @@ export class QueueEngine {
   async redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
     assertName("group", group);
     assertIntInRange("limit", limit, 1, 100_000);
-    if (msgIds !== undefined && (!Array.isArray(msgIds) || !msgIds.every((id) => typeof id === "string")))
+    if (
+      msgIds !== undefined &&
+      (!Array.isArray(msgIds) || !msgIds.every((id) => typeof id === "string"))
+    )
       throw new EdgeqError("invalid_request", "msgIds must be a list of message ids");
     await this.ready();
     const generation = this.generation;
-    let rows = await this.store.scan({ prefix: this.keys.deadPrefix(group), limit: msgIds ? undefined : limit });
+    let rows = await this.store.scan({
+      prefix: this.keys.deadPrefix(group),
+      limit: msgIds ? undefined : limit,
+    });
     if (msgIds) {
       const wanted = new Set(msgIds);
       rows = rows
-        .filter(([key, value]) => wanted.has(this.msgIdOf(decodeNum(lastPart(key)), fromJson<DeadRecord>(value).msg)))
+        .filter(([key, value]) =>
+          wanted.has(this.msgIdOf(decodeNum(lastPart(key)), fromJson<DeadRecord>(value).msg)),
+        )
         .slice(0, limit);
     }
     return this.mutate((ops, now) => {
@@ -690,7 +747,8 @@ export class QueueEngine {
   // ── query ──────────────────────────────────────────────────────────────
 
   async getMessage(msgId: string): Promise<Message> {
-    if (typeof msgId !== "string") throw new EdgeqError("invalid_request", "msgId must be a string");
+    if (typeof msgId !== "string")
+      throw new EdgeqError("invalid_request", "msgId must be a string");
     await this.ready();
     const id = parseMsgId(msgId);
     const missing = () => new EdgeqError("not_found", `no message ${msgId}`);
@@ -714,8 +772,14 @@ export class QueueEngine {
   }
 
   /** Messages with `key`, oldest first, optionally within a `producedAt` window. */
-  async queryByKey(key: string, limit: number, fromTime = 0, toTime = Number.MAX_SAFE_INTEGER): Promise<Message[]> {
-    if (typeof key !== "string" || key.length === 0) throw new EdgeqError("invalid_request", "key is required");
+  async queryByKey(
+    key: string,
+    limit: number,
+    fromTime = 0,
+    toTime = Number.MAX_SAFE_INTEGER,
+  ): Promise<Message[]> {
+    if (typeof key !== "string" || key.length === 0)
+      throw new EdgeqError("invalid_request", "key is required");
     assertIntInRange("limit", limit, 1, 1000);
     assertIntInRange("from", fromTime, 0, Number.MAX_SAFE_INTEGER);
     assertIntInRange("to", toTime, 0, Number.MAX_SAFE_INTEGER);
@@ -809,7 +873,9 @@ export class QueueEngine {
     const doomed: Array<[string, Segment]> = [];
     for (;;) {
       const batch = await this.store.scan({
-        start: doomed.length ? this.keys.segment(doomed[doomed.length - 1]![1].first + 1) : this.keys.segmentPrefix(),
+        start: doomed.length
+          ? this.keys.segment(doomed[doomed.length - 1]![1].first + 1)
+          : this.keys.segmentPrefix(),
         end: this.keys.segment(this.meta.head),
         limit: 64,
       });
@@ -956,7 +1022,10 @@ function lastPart(key: string): string {
 }
 
 function assertTags(tags: unknown): asserts tags is string[] | undefined {
-  if (tags !== undefined && (!Array.isArray(tags) || !tags.every((t) => typeof t === "string" && t.length > 0)))
+  if (
+    tags !== undefined &&
+    (!Array.isArray(tags) || !tags.every((t) => typeof t === "string" && t.length > 0))
+  )
     throw new EdgeqError("invalid_request", "tags must be a list of strings");
 }
 

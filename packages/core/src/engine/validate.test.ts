@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveTopicConfig, retryDelay, DEFAULT_RETRY_SCHEDULE } from "./config.js";
+import { DEFAULT_RETRY_SCHEDULE, resolveTopicConfig, retryDelay } from "./config.js";
 import { normalizeAppend } from "./validate.js";
 
 const config = resolveTopicConfig();
@@ -7,15 +7,27 @@ const config = resolveTopicConfig();
 describe("normalizeAppend", () => {
   it("measures sizes in UTF-8 bytes and resolves delays to due times", () => {
     const out = normalizeAppend(
-      { producerId: "p", messages: [{ body: "é", key: "k", tags: ["t"], headers: { h: "v" }, seq: 1, delayMs: 10 }] },
+      {
+        producerId: "p",
+        messages: [{ body: "é", key: "k", tags: ["t"], headers: { h: "v" }, seq: 1, delayMs: 10 }],
+      },
       config,
       1000,
     );
-    expect(out.messages[0]).toMatchObject({ body: "é", size: 4 + 1 + 1 + 2, seq: 1, deliverAt: 1010 });
+    expect(out.messages[0]).toMatchObject({
+      body: "é",
+      size: 4 + 1 + 1 + 2,
+      seq: 1,
+      deliverAt: 1010,
+    });
   });
 
   it("drops delays already due and keeps bytes as base64", () => {
-    const out = normalizeAppend({ messages: [{ body: new Uint8Array([1, 2, 3]), deliverAt: 5 }] }, config, 1000);
+    const out = normalizeAppend(
+      { messages: [{ body: new Uint8Array([1, 2, 3]), deliverAt: 5 }] },
+      config,
+      1000,
+    );
     expect(out.messages[0]).toMatchObject({ body: "AQID", bytes: true, size: 3 });
     expect(out.messages[0]!.deliverAt).toBeUndefined();
   });
@@ -37,7 +49,9 @@ describe("normalizeAppend", () => {
 describe("topic config", () => {
   it("defaults to RocketMQ's retry schedule and 16 reconsumes", () => {
     expect(config.maxReconsumeTimes).toBe(16);
-    expect(DEFAULT_RETRY_SCHEDULE.map((d) => d / 1000)).toEqual([10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1200, 1800, 3600, 7200]);
+    expect(DEFAULT_RETRY_SCHEDULE.map((d) => d / 1000)).toEqual([
+      10, 30, 60, 120, 180, 240, 300, 360, 420, 480, 540, 600, 1200, 1800, 3600, 7200,
+    ]);
     expect(retryDelay(DEFAULT_RETRY_SCHEDULE, 1)).toBe(10_000);
     expect(retryDelay(DEFAULT_RETRY_SCHEDULE, 99)).toBe(7_200_000);
   });

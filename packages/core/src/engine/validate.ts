@@ -66,11 +66,16 @@ const MAX_HEADERS = 64;
  * parsed HTTP JSON, hence `unknown`): a bad request throws before anything is
  * written, so a rejected append changes nothing.
  */
-export function normalizeAppend(input: unknown, config: TopicConfig, now: number): NormalizedAppend {
+export function normalizeAppend(
+  input: unknown,
+  config: TopicConfig,
+  now: number,
+): NormalizedAppend {
   if (!isPlainObject(input)) invalid("request must be an object");
   const { producerId, messages } = input;
   if (producerId !== undefined) assertName("producerId", producerId);
-  if (!Array.isArray(messages) || messages.length === 0) invalid("messages must be a non-empty list");
+  if (!Array.isArray(messages) || messages.length === 0)
+    invalid("messages must be a non-empty list");
   if (messages.length > config.maxBatchMessages)
     throw new EdgeqError("too_large", `a batch holds at most ${config.maxBatchMessages} messages`, {
       details: { limit: config.maxBatchMessages },
@@ -154,7 +159,8 @@ function normalizeMessage(
   if (m.delayMs !== undefined && m.deliverAt !== undefined)
     invalid(`${at} may set delayMs or deliverAt, not both`);
   let due: number | undefined;
-  if (m.delayMs !== undefined) due = now + assertIntInRange(`${at}.delayMs`, m.delayMs, 0, config.maxDelayMs);
+  if (m.delayMs !== undefined)
+    due = now + assertIntInRange(`${at}.delayMs`, m.delayMs, 0, config.maxDelayMs);
   if (m.deliverAt !== undefined) {
     due = assertIntInRange(`${at}.deliverAt`, m.deliverAt, 0, Number.MAX_SAFE_INTEGER);
     if (due - now > config.maxDelayMs) invalid(`${at}.deliverAt is more than maxDelayMs ahead`);

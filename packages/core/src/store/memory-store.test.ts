@@ -1,5 +1,5 @@
-import { MemoryStore } from "./memory-store.js";
 import { runBrokerBehaviour, runStoreConformance } from "../testing/index.js";
+import { MemoryStore } from "./memory-store.js";
 
 const harness = {
   name: "MemoryStore",

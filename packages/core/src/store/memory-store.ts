@@ -1,6 +1,12 @@
 import { EdgeqError } from "../errors.js";
 import type { JsonValue } from "../model.js";
-import { rangeBounds, type Store, type StoreEntry, type StoreOp, type StoreRange } from "./store.js";
+import {
+  rangeBounds,
+  type Store,
+  type StoreEntry,
+  type StoreOp,
+  type StoreRange,
+} from "./store.js";
 
 /**
  * The records of a MemoryStore. Kept apart from the store so that a test can

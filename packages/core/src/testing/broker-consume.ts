@@ -14,7 +14,9 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
   describe("consumer group offsets", () => {
     test("commit and fetch; never backwards unless reset", async () => {
       const f = await openFixture(options);
-      await f.broker.send(TOPIC, { messages: Array.from({ length: 10 }, (_, i) => ({ body: i, key: `k${i}` })) });
+      await f.broker.send(TOPIC, {
+        messages: Array.from({ length: 10 }, (_, i) => ({ body: i, key: `k${i}` })),
+      });
       const heads = f.broker.stats(TOPIC).queues.map((q) => q.headOffset);
       expect(f.broker.getOffsets(TOPIC, "g")).toEqual({});
       await f.broker.commitOffsets(TOPIC, "g", { 0: 2, 1: 1 });
@@ -22,7 +24,10 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       expect(f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 2, 1: 1 });
       await f.broker.commitOffsets(TOPIC, "g", { 0: 0 }, true);
       expect(f.broker.getOffsets(TOPIC, "g")["0"]).toBe(0);
-      await expectCode(f.broker.commitOffsets(TOPIC, "g", { 0: heads[0]! + 1 }), "offset_out_of_range");
+      await expectCode(
+        f.broker.commitOffsets(TOPIC, "g", { 0: heads[0]! + 1 }),
+        "offset_out_of_range",
+      );
       await expectCode(f.broker.commitOffsets(TOPIC, "g", { 7: 1 }), "not_found");
       await expectCode(f.broker.commitOffsets(TOPIC, "g", { 0: -1 }), "invalid_request");
       await expectCode(f.broker.commitOffsets(TOPIC, "g", {}), "invalid_request");
@@ -41,7 +46,10 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       const f = await openFixture(options, { queueCount: 1 });
       await f.broker.send(TOPIC, { messages: [{ body: "a" }, { body: "b" }, { body: "c" }] });
       const got = await f.broker.receive(TOPIC, "g", { max: 2, visibilityMs: 1000 });
-      expect(got.map((m) => [m.body, m.deliveryCount, m.reconsumeTimes])).toEqual([["a", 1, 0], ["b", 1, 0]]);
+      expect(got.map((m) => [m.body, m.deliveryCount, m.reconsumeTimes])).toEqual([
+        ["a", 1, 0],
+        ["b", 1, 0],
+      ]);
       expect(f.broker.stats(TOPIC).groups.g).toMatchObject({ inFlight: 2, lag: 3 });
       await f.broker.ack(TOPIC, "g", [got[0]!.receipt]);
       expect(f.broker.stats(TOPIC).groups.g!.committedOffsets).toEqual({ 0: 1 });
@@ -99,11 +107,17 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
         expect(await f.broker.receive(TOPIC, "g", { max: 1, retriesOnly: true })).toEqual([]);
         f.clock.advance(1);
         [m] = await f.broker.receive(TOPIC, "g", { max: 1, retriesOnly: true });
-        expect(m).toMatchObject({ body: "poison", reconsumeTimes: attempt, deliveryCount: attempt + 1 });
+        expect(m).toMatchObject({
+          body: "poison",
+          reconsumeTimes: attempt,
+          deliveryCount: attempt + 1,
+        });
       }
       await f.broker.nack(TOPIC, "g", [m!.receipt]);
       const dead = await f.broker.listDeadLetters(TOPIC, "g");
-      expect(dead.map((d) => [d.message.body, d.message.reconsumeTimes, d.reason])).toEqual([["poison", 3, "max_reconsume_times"]]);
+      expect(dead.map((d) => [d.message.body, d.message.reconsumeTimes, d.reason])).toEqual([
+        ["poison", 3, "max_reconsume_times"],
+      ]);
       expect(f.broker.stats(TOPIC).groups.g).toMatchObject({ deadLetters: 1, retrying: 0 });
       // The rest of the queue was never blocked by it.
       const [fine] = await f.broker.receive(TOPIC, "g");
@@ -118,7 +132,12 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       const [back] = await f.broker.receive(TOPIC, "g");
       expect(back).toMatchObject({ body: "poison", reconsumeTimes: 0, msgId: m!.msgId });
       await f.broker.ack(TOPIC, "g", [back!.receipt]);
-      expect(f.broker.stats(TOPIC).groups.g).toMatchObject({ deadLetters: 0, inFlight: 0, retrying: 0, lag: 0 });
+      expect(f.broker.stats(TOPIC).groups.g).toMatchObject({
+        deadLetters: 0,
+        inFlight: 0,
+        retrying: 0,
+        lag: 0,
+      });
       await f.close();
     });
 
@@ -137,14 +156,22 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
         f.clock.advance(100);
       }
       await f.broker.tick();
-      expect((await f.broker.listDeadLetters(TOPIC, "g")).map((d) => d.message.body)).toEqual(["crashes-consumers"]);
+      expect((await f.broker.listDeadLetters(TOPIC, "g")).map((d) => d.message.body)).toEqual([
+        "crashes-consumers",
+      ]);
       expect(await f.broker.receive(TOPIC, "g")).toEqual([]);
       await f.close();
     });
 
     test("two groups consume independently; receive with a tag filter", async () => {
       const f = await openFixture(options, { queueCount: 1 });
-      await f.broker.send(TOPIC, { messages: [{ body: 1, tags: ["a"] }, { body: 2, tags: ["b"] }, { body: 3, tags: ["a"] }] });
+      await f.broker.send(TOPIC, {
+        messages: [
+          { body: 1, tags: ["a"] },
+          { body: 2, tags: ["b"] },
+          { body: 3, tags: ["a"] },
+        ],
+      });
       const g1 = await f.broker.receive(TOPIC, "g1", { max: 10, tags: ["a"] });
       const g2 = await f.broker.receive(TOPIC, "g2", { max: 10 });
       expect(g1.map((m) => m.body)).toEqual([1, 3]);
@@ -173,7 +200,11 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       f.clock.advance(DEFAULT_RETRY_SCHEDULE[0]!);
       const retries = await f.broker.receive(TOPIC, "p", { retriesOnly: true, max: 10 });
       expect(retries.map((m) => [m.body, m.reconsumeTimes])).toEqual([["a", 1]]);
-      await f.broker.ack(TOPIC, "p", retries.map((m) => m.receipt));
+      await f.broker.ack(
+        TOPIC,
+        "p",
+        retries.map((m) => m.receipt),
+      );
       await expectCode(f.broker.sendBack(TOPIC, "p", 0, 99), "not_found");
       // Polling retries alone commits nothing: a group that never read the log has no offsets.
       await f.broker.receive(TOPIC, "fresh", { retriesOnly: true });
@@ -186,7 +217,10 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
     test("messages, offsets, leases, retries and the clock's work all survive a restart", async () => {
       if (!options.reopen) return;
       const f = await openFixture(options, { queueCount: 1 });
-      await f.broker.send(TOPIC, { producerId: "p", messages: [1, 2, 3, 4, 5].map((n) => ({ seq: n, body: n })) });
+      await f.broker.send(TOPIC, {
+        producerId: "p",
+        messages: [1, 2, 3, 4, 5].map((n) => ({ seq: n, body: n })),
+      });
       const [one, two] = await f.broker.receive(TOPIC, "g", { max: 2, visibilityMs: 10_000 });
       await f.broker.ack(TOPIC, "g", [one!.receipt]);
       const [, , three] = (await f.broker.read(TOPIC, 0, { from: 0 })).messages;
@@ -197,10 +231,21 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       expect(await f.broker.receive(TOPIC, "g", { max: 1 })).toMatchObject([{ body: 3 }]);
       await f.broker.ack(TOPIC, "g", [two!.receipt]);
       expect(f.broker.getOffsets(TOPIC, "p")).toEqual({ 0: 4 });
-      const sent = await f.broker.send(TOPIC, { producerId: "p", messages: [{ seq: 5, body: 5 }, { seq: 6, body: 6 }] });
-      expect(sent.map((r) => [r.status, r.offset])).toEqual([["duplicate", 4], ["stored", 5]]);
+      const sent = await f.broker.send(TOPIC, {
+        producerId: "p",
+        messages: [
+          { seq: 5, body: 5 },
+          { seq: 6, body: 6 },
+        ],
+      });
+      expect(sent.map((r) => [r.status, r.offset])).toEqual([
+        ["duplicate", 4],
+        ["stored", 5],
+      ]);
       f.clock.advance(DEFAULT_RETRY_SCHEDULE[0]!);
-      expect((await f.broker.receive(TOPIC, "p", { retriesOnly: true })).map((m) => m.body)).toEqual([3]);
+      expect(
+        (await f.broker.receive(TOPIC, "p", { retriesOnly: true })).map((m) => m.body),
+      ).toEqual([3]);
       await f.close();
     });
   });

@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import { ManualClock } from "../clock.js";
-import type { TopicConfig } from "../engine/config.js";
 import { Broker } from "../engine/broker.js";
+import type { TopicConfig } from "../engine/config.js";
 import type { EdgeqErrorCode } from "../errors.js";
 import { ProbedStore, type SuiteOptions } from "./harness.js";
 
@@ -16,7 +16,10 @@ export interface BrokerFixture {
 
 export const TOPIC = "orders";
 
-export async function openFixture(options: SuiteOptions, config: Partial<TopicConfig> = {}): Promise<BrokerFixture> {
+export async function openFixture(
+  options: SuiteOptions,
+  config: Partial<TopicConfig> = {},
+): Promise<BrokerFixture> {
   const clock = new ManualClock();
   let store = new ProbedStore(await options.create());
   let broker = await Broker.open({ store, clock, autoTick: false });
@@ -41,7 +44,10 @@ export async function openFixture(options: SuiteOptions, config: Partial<TopicCo
 }
 
 /** Asserts a promise rejects with an EdgeqError of `code`, and returns it for more checks. */
-export async function expectCode(promise: Promise<unknown>, code: EdgeqErrorCode): Promise<{ details?: Record<string, unknown> }> {
+export async function expectCode(
+  promise: Promise<unknown>,
+  code: EdgeqErrorCode,
+): Promise<{ details?: Record<string, unknown> }> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,

@@ -2,7 +2,8 @@
  * `@edgeq/core/testing`: suites every Store adapter runs from its own tests
  * (Vitest), so the contract and the engine's behaviour are proven on each platform.
  */
-export { runStoreConformance } from "./store-conformance.js";
+
 export { runBrokerBehaviour } from "./broker-behaviour.js";
+export { type BrokerFixture, expectCode, openFixture, readAll } from "./broker-fixture.js";
 export { ProbedStore, type StoreHarness, type SuiteOptions } from "./harness.js";
-export { openFixture, expectCode, readAll, type BrokerFixture } from "./broker-fixture.js";
+export { runStoreConformance } from "./store-conformance.js";

@@ -13,129 +13,230 @@ export function runStoreConformance(options: SuiteOptions): void {
     if (reason) it.skip(`${name} (skipped: ${reason})`, fn);
     else it(name, fn);
   };
-  const withStore = (fn: (store: Store) => Promise<Store | undefined | void>) => async () => {
+  // A test may hand back the store it ended with (after reopening); that one is closed.
+  const withStore = (fn: (store: Store) => Promise<unknown>) => async () => {
     const store = await options.create();
-    const last = (await fn(store)) ?? store;
+    const result = await fn(store);
+    const last = isStore(result) ? result : store;
     await last.close();
   };
 
   describe(`${options.name ?? "store"}: store conformance`, () => {
-    test("get of a missing key is undefined", withStore(async (s) => {
-      expect(await s.get("nope|1")).toBeUndefined();
-    }));
+    test(
+      "get of a missing key is undefined",
+      withStore(async (s) => {
+        expect(await s.get("nope|1")).toBeUndefined();
+      }),
+    );
 
-    test("values round-trip exactly", withStore(async (s) => {
-      const value: JsonValue = {
-        n: 1.5,
-        big: Number.MAX_SAFE_INTEGER,
-        neg: -7,
-        s: "héllo ✓ 𝄞 \u0000 \"quoted\"",
-        t: true,
-        nil: null,
-        list: [1, "two", [3], { four: 4 }],
-        empty: {},
-      };
-      await s.write([{ type: "put", key: "v|a", value }, { type: "put", key: "v|b", value: "plain" }]);
-      expect(await s.get("v|a")).toEqual(value);
-      expect(await s.get("v|b")).toBe("plain");
-    }));
+    test(
+      "values round-trip exactly",
+      withStore(async (s) => {
+        const value: JsonValue = {
+          n: 1.5,
+          big: Number.MAX_SAFE_INTEGER,
+          neg: -7,
+          s: 'héllo ✓ 𝄞 \u0000 "quoted"',
+          t: true,
+          nil: null,
+          list: [1, "two", [3], { four: 4 }],
+          empty: {},
+        };
+        await s.write([
+          { type: "put", key: "v|a", value },
+          { type: "put", key: "v|b", value: "plain" },
+        ]);
+        expect(await s.get("v|a")).toEqual(value);
+        expect(await s.get("v|b")).toBe("plain");
+      }),
+    );
 
-    test("a put copies its value", withStore(async (s) => {
-      const value = { list: [1, 2] };
-      await s.write([{ type: "put", key: "c|1", value }]);
-      value.list.push(3);
-      expect(await s.get("c|1")).toEqual({ list: [1, 2] });
-    }));
+    test(
+      "a put copies its value",
+      withStore(async (s) => {
+        const value = { list: [1, 2] };
+        await s.write([{ type: "put", key: "c|1", value }]);
+        value.list.push(3);
+        expect(await s.get("c|1")).toEqual({ list: [1, 2] });
+      }),
+    );
 
-    test("scan returns keys in order, with bounds, limit and reverse", withStore(async (s) => {
-      const keys = ["b|3", "a|1", "b|1", "b|10", "b|2", "c|0", "b|", "b|1|x"];
-      await s.write(keys.map((key, i) => ({ type: "put", key, value: i })));
-      const all = (await s.scan({})).map(([k]) => k);
-      expect(all).toEqual([...keys].sort());
-      // "0" (0x30) sorts before "|" (0x7c): plain code-unit order, no tuple semantics.
-      expect((await s.scan({ prefix: "b|" })).map(([k]) => k)).toEqual(["b|", "b|1", "b|10", "b|1|x", "b|2", "b|3"]);
-      expect((await s.scan({ start: "b|1", end: "b|2" })).map(([k]) => k)).toEqual(["b|1", "b|10", "b|1|x"]);
-      expect((await s.scan({ prefix: "b|", reverse: true, limit: 2 })).map(([k]) => k)).toEqual(["b|3", "b|2"]);
-      expect((await s.scan({ prefix: "b|", start: "b|10", limit: 2 })).map(([k]) => k)).toEqual(["b|10", "b|1|x"]);
-      expect((await s.scan({ end: "b|1", reverse: true, limit: 1 })).map(([k]) => k)).toEqual(["b|"]);
-      expect(await s.scan({ prefix: "zz|" })).toEqual([]);
-      expect(await s.scan({ prefix: "a|", limit: 0 })).toEqual([]);
-      const [first] = await s.scan({ prefix: "a|" });
-      expect(first).toEqual(["a|1", 1]);
-    }));
+    test(
+      "scan returns keys in order, with bounds, limit and reverse",
+      withStore(async (s) => {
+        const keys = ["b|3", "a|1", "b|1", "b|10", "b|2", "c|0", "b|", "b|1|x"];
+        await s.write(keys.map((key, i) => ({ type: "put", key, value: i })));
+        const all = (await s.scan({})).map(([k]) => k);
+        expect(all).toEqual([...keys].sort());
+        // "0" (0x30) sorts before "|" (0x7c): plain code-unit order, no tuple semantics.
+        expect((await s.scan({ prefix: "b|" })).map(([k]) => k)).toEqual([
+          "b|",
+          "b|1",
+          "b|10",
+          "b|1|x",
+          "b|2",
+          "b|3",
+        ]);
+        expect((await s.scan({ start: "b|1", end: "b|2" })).map(([k]) => k)).toEqual([
+          "b|1",
+          "b|10",
+          "b|1|x",
+        ]);
+        expect((await s.scan({ prefix: "b|", reverse: true, limit: 2 })).map(([k]) => k)).toEqual([
+          "b|3",
+          "b|2",
+        ]);
+        expect((await s.scan({ prefix: "b|", start: "b|10", limit: 2 })).map(([k]) => k)).toEqual([
+          "b|10",
+          "b|1|x",
+        ]);
+        expect((await s.scan({ end: "b|1", reverse: true, limit: 1 })).map(([k]) => k)).toEqual([
+          "b|",
+        ]);
+        expect(await s.scan({ prefix: "zz|" })).toEqual([]);
+        expect(await s.scan({ prefix: "a|", limit: 0 })).toEqual([]);
+        const [first] = await s.scan({ prefix: "a|" });
+        expect(first).toEqual(["a|1", 1]);
+      }),
+    );
 
-    test("ordering is by code unit over printable ASCII", withStore(async (s) => {
-      // The engine's encodings use these characters; every adapter must order them alike.
-      const keys = ["k|%7C", "k|-", "k|.", "k|0", "k|9", "k|A", "k|Z", "k|_", "k|a", "k|z", "k|~", "k|00000000010", "k|0000000000z"];
-      await s.write(keys.map((key) => ({ type: "put", key, value: key })));
-      expect((await s.scan({ prefix: "k|" })).map(([k]) => k)).toEqual([...keys].sort());
-    }));
+    test(
+      "ordering is by code unit over printable ASCII",
+      withStore(async (s) => {
+        // The engine's encodings use these characters; every adapter must order them alike.
+        const keys = [
+          "k|%7C",
+          "k|-",
+          "k|.",
+          "k|0",
+          "k|9",
+          "k|A",
+          "k|Z",
+          "k|_",
+          "k|a",
+          "k|z",
+          "k|~",
+          "k|00000000010",
+          "k|0000000000z",
+        ];
+        await s.write(keys.map((key) => ({ type: "put", key, value: key })));
+        expect((await s.scan({ prefix: "k|" })).map(([k]) => k)).toEqual([...keys].sort());
+      }),
+    );
 
-    test("one write applies its ops in order", withStore(async (s) => {
-      await s.write([
-        { type: "put", key: "o|1", value: 1 },
-        { type: "delete", key: "o|1" },
-        { type: "delete", key: "o|2" },
-        { type: "put", key: "o|2", value: 2 },
-        { type: "put", key: "o|3", value: 3 },
-        { type: "put", key: "o|3", value: 33 },
-      ]);
-      expect(await s.scan({ prefix: "o|" })).toEqual([["o|2", 2], ["o|3", 33]]);
-    }));
+    test(
+      "one write applies its ops in order",
+      withStore(async (s) => {
+        await s.write([
+          { type: "put", key: "o|1", value: 1 },
+          { type: "delete", key: "o|1" },
+          { type: "delete", key: "o|2" },
+          { type: "put", key: "o|2", value: 2 },
+          { type: "put", key: "o|3", value: 3 },
+          { type: "put", key: "o|3", value: 33 },
+        ]);
+        expect(await s.scan({ prefix: "o|" })).toEqual([
+          ["o|2", 2],
+          ["o|3", 33],
+        ]);
+      }),
+    );
 
-    test("deleteRange removes [start, end) only", withStore(async (s) => {
-      await s.write(["r|1", "r|2", "r|3", "r|4", "s|1"].map((key) => ({ type: "put", key, value: key })));
-      await s.write([{ type: "deleteRange", start: "r|2", end: "r|4" }]);
-      expect((await s.scan({})).map(([k]) => k)).toEqual(["r|1", "r|4", "s|1"]);
-    }));
+    test(
+      "deleteRange removes [start, end) only",
+      withStore(async (s) => {
+        await s.write(
+          ["r|1", "r|2", "r|3", "r|4", "s|1"].map((key) => ({ type: "put", key, value: key })),
+        );
+        await s.write([{ type: "deleteRange", start: "r|2", end: "r|4" }]);
+        expect((await s.scan({})).map(([k]) => k)).toEqual(["r|1", "r|4", "s|1"]);
+      }),
+    );
 
-    test("concurrent writes all land", withStore(async (s) => {
-      await Promise.all(
-        Array.from({ length: 50 }, (_, i) =>
-          s.write([
-            { type: "put", key: `w|${String(i).padStart(2, "0")}`, value: i },
-            { type: "put", key: `x|${String(i).padStart(2, "0")}`, value: -i },
-          ]),
-        ),
-      );
-      expect((await s.scan({ prefix: "w|" })).length).toBe(50);
-      expect((await s.scan({ prefix: "x|" })).map(([, v]) => v)).toEqual(Array.from({ length: 50 }, (_, i) => -i));
-    }));
+    test(
+      "concurrent writes all land",
+      withStore(async (s) => {
+        await Promise.all(
+          Array.from({ length: 50 }, (_, i) =>
+            s.write([
+              { type: "put", key: `w|${String(i).padStart(2, "0")}`, value: i },
+              { type: "put", key: `x|${String(i).padStart(2, "0")}`, value: 100 - i },
+            ]),
+          ),
+        );
+        expect((await s.scan({ prefix: "w|" })).length).toBe(50);
+        expect((await s.scan({ prefix: "x|" })).map(([, v]) => v)).toEqual(
+          Array.from({ length: 50 }, (_, i) => 100 - i),
+        );
+      }),
+    );
 
-    test("large values and many keys", withStore(async (s) => {
-      const big = "x".repeat(200 * 1024);
-      await s.write([{ type: "put", key: "big|1", value: { big } }]);
-      expect(((await s.get("big|1")) as { big: string }).big.length).toBe(big.length);
-      await s.write(Array.from({ length: 2000 }, (_, i) => ({ type: "put" as const, key: `m|${String(i).padStart(5, "0")}`, value: i })));
-      const page = await s.scan({ prefix: "m|", start: "m|01000", limit: 10 });
-      expect(page.map(([, v]) => v)).toEqual([1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009]);
-      expect((await s.scan({ prefix: "m|" })).length).toBe(2000);
-    }));
+    test(
+      "large values and many keys",
+      withStore(async (s) => {
+        const big = "x".repeat(200 * 1024);
+        await s.write([{ type: "put", key: "big|1", value: { big } }]);
+        expect(((await s.get("big|1")) as { big: string }).big.length).toBe(big.length);
+        await s.write(
+          Array.from({ length: 2000 }, (_, i) => ({
+            type: "put" as const,
+            key: `m|${String(i).padStart(5, "0")}`,
+            value: i,
+          })),
+        );
+        const page = await s.scan({ prefix: "m|", start: "m|01000", limit: 10 });
+        expect(page.map(([, v]) => v)).toEqual([
+          1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009,
+        ]);
+        expect((await s.scan({ prefix: "m|" })).length).toBe(2000);
+      }),
+    );
 
     if (options.reopen) {
       const reopen = options.reopen;
-      test("everything written survives close and reopen", withStore(async (s) => {
-        await s.write([
-          { type: "put", key: "d|1", value: { a: 1 } },
-          { type: "put", key: "d|2", value: [2] },
-          { type: "put", key: "d|3", value: "three" },
-        ]);
-        await s.write([{ type: "delete", key: "d|2" }]);
-        const again = await reopen(s);
-        expect(await again.scan({ prefix: "d|" })).toEqual([["d|1", { a: 1 }], ["d|3", "three"]]);
-        await again.write([{ type: "put", key: "d|4", value: 4 }]);
-        const third = await reopen(again);
-        expect((await third.scan({ prefix: "d|" })).map(([k]) => k)).toEqual(["d|1", "d|3", "d|4"]);
-        return third;
-      }));
+      test(
+        "everything written survives close and reopen",
+        withStore(async (s) => {
+          await s.write([
+            { type: "put", key: "d|1", value: { a: 1 } },
+            { type: "put", key: "d|2", value: [2] },
+            { type: "put", key: "d|3", value: "three" },
+          ]);
+          await s.write([{ type: "delete", key: "d|2" }]);
+          const again = await reopen(s);
+          expect(await again.scan({ prefix: "d|" })).toEqual([
+            ["d|1", { a: 1 }],
+            ["d|3", "three"],
+          ]);
+          await again.write([{ type: "put", key: "d|4", value: 4 }]);
+          const third = await reopen(again);
+          expect((await third.scan({ prefix: "d|" })).map(([k]) => k)).toEqual([
+            "d|1",
+            "d|3",
+            "d|4",
+          ]);
+          return third;
+        }),
+      );
 
-      test("a write that resolved before close is never lost, even when close follows at once", withStore(async (s) => {
-        const writes = Array.from({ length: 20 }, (_, i) => s.write([{ type: "put", key: `f|${String(i).padStart(2, "0")}`, value: i }]));
-        await Promise.all(writes);
-        const again = await reopen(s);
-        expect((await again.scan({ prefix: "f|" })).length).toBe(20);
-        return again;
-      }));
+      test(
+        "a write that resolved before close is never lost, even when close follows at once",
+        withStore(async (s) => {
+          const writes = Array.from({ length: 20 }, (_, i) =>
+            s.write([{ type: "put", key: `f|${String(i).padStart(2, "0")}`, value: i }]),
+          );
+          await Promise.all(writes);
+          const again = await reopen(s);
+          expect((await again.scan({ prefix: "f|" })).length).toBe(20);
+          return again;
+        }),
+      );
     }
   });
+}
+
+function isStore(value: unknown): value is Store {
+  return (
+    typeof value === "object" && value !== null && typeof (value as Store).close === "function"
+  );
 }

@@ -1,0 +1,88 @@
+import {
+  EdgeqError,
+  type JsonValue,
+  rangeBounds,
+  type Store,
+  type StoreEntry,
+  type StoreOp,
+  type StoreRange,
+} from "@edgeq/core";
+
+export interface SqliteStoreOptions {
+  /** Table holding the records. Default `edgeq_kv`. */
+  table?: string;
+}
+
+const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * The core's Store over a Durable Object's SQLite storage: one table of
+ * (key, JSON value), keys compared with SQLite's default BINARY collation,
+ * which for the engine's printable-ASCII keys is JavaScript's string order.
+ *
+ * Durability: every `write` runs in one `transactionSync`, so it is atomic.
+ * Its promise resolves once SQLite applied it; the Durable Object output gate
+ * then holds every response (HTTP or RPC) until the write is durable, so no
+ * caller hears "stored" about a write that could still be lost.
+ */
+export function createSqliteStore(
+  storage: DurableObjectStorage,
+  options: SqliteStoreOptions = {},
+): Store {
+  const table = options.table ?? "edgeq_kv";
+  if (!TABLE.test(table)) throw new EdgeqError("invalid_request", `bad table name ${table}`);
+  const sql = storage.sql;
+  sql.exec(
+    `CREATE TABLE IF NOT EXISTS ${table} (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID`,
+  );
+  let closed = false;
+  const open = () => {
+    if (closed) throw new EdgeqError("closed", "store is closed");
+  };
+
+  return {
+    async get(key: string): Promise<JsonValue | undefined> {
+      open();
+      const row = sql.exec<{ v: string }>(`SELECT v FROM ${table} WHERE k = ?`, key).toArray()[0];
+      return row === undefined ? undefined : (JSON.parse(row.v) as JsonValue);
+    },
+
+    async scan(range: StoreRange): Promise<StoreEntry[]> {
+      open();
+      const { start, end } = rangeBounds(range);
+      if (range.limit !== undefined && range.limit <= 0) return [];
+      const where = end === undefined ? "k >= ?" : "k >= ? AND k < ?";
+      const bindings: Array<string | number> = end === undefined ? [start] : [start, end];
+      const order = range.reverse ? "DESC" : "ASC";
+      const limit = range.limit === undefined ? "" : " LIMIT ?";
+      if (range.limit !== undefined) bindings.push(range.limit);
+      const cursor = sql.exec<{ k: string; v: string }>(
+        `SELECT k, v FROM ${table} WHERE ${where} ORDER BY k ${order}${limit}`,
+        ...bindings,
+      );
+      const out: StoreEntry[] = [];
+      for (const row of cursor) out.push([row.k, JSON.parse(row.v) as JsonValue]);
+      return out;
+    },
+
+    async write(ops: readonly StoreOp[]): Promise<void> {
+      open();
+      // Serialise first: a value JSON cannot carry fails the batch before any row changes.
+      const prepared = ops.map((op) =>
+        op.type === "put" ? { ...op, json: JSON.stringify(op.value) } : op,
+      );
+      storage.transactionSync(() => {
+        for (const op of prepared) {
+          if (op.type === "put")
+            sql.exec(`INSERT OR REPLACE INTO ${table} (k, v) VALUES (?, ?)`, op.key, op.json);
+          else if (op.type === "delete") sql.exec(`DELETE FROM ${table} WHERE k = ?`, op.key);
+          else sql.exec(`DELETE FROM ${table} WHERE k >= ? AND k < ?`, op.start, op.end);
+        }
+      });
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+    },
+  };
+}
