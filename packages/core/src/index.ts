@@ -24,13 +24,7 @@ export type {
 } from "./client/push-consumer-options.js";
 export type * from "./client/transport.js";
 export * from "./clock.js";
-export {
-  Broker,
-  type BrokerOptions,
-  type BrokerReadOptions,
-  type BrokerReceiveOptions,
-  MAX_WAIT_MS,
-} from "./engine/broker.js";
+export { Broker, type BrokerOptions } from "./engine/broker.js";
 export {
   DEFAULT_RETRY_SCHEDULE,
   DEFAULT_TOPIC_CONFIG,
@@ -40,6 +34,18 @@ export {
 } from "./engine/config.js";
 export { parseMsgId, parseReceipt, queueOf } from "./engine/ids.js";
 export { QueueEngine, type QueueEngineOptions, type ReceiveParams } from "./engine/queue-engine.js";
+export {
+  LocalQueue,
+  type QueueHandle,
+  type QueueSnapshot,
+  type WaitOptions,
+} from "./engine/queue-handle.js";
+export {
+  MAX_WAIT_MS,
+  type RouterReadOptions,
+  type RouterReceiveOptions,
+  TopicRouter,
+} from "./engine/topic-router.js";
 export {
   assertName,
   NAME_PATTERN,

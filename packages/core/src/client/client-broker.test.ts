@@ -42,15 +42,17 @@ function consumerOn(t: Setup, handler: MessageHandler, options: Partial<PushCons
 
 async function everything(broker: Broker): Promise<Message[]> {
   const out: Message[] = [];
-  for (const q of broker.stats("t").queues) {
+  for (const q of (await broker.stats("t")).queues) {
     const read = await broker.read("t", q.queueId, { from: q.minOffset, limit: 1000 });
     out.push(...read.messages);
   }
   return out;
 }
 
-const heads = (broker: Broker) =>
-  Object.fromEntries(broker.stats("t").queues.map((q) => [String(q.queueId), q.headOffset]));
+const heads = async (broker: Broker) =>
+  Object.fromEntries(
+    (await broker.stats("t")).queues.map((q) => [String(q.queueId), q.headOffset]),
+  );
 
 describe("Producer over the broker", () => {
   it("a retry after a lost response is answered duplicate and stored once", async () => {
@@ -87,7 +89,7 @@ describe("PushConsumer over the broker", () => {
     await consumer.start();
     await eventually(() => seen.size === 40);
     await consumer.close();
-    expect(t.broker.getOffsets("t", "g")).toEqual(heads(t.broker));
+    expect(await t.broker.getOffsets("t", "g")).toEqual(await heads(t.broker));
     expect(errors).toEqual([]);
   });
 
@@ -107,17 +109,17 @@ describe("PushConsumer over the broker", () => {
     await consumer.start();
     await eventually(() => t.transport.count("sendBack") >= 3 && calls.length === 3);
     await consumer.commit();
-    expect(t.broker.getOffsets("t", "g")).toEqual({ "0": 1 });
+    expect(await t.broker.getOffsets("t", "g")).toEqual({ "0": 1 });
     t.transport.heal();
-    await eventually(() => t.broker.stats("t").groups.g?.retrying === 1);
+    await eventually(async () => (await t.broker.stats("t")).groups.g?.retrying === 1);
     await consumer.commit();
-    expect(t.broker.getOffsets("t", "g")).toEqual({ "0": 3 });
+    expect(await t.broker.getOffsets("t", "g")).toEqual({ "0": 3 });
     // The broker's schedule holds the retry 10 s; let the time pass.
     t.clock.advance(10_000);
     await eventually(() => calls.includes("1@1"));
-    await eventually(() => t.broker.stats("t").groups.g?.retrying === 0);
+    await eventually(async () => (await t.broker.stats("t")).groups.g?.retrying === 0);
     await consumer.close();
-    expect(t.broker.stats("t").groups.g).toMatchObject({
+    expect((await t.broker.stats("t")).groups.g).toMatchObject({
       inFlight: 0,
       retrying: 0,
       deadLetters: 0,
@@ -131,11 +133,11 @@ describe("PushConsumer over the broker", () => {
       throw new Error("always");
     });
     await consumer.start();
-    await eventually(() => t.broker.stats("t").groups.g?.deadLetters === 1);
+    await eventually(async () => (await t.broker.stats("t")).groups.g?.deadLetters === 1);
     await consumer.close();
     const [dead] = await t.broker.listDeadLetters("t", "g");
     expect(dead?.message.body).toBe("poison");
-    expect(t.broker.getOffsets("t", "g")).toEqual({ "0": 1 });
+    expect(await t.broker.getOffsets("t", "g")).toEqual({ "0": 1 });
   });
 
   it("after a broker restart resumes from the committed offset: nothing lost", async () => {
@@ -173,7 +175,7 @@ describe("PushConsumer over the broker", () => {
     await eventually(() => processed.length === 8);
     await a.consumer.close();
     // The group exists (its retry loop touched it) but no progress was committed.
-    expect(Object.values(t.broker.getOffsets("t", "g")).every((o) => o === 0)).toBe(true);
+    expect(Object.values(await t.broker.getOffsets("t", "g")).every((o) => o === 0)).toBe(true);
     expect(a.errors).toContain("commit");
 
     t.transport.heal();
@@ -186,6 +188,6 @@ describe("PushConsumer over the broker", () => {
     await eventually(() => deliveries === 8);
     await b.consumer.close();
     expect(processed).toHaveLength(8);
-    expect(t.broker.getOffsets("t", "g")).toEqual(heads(t.broker));
+    expect(await t.broker.getOffsets("t", "g")).toEqual(await heads(t.broker));
   });
 });

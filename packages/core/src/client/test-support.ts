@@ -106,9 +106,12 @@ export function fastSleep(): Sleep & { delays: number[] } {
 }
 
 /** Yields to the event loop until `predicate` holds; fails after `rounds` tries (no wall-clock limit). */
-export async function eventually(predicate: () => boolean, rounds = 2000): Promise<void> {
+export async function eventually(
+  predicate: () => boolean | Promise<boolean>,
+  rounds = 2000,
+): Promise<void> {
   for (let i = 0; i < rounds; i++) {
-    if (predicate()) return;
+    if (await predicate()) return;
     await sleep(0);
   }
   throw new Error(`condition not met after ${rounds} rounds: ${predicate.toString()}`);

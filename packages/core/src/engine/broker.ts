@@ -2,7 +2,6 @@ import { type Clock, systemClock } from "../clock.js";
 import { EdgeqError } from "../errors.js";
 import type {
   DeadLetter,
-  GroupStats,
   LeasedMessage,
   Message,
   ReadResult,
@@ -10,20 +9,12 @@ import type {
   TopicStats,
 } from "../model.js";
 import type { Store } from "../store/store.js";
-import { pickQueue } from "../util/hash.js";
 import { resolveTopicConfig, type TopicConfig } from "./config.js";
-import { queueOf } from "./ids.js";
 import { QueueEngine } from "./queue-engine.js";
+import { LocalQueue } from "./queue-handle.js";
 import { fromJson, toJson } from "./records.js";
-import {
-  assertIntInRange,
-  assertName,
-  assertOffset,
-  assertReceipts,
-  isPlainObject,
-  type NormalizedAppend,
-  normalizeAppend,
-} from "./validate.js";
+import { type RouterReadOptions, type RouterReceiveOptions, TopicRouter } from "./topic-router.js";
+import { assertName } from "./validate.js";
 
 export interface BrokerOptions {
   store: Store;
@@ -37,42 +28,25 @@ export interface BrokerOptions {
   indexKeys?: boolean;
 }
 
-export interface BrokerReadOptions {
-  from: number;
-  /** Default 100, at most 1,000. */
-  limit?: number;
-  waitMs?: number;
-  tags?: string[];
-  signal?: AbortSignal;
+interface Topic {
+  config: TopicConfig;
+  engines: QueueEngine[];
+  router: TopicRouter;
 }
 
-export interface BrokerReceiveOptions {
-  /** Default 10, at most 1,000. */
-  max?: number;
-  /** Default: the topic's `defaultVisibilityMs`. */
-  visibilityMs?: number;
-  waitMs?: number;
-  retriesOnly?: boolean;
-  tags?: string[];
-  signal?: AbortSignal;
-}
-
-/** Longest long-poll any call may ask for. */
-export const MAX_WAIT_MS = 30_000;
 const TOPIC_PREFIX = "topic|";
 
 /**
- * Topics over queue engines, in one process: routes produced messages to
- * queues, gathers receives across queues, and drives the engines' timers.
- * Edge hosts run one QueueEngine per Durable Object instead and route with
- * the same helpers (`pickQueue`, `queueOf`).
+ * Topics over queue engines, in one process: keeps the topic registry in the
+ * store, gives each topic a TopicRouter over local queues, and drives the
+ * engines' timers. The edge Worker runs the same TopicRouter over Durable
+ * Object queues instead.
  */
 export class Broker {
-  private readonly topics = new Map<string, { config: TopicConfig; engines: QueueEngine[] }>();
+  private readonly topics = new Map<string, Topic>();
   private readonly clock: Clock;
   private readonly autoTick: boolean;
   private timer: unknown;
-  private roundRobin = 0;
   private closed = false;
 
   private constructor(private readonly options: BrokerOptions) {
@@ -125,6 +99,7 @@ export class Broker {
     ]);
     topic.config = resolved;
     for (const engine of topic.engines) engine.config = resolved;
+    topic.router = this.newRouter(name, resolved, topic.engines);
     this.schedule();
     return resolved;
   }
@@ -137,73 +112,24 @@ export class Broker {
     return this.topic(name).config;
   }
 
-  // ── produce ────────────────────────────────────────────────────────────
+  /** The topic's router: every produce and consume call of the topic. */
+  router(topicName: string): TopicRouter {
+    return this.topic(topicName).router;
+  }
 
-  /**
-   * Appends a batch, each message to the queue its key (or producer) picks.
-   * The whole request is validated first, so a bad one stores nothing.
-   */
+  // The calls below are the router's, plus re-arming the wake-up timer after
+  // anything that may have moved it.
+
   async send(topicName: string, request: unknown): Promise<SendResult[]> {
-    const topic = this.topic(topicName);
-    const batch = normalizeAppend(request, topic.config, this.clock.now());
-    const count = topic.config.queueCount;
-    const byQueue = new Map<number, { indexes: number[]; request: NormalizedAppend }>();
-    batch.messages.forEach((m, i) => {
-      const queueId = pickQueue(count, m.key, batch.producerId, () => this.roundRobin++);
-      let part = byQueue.get(queueId);
-      if (!part) {
-        part = { indexes: [], request: { ...batch, messages: [] } };
-        byQueue.set(queueId, part);
-      }
-      part.indexes.push(i);
-      part.request.messages.push(m);
-    });
-    const results: SendResult[] = new Array(batch.messages.length);
-    await Promise.all(
-      [...byQueue].map(async ([queueId, part]) => {
-        const stored = await topic.engines[queueId]!.append(part.request);
-        stored.forEach((r, j) => {
-          results[part.indexes[j]!] = r;
-        });
-      }),
-    );
-    this.schedule();
-    return results;
+    return this.after(this.router(topicName).send(request));
   }
 
-  // ── read ───────────────────────────────────────────────────────────────
-
-  async read(topicName: string, queueId: number, options: BrokerReadOptions): Promise<ReadResult> {
-    const engine = this.engine(topicName, queueId);
-    const limit = options.limit ?? 100;
-    const tags = options.tags;
-    const waitMs = assertIntInRange("waitMs", options.waitMs ?? 0, 0, MAX_WAIT_MS);
-    let result = await engine.read(options.from, limit, tags);
-    const deadline = Date.now() + waitMs;
-    while (
-      result.messages.length === 0 &&
-      result.nextOffset === result.headOffset &&
-      Date.now() < deadline
-    ) {
-      if (options.signal?.aborted) break;
-      await engine.waitForAppend(result.nextOffset, deadline - Date.now(), options.signal);
-      result = await engine.read(result.nextOffset, limit, tags);
-    }
-    return result;
+  async read(topicName: string, queueId: number, options: RouterReadOptions): Promise<ReadResult> {
+    return this.router(topicName).read(queueId, options);
   }
 
-  // ── consumer group offsets ─────────────────────────────────────────────
-
-  /** Committed offsets of a group, by queue id; queues the group never touched are absent. */
-  getOffsets(topicName: string, group: string): Record<string, number> {
-    const topic = this.topic(topicName);
-    assertName("group", group);
-    const out: Record<string, number> = {};
-    for (const engine of topic.engines) {
-      const offset = engine.committedOffset(group);
-      if (offset !== undefined) out[String(engine.queueId)] = offset;
-    }
-    return out;
+  async getOffsets(topicName: string, group: string): Promise<Record<string, number>> {
+    return this.router(topicName).getOffsets(group);
   }
 
   async commitOffsets(
@@ -212,69 +138,23 @@ export class Broker {
     offsets: unknown,
     reset = false,
   ): Promise<Record<string, number>> {
-    const topic = this.topic(topicName);
-    assertName("group", group);
-    if (!isPlainObject(offsets) || Object.keys(offsets).length === 0)
-      throw new EdgeqError("invalid_request", "offsets must be an object of queue id to offset");
-    const entries = Object.entries(offsets).map(([q, offset]) => {
-      const engine = this.engineOf(topic, topicName, Number(q));
-      assertOffset(`offsets.${q}`, offset);
-      return [engine, offset] as const;
-    });
-    const out: Record<string, number> = {};
-    for (const [engine, offset] of entries)
-      out[String(engine.queueId)] = await engine.commitOffset(group, offset, reset);
-    return out;
+    return this.router(topicName).commitOffsets(group, offsets, reset);
   }
 
-  // ── lease mode ─────────────────────────────────────────────────────────
-
-  /** Leases up to `max` messages across the topic's queues, starting at a rotating queue so none starves. */
   async receive(
     topicName: string,
     group: string,
-    options: BrokerReceiveOptions = {},
+    options: RouterReceiveOptions = {},
   ): Promise<LeasedMessage[]> {
-    const topic = this.topic(topicName);
-    assertName("group", group);
-    const c = topic.config;
-    const max = assertIntInRange("max", options.max ?? 10, 1, 1000);
-    const visibilityMs = assertIntInRange(
-      "visibilityMs",
-      options.visibilityMs ?? c.defaultVisibilityMs,
-      1,
-      c.maxVisibilityMs,
-    );
-    const waitMs = assertIntInRange("waitMs", options.waitMs ?? 0, 0, MAX_WAIT_MS);
-    const params = {
-      max,
-      visibilityMs,
-      retriesOnly: options.retriesOnly === true,
-      ...(options.tags ? { tags: options.tags } : {}),
-    };
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const out: LeasedMessage[] = [];
-      const start = this.roundRobin++;
-      for (let i = 0; i < topic.engines.length && out.length < max; i++) {
-        const engine = topic.engines[(start + i) % topic.engines.length]!;
-        out.push(...(await engine.receive(group, { ...params, max: max - out.length })));
-      }
-      this.schedule();
-      const left = deadline - Date.now();
-      if (out.length > 0 || left <= 0 || options.signal?.aborted) return out;
-      await Promise.race(topic.engines.map((e) => e.waitForReceivable(left, options.signal)));
-    }
+    return this.after(this.router(topicName).receive(group, options));
   }
 
   async ack(topicName: string, group: string, receipts: unknown): Promise<void> {
-    await this.forReceipts(topicName, group, receipts, (engine, list) => engine.ack(group, list));
+    return this.after(this.router(topicName).ack(group, receipts));
   }
 
   async nack(topicName: string, group: string, receipts: unknown, delayMs?: number): Promise<void> {
-    await this.forReceipts(topicName, group, receipts, (engine, list) =>
-      engine.nack(group, list, delayMs),
-    );
+    return this.after(this.router(topicName).nack(group, receipts, delayMs));
   }
 
   async extend(
@@ -283,9 +163,7 @@ export class Broker {
     receipts: unknown,
     visibilityMs: number,
   ): Promise<void> {
-    await this.forReceipts(topicName, group, receipts, (engine, list) =>
-      engine.extend(group, list, visibilityMs),
-    );
+    return this.after(this.router(topicName).extend(group, receipts, visibilityMs));
   }
 
   async sendBack(
@@ -295,47 +173,11 @@ export class Broker {
     offset: number,
     delayMs?: number,
   ): Promise<void> {
-    const engine = this.engine(topicName, queueId);
-    await engine.sendBack(group, offset, delayMs);
-    this.schedule();
+    return this.after(this.router(topicName).sendBack(group, queueId, offset, delayMs));
   }
-
-  private async forReceipts(
-    topicName: string,
-    group: string,
-    receipts: unknown,
-    apply: (engine: QueueEngine, receipts: string[]) => Promise<void>,
-  ): Promise<void> {
-    const topic = this.topic(topicName);
-    assertName("group", group);
-    const list = assertReceipts(receipts);
-    const byQueue = new Map<QueueEngine, string[]>();
-    const unknown: string[] = [];
-    for (const receipt of list) {
-      const engine = topic.engines[queueOf(receipt) ?? -1];
-      if (!engine) unknown.push(receipt);
-      else byQueue.set(engine, [...(byQueue.get(engine) ?? []), receipt]);
-    }
-    if (unknown.length)
-      throw new EdgeqError("not_found", `unknown receipt: ${unknown[0]}`, {
-        details: { receipts: unknown },
-      });
-    // Each queue's part is all-or-nothing; a call that spans queues is applied queue by queue.
-    for (const [engine, part] of byQueue) await apply(engine, part);
-    this.schedule();
-  }
-
-  // ── dead letters ───────────────────────────────────────────────────────
 
   async listDeadLetters(topicName: string, group: string, limit = 100): Promise<DeadLetter[]> {
-    const topic = this.topic(topicName);
-    assertName("group", group);
-    assertIntInRange("limit", limit, 1, 1000);
-    // Each queue's oldest `limit`, merged: the topic's oldest `limit`.
-    const all = (
-      await Promise.all(topic.engines.map((e) => e.listDeadLetters(group, limit)))
-    ).flat();
-    return all.sort((a, b) => a.deadAt - b.deadAt).slice(0, limit);
+    return this.router(topicName).listDeadLetters(group, limit);
   }
 
   async redrive(
@@ -343,60 +185,26 @@ export class Broker {
     group: string,
     options: { limit?: number; msgIds?: string[] } = {},
   ): Promise<number> {
-    const topic = this.topic(topicName);
-    assertName("group", group);
-    const limit = assertIntInRange("limit", options.limit ?? 1000, 1, 100_000);
-    let moved = 0;
-    for (const engine of topic.engines) {
-      if (moved >= limit) break;
-      moved += await engine.redrive(group, limit - moved, options.msgIds);
-    }
-    this.schedule();
-    return moved;
+    return this.after(this.router(topicName).redrive(group, options));
   }
-
-  // ── query ──────────────────────────────────────────────────────────────
 
   async getMessage(topicName: string, msgId: string): Promise<Message> {
-    const topic = this.topic(topicName);
-    const engine = topic.engines[queueOf(msgId) ?? -1];
-    if (!engine) throw new EdgeqError("not_found", `no message ${msgId}`);
-    return engine.getMessage(msgId);
+    return this.router(topicName).getMessage(msgId);
   }
 
-  /** A key's messages all live on the queue the key hashes to, so one queue answers. */
   async queryByKey(
     topicName: string,
     key: string,
     options: { limit?: number; from?: number; to?: number } = {},
   ): Promise<Message[]> {
-    const topic = this.topic(topicName);
-    if (typeof key !== "string") throw new EdgeqError("invalid_request", "key is required");
-    const queueId = pickQueue(topic.config.queueCount, key, undefined, () => 0);
-    return topic.engines[queueId]!.queryByKey(key, options.limit ?? 32, options.from, options.to);
+    return this.router(topicName).queryByKey(key, options);
   }
 
-  // ── stats and timers ───────────────────────────────────────────────────
-
-  stats(topicName: string): TopicStats {
-    const topic = this.topic(topicName);
-    const groups: Record<string, GroupStats> = {};
-    const names = new Set(topic.engines.flatMap((e) => e.groupNames()));
-    for (const name of [...names].sort()) {
-      const queues = topic.engines.map((e) => e.groupStats(name));
-      groups[name] = {
-        committedOffsets: Object.fromEntries(
-          queues.map((q) => [String(q.queueId), q.committedOffset]),
-        ),
-        lag: sum(queues, "lag"),
-        inFlight: sum(queues, "inFlight"),
-        retrying: sum(queues, "retrying"),
-        deadLetters: sum(queues, "deadLetters"),
-        queues,
-      };
-    }
-    return { topic: topicName, queues: topic.engines.map((e) => e.queueStats()), groups };
+  async stats(topicName: string): Promise<TopicStats> {
+    return this.router(topicName).stats();
   }
+
+  // ── timers ─────────────────────────────────────────────────────────────
 
   nextWakeUp(): number | undefined {
     let next: number | undefined;
@@ -438,10 +246,19 @@ export class Broker {
           ...(this.options.indexKeys === undefined ? {} : { indexKeys: this.options.indexKeys }),
         }),
       );
-    this.topics.set(name, { config, engines });
+    this.topics.set(name, { config, engines, router: this.newRouter(name, config, engines) });
   }
 
-  private topic(name: string): { config: TopicConfig; engines: QueueEngine[] } {
+  private newRouter(name: string, config: TopicConfig, engines: QueueEngine[]): TopicRouter {
+    return new TopicRouter(
+      name,
+      config,
+      engines.map((e) => new LocalQueue(e)),
+      () => this.clock.now(),
+    );
+  }
+
+  private topic(name: string): Topic {
     if (this.closed) throw new EdgeqError("closed", "broker is closed");
     assertName("topic", name);
     const topic = this.topics.get(name);
@@ -449,18 +266,13 @@ export class Broker {
     return topic;
   }
 
-  private engine(topicName: string, queueId: number): QueueEngine {
-    return this.engineOf(this.topic(topicName), topicName, queueId);
-  }
-
-  private engineOf(
-    topic: { engines: QueueEngine[] },
-    topicName: string,
-    queueId: number,
-  ): QueueEngine {
-    const engine = Number.isInteger(queueId) ? topic.engines[queueId] : undefined;
-    if (!engine) throw new EdgeqError("not_found", `topic ${topicName} has no queue ${queueId}`);
-    return engine;
+  /** Awaits a call, then re-arms the wake-up timer (a send or nack may have made it earlier). */
+  private async after<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } finally {
+      this.schedule();
+    }
   }
 
   private schedule(): void {
@@ -476,8 +288,4 @@ export class Broker {
     // A pending wake-up must not keep a Node process alive on its own.
     (this.timer as { unref?: () => void }).unref?.();
   }
-}
-
-function sum<K extends string>(rows: Array<Record<K, number>>, key: K): number {
-  return rows.reduce((n, r) => n + r[key], 0);
 }

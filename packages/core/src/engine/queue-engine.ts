@@ -943,8 +943,11 @@ export class QueueEngine {
     };
   }
 
-  groupNames(): string[] {
-    return [...this.groups.keys()];
+  /** The queue's stats and every group's stats on it, at one moment. */
+  snapshot(): { queue: QueueStats; groups: Record<string, GroupQueueStats> } {
+    const groups: Record<string, GroupQueueStats> = {};
+    for (const name of this.groups.keys()) groups[name] = this.groupStats(name);
+    return { queue: this.queueStats(), groups };
   }
 
   groupStats(group: string): GroupQueueStats {

@@ -17,13 +17,13 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       await f.broker.send(TOPIC, {
         messages: Array.from({ length: 10 }, (_, i) => ({ body: i, key: `k${i}` })),
       });
-      const heads = f.broker.stats(TOPIC).queues.map((q) => q.headOffset);
-      expect(f.broker.getOffsets(TOPIC, "g")).toEqual({});
+      const heads = (await f.broker.stats(TOPIC)).queues.map((q) => q.headOffset);
+      expect(await f.broker.getOffsets(TOPIC, "g")).toEqual({});
       await f.broker.commitOffsets(TOPIC, "g", { 0: 2, 1: 1 });
       await f.broker.commitOffsets(TOPIC, "g", { 0: 1 });
-      expect(f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 2, 1: 1 });
+      expect(await f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 2, 1: 1 });
       await f.broker.commitOffsets(TOPIC, "g", { 0: 0 }, true);
-      expect(f.broker.getOffsets(TOPIC, "g")["0"]).toBe(0);
+      expect((await f.broker.getOffsets(TOPIC, "g"))["0"]).toBe(0);
       await expectCode(
         f.broker.commitOffsets(TOPIC, "g", { 0: heads[0]! + 1 }),
         "offset_out_of_range",
@@ -32,10 +32,10 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       await expectCode(f.broker.commitOffsets(TOPIC, "g", { 0: -1 }), "invalid_request");
       await expectCode(f.broker.commitOffsets(TOPIC, "g", {}), "invalid_request");
       await expectCode(f.broker.commitOffsets(TOPIC, "bad group", { 0: 1 }), "invalid_request");
-      expect(f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 0, 1: 1 });
+      expect(await f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 0, 1: 1 });
       if (options.reopen) {
         await f.restart();
-        expect(f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 0, 1: 1 });
+        expect(await f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 0, 1: 1 });
       }
       await f.close();
     });
@@ -50,16 +50,16 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
         ["a", 1, 0],
         ["b", 1, 0],
       ]);
-      expect(f.broker.stats(TOPIC).groups.g).toMatchObject({ inFlight: 2, lag: 3 });
+      expect((await f.broker.stats(TOPIC)).groups.g).toMatchObject({ inFlight: 2, lag: 3 });
       await f.broker.ack(TOPIC, "g", [got[0]!.receipt]);
-      expect(f.broker.stats(TOPIC).groups.g!.committedOffsets).toEqual({ 0: 1 });
+      expect((await f.broker.stats(TOPIC)).groups.g!.committedOffsets).toEqual({ 0: 1 });
       await expectCode(f.broker.ack(TOPIC, "g", [got[0]!.receipt]), "conflict");
       await expectCode(f.broker.ack(TOPIC, "g", ["nonsense"]), "not_found");
       await expectCode(f.broker.ack(TOPIC, "other", [got[1]!.receipt]), "not_found");
       await expectCode(f.broker.ack(TOPIC, "g", []), "invalid_request");
       // All or nothing: a stale receipt beside a good one acks neither.
       await expectCode(f.broker.ack(TOPIC, "g", [got[1]!.receipt, got[0]!.receipt]), "conflict");
-      expect(f.broker.stats(TOPIC).groups.g!.inFlight).toBe(1);
+      expect((await f.broker.stats(TOPIC)).groups.g!.inFlight).toBe(1);
       await f.broker.ack(TOPIC, "g", [got[1]!.receipt]);
       const [c] = await f.broker.receive(TOPIC, "g", { max: 5 });
       expect(c!.body).toBe("c");
@@ -102,7 +102,7 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       for (let attempt = 1; attempt <= 3; attempt++) {
         await f.broker.nack(TOPIC, "g", [m!.receipt]);
         const delay = DEFAULT_RETRY_SCHEDULE[attempt - 1]!;
-        expect(f.broker.stats(TOPIC).groups.g!.retrying).toBe(1);
+        expect((await f.broker.stats(TOPIC)).groups.g!.retrying).toBe(1);
         f.clock.advance(delay - 1);
         expect(await f.broker.receive(TOPIC, "g", { max: 1, retriesOnly: true })).toEqual([]);
         f.clock.advance(1);
@@ -118,7 +118,7 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       expect(dead.map((d) => [d.message.body, d.message.reconsumeTimes, d.reason])).toEqual([
         ["poison", 3, "max_reconsume_times"],
       ]);
-      expect(f.broker.stats(TOPIC).groups.g).toMatchObject({ deadLetters: 1, retrying: 0 });
+      expect((await f.broker.stats(TOPIC)).groups.g).toMatchObject({ deadLetters: 1, retrying: 0 });
       // The rest of the queue was never blocked by it.
       const [fine] = await f.broker.receive(TOPIC, "g");
       expect(fine!.body).toBe("fine");
@@ -132,7 +132,7 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       const [back] = await f.broker.receive(TOPIC, "g");
       expect(back).toMatchObject({ body: "poison", reconsumeTimes: 0, msgId: m!.msgId });
       await f.broker.ack(TOPIC, "g", [back!.receipt]);
-      expect(f.broker.stats(TOPIC).groups.g).toMatchObject({
+      expect((await f.broker.stats(TOPIC)).groups.g).toMatchObject({
         deadLetters: 0,
         inFlight: 0,
         retrying: 0,
@@ -196,7 +196,7 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       await f.broker.sendBack(TOPIC, "p", 0, messages[0]!.offset);
       await f.broker.sendBack(TOPIC, "p", 0, messages[0]!.offset);
       await f.broker.commitOffsets(TOPIC, "p", { 0: 2 });
-      expect(f.broker.stats(TOPIC).groups.p).toMatchObject({ retrying: 1, lag: 0 });
+      expect((await f.broker.stats(TOPIC)).groups.p).toMatchObject({ retrying: 1, lag: 0 });
       f.clock.advance(DEFAULT_RETRY_SCHEDULE[0]!);
       const retries = await f.broker.receive(TOPIC, "p", { retriesOnly: true, max: 10 });
       expect(retries.map((m) => [m.body, m.reconsumeTimes])).toEqual([["a", 1]]);
@@ -208,7 +208,7 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       await expectCode(f.broker.sendBack(TOPIC, "p", 0, 99), "not_found");
       // Polling retries alone commits nothing: a group that never read the log has no offsets.
       await f.broker.receive(TOPIC, "fresh", { retriesOnly: true });
-      expect(f.broker.getOffsets(TOPIC, "fresh")).toEqual({});
+      expect(await f.broker.getOffsets(TOPIC, "fresh")).toEqual({});
       await f.close();
     });
   });
@@ -230,7 +230,7 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       // The lease taken before the restart still holds, and its receipt still works.
       expect(await f.broker.receive(TOPIC, "g", { max: 1 })).toMatchObject([{ body: 3 }]);
       await f.broker.ack(TOPIC, "g", [two!.receipt]);
-      expect(f.broker.getOffsets(TOPIC, "p")).toEqual({ 0: 4 });
+      expect(await f.broker.getOffsets(TOPIC, "p")).toEqual({ 0: 4 });
       const sent = await f.broker.send(TOPIC, {
         producerId: "p",
         messages: [

@@ -59,7 +59,7 @@ export async function expectCode(
 /** Reads a whole queue from its minimum. */
 export async function readAll(broker: Broker, queueId: number, topic = TOPIC) {
   const out = [];
-  let from = broker.stats(topic).queues[queueId]!.minOffset;
+  let from = (await broker.stats(topic)).queues[queueId]!.minOffset;
   for (;;) {
     const r = await broker.read(topic, queueId, { from, limit: 1000 });
     out.push(...r.messages);

@@ -53,7 +53,7 @@ export function registerProduceBehaviour(options: SuiteOptions): void {
         f.broker.send(TOPIC, { messages: [{ body: "ok" }, { body: undefined }] }),
         "invalid_request",
       );
-      expect(f.broker.stats(TOPIC).queues.map((q) => q.headOffset)).toEqual([0, 0]);
+      expect((await f.broker.stats(TOPIC)).queues.map((q) => q.headOffset)).toEqual([0, 0]);
       await expectCode(f.broker.createTopic(TOPIC, { queueCount: 3 }), "conflict");
       await expectCode(f.broker.createTopic("t2", { queueCount: 0 }), "invalid_request");
       await f.close();
@@ -77,7 +77,7 @@ export function registerProduceBehaviour(options: SuiteOptions): void {
         f.broker.send(TOPIC, { messages: [1, 2, 3].map(() => ({ body: "y".repeat(900) })) }),
         "too_large",
       );
-      expect(f.broker.stats(TOPIC).queues.map((q) => q.headOffset)).toEqual([0, 0]);
+      expect((await f.broker.stats(TOPIC)).queues.map((q) => q.headOffset)).toEqual([0, 0]);
       await f.close();
     });
   });
@@ -232,7 +232,7 @@ export function registerProduceBehaviour(options: SuiteOptions): void {
         f.broker.send(TOPIC, { producerId: "p", messages: [{ seq: 2, body: "lost?" }] }),
         "unavailable",
       );
-      expect(f.broker.stats(TOPIC).queues[0]!.headOffset).toBe(1);
+      expect((await f.broker.stats(TOPIC)).queues[0]!.headOffset).toBe(1);
       const [retry] = await f.broker.send(TOPIC, {
         producerId: "p",
         messages: [{ seq: 2, body: "lost?" }],
@@ -294,7 +294,7 @@ export function registerProduceBehaviour(options: SuiteOptions): void {
         await f.broker.send(TOPIC, { messages: [{ body: i, key: `k${i}` }] });
       expect(f.broker.nextWakeUp()).toBe(f.clock.now());
       await f.broker.tick();
-      const { minOffset } = f.broker.stats(TOPIC).queues[0]!;
+      const { minOffset } = (await f.broker.stats(TOPIC)).queues[0]!;
       expect(minOffset).toBe(7);
       const err = await expectCode(f.broker.read(TOPIC, 0, { from: 0 }), "offset_out_of_range");
       expect(err.details).toMatchObject({ minOffset: 7, maxOffset: 12 });
@@ -310,15 +310,18 @@ export function registerProduceBehaviour(options: SuiteOptions): void {
       await f.broker.send(TOPIC, { messages: [{ body: "b".repeat(40) }] });
       await f.broker.send(TOPIC, { messages: [{ body: "c".repeat(40) }] });
       await f.broker.tick();
-      expect(f.broker.stats(TOPIC).queues[0]!.minOffset).toBe(1);
-      expect(f.broker.stats(TOPIC).queues[0]!.bytes).toBeLessThanOrEqual(100);
+      expect((await f.broker.stats(TOPIC)).queues[0]!.minOffset).toBe(1);
+      expect((await f.broker.stats(TOPIC)).queues[0]!.bytes).toBeLessThanOrEqual(100);
       f.clock.advance(DAY);
       await f.broker.tick();
       // Exactly retentionMs old is still kept.
-      expect(f.broker.stats(TOPIC).queues[0]!.minOffset).toBe(1);
+      expect((await f.broker.stats(TOPIC)).queues[0]!.minOffset).toBe(1);
       f.clock.advance(1);
       await f.broker.tick();
-      expect(f.broker.stats(TOPIC).queues[0]).toMatchObject({ minOffset: 3, headOffset: 3 });
+      expect((await f.broker.stats(TOPIC)).queues[0]).toMatchObject({
+        minOffset: 3,
+        headOffset: 3,
+      });
       await f.close();
     });
 
@@ -329,7 +332,7 @@ export function registerProduceBehaviour(options: SuiteOptions): void {
       await f.broker.send(TOPIC, { messages: [{ body: "x" }] });
       await f.broker.send(TOPIC, { messages: [{ body: "y" }] });
       await f.broker.tick();
-      expect(f.broker.stats(TOPIC).queues[0]!.minOffset).toBe(0);
+      expect((await f.broker.stats(TOPIC)).queues[0]!.minOffset).toBe(0);
       await f.broker.nack(TOPIC, "g", [leased!.receipt], 0);
       const [again] = await f.broker.receive(TOPIC, "g", { max: 1 });
       expect(again).toMatchObject({ body: "held", reconsumeTimes: 1 });
@@ -351,7 +354,7 @@ export function registerProduceBehaviour(options: SuiteOptions): void {
       expect(later).toMatchObject({ status: "stored", deliverAt: f.clock.now() + 60_000 });
       expect(later!.offset).toBeUndefined();
       expect((await readAll(f.broker, 0)).map((m) => m.body)).toEqual(["now"]);
-      expect(f.broker.stats(TOPIC).queues[0]!.scheduled).toBe(2);
+      expect((await f.broker.stats(TOPIC)).queues[0]!.scheduled).toBe(2);
       expect(await f.broker.getMessage(TOPIC, later!.msgId!)).toMatchObject({
         body: "later",
         offset: -1,
