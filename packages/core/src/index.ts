@@ -48,6 +48,7 @@ export {
 } from "./engine/topic-router.js";
 export {
   assertName,
+  isPlainObject,
   NAME_PATTERN,
   type NormalizedAppend,
   type NormalizedMessage,

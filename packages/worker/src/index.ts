@@ -1,12 +1,10 @@
-/** @edgeq/worker: the edge broker. */
-export { QueueDO } from "./queue-do.js";
-export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
+/** @edgeq/worker: the edge broker. Deploy this module: it is the Worker and its Durable Object class. */
+import { createApp } from "./http/app.js";
 
-export default {
-  async fetch(): Promise<Response> {
-    return Response.json(
-      { error: { code: "not_found", message: "no such route" } },
-      { status: 404 },
-    );
-  },
-} satisfies ExportedHandler;
+export { DurableQueue } from "./broker/durable-queue.js";
+export { QueueDO } from "./broker/queue-do.js";
+export { topicConfig, topicRouter } from "./broker/topics.js";
+export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
+export { createApp };
+
+export default createApp();

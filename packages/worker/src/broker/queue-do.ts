@@ -1,0 +1,106 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  EdgeqError,
+  LocalQueue,
+  QueueEngine,
+  type QueueHandle,
+  type Store,
+  systemClock,
+} from "@edgeq/core";
+import { createSqliteStore } from "../store/sqlite-store.js";
+import { type Outcome, QUEUE_METHODS, type QueueMethod, type QueueRef } from "./queue-ref.js";
+import { topicConfig } from "./topics.js";
+
+const REF_KEY = "do|ref";
+
+/**
+ * One topic queue of the broker: a SQLite-backed Durable Object running the
+ * core's QueueEngine over `createSqliteStore(ctx.storage)`. It is a thin RPC
+ * shell: every call is a QueueHandle call on the engine, and the alarm is set
+ * to the engine's next wake-up (delays, lease expiry, retries, retention).
+ */
+export class QueueDO extends DurableObject<Env> {
+  private readonly store: Store;
+  private queue: Promise<{ ref: QueueRef; handle: LocalQueue }> | undefined;
+  /** The alarm as last set; one alarm per object, so only an earlier wake-up needs a new one. */
+  private alarmAt: number | null | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = createSqliteStore(ctx.storage);
+  }
+
+  /** Runs one QueueHandle call for the queue `ref` names. */
+  async invoke<M extends QueueMethod>(
+    ref: QueueRef,
+    method: M,
+    args: Parameters<QueueHandle[M]>,
+  ): Promise<Outcome<Awaited<ReturnType<QueueHandle[M]>>>> {
+    try {
+      if (!QUEUE_METHODS.has(method))
+        throw new EdgeqError("invalid_request", `no queue call ${String(method)}`);
+      const { handle } = await this.open(ref);
+      const call = handle[method] as (
+        ...a: unknown[]
+      ) => Promise<Awaited<ReturnType<QueueHandle[M]>>>;
+      const value = await call.apply(handle, args);
+      await this.arm(handle.engine);
+      return { ok: true, value };
+    } catch (error) {
+      return { ok: false, error: errorBody(error) };
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    const ref = await this.store.get(REF_KEY);
+    if (!ref) return;
+    const { handle } = await this.open(ref as unknown as QueueRef);
+    this.alarmAt = null;
+    await handle.engine.tick();
+    await this.arm(handle.engine);
+  }
+
+  private async open(ref: QueueRef): Promise<{ ref: QueueRef; handle: LocalQueue }> {
+    this.queue ??= this.ctx.blockConcurrencyWhile(async () => {
+      const config = topicConfig(this.env, ref.topic);
+      if (ref.queueId >= config.queueCount)
+        throw new EdgeqError("not_found", `topic ${ref.topic} has no queue ${ref.queueId}`);
+      // Remembered for alarms, which arrive without a caller to say which queue this is.
+      await this.store.write([
+        { type: "put", key: REF_KEY, value: { topic: ref.topic, queueId: ref.queueId } },
+      ]);
+      this.alarmAt = await this.ctx.storage.getAlarm();
+      const engine = await QueueEngine.open(this.store, { ...ref, config, clock: systemClock });
+      return { ref, handle: new LocalQueue(engine) };
+    });
+    const opened = await this.queue.catch((error: unknown) => {
+      this.queue = undefined;
+      throw error;
+    });
+    if (opened.ref.topic !== ref.topic || opened.ref.queueId !== ref.queueId)
+      throw new EdgeqError(
+        "internal",
+        `object holds ${opened.ref.topic}/${opened.ref.queueId}, not ${ref.topic}/${ref.queueId}`,
+      );
+    return opened;
+  }
+
+  private async arm(engine: QueueEngine): Promise<void> {
+    const next = engine.nextWakeUp();
+    if (next === undefined) return;
+    if (this.alarmAt === null || this.alarmAt === undefined || next < this.alarmAt) {
+      await this.ctx.storage.setAlarm(next);
+      this.alarmAt = next;
+    }
+  }
+}
+
+function errorBody(error: unknown): Extract<Outcome<never>, { ok: false }>["error"] {
+  if (error instanceof EdgeqError)
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+    };
+  return { code: "internal", message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,192 @@
+import { DEFAULT_TOPIC_CONFIG, EdgeqError, type TopicRouter } from "@edgeq/core";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { topicRouter } from "../broker/topics.js";
+import { type Right, TokenAuth } from "./auth.js";
+import { intParam, jsonBody, queueIdParam, toWire } from "./wire.js";
+
+type AppEnv = { Bindings: Env };
+
+/** Largest request body: a full batch, base64 bodies included, plus room for the JSON around it. */
+const MAX_BODY_BYTES = Math.ceil(DEFAULT_TOPIC_CONFIG.maxBatchBytes * 1.4) + 64 * 1024;
+
+/**
+ * The HTTP API of PROTOCOL.md (all but transactions). The Worker only
+ * authenticates, validates and routes: each call becomes a TopicRouter call
+ * over the topic's Durable Objects, so a rejected request reaches no queue.
+ */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  // Parsed once per env object (one per isolate in production), not per request.
+  const auths = new WeakMap<object, Promise<TokenAuth>>();
+  const authFor = (env: Env): Promise<TokenAuth> => {
+    let auth = auths.get(env);
+    if (!auth) {
+      auth = TokenAuth.fromEnv(env.EDGEQ_TOKENS);
+      auths.set(env, auth);
+    }
+    return auth;
+  };
+  const need =
+    (right: Right): MiddlewareHandler<AppEnv> =>
+    async (c, next) => {
+      const auth = await authFor(c.env);
+      await auth.check(c.req.header("authorization"), c.req.param("topic") ?? "", right);
+      await next();
+    };
+  const router = (c: Context<AppEnv>): TopicRouter =>
+    topicRouter(c.env, c.req.param("topic") ?? "");
+  const group = (c: Context<AppEnv>): string => c.req.param("group") ?? "";
+
+  app.use("*", (c, next) => {
+    const origins = (c.env.EDGEQ_CORS_ORIGINS ?? "*").split(",").map((o) => o.trim());
+    return cors({
+      origin: origins.includes("*") ? "*" : origins,
+      allowMethods: ["GET", "POST", "OPTIONS"],
+      allowHeaders: ["authorization", "content-type"],
+      exposeHeaders: ["retry-after"],
+      maxAge: 86_400,
+    })(c, next);
+  });
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new EdgeqError("too_large", `request body is over ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  const topic = "/v1/topics/:topic";
+  const groupPath = `${topic}/groups/:group`;
+
+  app.post(`${topic}/messages`, need("produce"), async (c) => {
+    const body = await jsonBody(c);
+    if (body.transactional !== undefined)
+      throw new EdgeqError(
+        "invalid_request",
+        "transactional messages are not supported by this broker yet",
+      );
+    return c.json({ results: await router(c).send(body) });
+  });
+
+  app.get(`${topic}/queues/:queueId/messages`, need("consume"), async (c) => {
+    const from = intParam(c, "from");
+    if (from === undefined) throw new EdgeqError("invalid_request", "from is required");
+    const tags = c.req.query("tags")?.split(",").filter(Boolean);
+    const limit = intParam(c, "limit");
+    const waitMs = intParam(c, "waitMs");
+    const result = await router(c).read(queueIdParam(c.req.param("queueId")), {
+      from,
+      ...(limit === undefined ? {} : { limit }),
+      ...(waitMs === undefined ? {} : { waitMs }),
+      ...(tags ? { tags } : {}),
+      signal: c.req.raw.signal,
+    });
+    return c.json({ ...result, messages: result.messages.map(toWire) });
+  });
+
+  app.get(`${topic}/messages/:msgId`, need("consume"), async (c) =>
+    c.json(toWire(await router(c).getMessage(c.req.param("msgId")))),
+  );
+
+  app.get(`${topic}/messages`, need("consume"), async (c) => {
+    const key = c.req.query("key");
+    if (!key) throw new EdgeqError("invalid_request", "key is required");
+    const limit = intParam(c, "limit");
+    const messages = await router(c).queryByKey(key, limit === undefined ? {} : { limit });
+    return c.json({ messages: messages.map(toWire) });
+  });
+
+  app.get(`${groupPath}/offsets`, need("consume"), async (c) =>
+    c.json({ offsets: await router(c).getOffsets(group(c)) }),
+  );
+
+  app.post(`${groupPath}/offsets`, need("consume"), async (c) => {
+    const { offsets, reset } = await jsonBody(c);
+    if (reset !== undefined && typeof reset !== "boolean")
+      throw new EdgeqError("invalid_request", "reset must be a boolean");
+    return c.json({ offsets: await router(c).commitOffsets(group(c), offsets, reset === true) });
+  });
+
+  app.post(`${groupPath}/receive`, need("consume"), async (c) => {
+    const { max, visibilityMs, waitMs, retriesOnly, tags } = await jsonBody(c);
+    if (retriesOnly !== undefined && typeof retriesOnly !== "boolean")
+      throw new EdgeqError("invalid_request", "retriesOnly must be a boolean");
+    const messages = await router(c).receive(group(c), {
+      ...optionalInt("max", max),
+      ...optionalInt("visibilityMs", visibilityMs),
+      ...optionalInt("waitMs", waitMs),
+      ...(retriesOnly ? { retriesOnly } : {}),
+      ...(tags === undefined ? {} : { tags: tags as string[] }),
+      signal: c.req.raw.signal,
+    });
+    return c.json({ messages: messages.map(toWire) });
+  });
+
+  app.post(`${groupPath}/ack`, need("consume"), async (c) => {
+    const { receipts } = await jsonBody(c);
+    await router(c).ack(group(c), receipts);
+    return c.json({ acked: (receipts as unknown[]).length });
+  });
+
+  app.post(`${groupPath}/nack`, need("consume"), async (c) => {
+    const { receipts, delayMs } = await jsonBody(c);
+    await router(c).nack(group(c), receipts, optionalInt("delayMs", delayMs).delayMs);
+    return c.json({ nacked: (receipts as unknown[]).length });
+  });
+
+  app.post(`${groupPath}/extend`, need("consume"), async (c) => {
+    const { receipts, visibilityMs } = await jsonBody(c);
+    if (typeof visibilityMs !== "number")
+      throw new EdgeqError("invalid_request", "visibilityMs is required");
+    await router(c).extend(group(c), receipts, visibilityMs);
+    return c.json({ extended: (receipts as unknown[]).length });
+  });
+
+  app.post(`${groupPath}/retry`, need("consume"), async (c) => {
+    const { queueId, offset, delayMs } = await jsonBody(c);
+    if (typeof queueId !== "number" || typeof offset !== "number")
+      throw new EdgeqError("invalid_request", "queueId and offset are required numbers");
+    await router(c).sendBack(group(c), queueId, offset, optionalInt("delayMs", delayMs).delayMs);
+    return c.json({ ok: true });
+  });
+
+  app.get(`${groupPath}/dlq`, need("consume"), async (c) => {
+    const deadLetters = await router(c).listDeadLetters(group(c), intParam(c, "limit") ?? 100);
+    return c.json({ messages: deadLetters.map((d) => ({ ...d, message: toWire(d.message) })) });
+  });
+
+  app.post(`${groupPath}/dlq/redrive`, need("admin"), async (c) => {
+    const { limit, msgIds } = await jsonBody(c);
+    if (msgIds !== undefined && !Array.isArray(msgIds))
+      throw new EdgeqError("invalid_request", "msgIds must be a list");
+    const redriven = await router(c).redrive(group(c), {
+      ...optionalInt("limit", limit),
+      ...(msgIds ? { msgIds: msgIds as string[] } : {}),
+    });
+    return c.json({ redriven });
+  });
+
+  app.get(`${topic}/stats`, need("consume"), async (c) => c.json(await router(c).stats()));
+
+  app.notFound(() => {
+    throw new EdgeqError("not_found", "no such route");
+  });
+  app.onError((error, c) => {
+    if (error instanceof EdgeqError) return c.json(error.toJSON(), error.status as 400);
+    console.error("edgeq: unexpected error", error);
+    return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+  });
+  return app;
+}
+
+/** A body field that must be an integer when present (the router checks its range). */
+function optionalInt<K extends string>(name: K, value: unknown): Partial<Record<K, number>> {
+  if (value === undefined) return {};
+  if (typeof value !== "number" || !Number.isInteger(value))
+    throw new EdgeqError("invalid_request", `${name} must be an integer`);
+  return { [name]: value } as Partial<Record<K, number>>;
+}

@@ -1,0 +1,71 @@
+import { EdgeqError } from "@edgeq/core";
+
+export type Right = "produce" | "consume" | "admin";
+
+/** One grant: rights on the topics a pattern matches (`*` alone, or a trailing `*` for a prefix). */
+export interface Grant {
+  topics: string;
+  rights: Right[];
+}
+
+interface TokenEntry {
+  digest: ArrayBuffer;
+  grants: Grant[];
+}
+
+const RIGHTS = new Set<Right>(["produce", "consume", "admin"]);
+
+/**
+ * Token checking. `EDGEQ_TOKENS` maps each token to its grants, e.g.
+ * `{"dev-token": [{"topics": "*", "rights": ["produce", "consume", "admin"]}]}`.
+ * Tokens are compared by SHA-256 digest with `timingSafeEqual`, and every
+ * configured token is compared every time, so timing says nothing about which
+ * one (or how much of one) matched.
+ */
+export class TokenAuth {
+  private constructor(private readonly entries: TokenEntry[]) {}
+
+  static async fromEnv(raw: unknown): Promise<TokenAuth> {
+    const source: unknown = typeof raw === "string" ? JSON.parse(raw) : (raw ?? {});
+    if (typeof source !== "object" || source === null)
+      throw new Error("EDGEQ_TOKENS must be a JSON object");
+    const entries: TokenEntry[] = [];
+    for (const [token, grants] of Object.entries(source)) {
+      if (!Array.isArray(grants)) throw new Error(`EDGEQ_TOKENS: grants of a token must be a list`);
+      for (const g of grants as Grant[]) {
+        if (
+          typeof g.topics !== "string" ||
+          !Array.isArray(g.rights) ||
+          !g.rights.every((r) => RIGHTS.has(r))
+        )
+          throw new Error(
+            "EDGEQ_TOKENS: each grant needs topics (a pattern) and rights (produce, consume, admin)",
+          );
+      }
+      entries.push({ digest: await digest(token), grants: grants as Grant[] });
+    }
+    return new TokenAuth(entries);
+  }
+
+  /** Throws `unauthorized` for a missing or unknown token, `forbidden` when it lacks `right` on `topic`. */
+  async check(header: string | undefined, topic: string, right: Right): Promise<void> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+    if (!match) throw new EdgeqError("unauthorized", "missing bearer token");
+    const presented = await digest(match[1]!);
+    let found: TokenEntry | undefined;
+    for (const entry of this.entries)
+      if (crypto.subtle.timingSafeEqual(entry.digest, presented)) found = entry;
+    if (!found) throw new EdgeqError("unauthorized", "unknown token");
+    const allowed = found.grants.some((g) => matches(g.topics, topic) && g.rights.includes(right));
+    if (!allowed) throw new EdgeqError("forbidden", `token may not ${right} on topic ${topic}`);
+  }
+}
+
+function matches(pattern: string, topic: string): boolean {
+  if (pattern === "*") return true;
+  return pattern.endsWith("*") ? topic.startsWith(pattern.slice(0, -1)) : pattern === topic;
+}
+
+function digest(text: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+}

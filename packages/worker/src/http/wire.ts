@@ -1,0 +1,42 @@
+import { bytesToBase64, EdgeqError, isPlainObject, type Message } from "@edgeq/core";
+import type { Context } from "hono";
+
+/** A message as JSON: bytes bodies travel as base64 with `"encoding": "base64"` (PROTOCOL.md). */
+export function toWire<M extends Message>(
+  message: M,
+): Omit<M, "body"> & { body: unknown; encoding?: "base64" } {
+  if (message.body instanceof Uint8Array)
+    return { ...message, body: bytesToBase64(message.body), encoding: "base64" };
+  return message;
+}
+
+/** Reads a JSON object body; malformed JSON or a non-object is `invalid_request` and changes nothing. */
+export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/json\b/i.test(type))
+    throw new EdgeqError("invalid_request", "content-type must be application/json");
+  let body: unknown;
+  try {
+    body = JSON.parse(await c.req.text());
+  } catch {
+    throw new EdgeqError("invalid_request", "body is not valid JSON");
+  }
+  if (!isPlainObject(body)) throw new EdgeqError("invalid_request", "body must be a JSON object");
+  return body;
+}
+
+/** An optional non-negative integer query parameter; anything else is `invalid_request`. */
+export function intParam(c: Context, name: string): number | undefined {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d{1,15}$/.test(raw))
+    throw new EdgeqError("invalid_request", `${name} must be a non-negative integer`);
+  return Number(raw);
+}
+
+/** A path segment that must be a queue id. */
+export function queueIdParam(raw: string): number {
+  if (!/^\d{1,6}$/.test(raw))
+    throw new EdgeqError("invalid_request", "queueId must be a non-negative integer");
+  return Number(raw);
+}
