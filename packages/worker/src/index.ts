@@ -4,6 +4,8 @@ import { createApp } from "./http/app.js";
 export { DurableQueue } from "./broker/durable-queue.js";
 export { QueueDO } from "./broker/queue-do.js";
 export { topicConfig, topicRouter } from "./broker/topics.js";
+export { EdgeqRpc, type RouterMethod } from "./rpc/entrypoint.js";
+export { type EdgeqRpcBinding, RpcTransport } from "./rpc/rpc-transport.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
 export { createApp };
 
