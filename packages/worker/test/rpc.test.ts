@@ -3,7 +3,8 @@ import { createProducer, createPushConsumer, type Message } from "@edgeq/core";
 import { expect, it } from "vitest";
 import { RpcTransport } from "../src/rpc/rpc-transport.js";
 
-const transport = () => new RpcTransport(exports.EdgeqRpc);
+// The test runner exposes the main module's entrypoints as loopback bindings.
+const transport = () => new RpcTransport((exports as unknown as { EdgeqRpc: unknown }).EdgeqRpc);
 
 it("other Workers produce and consume with the core clients over RPC", async () => {
   const rpc = transport();
