@@ -90,3 +90,10 @@ export async function readOffsets(
   }
   return found;
 }
+
+/** Matches messages carrying at least one of `tags`; no filter without tags. */
+export function tagFilter(tags: string[] | undefined): ((m: StoredMessage) => boolean) | undefined {
+  if (!tags || tags.length === 0) return undefined;
+  const wanted = new Set(tags);
+  return (m) => m.tags?.some((t) => wanted.has(t)) ?? false;
+}

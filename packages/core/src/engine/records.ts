@@ -169,3 +169,8 @@ export function toJson(record: object): JsonValue {
 export function fromJson<T>(value: JsonValue): T {
   return value as unknown as T;
 }
+
+/** The last `|`-separated part of a key (a group name, an encoded offset). */
+export function lastPart(key: string): string {
+  return key.slice(key.lastIndexOf("|") + 1);
+}

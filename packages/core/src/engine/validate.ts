@@ -200,3 +200,11 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
+
+export function assertTags(tags: unknown): asserts tags is string[] | undefined {
+  if (
+    tags !== undefined &&
+    (!Array.isArray(tags) || !tags.every((t) => typeof t === "string" && t.length > 0))
+  )
+    invalid("tags must be a list of strings");
+}

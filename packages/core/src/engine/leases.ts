@@ -1,0 +1,386 @@
+import { EdgeqError } from "../errors.js";
+import type { DeadLetter, LeasedMessage } from "../model.js";
+import { decodeNum } from "../store/keys.js";
+import type { StoreOp } from "../store/store.js";
+import { retryDelay } from "./config.js";
+import type { GroupState } from "./group-state.js";
+import { formatReceipt, groupHash, parseReceipt } from "./ids.js";
+import { readLog, readOffsets, tagFilter } from "./log-reader.js";
+import type { QueueState } from "./queue-state.js";
+import {
+  type DeadRecord,
+  fromJson,
+  lastPart,
+  type PendingRecord,
+  type StoredMessage,
+  toJson,
+} from "./records.js";
+import {
+  assertIntInRange,
+  assertName,
+  assertOffset,
+  assertReceipts,
+  assertTags,
+} from "./validate.js";
+
+export interface ReceiveParams {
+  max: number;
+  visibilityMs: number;
+  retriesOnly?: boolean;
+  tags?: string[];
+}
+
+/**
+ * Lease mode, retries and dead letters of one queue (DESIGN C3, and the
+ * RocketMQ 5 "pop" model): receive with a visibility timeout, ack, nack,
+ * extend, a pull consumer's send-back, lease expiry, the retry schedule, and
+ * the dead-letter queue with its redrive.
+ */
+export class Leases {
+  private readonly receiveLocks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly s: QueueState) {}
+
+  /**
+   * Leases up to `max` messages to a group: due retries and expired leases
+   * first, then new messages from the group's cursor. Receives of one group are
+   * serialised so two never hand out the same message.
+   */
+  async receive(group: string, params: ReceiveParams): Promise<LeasedMessage[]> {
+    assertName("group", group);
+    assertIntInRange("max", params.max, 1, 1000);
+    assertIntInRange("visibilityMs", params.visibilityMs, 1, this.s.config.maxVisibilityMs);
+    assertTags(params.tags);
+    return this.withReceiveLock(group, async () => {
+      await this.s.ready();
+      await this.expireLeases();
+      const generation = this.s.generation;
+      const now = this.s.clock.now();
+      const g = this.s.groups.get(group);
+      const retryOffsets = (g?.ready(now) ?? []).slice(0, params.max);
+      const bodies = await this.readPendingBodies(g, retryOffsets);
+      let fresh: Array<{ offset: number; msg: StoredMessage }> = [];
+      let cursor = g?.record.cursor ?? g?.record.offset ?? this.s.meta.minOffset;
+      cursor = Math.max(cursor, this.s.meta.minOffset);
+      let nextCursor = cursor;
+      const room = params.max - retryOffsets.length;
+      if (!params.retriesOnly && room > 0 && cursor < this.s.durableHead) {
+        const range = await readLog(
+          this.s.store,
+          this.s.keys,
+          cursor,
+          this.s.durableHead,
+          room,
+          tagFilter(params.tags),
+        );
+        fresh = range.entries;
+        nextCursor = range.next;
+      }
+      return this.s.mutate((ops, at) => {
+        const state = this.s.groupState(group);
+        const out: LeasedMessage[] = [];
+        for (const offset of retryOffsets) {
+          const p = state.pending.get(offset);
+          const msg = bodies.get(offset);
+          if (!p || p.visibleAt > at) continue;
+          if (!msg) {
+            // Trimmed by retention with no copy: nothing left to deliver.
+            state.pending.delete(offset);
+            ops.push({ type: "delete", key: this.s.keys.pending(group, offset) });
+            continue;
+          }
+          out.push(this.lease(ops, state, offset, p, msg, params.visibilityMs, at));
+        }
+        if (!params.retriesOnly && (state.record.cursor ?? cursor) === cursor) {
+          state.record.cursor = nextCursor;
+          for (const { offset, msg } of fresh) {
+            const p: PendingRecord = {
+              reconsumeTimes: 0,
+              deliveryCount: 0,
+              visibleAt: 0,
+              leaseId: 0,
+              first: true,
+            };
+            state.pending.set(offset, p);
+            out.push(this.lease(ops, state, offset, p, msg, params.visibilityMs, at));
+          }
+          ops.push(this.s.groupOp(state));
+        }
+        ops.push(this.s.metaOp());
+        return out;
+      }, generation);
+    });
+  }
+
+  private lease(
+    ops: StoreOp[],
+    g: GroupState,
+    offset: number,
+    p: PendingRecord,
+    msg: StoredMessage,
+    visibilityMs: number,
+    now: number,
+  ): LeasedMessage {
+    p.leaseId = this.s.meta.nextLeaseId++;
+    p.deliveryCount++;
+    p.visibleAt = now + visibilityMs;
+    ops.push(this.s.pendingOp(g, offset, p));
+    return {
+      ...this.s.toMessage(offset, msg, p.reconsumeTimes),
+      receipt: formatReceipt(this.s.meta.epoch, this.s.queueId, g.name, offset, p.leaseId),
+      deliveryCount: p.deliveryCount,
+    };
+  }
+
+  private async withReceiveLock<T>(group: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.receiveLocks.get(group) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.receiveLocks.set(group, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.receiveLocks.get(group) === tail) this.receiveLocks.delete(group);
+    }
+  }
+
+  async ack(group: string, receipts: string[]): Promise<void> {
+    assertName("group", group);
+    receipts = assertReceipts(receipts);
+    await this.s.mutate((ops, now) => {
+      const g = this.s.groupState(group);
+      for (const offset of this.checkReceipts(group, receipts, now)) {
+        g.pending.delete(offset);
+        ops.push({ type: "delete", key: this.s.keys.pending(group, offset) });
+      }
+    });
+  }
+
+  async extend(group: string, receipts: string[], visibilityMs: number): Promise<void> {
+    assertName("group", group);
+    receipts = assertReceipts(receipts);
+    assertIntInRange("visibilityMs", visibilityMs, 1, this.s.config.maxVisibilityMs);
+    await this.s.mutate((ops, now) => {
+      const g = this.s.groupState(group);
+      for (const offset of this.checkReceipts(group, receipts, now)) {
+        const p = g.pending.get(offset)!;
+        p.visibleAt = now + visibilityMs;
+        ops.push(this.s.pendingOp(g, offset, p));
+      }
+    });
+  }
+
+  /** Hands leased messages to the retry schedule (or the dead-letter queue past the maximum). */
+  async nack(group: string, receipts: string[], delayMs?: number): Promise<void> {
+    assertName("group", group);
+    receipts = assertReceipts(receipts);
+    if (delayMs !== undefined) assertIntInRange("delayMs", delayMs, 0, this.s.config.maxDelayMs);
+    await this.s.ready();
+    const generation = this.s.generation;
+    const offsets = this.checkReceipts(group, receipts, this.s.clock.now());
+    const bodies = await this.readPendingBodies(this.s.groups.get(group), offsets);
+    await this.s.mutate((ops, now) => {
+      const g = this.s.groupState(group);
+      this.checkReceipts(group, receipts, now);
+      for (const offset of offsets)
+        this.fail(ops, g, offset, g.pending.get(offset)!, bodies.get(offset), now, delayMs);
+      this.s.notify();
+    }, generation);
+  }
+
+  /**
+   * A pull consumer's send-back (RocketMQ `sendMessageBack`): the message at
+   * `offset` failed for `group` and joins its retry schedule. Idempotent: a
+   * message already waiting for its retry is left as it is.
+   */
+  async sendBack(group: string, offset: number, delayMs?: number): Promise<void> {
+    assertName("group", group);
+    assertOffset("offset", offset);
+    if (delayMs !== undefined) assertIntInRange("delayMs", delayMs, 0, this.s.config.maxDelayMs);
+    await this.s.ready();
+    if (offset < this.s.meta.minOffset || offset >= this.s.durableHead)
+      throw new EdgeqError("not_found", `no message at offset ${offset}`);
+    const generation = this.s.generation;
+    const bodies = await readOffsets(this.s.store, this.s.keys, [offset]);
+    await this.s.mutate((ops, now) => {
+      const g = this.s.groupState(group);
+      const existing = g.pending.get(offset);
+      if (existing && existing.leaseId === 0) return;
+      if (existing)
+        throw new EdgeqError("conflict", `offset ${offset} is leased; nack its receipt instead`);
+      const p: PendingRecord = {
+        reconsumeTimes: 0,
+        deliveryCount: 1,
+        visibleAt: now,
+        leaseId: 0,
+        first: false,
+      };
+      g.pending.set(offset, p);
+      this.fail(ops, g, offset, p, bodies.get(offset), now, delayMs);
+      this.s.notify();
+    }, generation);
+  }
+
+  /** One more failure of a pending message: schedule its retry, or dead-letter it past the maximum. */
+  private fail(
+    ops: StoreOp[],
+    g: GroupState,
+    offset: number,
+    p: PendingRecord,
+    msg: StoredMessage | undefined,
+    now: number,
+    delayMs?: number,
+  ): void {
+    p.reconsumeTimes++;
+    p.leaseId = 0;
+    p.first = false;
+    if (p.reconsumeTimes > this.s.config.maxReconsumeTimes) {
+      g.pending.delete(offset);
+      ops.push({ type: "delete", key: this.s.keys.pending(g.name, offset) });
+      if (msg) {
+        const dead: DeadRecord = { msg, reconsumeTimes: p.reconsumeTimes - 1, deadAt: now };
+        ops.push({ type: "put", key: this.s.keys.dead(g.name, offset), value: toJson(dead) });
+        g.record.deadLetters++;
+        ops.push(this.s.groupOp(g));
+      }
+      return;
+    }
+    p.visibleAt = now + (delayMs ?? retryDelay(this.s.config.retrySchedule, p.reconsumeTimes));
+    ops.push(this.s.pendingOp(g, offset, p));
+  }
+
+  /** Leases that ran out count as a failure (as RocketMQ's pop revive does), so a poison message ends in the DLQ. */
+  async expireLeases(): Promise<void> {
+    const now = this.s.clock.now();
+    const expired: Array<[GroupState, number[]]> = [];
+    for (const g of this.s.groups.values()) {
+      const offsets = g.expired(now);
+      if (offsets.length) expired.push([g, offsets]);
+    }
+    if (expired.length === 0) return;
+    const generation = this.s.generation;
+    const bodies = new Map<GroupState, Map<number, StoredMessage>>();
+    for (const [g, offsets] of expired) bodies.set(g, await this.readPendingBodies(g, offsets));
+    await this.s.mutate((ops, at) => {
+      for (const [g, offsets] of expired)
+        for (const offset of offsets) {
+          const p = g.pending.get(offset);
+          if (!p || p.leaseId === 0 || p.visibleAt > at) continue;
+          this.fail(ops, g, offset, p, bodies.get(g)?.get(offset), at, 0);
+        }
+    }, generation);
+  }
+
+  /** Message bodies for pending entries: a redriven dead letter's copy, else the log. */
+  private async readPendingBodies(
+    g: GroupState | undefined,
+    offsets: number[],
+  ): Promise<Map<number, StoredMessage>> {
+    const fromLog = offsets.filter((o) => !g?.pending.get(o)?.copy);
+    const bodies = await readOffsets(this.s.store, this.s.keys, fromLog);
+    for (const o of offsets) {
+      const copy = g?.pending.get(o)?.copy;
+      if (copy) bodies.set(o, copy);
+    }
+    return bodies;
+  }
+
+  /**
+   * Receipts are all-or-nothing: any unknown one fails the call with
+   * `not_found`, any stale one (expired, acked, re-leased) with `conflict`, and nothing changes.
+   */
+  private checkReceipts(group: string, receipts: string[], now: number): number[] {
+    const g = this.s.groups.get(group);
+    const unknown: string[] = [];
+    const stale: string[] = [];
+    const offsets: number[] = [];
+    for (const receipt of receipts) {
+      const r = parseReceipt(receipt);
+      if (
+        !r ||
+        r.epoch !== this.s.meta.epoch ||
+        r.queueId !== this.s.queueId ||
+        r.groupHash !== groupHash(group) ||
+        r.leaseId >= this.s.meta.nextLeaseId ||
+        r.offset >= this.s.meta.head
+      ) {
+        unknown.push(receipt);
+        continue;
+      }
+      const p = g?.pending.get(r.offset);
+      if (!p || p.leaseId !== r.leaseId || p.visibleAt <= now) stale.push(receipt);
+      else offsets.push(r.offset);
+    }
+    if (unknown.length)
+      throw new EdgeqError("not_found", `unknown receipt: ${unknown[0]}`, {
+        details: { receipts: unknown },
+      });
+    if (stale.length)
+      throw new EdgeqError("conflict", "lease expired or already acknowledged", {
+        details: { receipts: stale },
+      });
+    return offsets;
+  }
+
+  async listDeadLetters(group: string, limit: number): Promise<DeadLetter[]> {
+    assertName("group", group);
+    assertIntInRange("limit", limit, 1, 1000);
+    await this.s.ready();
+    const rows = await this.s.store.scan({ prefix: this.s.keys.deadPrefix(group), limit });
+    return rows.map(([key, value]) => {
+      const rec = fromJson<DeadRecord>(value);
+      return {
+        message: this.s.toMessage(decodeNum(lastPart(key)), rec.msg, rec.reconsumeTimes),
+        deadAt: rec.deadAt,
+        reason: "max_reconsume_times",
+      };
+    });
+  }
+
+  /** Moves dead letters back to the group's retry queue, visible now, with a fresh reconsume count. */
+  async redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
+    assertName("group", group);
+    assertIntInRange("limit", limit, 1, 100_000);
+    if (
+      msgIds !== undefined &&
+      (!Array.isArray(msgIds) || !msgIds.every((id) => typeof id === "string"))
+    )
+      throw new EdgeqError("invalid_request", "msgIds must be a list of message ids");
+    await this.s.ready();
+    const generation = this.s.generation;
+    let rows = await this.s.store.scan({
+      prefix: this.s.keys.deadPrefix(group),
+      limit: msgIds ? undefined : limit,
+    });
+    if (msgIds) {
+      const wanted = new Set(msgIds);
+      rows = rows
+        .filter(([key, value]) =>
+          wanted.has(this.s.msgIdOf(decodeNum(lastPart(key)), fromJson<DeadRecord>(value).msg)),
+        )
+        .slice(0, limit);
+    }
+    return this.s.mutate((ops, now) => {
+      const g = this.s.groupState(group);
+      for (const [key, value] of rows) {
+        const offset = decodeNum(lastPart(key));
+        const rec = fromJson<DeadRecord>(value);
+        const p: PendingRecord = {
+          reconsumeTimes: 0,
+          deliveryCount: 0,
+          visibleAt: now,
+          leaseId: 0,
+          first: false,
+          copy: rec.msg,
+        };
+        g.pending.set(offset, p);
+        ops.push({ type: "delete", key });
+        ops.push(this.s.pendingOp(g, offset, p));
+      }
+      g.record.deadLetters = Math.max(0, g.record.deadLetters - rows.length);
+      ops.push(this.s.groupOp(g));
+      this.s.notify();
+      return rows.length;
+    }, generation);
+  }
+}

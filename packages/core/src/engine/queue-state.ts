@@ -1,0 +1,237 @@
+import type { Clock } from "../clock.js";
+import { EdgeqError } from "../errors.js";
+import type { Message } from "../model.js";
+import { decodeNum } from "../store/keys.js";
+import type { Store, StoreOp } from "../store/store.js";
+import { base64ToBytes } from "../util/bytes.js";
+import type { TopicConfig } from "./config.js";
+import { GroupCommitter } from "./group-commit.js";
+import { GroupState } from "./group-state.js";
+import { formatMsgId, newEpoch } from "./ids.js";
+import { ProducerWindow } from "./producer-window.js";
+import {
+  fromJson,
+  type GroupRecord,
+  lastPart,
+  type PendingRecord,
+  type ProducerRecord,
+  QueueKeys,
+  type QueueMeta,
+  type ScheduledRecord,
+  type Segment,
+  type StoredMessage,
+  toJson,
+} from "./records.js";
+
+export interface QueueStateOptions {
+  topic: string;
+  queueId: number;
+  config: TopicConfig;
+  clock: Clock;
+  random: () => number;
+  indexKeys: boolean;
+}
+
+/**
+ * What one queue's engine holds in memory, and the only way to change it.
+ *
+ * The engine is the queue's single writer (DESIGN §2). It keeps a small view
+ * in memory (head offset, producer windows, group state) and turns every
+ * mutation into store ops that the GroupCommitter writes atomically. A
+ * mutation is computed synchronously inside `mutate`, so two never
+ * interleave; reads that must precede one are done first and re-checked
+ * inside it (the `generation` says whether memory was reloaded meanwhile).
+ * The engine's parts (produce, leases, maintenance) all work on this object.
+ */
+export class QueueState {
+  readonly topic: string;
+  readonly queueId: number;
+  config: TopicConfig;
+  readonly keys: QueueKeys;
+  readonly clock: Clock;
+  readonly indexKeys: boolean;
+  private readonly random: () => number;
+  private readonly committer: GroupCommitter;
+
+  meta!: QueueMeta;
+  /** Offsets below this are in the store; only they are visible to readers. */
+  durableHead = 0;
+  producers = new Map<string, ProducerWindow>();
+  groups = new Map<string, GroupState>();
+  /** Delayed messages waiting: sid → due time. */
+  scheduled = new Map<number, number>();
+  /** `lastAt` of the oldest segment, for age retention. */
+  oldestAt: number | undefined;
+  /** Bumped on every reload: a read-then-mutate that spans one starts over. */
+  generation = 0;
+  closed = false;
+  private stale: Promise<void> | undefined;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    readonly store: Store,
+    options: QueueStateOptions,
+  ) {
+    this.topic = options.topic;
+    this.queueId = options.queueId;
+    this.config = options.config;
+    this.keys = new QueueKeys(options.topic, options.queueId);
+    this.clock = options.clock;
+    this.random = options.random;
+    this.indexKeys = options.indexKeys;
+    this.committer = new GroupCommitter(store, () => {
+      // Memory ran ahead of a write that failed: rebuild it from the store before the next mutation.
+      this.stale ??= this.load();
+    });
+  }
+
+  async load(): Promise<void> {
+    try {
+      const k = this.keys;
+      const meta = await this.store.get(k.meta());
+      if (meta === undefined) {
+        this.meta = {
+          epoch: newEpoch(this.random),
+          head: 0,
+          minOffset: 0,
+          bytes: 0,
+          nextSid: 1,
+          nextLeaseId: 1,
+        };
+        await this.store.write([{ type: "put", key: k.meta(), value: toJson(this.meta) }]);
+      } else {
+        this.meta = fromJson<QueueMeta>(meta);
+      }
+      this.durableHead = this.meta.head;
+      this.producers = new Map();
+      for (const [key, value] of await this.store.scan({ prefix: k.producerPrefix() }))
+        this.producers.set(lastPart(key), new ProducerWindow(fromJson<ProducerRecord>(value)));
+      this.groups = new Map();
+      for (const [key, value] of await this.store.scan({ prefix: k.groupPrefix() })) {
+        const name = lastPart(key);
+        this.groups.set(name, new GroupState(name, fromJson<GroupRecord>(value)));
+      }
+      for (const [key, value] of await this.store.scan({ prefix: k.pendingPrefix() })) {
+        const parts = key.split("|");
+        const group = this.groupState(parts[parts.length - 2]!);
+        group.pending.set(decodeNum(parts[parts.length - 1]!), fromJson<PendingRecord>(value));
+      }
+      this.scheduled = new Map();
+      for (const [, value] of await this.store.scan({ prefix: k.scheduledPrefix() })) {
+        const rec = fromJson<ScheduledRecord>(value);
+        this.scheduled.set(rec.sid, rec.dueAt);
+      }
+      const [oldest] = await this.store.scan({ prefix: k.segmentPrefix(), limit: 1 });
+      this.oldestAt = oldest ? fromJson<Segment>(oldest[1]).lastAt : undefined;
+      this.generation++;
+    } finally {
+      this.stale = undefined;
+    }
+  }
+
+  async ready(): Promise<void> {
+    if (this.closed)
+      throw new EdgeqError("closed", `queue ${this.topic}/${this.queueId} is closed`);
+    while (this.stale) await this.stale;
+  }
+
+  /**
+   * Runs `fn` against memory, synchronously, and commits the ops it emits.
+   * Resolves after they are durable: the caller acknowledges nothing sooner.
+   */
+  async mutate<T>(fn: (ops: StoreOp[], now: number) => T, generation?: number): Promise<T> {
+    await this.ready();
+    if (generation !== undefined && generation !== this.generation)
+      throw new EdgeqError("unavailable", "the queue reloaded during the request; retry it");
+    const ops: StoreOp[] = [];
+    const result = fn(ops, this.clock.now());
+    await this.committer.commit(ops);
+    return result;
+  }
+
+  appendSegment(ops: StoreOp[], msgs: StoredMessage[], bytes: number, now: number): void {
+    const seg: Segment = { first: this.meta.head, lastAt: now, bytes, msgs };
+    ops.push({ type: "put", key: this.keys.segment(seg.first), value: toJson(seg) });
+    this.meta.head += msgs.length;
+    this.meta.bytes += bytes;
+    this.oldestAt ??= now;
+  }
+
+  advanceDurableHead(head: number): void {
+    if (head > this.durableHead) {
+      this.durableHead = head;
+      this.notify();
+    }
+  }
+
+  producerWindow(producerId: string): ProducerWindow {
+    let window = this.producers.get(producerId);
+    if (!window) {
+      window = new ProducerWindow();
+      this.producers.set(producerId, window);
+    }
+    return window;
+  }
+
+  waitForChange(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.listeners.delete(done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.listeners.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  notify(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  groupState(name: string): GroupState {
+    let g = this.groups.get(name);
+    if (!g) {
+      g = new GroupState(name);
+      this.groups.set(name, g);
+    }
+    return g;
+  }
+
+  metaOp(): StoreOp {
+    return { type: "put", key: this.keys.meta(), value: toJson(this.meta) };
+  }
+
+  groupOp(g: GroupState): StoreOp {
+    return { type: "put", key: this.keys.group(g.name), value: toJson(g.record) };
+  }
+
+  pendingOp(g: GroupState, offset: number, p: PendingRecord): StoreOp {
+    return { type: "put", key: this.keys.pending(g.name, offset), value: toJson(p) };
+  }
+
+  msgIdOf(offset: number, msg: StoredMessage): string {
+    return msg.msgId ?? formatMsgId(this.meta.epoch, this.queueId, 0, offset);
+  }
+
+  toMessage(offset: number, msg: StoredMessage, reconsumeTimes: number): Message {
+    const out: Message = {
+      msgId: this.msgIdOf(offset, msg),
+      topic: this.topic,
+      queueId: this.queueId,
+      offset,
+      body: msg.bytes ? base64ToBytes(msg.body as string) : msg.body,
+      tags: msg.tags ?? [],
+      headers: msg.headers ?? {},
+      producedAt: msg.producedAt,
+      reconsumeTimes,
+    };
+    if (msg.key !== undefined) out.key = msg.key;
+    if (msg.producerId !== undefined) out.producerId = msg.producerId;
+    if (msg.seq !== undefined) out.seq = msg.seq;
+    if (msg.deliverAt !== undefined) out.deliverAt = msg.deliverAt;
+    return out;
+  }
+}
