@@ -1,6 +1,6 @@
-/**
- * @edgeq/browser — the IndexedDB store and the offline-first Outbox.
- * Not built yet (see the browser issue); the package exists so the workspace
- * layout and the build graph are in place.
- */
-export type { Store, Transport } from "@edgeq/core";
+export {
+  type Durability,
+  IdbStore,
+  type IdbStoreOptions,
+  openIdbStore,
+} from "./store/idb-store.js";

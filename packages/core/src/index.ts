@@ -2,10 +2,21 @@ export {
   type BackoffOptions,
   backoffDelay,
   isRetryableError,
+  retryAfterMs,
+  retryDelayAfter,
   type Sleep,
   sleep,
 } from "./client/backoff.js";
 export { DedupSet, type DedupSetOptions, withDedup } from "./client/dedup.js";
+export {
+  createHttpTransport,
+  type FetchLike,
+  type FetchResponseLike,
+  HttpTransport,
+  type HttpTransportOptions,
+  parseRetryAfter,
+  type TokenSource,
+} from "./client/http-transport.js";
 export { LocalTransport } from "./client/local-transport.js";
 export {
   createProducer,

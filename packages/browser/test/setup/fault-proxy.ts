@@ -1,0 +1,139 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Fault, ProducedBatch } from "../network.js";
+
+/**
+ * A tiny HTTP proxy in front of the local broker: the browser tests' network.
+ * It injects the failures the outbox must survive and records every produce
+ * request, so a test can see which tab sent what and how often.
+ */
+export async function startFaultProxy(target: string) {
+  const faults: Fault[] = [];
+  let offline = false;
+  const produced: ProducedBatch[] = [];
+
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const isProduce = req.method === "POST" && /\/v1\/topics\/[^/]+\/messages$/.test(req.url ?? "");
+    const fault = req.method === "OPTIONS" ? undefined : takeFault();
+    const outcome: ProducedBatch["outcome"] =
+      offline || fault?.kind === "refuse"
+        ? "refused"
+        : fault?.kind === "drop-response"
+          ? "dropped"
+          : fault?.kind === "status"
+            ? "status"
+            : "forwarded";
+    if (isProduce) produced.push({ ...describeProduce(body), outcome });
+    if (outcome === "refused") {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === "status") {
+      res.writeHead(fault.status, {
+        "content-type": "application/json",
+        "access-control-allow-origin": "*",
+        "access-control-expose-headers": "Retry-After",
+        ...(fault.retryAfter ? { "retry-after": fault.retryAfter } : {}),
+      });
+      res.end(
+        JSON.stringify({ error: { code: fault.code, message: "injected by the test proxy" } }),
+      );
+      return;
+    }
+    const answer = await forward(target, req, body);
+    if (outcome === "dropped") {
+      req.socket.destroy();
+      return;
+    }
+    send(res, answer);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  function takeFault(): Fault | undefined {
+    const fault = faults[0];
+    if (!fault) return undefined;
+    fault.count--;
+    if (fault.count <= 0) faults.shift();
+    return fault;
+  }
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    inject(fault: Fault) {
+      faults.push(fault);
+    },
+    setOffline(value: boolean) {
+      offline = value;
+    },
+    /** Forgets faults and recorded requests: each test starts on a healthy network. */
+    reset() {
+      faults.length = 0;
+      offline = false;
+      produced.length = 0;
+    },
+    produced: () => produced.slice(),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type FaultProxy = Awaited<ReturnType<typeof startFaultProxy>>;
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: ArrayBuffer;
+}
+
+async function forward(target: string, req: IncomingMessage, body: Buffer): Promise<Answer> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name === "host" || name === "connection") continue;
+    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const response = await fetch(`${target}${req.url ?? "/"}`, {
+    method: req.method ?? "GET",
+    headers,
+    ...(req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS" ? {} : { body }),
+  });
+  return { status: response.status, headers: response.headers, body: await response.arrayBuffer() };
+}
+
+function send(res: ServerResponse, answer: Answer): void {
+  const headers: Record<string, string> = {};
+  answer.headers.forEach((value, name) => {
+    if (name !== "content-encoding" && name !== "content-length" && name !== "transfer-encoding")
+      headers[name] = value;
+  });
+  res.writeHead(answer.status, headers);
+  res.end(Buffer.from(answer.body));
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function describeProduce(body: Buffer): Omit<ProducedBatch, "outcome"> {
+  try {
+    const parsed = JSON.parse(body.toString("utf8")) as {
+      producerId?: string;
+      messages?: Array<{ seq?: number }>;
+    };
+    return {
+      producerId: parsed.producerId,
+      seqs: (parsed.messages ?? []).map((m) => m.seq ?? -1),
+    };
+  } catch {
+    return { producerId: undefined, seqs: [] };
+  }
+}
