@@ -99,7 +99,9 @@ async function forward(target: string, req: IncomingMessage, body: Buffer): Prom
   const response = await fetch(`${target}${req.url ?? "/"}`, {
     method: req.method ?? "GET",
     headers,
-    ...(req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS" ? {} : { body }),
+    ...(req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS"
+      ? {}
+      : { body: body.toString("utf8") }),
   });
   return { status: response.status, headers: response.headers, body: await response.arrayBuffer() };
 }
