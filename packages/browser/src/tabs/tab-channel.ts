@@ -1,0 +1,37 @@
+import type { Delivered, OutboxDeadLetter, OutboxStats, SyncState } from "../outbox/types.js";
+
+/** What the tabs of one outbox tell each other. */
+export type TabMessage =
+  /** A tab appended messages: the syncing tab should look. */
+  | { type: "queued" }
+  /** Someone wants everything sent now (`flush()`, a Background Sync event). */
+  | { type: "flush" }
+  /** A tab got a new token: a sync paused on 401/403 may resume. */
+  | { type: "token"; token?: string }
+  /** From the syncing tab: progress, so every tab can fire events and answer `flush()`. */
+  | { type: "delivered"; messages: Delivered[] }
+  | { type: "dead"; deadLetter: OutboxDeadLetter }
+  | { type: "state"; state: SyncState; inFlight: number; error?: OutboxStats["lastError"] };
+
+/**
+ * A typed BroadcastChannel. Messages reach every other tab (and worker) of the
+ * origin that opened the same outbox, never the sender itself.
+ */
+export class TabChannel {
+  private readonly channel: BroadcastChannel | undefined;
+
+  constructor(name: string, onMessage: (message: TabMessage) => void) {
+    // Absent in a few old engines: then each tab simply works on its own.
+    if (typeof BroadcastChannel === "undefined") return;
+    this.channel = new BroadcastChannel(name);
+    this.channel.onmessage = (event: MessageEvent<TabMessage>) => onMessage(event.data);
+  }
+
+  post(message: TabMessage): void {
+    this.channel?.postMessage(message);
+  }
+
+  close(): void {
+    this.channel?.close();
+  }
+}
