@@ -2,6 +2,7 @@ export {
   type BackoffOptions,
   backoffDelay,
   isRetryableError,
+  pause,
   retryAfterMs,
   retryDelayAfter,
   type Sleep,

@@ -3,8 +3,11 @@ import {
   EdgeqError,
   isEdgeqError,
   type OutgoingMessage,
+  pause,
+  retryAfterMs,
   retryDelayAfter,
   type SendResult,
+  sleep,
   type Transport,
 } from "@edgeq/core";
 import type { OutboxLog } from "../outbox/outbox-log.js";
@@ -72,6 +75,7 @@ export class SyncLoop {
         await this.wakeup.wait(this.options.intervalMs, signal, true);
         continue;
       }
+      this.wakeup.clear();
       const max = this.isolateUntil > 0 ? 1 : this.options.batchSize;
       const batch = await this.log.pending(max, this.options.maxBatchBytes);
       if (batch.length === 0) {
@@ -109,7 +113,9 @@ export class SyncLoop {
         }
         const delay = retryDelayAfter(error, attempt++, this.options.backoff);
         this.hooks.state("backoff", summary);
-        await this.wakeup.wait(delay, signal, true);
+        // The broker's Retry-After is a floor no trigger may cut short; a plain backoff is not.
+        if (retryAfterMs(error) > 0) await pause(sleep, delay, signal);
+        else await this.wakeup.wait(delay, signal, true);
       } finally {
         this.hooks.inFlight(0);
       }

@@ -14,6 +14,11 @@ export class Wakeup {
     else if (urgent || this.missed === "none") this.missed = urgent ? "urgent" : "plain";
   }
 
+  /** Forgets earlier wakes: the check about to run covers whatever they announced. */
+  clear(): void {
+    this.missed = "none";
+  }
+
   /** Resolves after `ms`, on a wake (only an urgent one when `urgentOnly`), or when `signal` aborts. */
   wait(ms: number, signal: AbortSignal, urgentOnly = false): Promise<void> {
     if (this.missed === "urgent" || (this.missed === "plain" && !urgentOnly)) {

@@ -1,30 +1,12 @@
 import type { BrowserCommand } from "vitest/node";
-import type { Fault, ProducedBatch } from "../network.js";
-import type { FaultProxy } from "./fault-proxy.js";
 
 /**
- * Commands the browser tests call through `vitest/browser`'s `commands`;
- * they run in Node, next to the broker and the fault proxy.
+ * Commands the browser tests call through `vitest/browser`'s `commands`; they
+ * run in Node and drive other pages of the test's origin (more tabs).
+ * The network itself is steered over HTTP (see fault-proxy.ts).
  */
-function proxy(): FaultProxy {
-  const network = (globalThis as { __edgeqNetwork?: { proxy?: FaultProxy } }).__edgeqNetwork;
-  if (!network?.proxy) throw new Error("the fault proxy is not running (global setup)");
-  return network.proxy;
-}
-
 const pages = new Map<string, import("playwright").Page>();
 let pageCount = 0;
-
-const injectFault: BrowserCommand<[fault: Fault]> = (_ctx, fault) => {
-  proxy().inject(fault);
-};
-const setOffline: BrowserCommand<[offline: boolean]> = (_ctx, offline) => {
-  proxy().setOffline(offline);
-};
-const resetNetwork: BrowserCommand<[]> = () => {
-  proxy().reset();
-};
-const producedBatches: BrowserCommand<[], ProducedBatch[]> = () => proxy().produced();
 
 /** Opens another page of the test's origin (same IndexedDB, locks and channels): a second tab. */
 const openPage: BrowserCommand<[path: string], string> = async (ctx, path) => {
@@ -52,10 +34,6 @@ const closePage: BrowserCommand<[id: string]> = async (_ctx, id) => {
 };
 
 export const commands = {
-  injectFault,
-  setOffline,
-  resetNetwork,
-  producedBatches,
   openPage,
   evalInPage,
   closePage,

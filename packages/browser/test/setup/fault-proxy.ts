@@ -2,6 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Fault, ProducedBatch } from "../network.js";
 
+/** Requests under this path steer the proxy instead of reaching the broker. */
+export const CONTROL = "/__proxy";
+
 /**
  * A tiny HTTP proxy in front of the local broker: the browser tests' network.
  * It injects the failures the outbox must survive and records every produce
@@ -14,6 +17,10 @@ export async function startFaultProxy(target: string) {
 
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
+    if (req.url?.startsWith(CONTROL)) {
+      control(req.method ?? "GET", req.url.slice(CONTROL.length), body, res);
+      return;
+    }
     const isProduce = req.method === "POST" && /\/v1\/topics\/[^/]+\/messages$/.test(req.url ?? "");
     const fault = req.method === "OPTIONS" ? undefined : takeFault();
     const outcome: ProducedBatch["outcome"] =
@@ -51,6 +58,36 @@ export async function startFaultProxy(target: string) {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
+  /** The tests steer the network from the page itself, over plain HTTP. */
+  function control(method: string, path: string, body: Buffer, res: ServerResponse): void {
+    const headers = {
+      "content-type": "application/json",
+      "access-control-allow-origin": "*",
+      "access-control-allow-headers": "content-type",
+    };
+    if (method === "OPTIONS") {
+      res.writeHead(204, headers).end();
+      return;
+    }
+    let answer: unknown = { ok: true };
+    if (path === "/fault") faults.push(JSON.parse(body.toString("utf8")) as Fault);
+    else if (path === "/offline")
+      offline = (JSON.parse(body.toString("utf8")) as { offline: boolean }).offline;
+    else if (path === "/reset") reset();
+    else if (path === "/produced") answer = produced;
+    else {
+      res.writeHead(404, headers).end(JSON.stringify({ error: "no such control" }));
+      return;
+    }
+    res.writeHead(200, headers).end(JSON.stringify(answer));
+  }
+
+  function reset(): void {
+    faults.length = 0;
+    offline = false;
+    produced.length = 0;
+  }
+
   function takeFault(): Fault | undefined {
     const fault = faults[0];
     if (!fault) return undefined;
@@ -61,19 +98,6 @@ export async function startFaultProxy(target: string) {
 
   return {
     url: `http://127.0.0.1:${port}`,
-    inject(fault: Fault) {
-      faults.push(fault);
-    },
-    setOffline(value: boolean) {
-      offline = value;
-    },
-    /** Forgets faults and recorded requests: each test starts on a healthy network. */
-    reset() {
-      faults.length = 0;
-      offline = false;
-      produced.length = 0;
-    },
-    produced: () => produced.slice(),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

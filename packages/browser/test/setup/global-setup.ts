@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { type FaultProxy, startFaultProxy } from "./fault-proxy.js";
+import { startFaultProxy } from "./fault-proxy.js";
 import { startLocalBroker } from "./local-broker.js";
 
 declare module "vitest" {
@@ -9,14 +9,9 @@ declare module "vitest" {
   }
 }
 
-/** Shared with the browser commands, which run in this same Node process. */
-export const network: { proxy?: FaultProxy } = {};
-
 export default async function setup(project: TestProject) {
   const broker = await startLocalBroker();
   const proxy = await startFaultProxy(broker.url);
-  network.proxy = proxy;
-  (globalThis as { __edgeqNetwork?: typeof network }).__edgeqNetwork = network;
   project.provide("brokerUrl", proxy.url);
   return async () => {
     await proxy.stop();
