@@ -21,10 +21,16 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${n++}`;
 }
 
-/** An outbox on a fresh database with fast retries, closed by the caller. */
-export async function freshOutbox(overrides: Partial<OutboxOptions> = {}): Promise<Outbox> {
+/**
+ * An outbox with fast retries, closed by the caller; on a fresh database
+ * unless `shared` (deleting a database another tab has open closes that tab's outbox).
+ */
+export async function freshOutbox(
+  overrides: Partial<OutboxOptions> = {},
+  shared = false,
+): Promise<Outbox> {
   const name = overrides.name ?? uniqueName("outbox");
-  await deleteDB(`edgeq-outbox:${name}`);
+  if (!shared) await deleteDB(`edgeq-outbox:${name}`);
   return createOutbox({
     url: brokerUrl(),
     topic: "outbox",

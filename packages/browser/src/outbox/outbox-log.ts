@@ -1,6 +1,6 @@
 import type { MessageBody } from "@edgeq/core";
 import type { IDBPDatabase, IDBPTransaction } from "idb";
-import { fromIdbError } from "../store/idb-errors.js";
+import { fromIdbError, settled } from "../store/idb-errors.js";
 import type { Durability } from "../store/idb-store.js";
 import {
   DEAD,
@@ -81,10 +81,12 @@ export class OutboxLog {
       queuedAt: now,
     }));
     const record: LogRecord = { first, messages: logged };
-    void tx.objectStore(LOG).put(record, first);
-    void tx
-      .objectStore(META)
-      .put({ ...producer, nextSeq: first + messages.length } satisfies ProducerMeta, "producer");
+    settled(tx.objectStore(LOG).put(record, first));
+    settled(
+      tx
+        .objectStore(META)
+        .put({ ...producer, nextSeq: first + messages.length } satisfies ProducerMeta, "producer"),
+    );
     return logged.map((m) => ({
       id: messageId(producer.producerId, m.seq),
       producerId: producer.producerId,
@@ -137,14 +139,14 @@ export class OutboxLog {
         deadLetters: progress.deadLetters + done.deadLetters.length,
         lastSync: done.at,
       };
-      void tx.objectStore(META).put(next, "progress");
-      for (const dead of done.deadLetters) void tx.objectStore(DEAD).put(dead, dead.seq);
+      settled(tx.objectStore(META).put(next, "progress"));
+      for (const dead of done.deadLetters) settled(tx.objectStore(DEAD).put(dead, dead.seq));
       let cursor = await tx.objectStore(LOG).openCursor();
       while (cursor) {
         const record = cursor.value as LogRecord;
         const last = record.first + record.messages.length - 1;
         if (last > done.doneSeq) break;
-        void cursor.delete();
+        settled(cursor.delete());
         cursor = await cursor.continue();
       }
       await tx.done;
@@ -168,7 +170,7 @@ export class OutboxLog {
   /** Removes dead letters the app has dealt with. */
   async discardDeadLetters(seqs: readonly number[]): Promise<void> {
     const tx = this.db.transaction(DEAD, "readwrite", { durability: this.durability });
-    for (const seq of seqs) void tx.store.delete(seq);
+    for (const seq of seqs) settled(tx.store.delete(seq));
     await tx.done;
   }
 

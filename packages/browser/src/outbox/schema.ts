@@ -1,6 +1,6 @@
 import type { MessageBody } from "@edgeq/core";
 import { type IDBPDatabase, openDB } from "idb";
-import { fromIdbError } from "../store/idb-errors.js";
+import { fromIdbError, settled } from "../store/idb-errors.js";
 import type { OutboxDatabaseOptions, OutboxDeadLetter, OutboxSendOptions } from "./types.js";
 
 /** The outbox's object stores, prefixed so they never clash with the app's own. */
@@ -61,8 +61,8 @@ export async function openOutboxDatabase(
       if (!db.objectStoreNames.contains(META)) {
         db.createObjectStore(META);
         const producer: ProducerMeta = { producerId: `ob-${crypto.randomUUID()}`, nextSeq: 1 };
-        void tx.objectStore(META).put(producer, "producer");
-        void tx.objectStore(META).put(INITIAL_PROGRESS, "progress");
+        settled(tx.objectStore(META).put(producer, "producer"));
+        settled(tx.objectStore(META).put(INITIAL_PROGRESS, "progress"));
       }
       if (!db.objectStoreNames.contains(LOG)) db.createObjectStore(LOG);
       if (!db.objectStoreNames.contains(DEAD)) db.createObjectStore(DEAD);

@@ -48,7 +48,12 @@ export async function startFaultProxy(target: string) {
       );
       return;
     }
-    const answer = await forward(target, req, body);
+    const answer = await forward(target, req, body).catch(() => undefined);
+    // The broker went away mid-request (a long poll cut by the test's end): pass the failure on.
+    if (!answer) {
+      req.socket.destroy();
+      return;
+    }
     if (outcome === "dropped") {
       req.socket.destroy();
       return;
