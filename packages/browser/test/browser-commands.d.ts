@@ -1,3 +1,5 @@
+export {};
+
 declare module "vitest/browser" {
   interface BrowserCommands {
     openPage(path: string): Promise<string>;

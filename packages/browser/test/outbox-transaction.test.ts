@@ -3,10 +3,8 @@ import { describe, expect, it } from "vitest";
 import { createOutbox, type Outbox } from "../src/index.js";
 import { brokerUrl, messagesOf, TOKEN, uniqueName } from "./helpers.js";
 
-interface Todo {
-  id: string;
-  title: string;
-}
+// A type alias, not an interface: message bodies must be JSON values, which needs an index signature.
+type Todo = { id: string; title: string };
 
 /** An outbox living in the app's own database, beside its `todos` store. */
 async function appOutbox(autoSync = false): Promise<Outbox> {
