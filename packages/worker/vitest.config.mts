@@ -20,6 +20,7 @@ export default defineConfig({
             orders: { queueCount: 4 },
             single: { queueCount: 1, maxReconsumeTimes: 2, retrySchedule: [1000, 2000] },
             small: { queueCount: 1, maxMessageBytes: 1024, maxBatchMessages: 5 },
+            fast: { queueCount: 2, durability: "async" },
           }),
         },
       },

@@ -7,11 +7,22 @@ import {
   type Store,
   systemClock,
 } from "@edgeq/core";
+import { createKvStore } from "../store/kv-store.js";
 import { createSqliteStore } from "../store/sqlite-store.js";
 import { type Outcome, QUEUE_METHODS, type QueueMethod, type QueueRef } from "./queue-ref.js";
-import { topicConfig } from "./topics.js";
+import { type Durability, topicConfig } from "./topics.js";
 
 const REF_KEY = "do|ref";
+
+/** What the object remembers about itself, in its SQL table whatever the durability. */
+interface Identity extends QueueRef {
+  /**
+   * Pinned when the queue is first used: `sync` records live in SQL tables,
+   * `async` ones in the key-value API, so a later config change must not
+   * switch stores under existing messages.
+   */
+  durability: Durability;
+}
 
 /**
  * One topic queue of the broker: a SQLite-backed Durable Object running the
@@ -20,14 +31,15 @@ const REF_KEY = "do|ref";
  * to the engine's next wake-up (delays, lease expiry, retries, retention).
  */
 export class QueueDO extends DurableObject<Env> {
-  private readonly store: Store;
+  /** Holds the object's identity; also the message store of `sync` queues. */
+  private readonly sqlStore: Store;
   private queue: Promise<{ ref: QueueRef; handle: LocalQueue }> | undefined;
   /** The alarm as last set; one alarm per object, so only an earlier wake-up needs a new one. */
   private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = createSqliteStore(ctx.storage);
+    this.sqlStore = createSqliteStore(ctx.storage);
   }
 
   /** Runs one QueueHandle call for the queue `ref` names. */
@@ -52,9 +64,9 @@ export class QueueDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const ref = await this.store.get(REF_KEY);
-    if (!ref) return;
-    const { handle } = await this.open(ref as unknown as QueueRef);
+    const identity = (await this.sqlStore.get(REF_KEY)) as Identity | undefined;
+    if (!identity) return;
+    const { handle } = await this.open(identity);
     this.alarmAt = null;
     await handle.engine.tick();
     await this.arm(handle.engine);
@@ -65,12 +77,22 @@ export class QueueDO extends DurableObject<Env> {
       const config = topicConfig(this.env, ref.topic);
       if (ref.queueId >= config.queueCount)
         throw new EdgeqError("not_found", `topic ${ref.topic} has no queue ${ref.queueId}`);
+      const known = (await this.sqlStore.get(REF_KEY)) as Identity | undefined;
+      const identity: Identity = {
+        topic: ref.topic,
+        queueId: ref.queueId,
+        // Objects from before durability existed kept everything in SQL.
+        durability: known ? (known.durability ?? "sync") : config.durability,
+      };
       // Remembered for alarms, which arrive without a caller to say which queue this is.
-      await this.store.write([
-        { type: "put", key: REF_KEY, value: { topic: ref.topic, queueId: ref.queueId } },
-      ]);
+      if (!known)
+        await this.sqlStore.write([{ type: "put", key: REF_KEY, value: { ...identity } }]);
       this.alarmAt = await this.ctx.storage.getAlarm();
-      const engine = await QueueEngine.open(this.store, { ...ref, config, clock: systemClock });
+      const store =
+        identity.durability === "async"
+          ? createKvStore(this.ctx.storage, { allowUnconfirmed: true })
+          : this.sqlStore;
+      const engine = await QueueEngine.open(store, { ...ref, config, clock: systemClock });
       return { ref, handle: new LocalQueue(engine) };
     });
     const opened = await this.queue.catch((error: unknown) => {

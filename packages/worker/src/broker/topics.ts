@@ -8,11 +8,26 @@ import {
 import { DurableQueue } from "./durable-queue.js";
 
 /**
+ * How a queue's writes reach disk before its answer leaves:
+ * - `sync` (default): the Durable Object's output gate holds every answer
+ *   until the write is confirmed durable; an acknowledged message survives
+ *   any crash;
+ * - `async`: answers leave as soon as the write is applied in memory
+ *   (`allowUnconfirmed`); lower latency, but a machine failure in the few
+ *   milliseconds before the flush can lose acknowledged messages.
+ */
+export type Durability = "sync" | "async";
+
+export interface WorkerTopicConfig extends TopicConfig {
+  durability: Durability;
+}
+
+/**
  * Topic settings come from the `EDGEQ_TOPICS` var: a JSON object of topic
  * name to partial TopicConfig (defaults fill the rest). A topic not listed is
  * unknown (404), so a typo never creates a queue.
  */
-export function topicConfig(env: Env, topic: string): TopicConfig {
+export function topicConfig(env: Env, topic: string): WorkerTopicConfig {
   assertName("topic", topic);
   const configs = topicConfigs(env);
   const config = configs.get(topic);
@@ -20,19 +35,25 @@ export function topicConfig(env: Env, topic: string): TopicConfig {
   return config;
 }
 
-const parsed = new WeakMap<object, Map<string, TopicConfig>>();
+const parsed = new WeakMap<object, Map<string, WorkerTopicConfig>>();
 
-function topicConfigs(env: Env): Map<string, TopicConfig> {
+function topicConfigs(env: Env): Map<string, WorkerTopicConfig> {
   const raw = env.EDGEQ_TOPICS;
   const source: unknown = typeof raw === "string" ? JSON.parse(raw) : raw;
   if (typeof source !== "object" || source === null) return new Map();
   let configs = parsed.get(source);
   if (!configs) {
     configs = new Map(
-      Object.entries(source as Record<string, Partial<TopicConfig>>).map(([name, c]) => [
-        name,
-        resolveTopicConfig(c),
-      ]),
+      Object.entries(source as Record<string, Partial<WorkerTopicConfig>>).map(
+        ([name, { durability = "sync", ...c }]) => {
+          if (durability !== "sync" && durability !== "async")
+            throw new EdgeqError(
+              "invalid_request",
+              `topic ${name}: durability must be sync or async`,
+            );
+          return [name, { ...resolveTopicConfig(c), durability }];
+        },
+      ),
     );
     parsed.set(source, configs);
   }
