@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,5 +58,11 @@ export async function startLocalBroker(): Promise<{ url: string; stop(): Promise
     },
   });
   const url = (await mf.ready).origin;
-  return { url, stop: () => mf.dispose() };
+  return {
+    url,
+    stop: async () => {
+      await mf.dispose();
+      await rm(out, { recursive: true, force: true });
+    },
+  };
 }
