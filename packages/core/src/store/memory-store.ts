@@ -98,7 +98,9 @@ export class MemoryStore implements Store {
 
   async get(key: string): Promise<JsonValue | undefined> {
     this.assertOpen();
-    return this.storage.namespaceOf(key).values.get(key);
+    const value = this.storage.namespaceOf(key).values.get(key);
+    // Copies out as well as in, as every real store does: callers own what they read.
+    return value === undefined ? undefined : structuredClone(value);
   }
 
   async scan(range: StoreRange): Promise<StoreEntry[]> {
@@ -117,12 +119,12 @@ export class MemoryStore implements Store {
       if (range.reverse) {
         for (let i = to - 1; i >= from && out.length < limit; i--) {
           const key = records.keys[i]!;
-          out.push([key, records.values.get(key)!]);
+          out.push([key, structuredClone(records.values.get(key)!)]);
         }
       } else {
         for (let i = from; i < to && out.length < limit; i++) {
           const key = records.keys[i]!;
-          out.push([key, records.values.get(key)!]);
+          out.push([key, structuredClone(records.values.get(key)!)]);
         }
       }
       if (out.length >= limit) break;

@@ -154,6 +154,21 @@ export function runStoreConformance(options: SuiteOptions): void {
     );
 
     test(
+      "values read are copies: mutating one changes nothing stored",
+      withStore(async (s) => {
+        await s.write([{ type: "put", key: "c|1", value: { head: 0, list: [1] } }]);
+        const got = (await s.get("c|1")) as { head: number; list: number[] };
+        got.head = 99;
+        got.list.push(2);
+        const [[, scanned]] = (await s.scan({ prefix: "c|" })) as [[string, { head: number }]];
+        scanned.head = 42;
+        // The engine keeps what it reads as its working state; a store handing out
+        // its own records would let a later failed write leak into them.
+        expect(await s.get("c|1")).toEqual({ head: 0, list: [1] });
+      }),
+    );
+
+    test(
       "concurrent writes all land",
       withStore(async (s) => {
         await Promise.all(
