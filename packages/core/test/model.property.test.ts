@@ -173,13 +173,7 @@ class World {
         const picked = model.inHand.splice(0, a.count);
         for (const m of picked) {
           // One at a time: a receipt that expired or predates a restart fails alone, and the message comes back.
-          const done = await settle(
-            a.t === "ack"
-              ? broker.ack(TOPIC, "lease", [m.receipt])
-              : a.t === "nack"
-                ? broker.nack(TOPIC, "lease", [m.receipt], 0)
-                : broker.extend(TOPIC, "lease", [m.receipt], a.visibilityMs),
-          );
+          const done = await settle(this.leaseCall(a, m.receipt));
           if (done && a.t === "ack") model.leaseAcked.add(m.msgId);
           if (done && a.t === "extend") model.inHand.push(m);
         }
@@ -225,6 +219,12 @@ class World {
         await this.open();
         return;
     }
+  }
+
+  private leaseCall(a: Extract<Action, { t: "ack" | "nack" | "extend" }>, receipt: string) {
+    if (a.t === "ack") return this.broker.ack(TOPIC, "lease", [receipt]);
+    if (a.t === "nack") return this.broker.nack(TOPIC, "lease", [receipt], 0);
+    return this.broker.extend(TOPIC, "lease", [receipt], a.visibilityMs);
   }
 
   /** The broker's committed offsets: exactly the model's, and never past an unprocessed offset. */
