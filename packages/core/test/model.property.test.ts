@@ -31,7 +31,8 @@ type Action =
       fault: "none" | "write" | "answer";
     }
   | { t: "receive"; max: number; visibilityMs: number }
-  | { t: "ack" | "nack"; count: number }
+  | { t: "ack"; count: number }
+  | { t: "nack"; count: number }
   | { t: "extend"; count: number; visibilityMs: number }
   | { t: "advance"; ms: number }
   | { t: "crashLease" }
