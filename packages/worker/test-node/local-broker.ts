@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+
+const workerEntry = fileURLToPath(new URL("../src/index.ts", import.meta.url));
+
+export interface LocalBrokerOptions {
+  /** Directory of the Durable Objects' SQLite files; reuse it to restart over the same data. */
+  persistDir?: string;
+  tokens: Record<string, Array<{ topics: string; rights: string[] }>>;
+  topics: Record<string, Record<string, unknown>>;
+  /** Another entry module (e.g. the benchmark's worker that adds a raw-SQL object). */
+  entry?: string;
+  durableObjects?: Record<string, { className: string; useSQLite: true }>;
+}
+
+export interface LocalBroker {
+  url: string;
+  mf: Miniflare;
+  /** Disposes the runtime (the persisted data stays) and removes the bundle. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The real edge broker (`@edgeq/worker`, bundled from source with esbuild) in
+ * a local workerd through Miniflare, serving HTTP on 127.0.0.1. Used by the
+ * restart tests, the benchmark and the browser tests' setup.
+ */
+export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
+  const out = await mkdtemp(join(tmpdir(), "edgeq-bundle-"));
+  const scriptPath = join(out, "worker.js");
+  await build({
+    entryPoints: [options.entry ?? workerEntry],
+    outfile: scriptPath,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    logLevel: "warning",
+  });
+  const persistDir = options.persistDir ?? join(out, "state");
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath,
+    modulesRoot: out,
+    compatibilityDate: "2026-04-01",
+    host: "127.0.0.1",
+    port: 0,
+    durableObjects: {
+      QUEUE: { className: "QueueDO", useSQLite: true },
+      ...options.durableObjects,
+    },
+    durableObjectsPersist: persistDir,
+    bindings: {
+      EDGEQ_TOKENS: JSON.stringify(options.tokens),
+      EDGEQ_TOPICS: JSON.stringify(options.topics),
+      EDGEQ_CORS_ORIGINS: "*",
+    },
+  });
+  const url = (await mf.ready).origin;
+  return {
+    url,
+    mf,
+    stop: async () => {
+      await mf.dispose();
+      await rm(out, { recursive: true, force: true });
+    },
+  };
+}
