@@ -21,6 +21,13 @@ export default defineConfig({
             single: { queueCount: 1, maxReconsumeTimes: 2, retrySchedule: [1000, 2000] },
             small: { queueCount: 1, maxMessageBytes: 1024, maxBatchMessages: 5 },
             fast: { queueCount: 2, durability: "async" },
+            short: { queueCount: 1, maxMessages: 2 },
+            quick: {
+              queueCount: 1,
+              maxReconsumeTimes: 2,
+              retrySchedule: [50, 100],
+              defaultVisibilityMs: 100,
+            },
           }),
         },
       },
