@@ -6,6 +6,7 @@ export { QueueDO } from "./broker/queue-do.js";
 export { topicConfig, topicRouter } from "./broker/topics.js";
 export { EdgeqRpc, type RouterMethod } from "./rpc/entrypoint.js";
 export { type EdgeqRpcBinding, RpcTransport } from "./rpc/rpc-transport.js";
+export { createKvStore, type KvStoreOptions } from "./store/kv-store.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
 export { createApp };
 
