@@ -156,7 +156,7 @@ class World {
           a.fault
         ];
         for (const r of results) expect(allowed).toContain(r.status);
-        results.forEach((r, i) => model.acked.set(seqKey(producerId, first + i), r));
+        for (const [i, r] of results.entries()) model.acked.set(seqKey(producerId, first + i), r);
         model.nextSeq[a.producer] = first + a.keys.length;
         return;
       }

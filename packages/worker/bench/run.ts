@@ -17,7 +17,11 @@ let broker: LocalBroker;
 let producers = 0;
 
 async function post(path: string, body: unknown): Promise<unknown> {
-  const res = await fetch(`${broker.url}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+  const res = await fetch(`${broker.url}${path}`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify(body),
+  });
   const json = await res.json();
   if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -52,7 +56,9 @@ async function receiveAndAck(topic: string, total: number, consumers: number): P
           max: 100,
         })) as { messages: Array<{ receipt: string }> };
         if (messages.length === 0) break;
-        await post(`/v1/topics/${topic}/groups/bench/ack`, { receipts: messages.map((m) => m.receipt) });
+        await post(`/v1/topics/${topic}/groups/bench/ack`, {
+          receipts: messages.map((m) => m.receipt),
+        });
         done += messages.length;
       }
     }),
@@ -65,9 +71,12 @@ async function read(topic: string, from: number, total: number): Promise<number>
   let seen = 0;
   const start = performance.now();
   while (seen < total) {
-    const res = await fetch(`${broker.url}/v1/topics/${topic}/queues/0/messages?from=${offset}&limit=1000`, {
-      headers,
-    });
+    const res = await fetch(
+      `${broker.url}/v1/topics/${topic}/queues/0/messages?from=${offset}&limit=1000`,
+      {
+        headers,
+      },
+    );
     const page = (await res.json()) as { messages: unknown[]; nextOffset: number };
     if (page.messages.length === 0) throw new Error(`${topic} ended at ${offset}`);
     seen += page.messages.length;
@@ -91,7 +100,9 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   try {
     lines.push("HTTP produce, one topic queue (one Durable Object) each side");
-    lines.push(`${"batch".padStart(6)} ${"producers".padStart(9)} ${"edgeq msg/s".padStart(12)} ${"raw msg/s".padStart(10)}  ratio  goal`);
+    lines.push(
+      `${"batch".padStart(6)} ${"producers".padStart(9)} ${"edgeq msg/s".padStart(12)} ${"raw msg/s".padStart(10)}  ratio  goal`,
+    );
     for (const batch of [1, 10, 100, 1000])
       for (const count of [1, 8]) {
         log(`produce: batch ${batch}, ${count} producer(s)…`);
@@ -110,7 +121,9 @@ async function main(): Promise<void> {
       log(`receive + ack, ${consumers} consumer(s)…`);
       const topic = `lease${consumers}`;
       await produce(`/v1/topics/${topic}/messages`, 20_000, 1000, 4);
-      lines.push(`${String(consumers).padStart(3)} consumer(s) ${fmt(await receiveAndAck(topic, 20_000, consumers))} msg/s`);
+      lines.push(
+        `${String(consumers).padStart(3)} consumer(s) ${fmt(await receiveAndAck(topic, 20_000, consumers))} msg/s`,
+      );
     }
 
     log(`filling a queue with ${LOG.toLocaleString("en")} messages…`);
