@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +21,7 @@ export interface LocalBrokerOptions {
 export interface LocalBroker {
   url: string;
   mf: Miniflare;
-  /** Disposes the runtime (the persisted data stays) and removes the bundle. */
+  /** Disposes the runtime; the persisted data stays for the next one. */
   stop(): Promise<void>;
 }
 
@@ -30,25 +31,11 @@ export interface LocalBroker {
  * restart tests, the benchmark and the browser tests' setup.
  */
 export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
-  const out = await mkdtemp(join(tmpdir(), "edgeq-bundle-"));
-  const scriptPath = join(out, "worker.js");
-  await build({
-    entryPoints: [options.entry ?? workerEntry],
-    outfile: scriptPath,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "warning",
-  });
-  const persistDir = options.persistDir ?? join(out, "state");
+  const { dir, scriptPath } = await bundle(options.entry ?? workerEntry);
   const mf = new Miniflare({
     modules: true,
     scriptPath,
-    modulesRoot: out,
+    modulesRoot: dir,
     compatibilityDate: "2026-04-01",
     host: "127.0.0.1",
     port: 0,
@@ -56,7 +43,8 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       QUEUE: { className: "QueueDO", useSQLite: true },
       ...options.durableObjects,
     },
-    durableObjectsPersist: persistDir,
+    // Without a directory, the state lives in memory and dies with the runtime.
+    ...(options.persistDir ? { durableObjectsPersist: options.persistDir } : {}),
     bindings: {
       EDGEQ_TOKENS: JSON.stringify(options.tokens),
       EDGEQ_TOPICS: JSON.stringify(options.topics),
@@ -64,12 +52,34 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     },
   });
   const url = (await mf.ready).origin;
-  return {
-    url,
-    mf,
-    stop: async () => {
-      await mf.dispose();
-      await rm(out, { recursive: true, force: true });
-    },
-  };
+  return { url, mf, stop: () => mf.dispose() };
+}
+
+const bundles = new Map<string, Promise<{ dir: string; scriptPath: string }>>();
+
+/** Bundles an entry once per process (restarts reuse it), in a temp dir removed at exit. */
+function bundle(entry: string): Promise<{ dir: string; scriptPath: string }> {
+  let built = bundles.get(entry);
+  if (!built) {
+    built = (async () => {
+      const dir = await mkdtemp(join(tmpdir(), "edgeq-bundle-"));
+      process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+      const scriptPath = join(dir, "worker.js");
+      await build({
+        entryPoints: [entry],
+        outfile: scriptPath,
+        bundle: true,
+        format: "esm",
+        platform: "neutral",
+        target: "es2022",
+        conditions: ["workerd", "worker", "browser"],
+        mainFields: ["module", "main"],
+        external: ["cloudflare:*", "node:*"],
+        logLevel: "warning",
+      });
+      return { dir, scriptPath };
+    })();
+    bundles.set(entry, built);
+  }
+  return built;
 }

@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { forward, readBody, send } from "../../../worker/test-node/http-forward.js";
 import type { Fault, ProducedBatch } from "../network.js";
 
 /** Requests under this path steer the proxy instead of reaching the broker. */
@@ -112,47 +113,6 @@ export async function startFaultProxy(target: string) {
 }
 
 export type FaultProxy = Awaited<ReturnType<typeof startFaultProxy>>;
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: ArrayBuffer;
-}
-
-async function forward(target: string, req: IncomingMessage, body: Buffer): Promise<Answer> {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name === "host" || name === "connection") continue;
-    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-  }
-  const response = await fetch(`${target}${req.url ?? "/"}`, {
-    method: req.method ?? "GET",
-    headers,
-    ...(req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS"
-      ? {}
-      : { body: body.toString("utf8") }),
-  });
-  return { status: response.status, headers: response.headers, body: await response.arrayBuffer() };
-}
-
-function send(res: ServerResponse, answer: Answer): void {
-  const headers: Record<string, string> = {};
-  answer.headers.forEach((value, name) => {
-    if (name !== "content-encoding" && name !== "content-length" && name !== "transfer-encoding")
-      headers[name] = value;
-  });
-  res.writeHead(answer.status, headers);
-  res.end(Buffer.from(answer.body));
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
 
 function describeProduce(body: Buffer): Omit<ProducedBatch, "outcome"> {
   try {
