@@ -1,0 +1,38 @@
+import type { OutboxOptions } from "@edgeq/browser";
+
+/**
+ * Where the app's outbox sends, shared by the page and its service worker.
+ * `npm start` runs the broker on 127.0.0.1:8787 with the dev token; a build
+ * for production sets VITE_EDGEQ_URL and gets its token from a login.
+ */
+export const BROKER_URL: string = import.meta.env.VITE_EDGEQ_URL ?? "http://127.0.0.1:8787";
+export const TOKEN: string = import.meta.env.VITE_EDGEQ_TOKEN ?? "dev-token";
+export const TOPIC = "orders";
+export const DATABASE = "field-orders";
+
+// A type alias rather than an interface: message bodies are JSON values, and
+// only aliases are assignable to JSON's index signature.
+export type Order = {
+  id: string;
+  customer: string;
+  item: string;
+  quantity: number;
+  createdAt: number;
+};
+
+/** The outbox's options, with the app's own `orders` store beside it in one database. */
+export const outboxOptions: OutboxOptions = {
+  url: BROKER_URL,
+  topic: TOPIC,
+  token: TOKEN,
+  database: {
+    name: DATABASE,
+    version: 1,
+    upgrade(db) {
+      if (!db.objectStoreNames.contains("orders"))
+        db.createObjectStore("orders", { keyPath: "id" });
+    },
+  },
+  syncIntervalMs: 10_000,
+  persist: true,
+};

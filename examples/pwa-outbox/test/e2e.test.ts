@@ -1,0 +1,141 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { HttpTransport, type Message } from "@edgeq/core";
+import { type Browser, chromium, type Page } from "playwright";
+import { build, type PreviewServer, preview } from "vite";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { CHROMIUM_ARGS, chromiumPath } from "../../../packages/browser/test/setup/chromium.js";
+import {
+  type LocalBroker,
+  startLocalBroker,
+} from "../../../packages/worker/test-node/local-broker.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const TOKEN = "e2e-token";
+
+let broker: LocalBroker;
+let app: PreviewServer;
+let browser: Browser;
+let outDir: string;
+let appUrl: string;
+
+beforeAll(async () => {
+  broker = await startLocalBroker({
+    tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }] },
+    topics: { orders: { queueCount: 4 } },
+  });
+  // The production build, pointed at this broker, served as a static site.
+  outDir = await mkdtemp(join(tmpdir(), "edgeq-pwa-"));
+  process.env.VITE_EDGEQ_URL = broker.url;
+  process.env.VITE_EDGEQ_TOKEN = TOKEN;
+  // Vitest runs with NODE_ENV=test, which would make this a development build.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  await build({ root, mode: "production", logLevel: "warn", build: { outDir, emptyOutDir: true } });
+  process.env.NODE_ENV = nodeEnv;
+  app = await preview({
+    root,
+    logLevel: "warn",
+    build: { outDir },
+    preview: { port: 0, host: "127.0.0.1" },
+  });
+  appUrl = app.resolvedUrls?.local[0] ?? "";
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  await broker?.stop();
+  await rm(outDir, { recursive: true, force: true });
+});
+
+async function open(page: Page): Promise<void> {
+  page.on("pageerror", (error) => console.error("[page]", error.message));
+  await page.goto(appUrl);
+  await page.waitForSelector("body[data-ready=true]");
+}
+
+async function addOrders(page: Page, from: number, count: number): Promise<void> {
+  for (let i = from; i < from + count; i++) {
+    const before = Number(await page.textContent("#pending"));
+    await page.fill("input[name=customer]", `customer-${i % 5}`);
+    await page.fill("input[name=item]", `item-${i}`);
+    await page.fill("input[name=quantity]", String(1 + (i % 3)));
+    await page.click("button[type=submit]");
+    // Durable before the next one: the pending count moved.
+    await page.waitForFunction(
+      (n) => Number(document.getElementById("pending")?.textContent) > n,
+      before,
+    );
+  }
+}
+
+async function brokerMessages(): Promise<Message[]> {
+  const transport = new HttpTransport({ url: broker.url, token: TOKEN });
+  const out: Message[] = [];
+  for (let q = 0; q < 4; q++)
+    out.push(...(await transport.read("orders", q, { from: 0, limit: 1000 })).messages);
+  return out;
+}
+
+it("delivers orders made offline, across a reload and a second tab, exactly once and in order", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await open(page);
+  // The service worker takes control and caches the app shell as the page loads it again.
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await page.reload();
+  await page.waitForSelector("body[data-ready=true]");
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+
+  await context.setOffline(true);
+  await addOrders(page, 0, 20);
+  // A reload while offline: the shell comes from the service worker's cache, the orders from IndexedDB.
+  await page.reload();
+  await page.waitForSelector("body[data-ready=true]");
+  expect(await page.textContent("#online")).toBe("offline");
+  expect(Number(await page.textContent("#pending"))).toBe(20);
+  await addOrders(page, 20, 20);
+  const second = await context.newPage();
+  await open(second);
+  await addOrders(second, 40, 10);
+  expect(await brokerMessages()).toEqual([]);
+
+  await context.setOffline(false);
+  await page.waitForFunction(
+    () => document.getElementById("pending")?.textContent === "0",
+    undefined,
+    {
+      timeout: 60_000,
+    },
+  );
+  await second.waitForFunction(() => document.getElementById("synced")?.textContent === "50");
+
+  const messages = await brokerMessages();
+  const producerId = messages[0]?.producerId;
+  expect(messages.every((m) => m.producerId === producerId)).toBe(true);
+  expect(messages.map((m) => m.seq).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+    Array.from({ length: 50 }, (_, i) => i + 1),
+  );
+  // In order: by seq, the items are the ones typed, in the order they were typed.
+  const bySeq = [...messages].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  expect(bySeq.map((m) => (m.body as { order: { item: string } }).order.item)).toEqual(
+    Array.from({ length: 50 }, (_, i) => `item-${i}`),
+  );
+  // Each order in the app's own store has its message, and no message lacks its order.
+  const stored = await page.evaluate(async () => {
+    const outbox = (
+      globalThis as unknown as {
+        edgeqOutbox: { db: { getAll(s: string): Promise<Array<{ id: string }>> } };
+      }
+    ).edgeqOutbox;
+    return (await outbox.db.getAll("orders")).map((o) => o.id).sort();
+  });
+  expect(bySeq.map((m) => (m.body as { order: { id: string } }).order.id).sort()).toEqual(stored);
+  await context.close();
+});

@@ -1,0 +1,14 @@
+import { defineConfig } from "vite";
+
+// Two entries: the page, and the service worker at the site root (/sw.js),
+// whose scope must cover the whole app.
+export default defineConfig({
+  build: {
+    rollupOptions: {
+      input: { main: "index.html", sw: "src/sw.ts" },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === "sw" ? "sw.js" : "assets/[name]-[hash].js"),
+      },
+    },
+  },
+});
