@@ -1,6 +1,5 @@
-import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
-import { CHROMIUM_ARGS, chromiumPath } from "../test/setup/chromium.js";
+import { headlessChromium } from "../test/setup/chromium.js";
 
 // `npm run bench -w @edgeq/browser`: the outbox's send path in headless
 // Chromium, against the alternatives' patterns measured in the same run.
@@ -9,13 +8,6 @@ export default defineConfig({
     root: new URL("..", import.meta.url).pathname,
     include: ["bench/**/*.bench-run.ts"],
     testTimeout: 600_000,
-    browser: {
-      enabled: true,
-      headless: true,
-      provider: playwright({
-        launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
-      }),
-      instances: [{ browser: "chromium" }],
-    },
+    browser: headlessChromium(),
   },
 });

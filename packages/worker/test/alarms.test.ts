@@ -1,21 +1,8 @@
-import { runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { queueObjectName } from "../src/broker/queue-ref.js";
-
-const headers = { authorization: "Bearer admin-token", "content-type": "application/json" };
-const url = (path: string) => `https://edgeq.test/v1/topics${path}`;
-
-async function post<T>(path: string, body: unknown): Promise<T> {
-  const res = await SELF.fetch(url(path), { method: "POST", headers, body: JSON.stringify(body) });
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as T;
-}
-
-async function get<T>(path: string): Promise<{ status: number; body: T }> {
-  const res = await SELF.fetch(url(path), { headers });
-  return { status: res.status, body: (await res.json()) as T };
-}
+import { fetchJson as get, post } from "./api.js";
 
 const stub = (topic: string) =>
   env.QUEUE.get(env.QUEUE.idFromName(queueObjectName({ topic, queueId: 0 })));

@@ -1,20 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-
-const headers = { authorization: "Bearer admin-token", "content-type": "application/json" };
-const url = (path: string) => `https://edgeq.test/v1/topics${path}`;
-
-async function post<T>(path: string, body: unknown): Promise<T> {
-  const res = await SELF.fetch(url(path), { method: "POST", headers, body: JSON.stringify(body) });
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as T;
-}
-
-async function get<T>(path: string): Promise<T> {
-  const res = await SELF.fetch(url(path), { headers });
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as T;
-}
+import { get, headers, post, url } from "./api.js";
 
 type Result = { status: string; seq?: number; msgId: string; queueId: number; offset: number };
 type Msg = {

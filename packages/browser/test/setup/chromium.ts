@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { playwright } from "@vitest/browser-playwright";
 
 /**
  * Playwright cannot download its own browsers here, so the tests drive a
@@ -22,3 +23,15 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/** Vitest browser mode in headless system Chromium: what the tests and the benchmark share. */
+export function headlessChromium() {
+  return {
+    enabled: true,
+    headless: true,
+    provider: playwright({
+      launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
+    }),
+    instances: [{ browser: "chromium" as const }],
+  };
+}
