@@ -50,6 +50,8 @@ export interface OutgoingMessage {
 export interface AppendRequest {
   producerId?: string;
   messages: OutgoingMessage[];
+  /** Half messages: stored, invisible until the transaction commits (needs a producerId). */
+  transactional?: boolean;
 }
 
 export type SendStatus = "stored" | "duplicate";
@@ -65,6 +67,30 @@ export interface SendResult {
   offset?: number;
   /** Set for delayed messages. */
   deliverAt?: number;
+  /** Set for half messages (a transactional send): the transaction they belong to. */
+  txId?: string;
+}
+
+export type TransactionAction = "commit" | "rollback";
+/** What a producer's check says about its local transaction; `unknown` asks again later. */
+export type TransactionCheckResult = TransactionAction | "unknown";
+
+/** A message of a transaction not yet committed: it has no place in the log yet. */
+export type HalfMessage = Pick<Message, "body" | "tags" | "headers" | "key" | "seq" | "queueId">;
+
+/** A transaction as the broker sees it (listing, check-back). */
+export interface TransactionInfo {
+  txId: string;
+  producerId: string;
+  state: "pending" | "committed" | "rolled_back";
+  createdAt: number;
+  /** Check-backs asked so far. */
+  checks: number;
+  /** The half messages (on this queue, or on all of the transaction's queues in a topic listing). */
+  messages: HalfMessage[];
+  decidedBy?: "producer" | "check" | "max_checks";
+  /** After a commit: where each message went. */
+  results?: SendResult[];
 }
 
 /** A message handed out in lease mode. */
@@ -99,6 +125,8 @@ export interface QueueStats {
   /** Delayed messages not yet visible. */
   scheduled: number;
   bytes: number;
+  /** Transactions begun and not yet decided (their half messages are invisible). */
+  pendingTransactions: number;
 }
 
 export interface GroupQueueStats {

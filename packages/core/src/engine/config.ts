@@ -55,6 +55,10 @@ export interface TopicConfig {
   maxBatchBytes: number;
   /** Longest delay a message may ask for. Default 40 days. */
   maxDelayMs: number;
+  /** An undecided transaction is checked back this long after it began, then again each time. Default 60 s (RocketMQ's). */
+  transactionCheckIntervalMs: number;
+  /** Check-backs without an answer before the broker rolls the transaction back. Default 15 (RocketMQ's). */
+  transactionMaxChecks: number;
 }
 
 export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = Object.freeze({
@@ -72,6 +76,8 @@ export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = Object.freeze({
   maxBatchMessages: 1000,
   maxBatchBytes: 4 * 1024 * 1024,
   maxDelayMs: 40 * DAY,
+  transactionCheckIntervalMs: 60 * SECOND,
+  transactionMaxChecks: 15,
 });
 
 /** Fills defaults and rejects nonsense (`invalid_request`). */
@@ -99,6 +105,8 @@ export function resolveTopicConfig(partial: Partial<TopicConfig> = {}): TopicCon
   positiveInt("maxBatchMessages", 1_000_000);
   positiveInt("maxBatchBytes", 2 ** 30);
   positive("maxDelayMs");
+  positiveInt("transactionCheckIntervalMs", 2 ** 31);
+  positiveInt("transactionMaxChecks", 10_000);
   if (
     !Array.isArray(config.retrySchedule) ||
     config.retrySchedule.length === 0 ||

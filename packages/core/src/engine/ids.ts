@@ -10,14 +10,17 @@ import type { PositionKind } from "./records.js";
  *           <epoch>-<queueId>-s<sid>         a delayed message (scheduled id)
  *   receipt <epoch>-<queueId>-<group hash>-<offset>-<leaseId>
  */
+/** Positions a message id can name: an offset, or a scheduled id. */
+export type MsgIdKind = Exclude<PositionKind, 2>;
+
 export interface MsgIdParts {
   epoch: string;
   queueId: number;
-  kind: PositionKind;
+  kind: MsgIdKind;
   n: number;
 }
 
-export function formatMsgId(epoch: string, queueId: number, kind: PositionKind, n: number): string {
+export function formatMsgId(epoch: string, queueId: number, kind: MsgIdKind, n: number): string {
   return `${epoch}-${queueId}-${kind === 0 ? "o" : "s"}${n.toString(36)}`;
 }
 

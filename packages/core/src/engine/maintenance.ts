@@ -1,6 +1,7 @@
 import type { Leases } from "./leases.js";
 import type { QueueState } from "./queue-state.js";
 import { fromJson, type ScheduledRecord, type Segment, type StoredMessage } from "./records.js";
+import type { Transactions } from "./transactions.js";
 
 /**
  * The queue's own timed work: releasing delayed messages when due, expiring
@@ -11,6 +12,7 @@ export class Maintenance {
   constructor(
     private readonly s: QueueState,
     private readonly leases: Leases,
+    private readonly transactions: Transactions,
   ) {}
 
   /** When the engine next has work of its own (a host sets a timer or a Durable Object alarm for it). */
@@ -26,6 +28,7 @@ export class Maintenance {
     if (this.s.meta.head - this.s.meta.minOffset > c.maxMessages || this.s.meta.bytes > c.maxBytes)
       consider(this.s.clock.now());
     for (const p of this.s.producers.values()) consider(p.lastSeenAt + c.producerTtlMs);
+    consider(this.transactions.nextWakeUp());
     return next;
   }
 
@@ -36,6 +39,7 @@ export class Maintenance {
     await this.leases.expireLeases();
     await this.applyRetention();
     await this.forgetIdleProducers();
+    await this.transactions.tick();
     this.s.notify();
   }
 

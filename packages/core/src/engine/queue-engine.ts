@@ -8,6 +8,8 @@ import type {
   QueueStats,
   ReadResult,
   SendResult,
+  TransactionAction,
+  TransactionInfo,
 } from "../model.js";
 import type { Store } from "../store/store.js";
 import type { TopicConfig } from "./config.js";
@@ -15,8 +17,10 @@ import { formatMsgId, parseMsgId } from "./ids.js";
 import { Leases, type ReceiveParams } from "./leases.js";
 import { readLog, readOffsets, tagFilter } from "./log-reader.js";
 import { Maintenance } from "./maintenance.js";
+import { placeMessages, toStored } from "./placement.js";
 import { QueueState } from "./queue-state.js";
 import { fromJson, type ScheduledRecord, type StoredMessage, toJson } from "./records.js";
+import { Transactions } from "./transactions.js";
 import {
   assertIntInRange,
   assertName,
@@ -49,6 +53,7 @@ export class QueueEngine {
   private readonly s: QueueState;
   private readonly leases: Leases;
   private readonly maintenance: Maintenance;
+  private readonly transactions: Transactions;
 
   private constructor(store: Store, options: QueueEngineOptions) {
     this.s = new QueueState(store, {
@@ -60,7 +65,8 @@ export class QueueEngine {
       indexKeys: options.indexKeys ?? true,
     });
     this.leases = new Leases(this.s);
-    this.maintenance = new Maintenance(this.s, this.leases);
+    this.transactions = new Transactions(this.s);
+    this.maintenance = new Maintenance(this.s, this.leases, this.transactions);
   }
 
   static async open(store: Store, options: QueueEngineOptions): Promise<QueueEngine> {
@@ -91,87 +97,34 @@ export class QueueEngine {
     const { results, head } = await this.s.mutate((ops, now) => {
       const { producerId } = request;
       const window = producerId === undefined ? undefined : this.s.producerWindow(producerId);
-      const results: SendResult[] = [];
-      const first = this.s.meta.head;
-      const msgs: StoredMessage[] = [];
-      let bytes = 0;
-      for (const m of request.messages) {
-        if (window && m.seq !== undefined) {
-          const seen = window.lookup(m.seq);
-          if (seen.found) {
-            results.push(this.duplicateResult(m.seq, seen.kind, seen.n));
-            continue;
-          }
+      const results: SendResult[] = new Array(request.messages.length);
+      const fresh: StoredMessage[] = [];
+      const slots: number[] = [];
+      // A seq repeated inside one batch is a duplicate of its first copy.
+      const firstOfSeq = new Map<number, number>();
+      const repeats: Array<[number, number]> = [];
+      request.messages.forEach((m, i) => {
+        const seen = window && m.seq !== undefined ? window.lookup(m.seq) : undefined;
+        const earlier = window && m.seq !== undefined ? firstOfSeq.get(m.seq) : undefined;
+        if (seen?.found) results[i] = this.transactions.duplicateResult(m.seq!, seen.kind, seen.n);
+        else if (earlier !== undefined) repeats.push([i, earlier]);
+        else {
+          if (m.seq !== undefined) firstOfSeq.set(m.seq, i);
+          slots.push(i);
+          fresh.push(toStored(m, producerId, now));
         }
-        const stored: StoredMessage = { body: m.body, producedAt: now, size: m.size };
-        if (m.bytes) stored.bytes = true;
-        if (m.key !== undefined) stored.key = m.key;
-        if (m.tags) stored.tags = m.tags;
-        if (m.headers) stored.headers = m.headers;
-        if (producerId !== undefined) stored.producerId = producerId;
-        if (m.seq !== undefined) stored.seq = m.seq;
-        if (m.deliverAt !== undefined) {
-          // Delayed: kept aside and appended when due (RocketMQ's schedule topic), so a
-          // reader by offset never has to wait at or skip over an invisible message.
-          const sid = this.s.meta.nextSid++;
-          stored.deliverAt = m.deliverAt;
-          stored.msgId = formatMsgId(this.s.meta.epoch, this.s.queueId, 1, sid);
-          const rec: ScheduledRecord = { sid, dueAt: m.deliverAt, msg: stored };
-          ops.push({
-            type: "put",
-            key: this.s.keys.scheduled(m.deliverAt, sid),
-            value: toJson(rec),
-          });
-          this.s.scheduled.set(sid, m.deliverAt);
-          if (window && m.seq !== undefined)
-            window.record(m.seq, 1, sid, this.s.config.producerWindow);
-          results.push({
-            status: "stored",
-            ...(m.seq === undefined ? {} : { seq: m.seq }),
-            msgId: stored.msgId,
-            queueId: this.s.queueId,
-            deliverAt: m.deliverAt,
-          });
-          continue;
-        }
-        const offset = first + msgs.length;
-        msgs.push(stored);
-        bytes += m.size;
-        if (window && m.seq !== undefined)
-          window.record(m.seq, 0, offset, this.s.config.producerWindow);
-        if (m.key !== undefined && this.s.indexKeys)
-          ops.push({ type: "put", key: this.s.keys.keyIndex(m.key, offset), value: offset });
-        results.push({
-          status: "stored",
-          ...(m.seq === undefined ? {} : { seq: m.seq }),
-          msgId: formatMsgId(this.s.meta.epoch, this.s.queueId, 0, offset),
-          queueId: this.s.queueId,
-          offset,
-        });
-      }
-      if (msgs.length > 0) this.s.appendSegment(ops, msgs, bytes, now);
-      if (window && producerId !== undefined) {
-        window.lastSeenAt = now;
-        ops.push({
-          type: "put",
-          key: this.s.keys.producer(producerId),
-          value: toJson(window.toRecord()),
-        });
-      }
+      });
+      placeMessages(this.s, ops, now, fresh, window).forEach((r, j) => {
+        results[slots[j]!] = r;
+      });
+      for (const [i, earlier] of repeats)
+        results[i] = { ...results[earlier]!, status: "duplicate" };
+      if (window && producerId !== undefined) ops.push(this.s.producerOp(producerId, window, now));
       ops.push(this.s.metaOp());
       return { results, head: this.s.meta.head };
     });
     this.s.advanceDurableHead(head);
     return results;
-  }
-
-  private duplicateResult(seq: number, kind: 0 | 1 | undefined, n: number | undefined): SendResult {
-    const result: SendResult = { status: "duplicate", seq, queueId: this.s.queueId };
-    if (kind !== undefined && n !== undefined) {
-      result.msgId = formatMsgId(this.s.meta.epoch, this.s.queueId, kind, n);
-      if (kind === 0) result.offset = n;
-    }
-    return result;
   }
 
   async read(from: number, limit: number, tags?: string[]): Promise<ReadResult> {
@@ -315,6 +268,7 @@ export class QueueEngine {
       headOffset: this.s.durableHead,
       scheduled: this.s.scheduled.size,
       bytes: this.s.meta.bytes,
+      pendingTransactions: this.transactions.pendingCount(),
     };
   }
 
@@ -376,6 +330,39 @@ export class QueueEngine {
 
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
     return this.leases.redrive(group, limit, msgIds);
+  }
+
+  // ── transactions: half messages, decisions, check-back (see Transactions) ──
+
+  /** Stores half messages of transaction `txId`: invisible until committed. */
+  appendHalf(txId: string, request: NormalizedAppend): Promise<SendResult[]> {
+    assertName("txId", txId);
+    return this.transactions.appendHalf(txId, request);
+  }
+
+  /** Commits (appends the half messages to the log) or rolls back; idempotent, the other way is `conflict`. */
+  async decideTransaction(
+    txId: string,
+    action: TransactionAction,
+    by: "producer" | "check" = "producer",
+  ): Promise<TransactionInfo> {
+    assertName("txId", txId);
+    if (action !== "commit" && action !== "rollback")
+      throw new EdgeqError("invalid_request", "action must be commit or rollback");
+    const { info, head } = await this.transactions.decide(txId, action, by);
+    this.s.advanceDurableHead(head);
+    return info;
+  }
+
+  /** Undecided transactions (only those the broker is asking about, with `checkedOnly`). */
+  listTransactions(filter: { producerId?: string; checkedOnly?: boolean } = {}): TransactionInfo[] {
+    if (filter.producerId !== undefined) assertName("producerId", filter.producerId);
+    return this.transactions.list(filter);
+  }
+
+  /** Check-backs that came due at the last `tick`, each handed out once, for the host to ask. */
+  takeDueChecks(): TransactionInfo[] {
+    return this.transactions.takeDueChecks();
   }
 
   // ── timed work (see Maintenance) ───────────────────────────────────────

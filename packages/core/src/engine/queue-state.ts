@@ -12,6 +12,7 @@ import { ProducerWindow } from "./producer-window.js";
 import {
   fromJson,
   type GroupRecord,
+  type HalfRecord,
   lastPart,
   type PendingRecord,
   type ProducerRecord,
@@ -60,6 +61,8 @@ export class QueueState {
   groups = new Map<string, GroupState>();
   /** Delayed messages waiting: sid → due time. */
   scheduled = new Map<number, number>();
+  /** Transactions by number: pending ones with their half messages, decided ones as tombstones. */
+  transactions = new Map<number, HalfRecord>();
   /** `lastAt` of the oldest segment, for age retention. */
   oldestAt: number | undefined;
   /** Bumped on every reload: a read-then-mutate that spans one starts over. */
@@ -120,6 +123,11 @@ export class QueueState {
       for (const [, value] of await this.store.scan({ prefix: k.scheduledPrefix() })) {
         const rec = fromJson<ScheduledRecord>(value);
         this.scheduled.set(rec.sid, rec.dueAt);
+      }
+      this.transactions = new Map();
+      for (const [, value] of await this.store.scan({ prefix: k.halfPrefix() })) {
+        const rec = fromJson<HalfRecord>(value);
+        this.transactions.set(rec.num, rec);
       }
       const [oldest] = await this.store.scan({ prefix: k.segmentPrefix(), limit: 1 });
       this.oldestAt = oldest ? fromJson<Segment>(oldest[1]).lastAt : undefined;
@@ -198,6 +206,12 @@ export class QueueState {
       this.groups.set(name, g);
     }
     return g;
+  }
+
+  /** The producer's dedup window, stamped as seen now. */
+  producerOp(producerId: string, window: ProducerWindow, now: number): StoreOp {
+    window.lastSeenAt = now;
+    return { type: "put", key: this.keys.producer(producerId), value: toJson(window.toRecord()) };
   }
 
   metaOp(): StoreOp {

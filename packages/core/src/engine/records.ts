@@ -1,4 +1,4 @@
-import type { JsonValue } from "../model.js";
+import type { JsonValue, SendResult } from "../model.js";
 import { encodeNum, encodeStr, joinKey } from "../store/keys.js";
 
 /**
@@ -15,6 +15,7 @@ import { encodeNum, encodeStr, joinKey } from "../store/keys.js";
  *   grp|S|<group>               GroupRecord
  *   pend|S|<group>|<offset>     PendingRecord: leased, or waiting for its retry
  *   dlq|S|<group>|<offset>      DeadRecord
+ *   half|S|<tx number>          HalfRecord: a transaction's half messages, then its outcome
  */
 export interface QueueMeta {
   /** Random per queue incarnation; part of every msgId and receipt, so ids of a deleted queue never alias. */
@@ -27,6 +28,8 @@ export interface QueueMeta {
   bytes: number;
   nextSid: number;
   nextLeaseId: number;
+  /** Absent in queues created before transactions existed: read as 1. */
+  nextTxNum?: number;
 }
 
 /** A message inside a segment. Offsets are implicit: `segment.first + index`. */
@@ -67,8 +70,33 @@ export interface ScheduledRecord {
 
 /** `[seqStart, count, positionStart, kind]`: seqStart+i went to position positionStart+i. */
 export type SeqRun = [number, number, number, PositionKind];
-/** 0: an offset in the log; 1: a scheduled id (a delayed message). */
-export type PositionKind = 0 | 1;
+/** 0: an offset in the log; 1: a scheduled id (a delayed message); 2: a transaction number (a half message). */
+export type PositionKind = 0 | 1 | 2;
+
+export type TransactionState = "pending" | "committed" | "rolled_back";
+
+/**
+ * A transaction's part on one queue (RocketMQ's half messages). Its messages
+ * stay out of the log until the commit, which appends them then, so a
+ * consumer never waits at or skips over an undecided message. Kept after the
+ * decision, so a repeated decision answers the same and the other one is a conflict.
+ */
+export interface HalfRecord {
+  num: number;
+  txId: string;
+  producerId: string;
+  createdAt: number;
+  state: TransactionState;
+  /** Check-backs asked so far, and when the next one is due. */
+  checks: number;
+  nextCheckAt: number;
+  msgs: StoredMessage[];
+  decidedAt?: number;
+  /** Who decided: the producer, a check-back answer, or the broker after the last check. */
+  decidedBy?: "producer" | "check" | "max_checks";
+  /** A commit's per-message results, so committing again answers the same. */
+  results?: SendResult[];
+}
 
 export interface ProducerRecord {
   runs: SeqRun[];
@@ -153,6 +181,12 @@ export class QueueKeys {
     return group === undefined
       ? joinKey("pend", this.scope, "")
       : joinKey("pend", this.scope, group, "");
+  }
+  half(num: number): string {
+    return joinKey("half", this.scope, encodeNum(num));
+  }
+  halfPrefix(): string {
+    return joinKey("half", this.scope, "");
   }
   dead(group: string, offset: number): string {
     return joinKey("dlq", this.scope, group, encodeNum(offset));
