@@ -24,6 +24,7 @@ export {
   Producer,
   type ProducerOptions,
   type SendOptions,
+  type TransactionOutcome,
 } from "./client/producer.js";
 export { createPushConsumer, PushConsumer } from "./client/push-consumer.js";
 export type {

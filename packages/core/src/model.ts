@@ -75,6 +75,11 @@ export type TransactionAction = "commit" | "rollback";
 /** What a producer's check says about its local transaction; `unknown` asks again later. */
 export type TransactionCheckResult = TransactionAction | "unknown";
 
+/** A producer's answer to "did your local transaction happen?" (RocketMQ's `checkLocalTransaction`). */
+export type TransactionChecker = (
+  transaction: TransactionInfo,
+) => TransactionCheckResult | Promise<TransactionCheckResult>;
+
 /** A message of a transaction not yet committed: it has no place in the log yet. */
 export type HalfMessage = Pick<Message, "body" | "tags" | "headers" | "key" | "seq" | "queueId">;
 

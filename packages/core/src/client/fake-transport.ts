@@ -211,6 +211,8 @@ export class FakeTransport implements Transport {
   listDeadLetters = unsupported("listDeadLetters");
   redrive = unsupported("redrive");
   stats: (topic: string) => Promise<TopicStats> = unsupported("stats");
+  endTransaction: Transport["endTransaction"] = unsupported("endTransaction");
+  listTransactions: Transport["listTransactions"] = unsupported("listTransactions");
 
   private leaseIndex(receipt: string): number {
     const i = this.retries.findIndex((e) => e.receipt === receipt);

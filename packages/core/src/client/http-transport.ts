@@ -8,6 +8,8 @@ import type {
   ReadResult,
   SendResult,
   TopicStats,
+  TransactionAction,
+  TransactionInfo,
 } from "../model.js";
 import { base64ToBytes, bytesToBase64 } from "../util/bytes.js";
 import type {
@@ -237,6 +239,34 @@ export class HttpTransport implements Transport {
 
   stats(topic: string, options?: CallOptions): Promise<TopicStats> {
     return this.call<TopicStats>("GET", `${topicPath(topic)}/stats`, options);
+  }
+
+  endTransaction(
+    topic: string,
+    txId: string,
+    action: TransactionAction,
+    options?: CallOptions,
+  ): Promise<TransactionInfo> {
+    return this.call<TransactionInfo>(
+      "POST",
+      `${topicPath(topic)}/transactions/${encodeURIComponent(txId)}`,
+      options,
+      { action },
+    );
+  }
+
+  async listTransactions(
+    topic: string,
+    filter: { producerId?: string; state?: "unknown" | "pending" } = {},
+    options?: CallOptions,
+  ): Promise<TransactionInfo[]> {
+    const query = queryString({ producerId: filter.producerId, state: filter.state });
+    const { transactions } = await this.call<{ transactions: TransactionInfo[] }>(
+      "GET",
+      `${topicPath(topic)}/transactions${query}`,
+      options,
+    );
+    return transactions;
   }
 
   private async call<T>(

@@ -7,6 +7,9 @@ import type {
   ReadResult,
   SendResult,
   TopicStats,
+  TransactionAction,
+  TransactionChecker,
+  TransactionInfo,
 } from "../model.js";
 import type {
   CallOptions,
@@ -145,6 +148,29 @@ export class LocalTransport implements Transport {
   async stats(topic: string, options?: CallOptions): Promise<TopicStats> {
     checkSignal(options);
     return this.broker.stats(topic);
+  }
+
+  async endTransaction(
+    topic: string,
+    txId: string,
+    action: TransactionAction,
+    options?: CallOptions,
+  ): Promise<TransactionInfo> {
+    checkSignal(options);
+    return this.broker.endTransaction(topic, txId, action);
+  }
+
+  async listTransactions(
+    topic: string,
+    filter: { producerId?: string; state?: "unknown" | "pending" } = {},
+    options?: CallOptions,
+  ): Promise<TransactionInfo[]> {
+    checkSignal(options);
+    return this.broker.listTransactions(topic, filter);
+  }
+
+  onTransactionCheck(producerId: string, checker: TransactionChecker): () => void {
+    return this.broker.onTransactionCheck(producerId, checker);
   }
 }
 

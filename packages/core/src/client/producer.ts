@@ -1,6 +1,18 @@
 import { EdgeqError, isEdgeqError } from "../errors.js";
-import type { OutgoingMessage, SendResult } from "../model.js";
-import { isRetryableError, sleep as realSleep, retryDelayAfter, type Sleep } from "./backoff.js";
+import type {
+  AppendRequest,
+  OutgoingMessage,
+  SendResult,
+  TransactionChecker,
+  TransactionCheckResult,
+} from "../model.js";
+import {
+  isRetryableError,
+  pause,
+  sleep as realSleep,
+  retryDelayAfter,
+  type Sleep,
+} from "./backoff.js";
 import type { Transport } from "./transport.js";
 
 export interface ProducerOptions {
@@ -94,18 +106,125 @@ export class Producer {
     // never handed out again, even when the send fails: a failed try may
     // still have been stored.
     const stamped = messages.map((message) => ({ ...message, seq: this.seq++ }));
-    const request = { producerId: this.producerId, messages: stamped };
-    const signal = options.signal;
+    return this.deliver({ producerId: this.producerId, messages: stamped }, options.signal);
+  }
+
+  /**
+   * RocketMQ's `sendMessageInTransaction`: sends the messages as half
+   * messages (stored, invisible), runs `executeLocal` (the local write that
+   * must happen if and only if they are published), then commits or rolls
+   * back as it answers. `unknown` leaves the decision to the broker's
+   * check-back (see `startTransactionChecks`), and so does a decision that
+   * cannot be delivered. If `executeLocal` throws, the transaction stays
+   * undecided and the error is rethrown.
+   */
+  async sendInTransaction(
+    messages: readonly OutgoingMessage[],
+    executeLocal: (tx: {
+      txId: string;
+      results: SendResult[];
+    }) => TransactionCheckResult | Promise<TransactionCheckResult>,
+    options: SendOptions = {},
+  ): Promise<TransactionOutcome> {
+    if (messages.length === 0)
+      throw new EdgeqError("invalid_request", "a transaction needs at least one message");
+    for (const message of messages)
+      if (message.seq !== undefined)
+        throw new EdgeqError("invalid_request", "the producer assigns seqs; leave `seq` unset");
+    const stamped = messages.map((message) => ({ ...message, seq: this.seq++ }));
+    const half = await this.deliver(
+      { producerId: this.producerId, messages: stamped, transactional: true },
+      options.signal,
+    );
+    const txId = half[0]?.txId;
+    if (txId === undefined)
+      throw new EdgeqError("internal", "the broker returned no transaction id");
+    const answer = await executeLocal({ txId, results: half });
+    if (answer !== "commit" && answer !== "rollback")
+      return { txId, state: "unknown", results: half };
+    try {
+      const info = await this.retrying(
+        (signal) => this.transport.endTransaction(this.topic, txId, answer, { signal }),
+        options.signal,
+      );
+      return {
+        txId,
+        state: info.state === "pending" ? "unknown" : info.state,
+        results: info.results ?? half,
+      };
+    } catch (error) {
+      // Undelivered decisions are what check-backs are for.
+      if (isRetryableError(error)) return { txId, state: "unknown", results: half };
+      throw error;
+    }
+  }
+
+  /**
+   * Answers the broker's check-backs for this producer's undecided
+   * transactions: in process the broker calls `checker` itself; over HTTP or
+   * RPC this polls the transactions the broker is asking about every
+   * `intervalMs`. Returns the function that stops it.
+   */
+  startTransactionChecks(
+    checker: TransactionChecker,
+    options: { intervalMs?: number } = {},
+  ): () => void {
+    const direct = this.transport.onTransactionCheck?.(this.producerId, checker);
+    if (direct) return direct;
+    const stop = new AbortController();
+    const intervalMs = options.intervalMs ?? 5_000;
+    void (async () => {
+      while (!stop.signal.aborted) {
+        try {
+          const asked = await this.transport.listTransactions(
+            this.topic,
+            { producerId: this.producerId, state: "unknown" },
+            { signal: stop.signal },
+          );
+          for (const tx of asked) {
+            const answer = await checker(tx);
+            if (answer === "commit" || answer === "rollback")
+              await this.transport
+                .endTransaction(this.topic, tx.txId, answer, { signal: stop.signal })
+                .catch((error: unknown) => {
+                  // Decided meanwhile (by us or the last check): nothing left to do.
+                  if (!isEdgeqError(error, "conflict")) throw error;
+                });
+          }
+        } catch {
+          // The next round asks again; an unanswered check is asked again by the broker too.
+        }
+        if (!(await pause(this.sleep, intervalMs, stop.signal))) return;
+      }
+    })();
+    return () => stop.abort();
+  }
+
+  /** Sends one append request until it is answered, retrying what may succeed later. */
+  private async deliver(
+    request: AppendRequest,
+    signal: AbortSignal | undefined,
+  ): Promise<SendResult[]> {
+    const results = await this.retrying(
+      (s) => this.transport.send(this.topic, request, { signal: s }),
+      signal,
+    );
+    if (results.length !== request.messages.length)
+      throw new EdgeqError(
+        "internal",
+        `the broker returned ${results.length} results for ${request.messages.length} messages`,
+      );
+    return results;
+  }
+
+  private async retrying<T>(
+    call: (signal: AbortSignal | undefined) => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       try {
-        const results = await this.transport.send(this.topic, request, { signal });
-        if (results.length !== stamped.length)
-          throw new EdgeqError(
-            "internal",
-            `the broker returned ${results.length} results for ${stamped.length} messages`,
-          );
-        return results;
+        return await call(signal);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (!isRetryableError(error) || attempt >= this.retries)
@@ -114,6 +233,14 @@ export class Producer {
       }
     }
   }
+}
+
+/** How a `sendInTransaction` ended; `unknown` is settled later by check-back. */
+export interface TransactionOutcome {
+  txId: string;
+  state: "committed" | "rolled_back" | "unknown";
+  /** After a commit, where each message went; otherwise the half send's answers. */
+  results: SendResult[];
 }
 
 export function createProducer(transport: Transport, options: ProducerOptions): Producer {

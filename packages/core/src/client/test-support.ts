@@ -93,6 +93,10 @@ export class FaultyTransport implements Transport {
     this.run("listDeadLetters", () => this.inner.listDeadLetters(...a));
   redrive: Transport["redrive"] = (...a) => this.run("redrive", () => this.inner.redrive(...a));
   stats: Transport["stats"] = (...a) => this.run("stats", () => this.inner.stats(...a));
+  endTransaction: Transport["endTransaction"] = (...a) =>
+    this.run("endTransaction", () => this.inner.endTransaction(...a));
+  listTransactions: Transport["listTransactions"] = (...a) =>
+    this.run("listTransactions", () => this.inner.listTransactions(...a));
 }
 
 /** A sleep that waits one macrotask whatever it is asked, and records what it was asked. */

@@ -6,6 +6,9 @@ import type {
   ReadResult,
   SendResult,
   TopicStats,
+  TransactionAction,
+  TransactionChecker,
+  TransactionInfo,
 } from "../model.js";
 
 /** Every call takes an optional signal; a transport rejects with an `EdgeqError` (or the signal's reason). */
@@ -108,4 +111,22 @@ export interface Transport {
     options?: CallOptions & { limit?: number; msgIds?: string[] },
   ): Promise<number>;
   stats(topic: string, options?: CallOptions): Promise<TopicStats>;
+  /** Commits or rolls back a transaction begun with a `transactional` send. */
+  endTransaction(
+    topic: string,
+    txId: string,
+    action: TransactionAction,
+    options?: CallOptions,
+  ): Promise<TransactionInfo>;
+  /** Undecided transactions; `state: "unknown"` only those the broker is checking back. */
+  listTransactions(
+    topic: string,
+    filter?: { producerId?: string; state?: "unknown" | "pending" },
+    options?: CallOptions,
+  ): Promise<TransactionInfo[]>;
+  /**
+   * In-process brokers call the producer back directly; transports without it
+   * (HTTP, RPC) leave the producer to poll `listTransactions`.
+   */
+  onTransactionCheck?(producerId: string, checker: TransactionChecker): () => void;
 }

@@ -7,6 +7,8 @@ import type {
   ReadResult,
   SendResult,
   TopicStats,
+  TransactionChecker,
+  TransactionInfo,
 } from "../model.js";
 import type { Store } from "../store/store.js";
 import { resolveTopicConfig, type TopicConfig } from "./config.js";
@@ -48,6 +50,8 @@ export class Broker {
   private readonly autoTick: boolean;
   private timer: unknown;
   private closed = false;
+  /** In-process check-back: producers register here (see `Producer.startTransactionChecks`). */
+  private readonly checkers = new Map<string, TransactionChecker>();
 
   private constructor(private readonly options: BrokerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -200,6 +204,35 @@ export class Broker {
     return this.router(topicName).queryByKey(key, options);
   }
 
+  async endTransaction(
+    topicName: string,
+    txId: unknown,
+    action: unknown,
+  ): Promise<TransactionInfo> {
+    return this.after(this.router(topicName).endTransaction(txId, action));
+  }
+
+  async listTransactions(
+    topicName: string,
+    filter: { producerId?: unknown; state?: unknown } = {},
+  ): Promise<TransactionInfo[]> {
+    return this.router(topicName).listTransactions(filter);
+  }
+
+  /**
+   * Answers check-backs for `producerId`'s transactions in this process;
+   * returns the function that removes it. Without one, an undecided
+   * transaction waits for the producer to poll (`listTransactions`) until the
+   * last check rolls it back.
+   */
+  onTransactionCheck(producerId: string, checker: TransactionChecker): () => void {
+    assertName("producerId", producerId);
+    this.checkers.set(producerId, checker);
+    return () => {
+      if (this.checkers.get(producerId) === checker) this.checkers.delete(producerId);
+    };
+  }
+
   async stats(topicName: string): Promise<TopicStats> {
     return this.router(topicName).stats();
   }
@@ -218,8 +251,11 @@ export class Broker {
 
   /** Runs every engine's due work. Hosts without `autoTick` call this at `nextWakeUp()`. */
   async tick(): Promise<void> {
-    for (const topic of this.topics.values())
-      for (const engine of topic.engines) await engine.tick();
+    for (const [name, topic] of this.topics)
+      for (const engine of topic.engines) {
+        await engine.tick();
+        await this.checkBack(name, topic.router, engine.takeDueChecks());
+      }
     this.schedule();
   }
 
@@ -247,6 +283,26 @@ export class Broker {
         }),
       );
     this.topics.set(name, { config, engines, router: this.newRouter(name, config, engines) });
+  }
+
+  /** Asks registered producers about due transactions and applies their answers. */
+  private async checkBack(
+    topicName: string,
+    router: TopicRouter,
+    due: TransactionInfo[],
+  ): Promise<void> {
+    for (const tx of due) {
+      const checker = this.checkers.get(tx.producerId);
+      if (!checker) continue;
+      try {
+        const answer = await checker(tx);
+        if (answer === "commit" || answer === "rollback")
+          await router.endTransaction(tx.txId, answer, "check");
+      } catch (error) {
+        // A failing checker counts as no answer: the next check asks again.
+        console.warn(`edgeq: check-back of ${topicName} ${tx.txId} failed`, error);
+      }
+    }
   }
 
   private newRouter(name: string, config: TopicConfig, engines: QueueEngine[]): TopicRouter {

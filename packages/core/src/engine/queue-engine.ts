@@ -13,13 +13,13 @@ import type {
 } from "../model.js";
 import type { Store } from "../store/store.js";
 import type { TopicConfig } from "./config.js";
-import { formatMsgId, parseMsgId } from "./ids.js";
+import { parseMsgId } from "./ids.js";
 import { Leases, type ReceiveParams } from "./leases.js";
 import { readLog, readOffsets, tagFilter } from "./log-reader.js";
 import { Maintenance } from "./maintenance.js";
 import { placeMessages, toStored } from "./placement.js";
 import { QueueState } from "./queue-state.js";
-import { fromJson, type ScheduledRecord, type StoredMessage, toJson } from "./records.js";
+import { fromJson, type ScheduledRecord, type StoredMessage } from "./records.js";
 import { Transactions } from "./transactions.js";
 import {
   assertIntInRange,

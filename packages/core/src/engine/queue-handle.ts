@@ -6,6 +6,8 @@ import type {
   QueueStats,
   ReadResult,
   SendResult,
+  TransactionAction,
+  TransactionInfo,
 } from "../model.js";
 import type { QueueEngine, ReceiveParams } from "./queue-engine.js";
 import type { NormalizedAppend } from "./validate.js";
@@ -47,6 +49,18 @@ export interface QueueHandle {
   getMessage(msgId: string): Promise<Message>;
   queryByKey(key: string, limit: number, from?: number, to?: number): Promise<Message[]>;
   snapshot(): Promise<QueueSnapshot>;
+  appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]>;
+  decideTransaction(
+    txId: string,
+    action: TransactionAction,
+    by: "producer" | "check",
+  ): Promise<TransactionInfo>;
+  listTransactions(filter: {
+    producerId?: string;
+    checkedOnly?: boolean;
+  }): Promise<TransactionInfo[]>;
+  /** Check-backs due at the last tick, each handed out once. */
+  takeDueChecks(): Promise<TransactionInfo[]>;
 }
 
 /** A QueueHandle over an engine in this process; long-polls wait on the engine's own change signal. */
@@ -59,6 +73,29 @@ export class LocalQueue implements QueueHandle {
 
   append(batch: NormalizedAppend): Promise<SendResult[]> {
     return this.engine.append(batch);
+  }
+
+  appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]> {
+    return this.engine.appendHalf(txId, batch);
+  }
+
+  decideTransaction(
+    txId: string,
+    action: TransactionAction,
+    by: "producer" | "check",
+  ): Promise<TransactionInfo> {
+    return this.engine.decideTransaction(txId, action, by);
+  }
+
+  async listTransactions(filter: {
+    producerId?: string;
+    checkedOnly?: boolean;
+  }): Promise<TransactionInfo[]> {
+    return this.engine.listTransactions(filter);
+  }
+
+  async takeDueChecks(): Promise<TransactionInfo[]> {
+    return this.engine.takeDueChecks();
   }
 
   async read(

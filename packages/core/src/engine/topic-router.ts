@@ -7,8 +7,9 @@ import type {
   ReadResult,
   SendResult,
   TopicStats,
+  TransactionInfo,
 } from "../model.js";
-import { pickQueue } from "../util/hash.js";
+import { fnv1a, pickQueue } from "../util/hash.js";
 import type { TopicConfig } from "./config.js";
 import { queueOf } from "./ids.js";
 import type { QueueHandle } from "./queue-handle.js";
@@ -65,9 +66,33 @@ export class TopicRouter {
     private readonly now: () => number,
   ) {}
 
-  /** Validates the whole batch first (a bad one stores nothing), then appends each part on its queue. */
+  /**
+   * Validates the whole batch first (a bad one stores nothing), then appends
+   * each part on its queue. With `transactional: true` the messages are half
+   * messages of one transaction (see `sendHalf`).
+   */
   async send(request: unknown): Promise<SendResult[]> {
+    const transactional = isPlainObject(request) ? request.transactional : undefined;
+    if (transactional !== undefined && typeof transactional !== "boolean")
+      throw new EdgeqError("invalid_request", "transactional must be a boolean");
     const batch = normalizeAppend(request, this.config, this.now());
+    if (transactional) return this.sendHalf(batch);
+    const results: SendResult[] = new Array(batch.messages.length);
+    await Promise.all(
+      [...this.partition(batch)].map(async ([queueId, part]) => {
+        const stored = await this.queues[queueId]!.append(part.batch);
+        stored.forEach((r, j) => {
+          results[part.indexes[j]!] = r;
+        });
+      }),
+    );
+    return results;
+  }
+
+  /** Splits a batch by the queue each message routes to, remembering each one's place. */
+  private partition(
+    batch: NormalizedAppend,
+  ): Map<number, { indexes: number[]; batch: NormalizedAppend }> {
     const byQueue = new Map<number, { indexes: number[]; batch: NormalizedAppend }>();
     batch.messages.forEach((m, i) => {
       const queueId = pickQueue(this.queues.length, m.key, batch.producerId, () => this.rotation++);
@@ -79,16 +104,93 @@ export class TopicRouter {
       part.indexes.push(i);
       part.batch.messages.push(m);
     });
+    return byQueue;
+  }
+
+  /**
+   * A transaction spans the queues its messages route to, and its id names
+   * them (`<producer hash>-<first seq>.<queue>_<queue>`), so a decision finds
+   * every part without asking anyone. The id is derived from the producer and
+   * its first seq, so a retried send lands in the same transaction.
+   */
+  private async sendHalf(batch: NormalizedAppend): Promise<SendResult[]> {
+    const { producerId } = batch;
+    const firstSeq = batch.messages[0]?.seq;
+    if (
+      producerId === undefined ||
+      firstSeq === undefined ||
+      batch.messages.some((m) => m.seq === undefined)
+    )
+      throw new EdgeqError(
+        "invalid_request",
+        "a transactional send needs a producerId and a seq on every message",
+      );
+    const parts = this.partition(batch);
+    const queueIds = [...parts.keys()].sort((a, b) => a - b);
+    const hash = `${fnv1a(producerId).toString(36)}${fnv1a(`${producerId}#`).toString(36)}`;
+    const txId = `${hash}-${firstSeq.toString(36)}.${queueIds.join("_")}`;
     const results: SendResult[] = new Array(batch.messages.length);
     await Promise.all(
-      [...byQueue].map(async ([queueId, part]) => {
-        const stored = await this.queues[queueId]!.append(part.batch);
+      [...parts].map(async ([queueId, part]) => {
+        const stored = await this.queues[queueId]!.appendHalf(txId, part.batch);
         stored.forEach((r, j) => {
           results[part.indexes[j]!] = r;
         });
       }),
     );
     return results;
+  }
+
+  /** Commits or rolls back every part of a transaction; repeating a decision is harmless. */
+  async endTransaction(
+    txId: unknown,
+    action: unknown,
+    by: "producer" | "check" = "producer",
+  ): Promise<TransactionInfo> {
+    assertName("txId", txId);
+    if (action !== "commit" && action !== "rollback")
+      throw new EdgeqError("invalid_request", "action must be commit or rollback");
+    const infos = await Promise.all(
+      this.transactionQueues(txId).map((q) => this.queue(q).decideTransaction(txId, action, by)),
+    );
+    return mergeTransactions(infos)[0]!;
+  }
+
+  /** Undecided transactions; `state: "unknown"` only those the broker is checking back. */
+  async listTransactions(
+    filter: { producerId?: unknown; state?: unknown } = {},
+  ): Promise<TransactionInfo[]> {
+    const { producerId, state } = filter;
+    if (producerId !== undefined) assertName("producerId", producerId);
+    if (state !== undefined && state !== "unknown" && state !== "pending")
+      throw new EdgeqError("invalid_request", "state must be unknown or pending");
+    const perQueue = await Promise.all(
+      this.queues.map((q) =>
+        q.listTransactions({
+          ...(producerId === undefined ? {} : { producerId }),
+          checkedOnly: state === "unknown",
+        }),
+      ),
+    );
+    return mergeTransactions(perQueue.flat());
+  }
+
+  /** The queues a transaction id names; anything else is `not_found`. */
+  private transactionQueues(txId: string): number[] {
+    const dot = txId.lastIndexOf(".");
+    const ids =
+      dot < 0
+        ? []
+        : txId
+            .slice(dot + 1)
+            .split("_")
+            .map(Number);
+    if (
+      ids.length === 0 ||
+      ids.some((q) => !Number.isInteger(q) || q < 0 || q >= this.queues.length)
+    )
+      throw new EdgeqError("not_found", `no transaction ${txId}`);
+    return ids;
   }
 
   async read(queueId: number, options: RouterReadOptions): Promise<ReadResult> {
@@ -293,4 +395,20 @@ export class TopicRouter {
 
 function sum<K extends string>(rows: Array<Record<K, number>>, key: K): number {
   return rows.reduce((n, r) => n + r[key], 0);
+}
+
+/** One entry per transaction: the parts from each queue joined (messages, results, checks). */
+function mergeTransactions(infos: TransactionInfo[]): TransactionInfo[] {
+  const byId = new Map<string, TransactionInfo>();
+  for (const info of infos) {
+    const seen = byId.get(info.txId);
+    if (!seen) {
+      byId.set(info.txId, { ...info, messages: [...info.messages] });
+      continue;
+    }
+    seen.messages.push(...info.messages);
+    seen.checks = Math.max(seen.checks, info.checks);
+    if (info.results) seen.results = [...(seen.results ?? []), ...info.results];
+  }
+  return [...byId.values()].sort((a, b) => a.createdAt - b.createdAt);
 }
