@@ -22,6 +22,12 @@ export default defineConfig({
             small: { queueCount: 1, maxMessageBytes: 1024, maxBatchMessages: 5 },
             fast: { queueCount: 2, durability: "async" },
             short: { queueCount: 1, maxMessages: 2 },
+            txq: { queueCount: 2, transactionCheckIntervalMs: 100, transactionMaxChecks: 2 },
+            txrpc: {
+              queueCount: 1,
+              transactionCheckIntervalMs: 100,
+              transactionChecker: "TX_CHECKER",
+            },
             quick: {
               queueCount: 1,
               maxReconsumeTimes: 2,
@@ -30,6 +36,24 @@ export default defineConfig({
             },
           }),
         },
+        // A producer Worker for RPC check-backs: it answers what each message's body says.
+        serviceBindings: { TX_CHECKER: { name: "tx-checker", entrypoint: "Checker" } },
+        workers: [
+          {
+            name: "tx-checker",
+            modules: true,
+            compatibilityDate: "2026-04-01",
+            script: `
+              import { WorkerEntrypoint } from "cloudflare:workers";
+              export class Checker extends WorkerEntrypoint {
+                async checkLocalTransaction(topic, tx) {
+                  return tx.messages[0]?.body?.decision ?? "unknown";
+                }
+              }
+              export default { fetch: () => new Response("checker") };
+            `,
+          },
+        ],
       },
     }),
   ],

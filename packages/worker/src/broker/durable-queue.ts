@@ -9,6 +9,8 @@ import {
   type ReadResult,
   type ReceiveParams,
   type SendResult,
+  type TransactionAction,
+  type TransactionInfo,
   type WaitOptions,
 } from "@edgeq/core";
 import type { QueueDO } from "./queue-do.js";
@@ -100,5 +102,24 @@ export class DurableQueue implements QueueHandle {
   }
   snapshot(): Promise<QueueSnapshot> {
     return this.call("snapshot");
+  }
+  appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]> {
+    return this.call("appendHalf", txId, batch);
+  }
+  decideTransaction(
+    txId: string,
+    action: TransactionAction,
+    by: "producer" | "check",
+  ): Promise<TransactionInfo> {
+    return this.call("decideTransaction", txId, action, by);
+  }
+  listTransactions(filter: {
+    producerId?: string;
+    checkedOnly?: boolean;
+  }): Promise<TransactionInfo[]> {
+    return this.call("listTransactions", filter);
+  }
+  takeDueChecks(): Promise<TransactionInfo[]> {
+    return this.call("takeDueChecks");
   }
 }

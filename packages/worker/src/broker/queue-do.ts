@@ -6,11 +6,13 @@ import {
   type QueueHandle,
   type Store,
   systemClock,
+  type TransactionCheckResult,
+  type TransactionInfo,
 } from "@edgeq/core";
 import { createKvStore } from "../store/kv-store.js";
 import { createSqliteStore } from "../store/sqlite-store.js";
 import { type Outcome, QUEUE_METHODS, type QueueMethod, type QueueRef } from "./queue-ref.js";
-import { type Durability, topicConfig } from "./topics.js";
+import { type Durability, topicConfig, topicRouter } from "./topics.js";
 
 const REF_KEY = "do|ref";
 
@@ -69,6 +71,7 @@ export class QueueDO extends DurableObject<Env> {
     const { handle } = await this.open(identity);
     this.alarmAt = null;
     await handle.engine.tick();
+    await checkBack(this.env, identity.topic, handle.engine.takeDueChecks());
     await this.arm(handle.engine);
   }
 
@@ -113,6 +116,33 @@ export class QueueDO extends DurableObject<Env> {
     if (this.alarmAt === null || this.alarmAt === undefined || next < this.alarmAt) {
       await this.ctx.storage.setAlarm(next);
       this.alarmAt = next;
+    }
+  }
+}
+
+/** The producer side of a check-back over RPC (see `WorkerTopicConfig.transactionChecker`). */
+interface TransactionCheckerBinding {
+  checkLocalTransaction(topic: string, tx: TransactionInfo): Promise<TransactionCheckResult>;
+}
+
+/**
+ * Asks the topic's checker binding about transactions whose check came due
+ * and applies the answers to every queue of each transaction. A failed or
+ * `unknown` answer leaves it for the next check (the alarm comes back).
+ */
+async function checkBack(env: Env, topic: string, due: TransactionInfo[]): Promise<void> {
+  if (due.length === 0) return;
+  const name = topicConfig(env, topic).transactionChecker;
+  const checker = name ? (env as unknown as Record<string, unknown>)[name] : undefined;
+  if (!checker) return;
+  const router = topicRouter(env, topic);
+  for (const tx of due) {
+    try {
+      const answer = await (checker as TransactionCheckerBinding).checkLocalTransaction(topic, tx);
+      if (answer === "commit" || answer === "rollback")
+        await router.endTransaction(tx.txId, answer, "check");
+    } catch (error) {
+      console.warn(`edgeq: check-back of ${topic} ${tx.txId} failed`, error);
     }
   }
 }

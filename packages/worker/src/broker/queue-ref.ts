@@ -29,6 +29,10 @@ export const QUEUE_METHODS: ReadonlySet<string> = new Set<QueueMethod>([
   "getMessage",
   "queryByKey",
   "snapshot",
+  "appendHalf",
+  "decideTransaction",
+  "listTransactions",
+  "takeDueChecks",
 ]);
 
 /**

@@ -20,6 +20,12 @@ export type Durability = "sync" | "async";
 
 export interface WorkerTopicConfig extends TopicConfig {
   durability: Durability;
+  /**
+   * Name of a service binding whose `checkLocalTransaction(topic, tx)` answers
+   * check-backs for this topic's undecided transactions (RocketMQ's producer
+   * callback). Without one, producers poll `GET …/transactions?state=unknown`.
+   */
+  transactionChecker?: string;
 }
 
 /**

@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { topicRouter } from "../broker/topics.js";
 import { type Right, TokenAuth } from "./auth.js";
-import { intParam, jsonBody, queueIdParam, toWire } from "./wire.js";
+import { intParam, jsonBody, queueIdParam, toWire, transactionToWire } from "./wire.js";
 
 type AppEnv = { Bindings: Env };
 
@@ -64,12 +64,25 @@ export function createApp(): Hono<AppEnv> {
 
   app.post(`${topic}/messages`, need("produce"), async (c) => {
     const body = await jsonBody(c);
-    if (body.transactional !== undefined)
-      throw new EdgeqError(
-        "invalid_request",
-        "transactional messages are not supported by this broker yet",
-      );
-    return c.json({ results: await router(c).send(body) });
+    const results = await router(c).send(body);
+    // Half messages: the transaction to commit or roll back.
+    const txId = body.transactional === true ? results[0]?.txId : undefined;
+    return c.json(txId === undefined ? { results } : { results, txId });
+  });
+
+  app.post(`${topic}/transactions/:txId`, need("produce"), async (c) => {
+    const { action } = await jsonBody(c);
+    return c.json(transactionToWire(await router(c).endTransaction(c.req.param("txId"), action)));
+  });
+
+  app.get(`${topic}/transactions`, need("produce"), async (c) => {
+    const producerId = c.req.query("producerId");
+    const state = c.req.query("state");
+    const transactions = await router(c).listTransactions({
+      ...(producerId === undefined ? {} : { producerId }),
+      ...(state === undefined ? {} : { state }),
+    });
+    return c.json({ transactions: transactions.map(transactionToWire) });
   });
 
   app.get(`${topic}/queues/:queueId/messages`, need("consume"), async (c) => {

@@ -1,13 +1,24 @@
-import { bytesToBase64, EdgeqError, isPlainObject, type Message } from "@edgeq/core";
+import {
+  bytesToBase64,
+  EdgeqError,
+  isPlainObject,
+  type MessageBody,
+  type TransactionInfo,
+} from "@edgeq/core";
 import type { Context } from "hono";
 
 /** A message as JSON: bytes bodies travel as base64 with `"encoding": "base64"` (PROTOCOL.md). */
-export function toWire<M extends Message>(
+export function toWire<M extends { body: MessageBody }>(
   message: M,
 ): Omit<M, "body"> & { body: unknown; encoding?: "base64" } {
   if (message.body instanceof Uint8Array)
     return { ...message, body: bytesToBase64(message.body), encoding: "base64" };
   return message;
+}
+
+/** A transaction as JSON: its half messages' bytes bodies as base64. */
+export function transactionToWire(tx: TransactionInfo) {
+  return { ...tx, messages: tx.messages.map(toWire) };
 }
 
 /** Reads a JSON object body; malformed JSON or a non-object is `invalid_request` and changes nothing. */

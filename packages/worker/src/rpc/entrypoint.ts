@@ -21,6 +21,8 @@ const ROUTER_METHODS: ReadonlySet<string> = new Set<RouterMethod>([
   "getMessage",
   "queryByKey",
   "stats",
+  "endTransaction",
+  "listTransactions",
 ]);
 
 /**

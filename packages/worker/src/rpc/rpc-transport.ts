@@ -12,6 +12,8 @@ import {
   type SendResult,
   type TopicInfo,
   type TopicStats,
+  type TransactionAction,
+  type TransactionInfo,
   type Transport,
 } from "@edgeq/core";
 import type { Outcome } from "../broker/queue-ref.js";
@@ -140,6 +142,23 @@ export class RpcTransport implements Transport {
 
   stats(topic: string, options?: CallOptions): Promise<TopicStats> {
     return this.call(topic, "stats", [], options);
+  }
+
+  endTransaction(
+    topic: string,
+    txId: string,
+    action: TransactionAction,
+    options?: CallOptions,
+  ): Promise<TransactionInfo> {
+    return this.call(topic, "endTransaction", [txId, action], options);
+  }
+
+  listTransactions(
+    topic: string,
+    filter: { producerId?: string; state?: "unknown" | "pending" } = {},
+    options?: CallOptions,
+  ): Promise<TransactionInfo[]> {
+    return this.call(topic, "listTransactions", [filter], options);
   }
 
   /** Signals cannot cross RPC: checked before the call, and long-polls are bounded by their waitMs. */
