@@ -2,11 +2,9 @@ import { rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
-
-const workerEntry = fileURLToPath(new URL("../src/index.ts", import.meta.url));
+import { readWorkerConfig } from "./wrangler-config.js";
 
 export interface LocalBrokerOptions {
   /** Directory of the Durable Objects' SQLite files; reuse it to restart over the same data. */
@@ -31,18 +29,18 @@ export interface LocalBroker {
  * restart tests, the benchmark and the browser tests' setup.
  */
 export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
-  const { dir, scriptPath } = await bundle(options.entry ?? workerEntry);
+  // Date, flags and Durable Object classes as deployed (wrangler.jsonc).
+  const worker = readWorkerConfig();
+  const { dir, scriptPath } = await bundle(options.entry ?? worker.main);
   const mf = new Miniflare({
     modules: true,
     scriptPath,
     modulesRoot: dir,
-    compatibilityDate: "2026-04-01",
+    compatibilityDate: worker.compatibilityDate,
+    compatibilityFlags: worker.compatibilityFlags,
     host: "127.0.0.1",
     port: 0,
-    durableObjects: {
-      QUEUE: { className: "QueueDO", useSQLite: true },
-      ...options.durableObjects,
-    },
+    durableObjects: { ...worker.durableObjects, ...options.durableObjects },
     // Without a directory, the state lives in memory and dies with the runtime.
     ...(options.persistDir ? { durableObjectsPersist: options.persistDir } : {}),
     bindings: {
