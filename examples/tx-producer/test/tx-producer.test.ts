@@ -1,0 +1,125 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, expect, it } from "vitest";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const TOKEN = "tx-example-token";
+let mf: Miniflare;
+let dir: string;
+
+async function bundle(entry: string, name: string): Promise<string> {
+  const outfile = join(dir, name, "index.js");
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "edgeq-tx-producer-"));
+  const [broker, producer] = await Promise.all([
+    bundle(here("../../../packages/worker/src/index.ts"), "edgeq"),
+    bundle(here("../src/index.ts"), "producer"),
+  ]);
+  mf = new Miniflare({
+    workers: [
+      {
+        name: "producer",
+        modules: true,
+        scriptPath: producer,
+        modulesRoot: join(dir, "producer"),
+        compatibilityDate: "2026-04-01",
+        serviceBindings: { EDGEQ: { name: "edgeq", entrypoint: "EdgeqRpc" } },
+        durableObjects: { ORDERS: { className: "Orders", useSQLite: true } },
+        bindings: { EDGEQ_TOPIC: "orders" },
+      },
+      {
+        name: "edgeq",
+        modules: true,
+        scriptPath: broker,
+        modulesRoot: join(dir, "edgeq"),
+        compatibilityDate: "2026-04-01",
+        durableObjects: { QUEUE: { className: "QueueDO", useSQLite: true } },
+        // The broker asks the producer Worker about undecided orders.
+        serviceBindings: { ORDERS_PRODUCER: { name: "producer", entrypoint: "OrdersChecker" } },
+        bindings: {
+          EDGEQ_TOKENS: JSON.stringify({
+            [TOKEN]: [{ topics: "*", rights: ["produce", "consume"] }],
+          }),
+          EDGEQ_TOPICS: JSON.stringify({
+            orders: {
+              queueCount: 2,
+              transactionCheckIntervalMs: 200,
+              transactionChecker: "ORDERS_PRODUCER",
+            },
+          }),
+        },
+      },
+    ],
+  });
+  await mf.ready;
+});
+
+afterAll(async () => {
+  await mf?.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const placeOrder = async (id: string, crash?: string) =>
+  (await (
+    await mf.dispatchFetch(`http://producer/orders${crash ? `?crash=${crash}` : ""}`, {
+      method: "POST",
+      body: JSON.stringify({ id, item: "widget", total: 9.5 }),
+    })
+  ).json()) as { state: string; txId: string };
+
+async function publishedOrders(): Promise<string[]> {
+  const edgeq = await mf.getWorker("edgeq");
+  const ids: string[] = [];
+  for (const q of [0, 1]) {
+    const res = await edgeq.fetch(`http://edgeq/v1/topics/orders/queues/${q}/messages?from=0`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const page = (await res.json()) as { messages: Array<{ body: { order: { id: string } } }> };
+    ids.push(...page.messages.map((m) => m.body.order.id));
+  }
+  return ids.sort();
+}
+
+it("publishes an order if and only if it was recorded, even when the producer dies mid-way", async () => {
+  expect((await placeOrder("o1")).state).toBe("committed");
+  expect(await publishedOrders()).toEqual(["o1"]);
+
+  // Recorded, then the Worker "crashed" before deciding: the check-back finds the order and commits.
+  expect((await placeOrder("o2", "after-write")).state).toBe("unknown");
+  // Never recorded: the check-back finds nothing and rolls back.
+  expect((await placeOrder("o3", "before-write")).state).toBe("unknown");
+  expect(await publishedOrders()).toEqual(["o1"]);
+
+  await expect.poll(publishedOrders, { timeout: 10_000, interval: 100 }).toEqual(["o1", "o2"]);
+  const edgeq = await mf.getWorker("edgeq");
+  await expect
+    .poll(
+      async () => {
+        const res = await edgeq.fetch("http://edgeq/v1/topics/orders/transactions", {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        return ((await res.json()) as { transactions: unknown[] }).transactions.length;
+      },
+      { timeout: 10_000, interval: 100 },
+    )
+    .toBe(0);
+  expect(await publishedOrders()).toEqual(["o1", "o2"]);
+});
