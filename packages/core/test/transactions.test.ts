@@ -197,7 +197,10 @@ describe("transactions (half messages)", () => {
     const committed = await producer.sendInTransaction([{ body: 1 }, { body: 2 }], () => "commit");
     expect(committed.state).toBe("committed");
     expect(committed.results.every((r) => typeof r.offset === "number")).toBe(true);
-    const rolledBack = await producer.sendInTransaction([{ body: 3 }], async () => "rollback" as const);
+    const rolledBack = await producer.sendInTransaction(
+      [{ body: 3 }],
+      async () => "rollback" as const,
+    );
     expect(rolledBack.state).toBe("rolled_back");
     await expect(
       producer.sendInTransaction([{ body: 4 }], () => {
