@@ -1,46 +1,25 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const TOKEN = "consumer-test-token";
 let mf: Miniflare;
-let dir: string;
 
 /** Each Worker bundled as wrangler would (ESM, workerd conditions). */
-async function bundle(entry: string, name: string): Promise<string> {
-  const outfile = join(dir, name, "index.js");
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "warning",
-  });
-  return outfile;
-}
-
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "edgeq-edge-consumer-"));
   const [broker, consumer] = await Promise.all([
-    bundle(here("../../../packages/worker/src/index.ts"), "edgeq"),
-    bundle(here("../src/index.ts"), "consumer"),
+    bundleWorker(here("../../../packages/worker/src/index.ts")),
+    bundleWorker(here("../src/index.ts")),
   ]);
   mf = new Miniflare({
     workers: [
       {
         name: "consumer",
         modules: true,
-        scriptPath: consumer,
-        modulesRoot: join(dir, "consumer"),
+        scriptPath: consumer.scriptPath,
+        modulesRoot: consumer.dir,
         compatibilityDate: "2026-04-01",
         serviceBindings: { EDGEQ: { name: "edgeq", entrypoint: "EdgeqRpc" } },
         bindings: { EDGEQ_TOPIC: "orders", EDGEQ_GROUP: "edge-consumer" },
@@ -48,8 +27,8 @@ beforeAll(async () => {
       {
         name: "edgeq",
         modules: true,
-        scriptPath: broker,
-        modulesRoot: join(dir, "edgeq"),
+        scriptPath: broker.scriptPath,
+        modulesRoot: broker.dir,
         compatibilityDate: "2026-04-01",
         durableObjects: { QUEUE: { className: "QueueDO", useSQLite: true } },
         bindings: {
@@ -66,7 +45,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mf?.dispose();
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function brokerCall(method: string, path: string, body?: unknown): Promise<unknown> {

@@ -1,45 +1,24 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const TOKEN = "tx-example-token";
 let mf: Miniflare;
-let dir: string;
-
-async function bundle(entry: string, name: string): Promise<string> {
-  const outfile = join(dir, name, "index.js");
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "warning",
-  });
-  return outfile;
-}
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "edgeq-tx-producer-"));
   const [broker, producer] = await Promise.all([
-    bundle(here("../../../packages/worker/src/index.ts"), "edgeq"),
-    bundle(here("../src/index.ts"), "producer"),
+    bundleWorker(here("../../../packages/worker/src/index.ts")),
+    bundleWorker(here("../src/index.ts")),
   ]);
   mf = new Miniflare({
     workers: [
       {
         name: "producer",
         modules: true,
-        scriptPath: producer,
-        modulesRoot: join(dir, "producer"),
+        scriptPath: producer.scriptPath,
+        modulesRoot: producer.dir,
         compatibilityDate: "2026-04-01",
         serviceBindings: { EDGEQ: { name: "edgeq", entrypoint: "EdgeqRpc" } },
         durableObjects: { ORDERS: { className: "Orders", useSQLite: true } },
@@ -48,8 +27,8 @@ beforeAll(async () => {
       {
         name: "edgeq",
         modules: true,
-        scriptPath: broker,
-        modulesRoot: join(dir, "edgeq"),
+        scriptPath: broker.scriptPath,
+        modulesRoot: broker.dir,
         compatibilityDate: "2026-04-01",
         durableObjects: { QUEUE: { className: "QueueDO", useSQLite: true } },
         // The broker asks the producer Worker about undecided orders.
@@ -74,7 +53,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mf?.dispose();
-  await rm(dir, { recursive: true, force: true });
 });
 
 const placeOrder = async (id: string, crash?: string) =>

@@ -31,7 +31,7 @@ export interface LocalBroker {
 export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
   // Date, flags and Durable Object classes as deployed (wrangler.jsonc).
   const worker = readWorkerConfig();
-  const { dir, scriptPath } = await bundle(options.entry ?? worker.main);
+  const { dir, scriptPath } = await bundleWorker(options.entry ?? worker.main);
   const mf = new Miniflare({
     modules: true,
     scriptPath,
@@ -56,7 +56,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
 const bundles = new Map<string, Promise<{ dir: string; scriptPath: string }>>();
 
 /** Bundles an entry once per process (restarts reuse it), in a temp dir removed at exit. */
-function bundle(entry: string): Promise<{ dir: string; scriptPath: string }> {
+export function bundleWorker(entry: string): Promise<{ dir: string; scriptPath: string }> {
   let built = bundles.get(entry);
   if (!built) {
     built = (async () => {
