@@ -1,14 +1,19 @@
-export {
-  type BackoffOptions,
-  backoffDelay,
-  isRetryableError,
-  pause,
-  retryAfterMs,
-  retryDelayAfter,
-  type Sleep,
-  sleep,
-} from "./client/backoff.js";
 export { DedupSet, type DedupSetOptions, withDedup } from "./client/dedup.js";
+export {
+  DurableProducer,
+  type DurableProducerHooks,
+  type DurableProducerOptions,
+  type DurableProducerStats,
+  type SyncState,
+} from "./client/durable/durable-producer.js";
+export type {
+  DeliveredMessage,
+  DurableSendOptions,
+  ErrorSummary,
+  LocalDeadLetter,
+  QueuedMessage,
+} from "./client/durable/log-records.js";
+export type { DurableSend, LogAppend } from "./client/durable/producer-log.js";
 export {
   createHttpTransport,
   type FetchLike,
@@ -35,6 +40,20 @@ export type {
   PushConsumerOptions,
   PushConsumerStats,
 } from "./client/push-consumer-options.js";
+export {
+  type BackoffOptions,
+  backoffDelay,
+  classifyFailure,
+  type FailureKind,
+  isRetryableError,
+  pause,
+  type RetryOptions,
+  retryAfterMs,
+  retryDelayAfter,
+  type Sleep,
+  sleep,
+  withRetries,
+} from "./client/retry.js";
 export type * from "./client/transport.js";
 export * from "./clock.js";
 export { Broker, type BrokerOptions } from "./engine/broker.js";
@@ -76,7 +95,7 @@ export {
   MemoryStore,
   type MemoryStoreOptions,
 } from "./store/memory-store.js";
-export type { Store, StoreEntry, StoreOp, StoreRange } from "./store/store.js";
-export { prefixEnd, rangeBounds } from "./store/store.js";
+export type { Store, StoreEntry, StoreOp, StoreRange, StoreTransaction } from "./store/store.js";
+export { prefixEnd, rangeBounds, transact } from "./store/store.js";
 export { base64ToBytes, bytesToBase64 } from "./util/bytes.js";
 export { fnv1a, pickQueue } from "./util/hash.js";

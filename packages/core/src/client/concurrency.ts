@@ -1,4 +1,4 @@
-import { pause, type Sleep } from "./backoff.js";
+import { pause, type Sleep } from "./retry.js";
 
 /**
  * Cancellation for many concurrent waits. Each wait gets its own signal

@@ -1,8 +1,8 @@
 import type { LeasedMessage, Message } from "../model.js";
-import { retryDelayAfter } from "./backoff.js";
 import type { Slots, Stopper } from "./concurrency.js";
 import type { ProcessQueue } from "./process-queue.js";
 import type { ConsumerErrorContext, ResolvedConsumerOptions } from "./push-consumer-options.js";
+import { retryDelayAfter, withRetries } from "./retry.js";
 import type { Transport } from "./transport.js";
 
 type Outcome = "ok" | "failed" | "stopped";
@@ -137,21 +137,28 @@ export class ConsumeRunner {
    * this consumer crashed. Returns false if the consumer closed first.
    */
   private async sendBack(message: Message): Promise<boolean> {
-    const { topic, group, sendBackDelayMs: delayMs } = this.o;
+    const { topic, group, sendBackDelayMs: delayMs, sleep, backoff } = this.o;
     const { queueId, offset } = message;
-    for (let failures = 0; ; failures++) {
-      try {
-        await this.stopper.run((signal) =>
-          this.transport.sendBack(topic, group, { queueId, offset }, { delayMs, signal }),
-        );
-        this.counters.sentBack++;
-        return true;
-      } catch (error) {
-        if (this.stopper.stopped) return false;
-        this.report(error, { phase: "send_back", queueId, message });
-        const delay = retryDelayAfter(error, failures, this.o.backoff);
-        if (!(await this.stopper.pause(this.o.sleep, delay))) return false;
-      }
+    try {
+      await this.stopper.run((signal) =>
+        withRetries(
+          () => this.transport.sendBack(topic, group, { queueId, offset }, { delayMs, signal }),
+          {
+            signal,
+            sleep,
+            backoff,
+            // Every failure, not only retryable ones: until the broker has a
+            // retry copy, the message must stay unfinished, whatever it said.
+            retryIf: () => true,
+            onRetry: (error) => this.report(error, { phase: "send_back", queueId, message }),
+          },
+        ),
+      );
+      this.counters.sentBack++;
+      return true;
+    } catch {
+      // Only a stop ends the retries: the consumer closed first.
+      return false;
     }
   }
 }

@@ -6,13 +6,7 @@ import type {
   TransactionChecker,
   TransactionCheckResult,
 } from "../model.js";
-import {
-  isRetryableError,
-  pause,
-  sleep as realSleep,
-  retryDelayAfter,
-  type Sleep,
-} from "./backoff.js";
+import { isRetryableError, pause, sleep as realSleep, type Sleep, withRetries } from "./retry.js";
 import type { Transport } from "./transport.js";
 
 export interface ProducerOptions {
@@ -217,21 +211,21 @@ export class Producer {
     return results;
   }
 
-  private async retrying<T>(
+  private retrying<T>(
     call: (signal: AbortSignal | undefined) => Promise<T>,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      signal?.throwIfAborted();
-      try {
-        return await call(signal);
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        if (!isRetryableError(error) || attempt >= this.retries)
-          throw finalError(error, attempt + 1);
-        await this.sleep(retryDelayAfter(error, attempt, this.backoff), signal);
-      }
-    }
+    let tries = 1;
+    return withRetries(call, {
+      ...(signal ? { signal } : {}),
+      retries: this.retries,
+      backoff: this.backoff,
+      sleep: this.sleep,
+      onRetry: () => tries++,
+    }).catch((error: unknown) => {
+      if (signal?.aborted) throw signal.reason;
+      throw finalError(error, tries);
+    });
   }
 }
 

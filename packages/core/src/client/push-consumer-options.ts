@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from "../clock.js";
 import { EdgeqError } from "../errors.js";
 import type { Message } from "../model.js";
-import { type BackoffOptions, sleep as realSleep, type Sleep } from "./backoff.js";
+import { type BackoffOptions, sleep as realSleep, type Sleep } from "./retry.js";
 
 export interface HandlerContext {
   /** Aborts when the consumer closes; a handler may stop early (its message is then delivered again). */

@@ -1,6 +1,5 @@
 import { EdgeqError, isEdgeqError } from "../errors.js";
 import type { LeasedMessage, Message } from "../model.js";
-import { isRetryableError, pause, retryDelayAfter } from "./backoff.js";
 import { Slots, Stopper } from "./concurrency.js";
 import { ConsumeRunner } from "./consume-runner.js";
 import { ProcessQueue } from "./process-queue.js";
@@ -11,6 +10,7 @@ import {
   type ResolvedConsumerOptions,
   resolveConsumerOptions,
 } from "./push-consumer-options.js";
+import { pause, retryDelayAfter, withRetries } from "./retry.js";
 import type { Transport } from "./transport.js";
 
 export type {
@@ -239,16 +239,16 @@ export class PushConsumer {
 
   /** Retries retryable failures with backoff until the consumer closes; rethrows the rest. */
   private async untilDone<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    for (let failures = 0; ; failures++) {
-      try {
-        return await this.stopper.run(call);
-      } catch (error) {
-        if (this.stopper.stopped || !isRetryableError(error)) throw error;
-        this.report(error, { phase: "start" });
-        const delay = retryDelayAfter(error, failures, this.o.backoff);
-        if (!(await this.stopper.pause(this.o.sleep, delay)))
-          throw new EdgeqError("closed", "the consumer was closed while starting");
-      }
+    const { sleep, backoff } = this.o;
+    const onRetry = (error: unknown) => this.report(error, { phase: "start" });
+    try {
+      return await this.stopper.run((signal) =>
+        withRetries(() => call(signal), { signal, sleep, backoff, onRetry }),
+      );
+    } catch (error) {
+      if (this.stopper.stopped)
+        throw new EdgeqError("closed", "the consumer was closed while starting", { cause: error });
+      throw error;
     }
   }
 

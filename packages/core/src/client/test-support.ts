@@ -1,4 +1,4 @@
-import { type Sleep, sleep } from "./backoff.js";
+import { type Sleep, sleep } from "./retry.js";
 import type { Transport } from "./transport.js";
 
 export { FakeTransport } from "./fake-transport.js";

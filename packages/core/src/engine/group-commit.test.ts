@@ -6,7 +6,7 @@ import { GroupCommitter } from "./group-commit.js";
 describe("GroupCommitter", () => {
   it("batches everything committed in one tick into one write", async () => {
     const store = new ProbedStore(new MemoryStore());
-    const committer = new GroupCommitter(store, () => undefined);
+    const committer = GroupCommitter.forStore(store);
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         committer.commit([{ type: "put", key: `k|${i}`, value: i }]),
@@ -19,7 +19,10 @@ describe("GroupCommitter", () => {
   it("fails the failed batch and the one queued behind it, then carries on", async () => {
     const store = new ProbedStore(new MemoryStore());
     const failures: unknown[] = [];
-    const committer = new GroupCommitter(store, (e) => failures.push(e));
+    const committer = GroupCommitter.forStore(store, {
+      failQueued: true,
+      onFailure: (e) => failures.push(e),
+    });
     store.failNextWrites(1);
     const first = committer.commit([{ type: "put", key: "a|1", value: 1 }]);
     // Queued while the first is in flight: computed on state that assumed the first.

@@ -1,40 +1,63 @@
 import { EdgeqError } from "../errors.js";
 import type { Store, StoreOp } from "../store/store.js";
 
-interface Batch {
-  ops: StoreOp[];
-  waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
+interface Batch<T, R> {
+  items: T[];
+  waiters: Array<{ count: number; resolve: (results: R[]) => void; reject: (e: unknown) => void }>;
+}
+
+export interface GroupCommitOptions {
+  /**
+   * Called after a failed flush. The engine's batches were computed on
+   * in-memory state that assumed every earlier batch succeeded: it sets
+   * `failQueued` so the batch queued behind a failed one fails too, and
+   * reloads from the store here before it computes anything else.
+   */
+  onFailure?: (error: unknown) => void;
+  /** Also fail the batch that queued up while the failed one was written. Default false. */
+  failQueued?: boolean;
 }
 
 /**
- * Group commit: every mutation made while a write is in flight (or within the
- * same tick) joins one batch, and the batch goes to the store as one atomic
+ * Group commit: everything submitted while a flush is in flight (or within
+ * the same tick) joins one batch, and the batch is flushed as one atomic
  * write. Durability invariant: a caller's promise resolves only after the
- * write holding its ops resolved, so nothing is acknowledged before the store has it.
+ * flush holding its items resolved, so nothing is acknowledged before the
+ * store has it. Batches flush strictly in order, one at a time.
  *
- * Batches commit strictly in order. Each batch was computed on in-memory state
- * that assumed every earlier batch succeeded, so when one fails, the batch
- * queued behind it fails too, and `onFailure` tells the engine to reload from
- * the store before it computes anything else.
+ * The engine flushes store ops (`GroupCommitter.forStore`); the durable
+ * producer flushes messages, packed into one log record per batch.
  */
-export class GroupCommitter {
-  private next: Batch | undefined;
+export class GroupCommitter<T, R = void> {
+  private next: Batch<T, R> | undefined;
   private running = false;
 
+  /** `flush` returns one result per item (or nothing, when there are no results). */
   constructor(
-    private readonly store: Store,
-    private readonly onFailure: (error: unknown) => void,
+    private readonly flush: (items: T[]) => Promise<R[] | undefined>,
+    private readonly options: GroupCommitOptions = {},
   ) {}
 
-  commit(ops: StoreOp[]): Promise<void> {
-    if (ops.length === 0) return Promise.resolve();
-    if (!this.next) this.next = { ops: [], waiters: [] };
+  /** A committer of store ops into `store.write`. */
+  static forStore(store: Store, options: GroupCommitOptions = {}): GroupCommitter<StoreOp> {
+    return new GroupCommitter<StoreOp>(async (ops) => {
+      await store.write(ops);
+      return undefined;
+    }, options);
+  }
+
+  /** Resolves with the results of `items`, in order, once their batch is flushed. */
+  commit(items: readonly T[]): Promise<R[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    if (!this.next) this.next = { items: [], waiters: [] };
     const batch = this.next;
-    for (const op of ops) batch.ops.push(op);
-    const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    for (const item of items) batch.items.push(item);
+    const done = new Promise<R[]>((resolve, reject) =>
+      batch.waiters.push({ count: items.length, resolve, reject }),
+    );
     if (!this.running) {
       this.running = true;
-      // Start on a microtask so every mutation of the current tick joins this batch.
+      // Start on a microtask so every submission of the current tick joins this batch.
       queueMicrotask(() => void this.drain());
     }
     return done;
@@ -44,8 +67,9 @@ export class GroupCommitter {
     while (this.next) {
       const batch = this.next;
       this.next = undefined;
+      let results: R[] | undefined;
       try {
-        await this.store.write(batch.ops);
+        results = await this.flush(batch.items);
       } catch (cause) {
         const error =
           cause instanceof EdgeqError
@@ -57,14 +81,18 @@ export class GroupCommitter {
                   cause,
                 },
               );
-        const behind = this.next as Batch | undefined;
-        this.next = undefined;
-        for (const w of batch.waiters) w.reject(error);
-        for (const w of behind?.waiters ?? []) w.reject(error);
-        this.onFailure(cause);
+        const failed = [batch];
+        if (this.options.failQueued && this.next) failed.push(this.next);
+        if (this.options.failQueued) this.next = undefined;
+        for (const b of failed) for (const w of b.waiters) w.reject(error);
+        this.options.onFailure?.(cause);
         continue;
       }
-      for (const w of batch.waiters) w.resolve();
+      let at = 0;
+      for (const w of batch.waiters) {
+        w.resolve(results ? results.slice(at, at + w.count) : []);
+        at += w.count;
+      }
     }
     this.running = false;
   }

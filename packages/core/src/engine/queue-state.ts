@@ -52,7 +52,7 @@ export class QueueState {
   readonly clock: Clock;
   readonly indexKeys: boolean;
   private readonly random: () => number;
-  private readonly committer: GroupCommitter;
+  private readonly committer: GroupCommitter<StoreOp>;
 
   meta!: QueueMeta;
   /** Offsets below this are in the store; only they are visible to readers. */
@@ -82,9 +82,12 @@ export class QueueState {
     this.clock = options.clock;
     this.random = options.random;
     this.indexKeys = options.indexKeys;
-    this.committer = new GroupCommitter(store, () => {
-      // Memory ran ahead of a write that failed: rebuild it from the store before the next mutation.
-      this.stale ??= this.load();
+    this.committer = GroupCommitter.forStore(store, {
+      failQueued: true,
+      onFailure: () => {
+        // Memory ran ahead of a write that failed: rebuild it from the store before the next mutation.
+        this.stale ??= this.load();
+      },
     });
   }
 

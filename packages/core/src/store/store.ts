@@ -21,6 +21,37 @@ export interface Store {
   scan(range: StoreRange): Promise<StoreEntry[]>;
   write(ops: readonly StoreOp[]): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional: runs `fn` in one native transaction that reads and writes
+   * atomically against every other writer of the same storage (another tab
+   * over one IndexedDB). Stores with one writer per process need not have it
+   * (see `transact`). `fn` may await only `tx.get`.
+   */
+  transact?<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+}
+
+/** A read-then-write transaction of a store (`Store.transact`). */
+export interface StoreTransaction {
+  get(key: string): Promise<JsonValue | undefined>;
+  /** Queues ops; they apply when the transaction commits, all of them or none. */
+  write(ops: readonly StoreOp[]): void;
+}
+
+/**
+ * Runs `fn` as one read-then-write transaction: the store's own where it has
+ * one; otherwise reads go to the store and the ops collected are written in
+ * one atomic `write` at the end, which is atomic only while the caller is the
+ * store's single writer for the keys involved (the engine's rule).
+ */
+export async function transact<T>(
+  store: Store,
+  fn: (tx: StoreTransaction) => Promise<T>,
+): Promise<T> {
+  if (store.transact) return store.transact(fn);
+  const ops: StoreOp[] = [];
+  const result = await fn({ get: (key) => store.get(key), write: (more) => ops.push(...more) });
+  await store.write(ops);
+  return result;
 }
 
 export interface StoreRange {

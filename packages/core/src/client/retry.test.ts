@@ -7,7 +7,7 @@ import {
   retryAfterMs,
   retryDelayAfter,
   sleep,
-} from "./backoff.js";
+} from "./retry.js";
 
 const top = () => 0.999_999;
 

@@ -1,0 +1,410 @@
+import { type Clock, systemClock } from "../../clock.js";
+import { assertName } from "../../engine/validate.js";
+import { EdgeqError, isEdgeqError } from "../../errors.js";
+import type { SendResult } from "../../model.js";
+import type { Store, StoreTransaction } from "../../store/store.js";
+import {
+  type BackoffOptions,
+  classifyFailure,
+  pause,
+  retryAfterMs,
+  retryDelayAfter,
+  sleep,
+} from "../retry.js";
+import type { Transport } from "../transport.js";
+import {
+  type DeliveredMessage,
+  type ErrorSummary,
+  fromDeadRecord,
+  type LocalDeadLetter,
+  messageId,
+  type PendingMessage,
+  ProducerKeys,
+  type QueuedMessage,
+  toDeadRecord,
+  toOutgoing,
+} from "./log-records.js";
+import { type DurableSend, type LogAppend, ProducerLog } from "./producer-log.js";
+import { Wakeup } from "./wakeup.js";
+
+export type SyncState =
+  /** Nothing to send, or waiting for the next trigger. */
+  | "idle"
+  | "syncing"
+  /** The last attempt failed; waiting out the backoff or `Retry-After`. */
+  | "backoff"
+  /** The broker refused the credentials (401/403): waiting for new ones. */
+  | "paused"
+  /** The host reports no network. */
+  | "offline"
+  /** The sync loop is not running here (another tab of the browser runs it). */
+  | "standby"
+  | "closed";
+
+/** What the sync loop reports as it goes; hosts turn these into events. */
+export interface DurableProducerHooks {
+  state?(state: SyncState, error?: ErrorSummary): void;
+  inFlight?(count: number): void;
+  delivered?(messages: DeliveredMessage[]): void;
+  deadLettered?(deadLetter: LocalDeadLetter): void;
+}
+
+export interface DurableProducerOptions {
+  /** The topic every message goes to. */
+  topic: string;
+  /** Delivers batches: HTTP, RPC or in-process, all the same. */
+  transport: Pick<Transport, "send">;
+  /** Prefix of the producer's records in the store, so one store can hold several. Default `producer`. */
+  name?: string;
+  /** Messages per request. Default 100 (the protocol allows 1000). */
+  batchSize?: number;
+  /** Bytes of JSON per request, roughly. Default 1 MiB (the protocol allows 4 MiB). */
+  maxBatchBytes?: number;
+  /** Sync at least this often while something is pending. Default 30 s. */
+  syncIntervalMs?: number;
+  /** Retry pacing after failures. Default base 500 ms, at most 60 s. */
+  backoff?: BackoffOptions;
+  /** Whether the host believes it is online. Default: always. */
+  isOnline?: () => boolean;
+  /** Timestamps of queued and handled messages. Default: the system clock. */
+  clock?: Clock;
+  hooks?: DurableProducerHooks;
+}
+
+const DEFAULTS = {
+  name: "producer",
+  batchSize: 100,
+  maxBatchBytes: 1024 * 1024,
+  syncIntervalMs: 30_000,
+  backoff: { baseMs: 500, maxMs: 60_000 },
+} as const;
+
+interface Flush {
+  target: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** The stats of a durable producer, read from its store. */
+export interface DurableProducerStats {
+  producerId: string;
+  /** Durable locally, not yet acknowledged by the broker (or dead-lettered). */
+  pending: number;
+  /** Acknowledged by the broker since the producer was created. */
+  acknowledged: number;
+  deadLetters: number;
+  /** When a batch was last acknowledged. */
+  lastSync: number | undefined;
+}
+
+/**
+ * A producer that is durable before the network (DESIGN P1, §3): `send`
+ * resolves once the message is in the local log of a `Store` (IndexedDB, a
+ * Durable Object's SQLite, memory), and the sync loop delivers the log to the
+ * broker in seq order, in batches, under one durable producer id. A batch
+ * leaves the log only after the broker's per-message answers are recorded; a
+ * batch whose answer never came is sent again as it is, and the broker
+ * answers `duplicate` for what it has. Failures follow the one policy of
+ * `classifyFailure`: retried with backoff (Retry-After is a floor), refused
+ * messages isolated into local dead letters, credentials problems paused
+ * until `resumeAuth` or an urgent wake.
+ */
+export class DurableProducer {
+  readonly producerId: string;
+  readonly topic: string;
+  private readonly log: ProducerLog;
+  private readonly wakeup = new Wakeup();
+  private readonly flushes = new Set<Flush>();
+  private readonly hooks: DurableProducerHooks;
+  private readonly clock: Clock;
+  private authPaused = false;
+  /** While set, batches hold one message, to find which one the broker refuses. */
+  private isolateUntil = 0;
+  private running: AbortController | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly store: Store,
+    log: ProducerLog,
+    private readonly options: DurableProducerOptions,
+  ) {
+    this.log = log;
+    this.producerId = log.producerId;
+    this.topic = options.topic;
+    this.hooks = options.hooks ?? {};
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Opens the producer over `store`, minting its durable id on first use. */
+  static async open(store: Store, options: DurableProducerOptions): Promise<DurableProducer> {
+    const name = options.name ?? DEFAULTS.name;
+    assertName("name", name);
+    const keys = new ProducerKeys(name);
+    const clock = options.clock ?? systemClock;
+    const producerId = await ProducerLog.identity(store, keys, () => `dp-${crypto.randomUUID()}`);
+    return new DurableProducer(
+      store,
+      new ProducerLog(store, keys, producerId, () => clock.now()),
+      options,
+    );
+  }
+
+  /** Resolves once the messages are durable in the store, in one record with every send of the same tick. */
+  async send(messages: readonly DurableSend[]): Promise<QueuedMessage[]> {
+    this.assertOpen();
+    if (messages.length === 0) return [];
+    const queued = await this.log.append(messages);
+    this.wake(false);
+    return queued;
+  }
+
+  /**
+   * Appends inside a transaction of the store that the caller owns (the
+   * transactional outbox: the app's writes and its messages commit
+   * together). Call `wake()` once the transaction committed.
+   */
+  beginAppend(tx: StoreTransaction): Promise<LogAppend> {
+    this.assertOpen();
+    return this.log.beginAppend(tx);
+  }
+
+  /**
+   * Runs the sync loop until `signal` aborts (hosts that elect one runner, as
+   * browser tabs do, call this in the elected one), or until `close()`.
+   */
+  async run(signal?: AbortSignal): Promise<void> {
+    this.assertOpen();
+    if (this.running) throw new EdgeqError("conflict", "the sync loop is running already");
+    const controller = new AbortController();
+    this.running = controller;
+    const stop = () => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", stop, { once: true });
+    try {
+      await this.loop(controller.signal);
+    } finally {
+      signal?.removeEventListener("abort", stop);
+      this.running = undefined;
+      this.hooks.inFlight?.(0);
+    }
+  }
+
+  /** Runs the sync loop in the background until `close()`. */
+  start(): void {
+    if (!this.running && !this.closed) void this.run();
+  }
+
+  /** Something changed: look at the log now. An urgent wake also cuts a backoff or an auth pause short. */
+  wake(urgent = false): void {
+    if (urgent) this.authPaused = false;
+    this.wakeup.wake(urgent);
+  }
+
+  /** New credentials: a loop paused on 401/403 tries again. */
+  resumeAuth(): void {
+    this.wake(true);
+  }
+
+  /**
+   * Resolves when everything sent before the call is acknowledged or
+   * dead-lettered; rejects with the reason of the next failed sync attempt.
+   */
+  async flush(options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.assertOpen();
+    options.signal?.throwIfAborted();
+    const target = (await this.log.producer()).nextSeq - 1;
+    const done = new Promise<void>((resolve, reject) => {
+      const flush: Flush = {
+        target,
+        resolve: () => {
+          this.flushes.delete(flush);
+          resolve();
+        },
+        reject: (error) => {
+          this.flushes.delete(flush);
+          reject(error);
+        },
+      };
+      this.flushes.add(flush);
+      options.signal?.addEventListener("abort", () => flush.reject(options.signal?.reason), {
+        once: true,
+      });
+    });
+    await this.progressed();
+    this.wake(true);
+    return done;
+  }
+
+  /** Progress was made (here, or by another runner over the same storage): settle the flushes it covers. */
+  async progressed(): Promise<void> {
+    if (this.flushes.size === 0) return;
+    const { doneSeq } = await this.log.progress();
+    for (const f of [...this.flushes]) if (f.target <= doneSeq) f.resolve();
+  }
+
+  /** A sync attempt failed (here, or in another runner): pending flushes reject with it. */
+  failFlushes(error: ErrorSummary): void {
+    for (const f of [...this.flushes])
+      f.reject(new EdgeqError(error.code, `sync failed: ${error.message}`));
+  }
+
+  async stats(): Promise<DurableProducerStats> {
+    const [producer, progress] = await Promise.all([this.log.producer(), this.log.progress()]);
+    return {
+      producerId: this.producerId,
+      pending: producer.nextSeq - 1 - progress.doneSeq,
+      acknowledged: progress.acknowledged,
+      deadLetters: progress.deadLetters,
+      lastSync: progress.lastSync,
+    };
+  }
+
+  /** Messages the broker refused for good, with the reason, oldest first. */
+  deadLetters(limit?: number): Promise<LocalDeadLetter[]> {
+    return this.log.deadLetters(limit);
+  }
+
+  /** Removes dead letters the app has dealt with. */
+  discardDeadLetters(seqs: readonly number[]): Promise<void> {
+    return this.log.discardDeadLetters(seqs);
+  }
+
+  /** Stops the sync loop; pending messages stay in the store for next time. The store stays open. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const reason = new EdgeqError("closed", "the producer is closed");
+    this.running?.abort(reason);
+    for (const f of [...this.flushes]) f.reject(reason);
+    this.hooks.state?.("closed");
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
+    const o = this.options;
+    const isOnline = o.isOnline ?? (() => true);
+    const intervalMs = o.syncIntervalMs ?? DEFAULTS.syncIntervalMs;
+    let attempt = 0;
+    while (!signal.aborted) {
+      if (this.authPaused) {
+        await this.wakeup.wait(Number.POSITIVE_INFINITY, signal, true);
+        continue;
+      }
+      if (!isOnline()) {
+        this.report("offline");
+        this.failFlushes(
+          summarize(new EdgeqError("unavailable", "the network is offline"), this.clock.now()),
+        );
+        await this.wakeup.wait(intervalMs, signal, true);
+        continue;
+      }
+      this.wakeup.clear();
+      const max = this.isolateUntil > 0 ? 1 : (o.batchSize ?? DEFAULTS.batchSize);
+      const batch = await this.log.pending(max, o.maxBatchBytes ?? DEFAULTS.maxBatchBytes);
+      if (batch.length === 0) {
+        this.report("idle");
+        await this.wakeup.wait(intervalMs, signal);
+        continue;
+      }
+      this.report("syncing");
+      this.hooks.inFlight?.(batch.length);
+      try {
+        const results = await o.transport.send(
+          this.topic,
+          { producerId: this.producerId, messages: batch.map(toOutgoing) },
+          { signal },
+        );
+        await this.acknowledge(batch, results);
+        attempt = 0;
+      } catch (error) {
+        if (signal.aborted) break;
+        const kind = classifyFailure(error);
+        const summary = summarize(error, this.clock.now());
+        if (kind === "refused" && batch.length > 1) {
+          // One of them is refused: send one by one, so the others still go through.
+          this.isolateUntil = batch[batch.length - 1]!.seq;
+        } else if (kind === "refused") {
+          await this.deadLetter(batch[0]!, summary);
+        } else if (kind === "auth") {
+          this.authPaused = true;
+          this.report("paused", summary);
+        } else {
+          const delay = retryDelayAfter(error, attempt++, o.backoff ?? DEFAULTS.backoff);
+          this.report("backoff", summary);
+          // The broker's Retry-After is a floor no trigger may cut short; a plain backoff is not.
+          if (retryAfterMs(error) > 0) await pause(sleep, delay, signal);
+          else await this.wakeup.wait(delay, signal, true);
+        }
+      } finally {
+        this.hooks.inFlight?.(0);
+      }
+    }
+  }
+
+  private report(state: SyncState, error?: ErrorSummary): void {
+    this.hooks.state?.(state, error);
+    if (error) this.failFlushes(error);
+  }
+
+  private async acknowledge(batch: PendingMessage[], results: SendResult[]): Promise<void> {
+    const bySeq = new Map(results.map((r) => [r.seq, r]));
+    const delivered: DeliveredMessage[] = batch.map((m) => {
+      const result = bySeq.get(m.seq);
+      // An answer without every seq is no answer: send the batch again.
+      if (!result)
+        throw new EdgeqError("internal", `the broker's answer lacks seq ${m.seq}`, {
+          details: { seq: m.seq },
+        });
+      return {
+        id: messageId(this.producerId, m.seq),
+        producerId: this.producerId,
+        seq: m.seq,
+        queuedAt: m.queuedAt,
+        status: result.status,
+        queueId: result.queueId,
+        ...(result.msgId === undefined ? {} : { msgId: result.msgId }),
+        ...(result.offset === undefined ? {} : { offset: result.offset }),
+      };
+    });
+    const doneSeq = batch[batch.length - 1]!.seq;
+    const at = this.clock.now();
+    await this.log.complete({ doneSeq, acknowledged: batch.length, deadLetters: [], at });
+    if (doneSeq >= this.isolateUntil) this.isolateUntil = 0;
+    this.hooks.delivered?.(delivered);
+    await this.progressed();
+  }
+
+  private async deadLetter(message: PendingMessage, reason: ErrorSummary): Promise<void> {
+    const record = toDeadRecord(message, this.producerId, reason);
+    await this.log.complete({
+      doneSeq: message.seq,
+      acknowledged: 0,
+      deadLetters: [record],
+      at: reason.at,
+    });
+    if (message.seq >= this.isolateUntil) this.isolateUntil = 0;
+    this.hooks.deadLettered?.(fromDeadRecord(record));
+    await this.progressed();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EdgeqError("closed", "the producer is closed");
+  }
+}
+
+/** The part of an error worth keeping in stats and sending to other tabs. */
+export function summarize(error: unknown, at: number): ErrorSummary {
+  if (isEdgeqError(error)) {
+    const status = error.details?.status;
+    return {
+      code: error.code,
+      message: error.message,
+      at,
+      ...(typeof status === "number" ? { status } : {}),
+    };
+  }
+  // Beneath the protocol (a fetch TypeError): the broker was not reached.
+  return {
+    code: "unavailable",
+    message: error instanceof Error ? error.message : String(error),
+    at,
+  };
+}

@@ -1,0 +1,230 @@
+import { DEFAULT_TOPIC_CONFIG } from "../../engine/config.js";
+import { GroupCommitter } from "../../engine/group-commit.js";
+import { normalizeAppend } from "../../engine/validate.js";
+import type { JsonValue, MessageBody } from "../../model.js";
+import { type Store, type StoreOp, type StoreTransaction, transact } from "../../store/store.js";
+import {
+  type DeadRecord,
+  type DurableSendOptions,
+  fromDeadRecord,
+  INITIAL_PROGRESS,
+  type LocalDeadLetter,
+  type LogEntry,
+  type LogRecord,
+  messageId,
+  type PendingMessage,
+  type ProducerKeys,
+  type ProducerRecord,
+  type ProgressRecord,
+  type QueuedMessage,
+} from "./log-records.js";
+
+/** A message to send, with its options. */
+export type DurableSend = { body: MessageBody } & DurableSendOptions;
+
+/** What the broker did with a prefix of the pending messages. */
+export interface Completion {
+  /** Every seq up to this one is handled. */
+  doneSeq: number;
+  acknowledged: number;
+  deadLetters: DeadRecord[];
+  at: number;
+}
+
+/**
+ * The broker's own validation (the core's `normalizeAppend`), run before a
+ * message is accepted: a message that can never be delivered (a Date body,
+ * a bad tag, 200 KiB) is refused by `send` with the broker's error code,
+ * instead of being queued and dead-lettered later. Batch limits do not apply
+ * here; the sync loop cuts its own batches.
+ */
+const LOCAL_CHECK = {
+  ...DEFAULT_TOPIC_CONFIG,
+  maxBatchMessages: Number.MAX_SAFE_INTEGER,
+  maxBatchBytes: Number.MAX_SAFE_INTEGER,
+};
+
+function validate(messages: readonly DurableSend[], now: number): LogEntry[] {
+  const normalized = normalizeAppend({ messages }, LOCAL_CHECK, now).messages;
+  return messages.map(({ key, tags, headers, delayMs }, i) => ({
+    body: normalized[i]!.body,
+    ...(normalized[i]!.bytes ? { bytes: true as const } : {}),
+    ...(key === undefined ? {} : { key }),
+    ...(tags === undefined ? {} : { tags: [...tags] }),
+    ...(headers === undefined ? {} : { headers: { ...headers } }),
+    ...(delayMs === undefined ? {} : { delayMs }),
+  }));
+}
+
+/**
+ * An append being written inside a transaction: `add` hands out seqs at
+ * once (the transactional outbox returns them to the app's callback), and
+ * `finish` queues the one log record and the new seq into the transaction.
+ */
+export interface LogAppend {
+  add(messages: readonly DurableSend[]): QueuedMessage[];
+  finish(): void;
+}
+
+/**
+ * A durable producer's local commitlog over any `Store`: the producer
+ * record (id, next seq), packed log records, progress and dead letters.
+ * Appends read the producer record inside their own transaction, so several
+ * writers over one storage (tabs over one IndexedDB) keep seqs dense and
+ * strictly increasing without a lock.
+ */
+export class ProducerLog {
+  private readonly committer: GroupCommitter<LogEntry, QueuedMessage>;
+
+  constructor(
+    readonly store: Store,
+    readonly keys: ProducerKeys,
+    readonly producerId: string,
+    private readonly now: () => number,
+  ) {
+    this.committer = new GroupCommitter((entries) =>
+      transact(store, async (tx) => {
+        const append = await this.beginAppend(tx);
+        const queued = append.addValidated(entries);
+        append.finish();
+        return queued;
+      }),
+    );
+  }
+
+  /** Reads the producer record, minting the producer id on first use. */
+  static async identity(store: Store, keys: ProducerKeys, mint: () => string): Promise<string> {
+    return transact(store, async (tx) => {
+      const found = (await tx.get(keys.producer)) as unknown as ProducerRecord | undefined;
+      if (found) return found.producerId;
+      const producer: ProducerRecord = { producerId: mint(), nextSeq: 1 };
+      tx.write([
+        { type: "put", key: keys.producer, value: { ...producer } },
+        { type: "put", key: keys.progress, value: { ...INITIAL_PROGRESS } },
+      ]);
+      return producer.producerId;
+    });
+  }
+
+  /** Validates, then appends with every send of the same tick in one record and one write. */
+  async append(messages: readonly DurableSend[]): Promise<QueuedMessage[]> {
+    return this.committer.commit(validate(messages, this.now()));
+  }
+
+  /** Starts an append inside a transaction the caller owns (the transactional outbox). */
+  async beginAppend(
+    tx: StoreTransaction,
+  ): Promise<LogAppend & { addValidated(entries: LogEntry[]): QueuedMessage[] }> {
+    const producer = (await tx.get(this.keys.producer)) as unknown as ProducerRecord;
+    const queuedAt = this.now();
+    const entries: LogEntry[] = [];
+    const addValidated = (more: LogEntry[]): QueuedMessage[] => {
+      const first = producer.nextSeq + entries.length;
+      entries.push(...more);
+      return more.map((_, i) => ({
+        id: messageId(this.producerId, first + i),
+        producerId: this.producerId,
+        seq: first + i,
+        queuedAt,
+      }));
+    };
+    return {
+      addValidated,
+      add: (messages) => addValidated(validate(messages, queuedAt)),
+      finish: () => {
+        if (entries.length === 0) return;
+        const first = producer.nextSeq;
+        const record: LogRecord = { first, queuedAt, messages: entries };
+        tx.write([
+          { type: "put", key: this.keys.log(first), value: record as unknown as JsonValue },
+          {
+            type: "put",
+            key: this.keys.producer,
+            value: { producerId: producer.producerId, nextSeq: first + entries.length },
+          },
+        ]);
+      },
+    };
+  }
+
+  /** Up to `max` messages after the last handled one, in seq order, within about `maxBytes` of JSON. */
+  async pending(max: number, maxBytes: number): Promise<PendingMessage[]> {
+    const { doneSeq } = await this.progress();
+    // Fully handled records are deleted on completion, so the first one holds doneSeq + 1.
+    const records = await this.store.scan({ prefix: this.keys.logPrefix, limit: max });
+    const out: PendingMessage[] = [];
+    let bytes = 0;
+    for (const [, value] of records) {
+      const record = value as unknown as LogRecord;
+      for (const [i, entry] of record.messages.entries()) {
+        const seq = record.first + i;
+        if (seq <= doneSeq) continue;
+        const size = approximateSize(entry);
+        // Always take one, however big: the broker is the judge of its size.
+        if (out.length > 0 && (out.length >= max || bytes + size > maxBytes)) return out;
+        out.push({ ...entry, seq, queuedAt: record.queuedAt });
+        bytes += size;
+      }
+    }
+    return out;
+  }
+
+  /** Records what the broker did with a prefix of the pending messages, and frees their space. */
+  async complete(done: Completion): Promise<boolean> {
+    const records = await this.store.scan({ prefix: this.keys.logPrefix, limit: 10_000 });
+    const spent: StoreOp[] = [];
+    for (const [key, value] of records) {
+      const record = value as unknown as LogRecord;
+      if (record.first + record.messages.length - 1 > done.doneSeq) break;
+      spent.push({ type: "delete", key });
+    }
+    return transact(this.store, async (tx) => {
+      const progress = ((await tx.get(this.keys.progress)) ??
+        INITIAL_PROGRESS) as unknown as ProgressRecord;
+      // Another writer completed this range already (a takeover raced a late answer).
+      if (done.doneSeq <= progress.doneSeq) return false;
+      const next: ProgressRecord = {
+        doneSeq: done.doneSeq,
+        acknowledged: progress.acknowledged + done.acknowledged,
+        deadLetters: progress.deadLetters + done.deadLetters.length,
+        lastSync: done.at,
+      };
+      tx.write([
+        { type: "put", key: this.keys.progress, value: { ...next } },
+        ...done.deadLetters.map(
+          (dead): StoreOp => ({
+            type: "put",
+            key: this.keys.dead(dead.seq),
+            value: dead as unknown as JsonValue,
+          }),
+        ),
+        ...spent,
+      ]);
+      return true;
+    });
+  }
+
+  async producer(): Promise<ProducerRecord> {
+    return (await this.store.get(this.keys.producer)) as unknown as ProducerRecord;
+  }
+
+  async progress(): Promise<ProgressRecord> {
+    return ((await this.store.get(this.keys.progress)) ??
+      INITIAL_PROGRESS) as unknown as ProgressRecord;
+  }
+
+  async deadLetters(limit = 100): Promise<LocalDeadLetter[]> {
+    const entries = await this.store.scan({ prefix: this.keys.deadPrefix, limit });
+    return entries.map(([, value]) => fromDeadRecord(value as unknown as DeadRecord));
+  }
+
+  /** Removes dead letters the app has dealt with. */
+  async discardDeadLetters(seqs: readonly number[]): Promise<void> {
+    await this.store.write(seqs.map((seq) => ({ type: "delete", key: this.keys.dead(seq) })));
+  }
+}
+
+/** JSON length as a stand-in for wire size; bytes are base64 already. */
+function approximateSize(entry: LogEntry): number {
+  return JSON.stringify(entry).length + 32;
+}
