@@ -13,7 +13,7 @@ async function addOrder(outbox: Outbox, form: HTMLFormElement): Promise<void> {
     quantity: Number(data.get("quantity")),
     createdAt: Date.now(),
   };
-  await outbox.transaction(["orders"], (tx) => {
+  await outbox.commitWith(["orders"], (tx) => {
     void tx.objectStore("orders").put(order);
     tx.send({ type: "order.created", order }, { key: order.customer });
   });

@@ -1,25 +1,27 @@
-export { createInbox, Inbox, type InboxOptions } from "./inbox/inbox.js";
-export {
-  createOutbox,
-  type FlushOptions,
-  Outbox,
-  type OutboxTransaction,
-} from "./outbox/outbox.js";
 export type {
-  Delivered,
+  DeliveredMessage,
+  DurableSendOptions,
+  ErrorSummary,
+  LocalDeadLetter,
+  QueuedMessage,
+  SyncState,
+} from "@edgeq/core";
+export { createInbox, Inbox, type InboxOptions } from "./inbox/inbox.js";
+export { createOutbox, Outbox, type OutboxWrite } from "./outbox/outbox.js";
+export type {
   OutboxDatabaseOptions,
-  OutboxDeadLetter,
   OutboxEventMap,
   OutboxOptions,
-  OutboxSendOptions,
   OutboxStats,
-  SendReceipt,
-  SyncState,
 } from "./outbox/types.js";
 export {
-  type Durability,
+  type IdbDurability,
   IdbStore,
   type IdbStoreOptions,
   openIdbStore,
+  type RecordStoreName,
+  type RecordsDatabase,
+  type RecordsObjectStore,
+  type RecordsSchema,
 } from "./store/idb-store.js";
 export { handleBackgroundSync, registerBackgroundSync } from "./sw/background-sync.js";

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { createOutbox, type Delivered, type SyncState } from "../src/index.js";
+import { createOutbox, type DeliveredMessage, type SyncState } from "../src/index.js";
 import {
   brokerUrl,
   flushEventually,
@@ -13,6 +13,9 @@ import {
 
 beforeEach(healthyNetwork);
 
+/** The outbox producer's packed log records in its object store. */
+const LOG_RECORDS = IDBKeyRange.bound("outbox|log|", "outbox|log|~");
+
 describe("Outbox against the real broker", () => {
   it("delivers sends exactly once, in order, and frees the local log", async () => {
     const outbox = await freshOutbox();
@@ -25,14 +28,14 @@ describe("Outbox against the real broker", () => {
     expect(stored.map((m) => m.seq)).toEqual(receipts.map((r) => r.seq));
     expect(stored.map((m) => m.body)).toEqual(receipts.map((_, i) => ({ n: i })));
     expect(await outbox.stats()).toMatchObject({ pending: 0, acknowledged: 20, deadLetters: 0 });
-    expect(await outbox.db.count("edgeq_outbox_log")).toBe(0);
+    expect(await outbox.db.count("edgeq_outbox", LOG_RECORDS)).toBe(0);
     await outbox.close();
   });
 
   it("group-commits concurrent sends into one IndexedDB record", async () => {
     const outbox = await freshOutbox({ autoSync: false });
     await Promise.all(Array.from({ length: 200 }, (_, i) => outbox.send(i)));
-    expect(await outbox.db.count("edgeq_outbox_log")).toBe(1);
+    expect(await outbox.db.count("edgeq_outbox", LOG_RECORDS)).toBe(1);
     expect((await outbox.stats()).pending).toBe(200);
     await outbox.close();
   });
@@ -58,7 +61,7 @@ describe("Outbox against the real broker", () => {
 
   it("resends a batch whose answer was lost after the broker stored it, and gets duplicate", async () => {
     const outbox = await freshOutbox({ autoSync: false });
-    const acknowledged: Delivered[] = [];
+    const acknowledged: DeliveredMessage[] = [];
     outbox.addEventListener("acknowledged", (e) => acknowledged.push(...e.detail.messages));
     await outbox.sendBatch([{ body: 1 }, { body: 2 }]);
     await network.inject({ kind: "drop-response", count: 1 });

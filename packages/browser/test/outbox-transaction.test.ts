@@ -28,7 +28,7 @@ describe("transactional outbox", () => {
   it("commits the app's write and its message together", async () => {
     const outbox = await appOutbox();
     const todo: Todo = { id: "t1", title: "write tests" };
-    const receipts = await outbox.transaction(["todos"], (tx) => {
+    const receipts = await outbox.commitWith(["todos"], (tx) => {
       void tx.objectStore("todos").put(todo);
       tx.send({ type: "todo.created", todo }, { key: todo.id });
     });
@@ -45,7 +45,7 @@ describe("transactional outbox", () => {
   it("leaves no message behind when the app's callback throws", async () => {
     const outbox = await appOutbox();
     await expect(
-      outbox.transaction(["todos"], (tx) => {
+      outbox.commitWith(["todos"], (tx) => {
         // Its own request rejects with AbortError too once the transaction aborts.
         tx.objectStore("todos")
           .put({ id: "t2", title: "never" })
@@ -63,11 +63,11 @@ describe("transactional outbox", () => {
 
   it("leaves no message behind when an app request fails (constraint error)", async () => {
     const outbox = await appOutbox();
-    await outbox.transaction(["todos"], (tx) => {
+    await outbox.commitWith(["todos"], (tx) => {
       void tx.objectStore("todos").add({ id: "t3", title: "first" });
     });
     await expect(
-      outbox.transaction(["todos"], async (tx) => {
+      outbox.commitWith(["todos"], async (tx) => {
         tx.send({ type: "todo.created", id: "t3" });
         await tx.objectStore("todos").add({ id: "t3", title: "duplicate key" });
       }),
@@ -80,7 +80,7 @@ describe("transactional outbox", () => {
   it("refuses stores outside the transaction", async () => {
     const outbox = await appOutbox();
     await expect(
-      outbox.transaction([], (tx) => {
+      outbox.commitWith([], (tx) => {
         tx.objectStore("todos");
       }),
     ).rejects.toMatchObject({ code: "invalid_request" });
@@ -91,7 +91,7 @@ describe("transactional outbox", () => {
     const outbox = await appOutbox();
     const results = await Promise.all([
       outbox.send("a"),
-      outbox.transaction(["todos"], (tx) => {
+      outbox.commitWith(["todos"], (tx) => {
         void tx.objectStore("todos").put({ id: "t4", title: "x" });
         tx.send("b");
         tx.send("c");

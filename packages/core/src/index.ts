@@ -5,6 +5,7 @@ export {
   type DurableProducerOptions,
   type DurableProducerStats,
   type SyncState,
+  summarizeError,
 } from "./client/durable/durable-producer.js";
 export type {
   DeliveredMessage,
@@ -23,6 +24,7 @@ export {
   parseRetryAfter,
   type TokenSource,
 } from "./client/http-transport.js";
+export { type LocalGroupOptions, LocalGroupTransport } from "./client/local-group.js";
 export { LocalTransport } from "./client/local-transport.js";
 export {
   createProducer,

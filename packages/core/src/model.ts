@@ -10,6 +10,22 @@ export type JsonValue =
 /** A message body: a JSON value, or bytes (sent as base64 on the wire). */
 export type MessageBody = JsonValue | Uint8Array;
 
+/**
+ * `T` where every value in it is JSON or bytes. An app's `interface` types
+ * have no index signature, so they are not `JsonValue`s; a parameter typed
+ * `T & Jsonable<T>` takes them and still refuses functions, Dates, Maps and
+ * `undefined` values.
+ */
+export type Jsonable<T> = T extends string | number | boolean | null | Uint8Array
+  ? T
+  : T extends readonly (infer U)[]
+    ? readonly Jsonable<U>[]
+    : T extends (...args: never[]) => unknown
+      ? never
+      : T extends object
+        ? { [K in keyof T]: Jsonable<T[K]> }
+        : never;
+
 /** A message as consumers see it. */
 export interface Message {
   /** Stable and unique; the same across redeliveries and retries, so handlers can dedup on it. */

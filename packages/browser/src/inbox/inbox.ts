@@ -1,5 +1,7 @@
 import {
+  type DeadLetter,
   HttpTransport,
+  LocalGroupTransport,
   type MessageHandler,
   PushConsumer,
   type PushConsumerOptions,
@@ -7,47 +9,48 @@ import {
   type TokenSource,
 } from "@edgeq/core";
 import { type IdbStore, openIdbStore } from "../store/idb-store.js";
-import { withLocalOffsets } from "./local-offsets-transport.js";
 
 export interface InboxOptions
   extends Omit<PushConsumerOptions, "handler" | "topic" | "group" | "onError"> {
   url: string;
   topic: string;
-  /** The group this browser consumes as; its offsets live in IndexedDB. Default `inbox`. */
+  /** The name of this browser's group. Default `inbox`; it never leaves the browser. */
   group?: string;
   token?: TokenSource;
   handler: MessageHandler;
-  /** Database holding the offsets. Default `edgeq-inbox`. */
+  /** Database holding the group: offsets, retries, dead letters. Default `edgeq-inbox`. */
   databaseName?: string;
   /** Told about every failure the inbox recovers from (offline, a failing handler). */
   onError?: PushConsumerOptions["onError"];
 }
 
 /**
- * A browser consumer of a broker topic: the core's PushConsumer over HTTP,
- * with the group's offsets persisted in IndexedDB, so an app that was offline
- * or closed resumes where it stopped. At least once: a message whose handler
- * had not finished when the page went away is handled again.
+ * A browser consumer of a broker topic: the core's PushConsumer reading over
+ * HTTP, with its group in IndexedDB (`LocalGroupTransport`). Each browser is
+ * its own consumer of the topic: its offsets, the retries of the messages its
+ * handler failed, and its dead letters stay in this browser, so a failed
+ * message comes back here and nowhere else. At least once: a message whose
+ * handler had not finished when the page went away is handled again.
  */
 export class Inbox {
   private constructor(
     private readonly consumer: PushConsumer,
+    private readonly group: LocalGroupTransport,
     private readonly store: IdbStore,
   ) {}
 
+  /** @internal Open one with `createInbox`. */
   static async open(options: InboxOptions): Promise<Inbox> {
     const { url, token, databaseName, group, ...rest } = options;
     const store = await openIdbStore(databaseName ?? "edgeq-inbox");
     const remote = new HttpTransport({ url, ...(token === undefined ? {} : { token }) });
-    const consumer = new PushConsumer(withLocalOffsets(remote, store), {
-      ...rest,
-      group: group ?? "inbox",
-    });
-    const inbox = new Inbox(consumer, store);
+    const local = await LocalGroupTransport.open(remote, store);
+    const consumer = new PushConsumer(local, { ...rest, group: group ?? "inbox" });
+    const inbox = new Inbox(consumer, local, store);
     try {
       await consumer.start();
     } catch (error) {
-      await store.close();
+      await inbox.close();
       throw error;
     }
     return inbox;
@@ -62,13 +65,25 @@ export class Inbox {
     return this.consumer.committedOffsets();
   }
 
+  /** Messages the handler failed `maxReconsumeTimes` times, kept in this browser. */
+  deadLetters(limit?: number): Promise<DeadLetter[]> {
+    return this.group.listDeadLetters(this.consumer.topic, this.consumer.group, { limit });
+  }
+
+  /** Hands dead letters (all, or those with these msgIds) to the handler again. */
+  redrive(msgIds?: string[]): Promise<number> {
+    return this.group.redrive(this.consumer.topic, this.consumer.group, msgIds ? { msgIds } : {});
+  }
+
   /** Waits for running handlers, commits offsets, closes the database. */
   async close(): Promise<void> {
     await this.consumer.close();
+    await this.group.close();
     await this.store.close();
   }
 }
 
+/** Opens the inbox and starts consuming. */
 export function createInbox(options: InboxOptions): Promise<Inbox> {
   return Inbox.open(options);
 }

@@ -6,38 +6,61 @@ import {
   type StoreEntry,
   type StoreOp,
   type StoreRange,
+  type StoreTransaction,
 } from "@edgeq/core";
-import { type IDBPDatabase, openDB } from "idb";
-import { fromIdbError } from "./idb-errors.js";
+import { type DBSchema, type IDBPDatabase, openDB, type StoreNames } from "idb";
+import { fromIdbError, settled } from "./idb-errors.js";
 
 /** `strict` waits for the OS to flush each write; `relaxed` acks once the browser has it. */
-export type Durability = "strict" | "relaxed";
+export type IdbDurability = "strict" | "relaxed";
+
+type Records = { key: string; value: JsonValue };
+
+/** The object stores edgeq keeps in a database: string keys, JSON values. */
+export interface RecordsSchema extends DBSchema {
+  /** `openIdbStore`'s default. */
+  edgeq_kv: Records;
+  /** The outbox's, beside the app's own stores. */
+  edgeq_outbox: Records;
+}
+
+export type RecordsDatabase = IDBPDatabase<RecordsSchema>;
+export type RecordStoreName = StoreNames<RecordsSchema>;
+
+/** An object store of records inside a readwrite transaction, the adapter's or the app's. */
+export interface RecordsObjectStore {
+  get(key: string): Promise<JsonValue | undefined>;
+  put(value: JsonValue, key: string): Promise<unknown>;
+  delete(key: string | IDBKeyRange): Promise<void>;
+}
 
 export interface IdbStoreOptions {
   /** Object store holding the records. Default `edgeq_kv`. */
-  storeName?: string;
+  storeName?: RecordStoreName;
   /** Default `strict`: the engine acknowledges on `write`, so it should mean "on disk". */
-  durability?: Durability;
+  durability?: IdbDurability;
 }
 
 /**
  * The core's Store over one IndexedDB object store (out-of-line string keys,
  * JSON values). Thin by design: `write` is one readwrite transaction whose
- * requests are all issued before the first await, so it never goes inactive.
+ * requests are all issued before the first await, so it never goes inactive;
+ * `transact` reads and writes in one transaction, which IndexedDB runs one at
+ * a time per store across every tab of the origin.
  */
 export class IdbStore implements Store {
   private closed = false;
 
   constructor(
-    readonly db: IDBPDatabase,
-    private readonly storeName: string,
-    private readonly durability: Durability,
+    readonly db: RecordsDatabase,
+    readonly storeName: RecordStoreName,
+    readonly durability: IdbDurability,
   ) {}
 
   async get(key: string): Promise<JsonValue | undefined> {
     this.assertOpen();
     try {
-      return (await this.db.get(this.storeName, key)) as JsonValue | undefined;
+      return await this.db.get(this.storeName, key);
     } catch (cause) {
       throw fromIdbError(cause, "read");
     }
@@ -58,12 +81,12 @@ export class IdbStore implements Store {
           tx.store.getAllKeys(keyRange, count),
           tx.store.getAll(keyRange, count),
         ]);
-        return keys.map((k, i) => [k as string, values[i] as JsonValue] as const);
+        return keys.map((k, i) => [k, values[i]!] as const);
       }
       const out: StoreEntry[] = [];
       let cursor = await tx.store.openCursor(keyRange, "prev");
       while (cursor && out.length < limit) {
-        out.push([cursor.key as string, cursor.value as JsonValue]);
+        out.push([cursor.key, cursor.value]);
         cursor = await cursor.continue();
       }
       return out;
@@ -72,25 +95,43 @@ export class IdbStore implements Store {
     }
   }
 
-  async write(ops: readonly StoreOp[]): Promise<void> {
+  write(ops: readonly StoreOp[]): Promise<void> {
+    return this.transact(async (tx) => tx.write(ops));
+  }
+
+  async transact<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     this.assertOpen();
-    if (ops.length === 0) return;
     try {
-      const tx = this.db.transaction(this.storeName, "readwrite", {
+      const tx = this.db.transaction([this.storeName], "readwrite", {
         durability: this.durability,
       });
-      const pending: Array<Promise<unknown>> = [];
-      for (const op of ops) {
-        if (op.type === "put") pending.push(tx.store.put(op.value, op.key));
-        else if (op.type === "delete") pending.push(tx.store.delete(op.key));
-        else if (op.start < op.end)
-          pending.push(tx.store.delete(IDBKeyRange.bound(op.start, op.end, false, true)));
-      }
+      const result = await fn(this.within(tx.objectStore(this.storeName))).catch(
+        (error: unknown) => {
+          abort(tx);
+          throw error;
+        },
+      );
       // A failed request aborts the transaction; `done` then rejects and nothing was applied.
-      await Promise.all([...pending.map((p) => p.catch(() => undefined)), tx.done]);
+      await tx.done;
+      return result;
     } catch (cause) {
       throw fromIdbError(cause, "write");
     }
+  }
+
+  /** The store as seen inside a transaction the caller owns: its object store `storeName`. */
+  within(store: RecordsObjectStore): StoreTransaction {
+    return {
+      get: (key) => store.get(key),
+      write: (ops) => {
+        for (const op of ops) {
+          if (op.type === "put") settled(store.put(op.value, op.key));
+          else if (op.type === "delete") settled(store.delete(op.key));
+          else if (op.start < op.end)
+            settled(store.delete(IDBKeyRange.bound(op.start, op.end, false, true)));
+        }
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -101,6 +142,15 @@ export class IdbStore implements Store {
 
   private assertOpen(): void {
     if (this.closed) throw new EdgeqError("closed", "store is closed");
+  }
+}
+
+/** Aborts `tx` unless it already ended (a failed request aborts it by itself). */
+export function abort(tx: { abort(): void }): void {
+  try {
+    tx.abort();
+  } catch {
+    // Already finished or aborted: the outcome we want.
   }
 }
 
@@ -115,7 +165,7 @@ export async function openIdbStore(
 ): Promise<IdbStore> {
   const storeName = options.storeName ?? "edgeq_kv";
   let store: IdbStore | undefined;
-  const db = await openDB(databaseName, 1, {
+  const db = await openDB<RecordsSchema>(databaseName, 1, {
     upgrade(database) {
       if (!database.objectStoreNames.contains(storeName)) database.createObjectStore(storeName);
     },

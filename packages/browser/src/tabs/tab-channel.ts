@@ -1,4 +1,4 @@
-import type { Delivered, OutboxDeadLetter, OutboxStats, SyncState } from "../outbox/types.js";
+import type { DeliveredMessage, ErrorSummary, LocalDeadLetter, SyncState } from "@edgeq/core";
 
 /** What the tabs of one outbox tell each other. */
 export type TabMessage =
@@ -9,9 +9,9 @@ export type TabMessage =
   /** A tab got a new token: a sync paused on 401/403 may resume. */
   | { type: "token"; token?: string }
   /** From the syncing tab: progress, so every tab can fire events and answer `flush()`. */
-  | { type: "delivered"; messages: Delivered[] }
-  | { type: "dead"; deadLetter: OutboxDeadLetter }
-  | { type: "state"; state: SyncState; inFlight: number; error?: OutboxStats["lastError"] };
+  | { type: "delivered"; messages: DeliveredMessage[] }
+  | { type: "dead"; deadLetter: LocalDeadLetter }
+  | { type: "state"; state: SyncState; inFlight: number; error?: ErrorSummary };
 
 /**
  * A typed BroadcastChannel. Messages reach every other tab (and worker) of the

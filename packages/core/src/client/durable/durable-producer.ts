@@ -291,7 +291,7 @@ export class DurableProducer {
       if (!isOnline()) {
         this.report("offline");
         this.failFlushes(
-          summarize(new EdgeqError("unavailable", "the network is offline"), this.clock.now()),
+          summarizeError(new EdgeqError("unavailable", "the network is offline"), this.clock.now()),
         );
         await this.wakeup.wait(intervalMs, signal, true);
         continue;
@@ -317,7 +317,7 @@ export class DurableProducer {
       } catch (error) {
         if (signal.aborted) break;
         const kind = classifyFailure(error);
-        const summary = summarize(error, this.clock.now());
+        const summary = summarizeError(error, this.clock.now());
         if (kind === "refused" && batch.length > 1) {
           // One of them is refused: send one by one, so the others still go through.
           this.isolateUntil = batch[batch.length - 1]!.seq;
@@ -391,7 +391,7 @@ export class DurableProducer {
 }
 
 /** The part of an error worth keeping in stats and sending to other tabs. */
-export function summarize(error: unknown, at: number): ErrorSummary {
+export function summarizeError(error: unknown, at: number): ErrorSummary {
   if (isEdgeqError(error)) {
     const status = error.details?.status;
     return {
