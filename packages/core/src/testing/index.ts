@@ -6,4 +6,5 @@
 export { runBrokerBehaviour } from "./broker-behaviour.js";
 export { type BrokerFixture, expectCode, openFixture, readAll } from "./broker-fixture.js";
 export { ProbedStore, type StoreHarness, type SuiteOptions } from "./harness.js";
+export { flushed } from "./producer-flush.js";
 export { runStoreConformance } from "./store-conformance.js";

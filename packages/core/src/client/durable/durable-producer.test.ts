@@ -4,6 +4,7 @@ import { Broker } from "../../engine/broker.js";
 import { EdgeqError } from "../../errors.js";
 import { MemoryStorage, MemoryStore } from "../../store/memory-store.js";
 import { ProbedStore } from "../../testing/harness.js";
+import { flushed } from "../../testing/producer-flush.js";
 import { LocalTransport } from "../local-transport.js";
 import { FaultyTransport } from "../test-support.js";
 import type { Transport } from "../transport.js";
@@ -39,17 +40,6 @@ function open(
   options: Partial<DurableProducerOptions> = {},
 ) {
   return DurableProducer.open(store, { topic: "orders", transport, ...FAST, ...options });
-}
-
-/** Flushes until a flush sees no failure: each failed sync attempt rejects the flushes waiting. */
-async function flushed(producer: DurableProducer, attempts = 10): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      return await producer.flush();
-    } catch (error) {
-      if (i >= attempts) throw error;
-    }
-  }
 }
 
 describe("DurableProducer over MemoryStore and the real broker", () => {
