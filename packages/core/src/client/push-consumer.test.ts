@@ -37,13 +37,11 @@ async function setup(handler: MessageHandler, options: Options = {}) {
   // What reached the broker: commits and send-backs (a call failed `before` never did).
   const commits = () => transport.argsOf("commitOffsets").map(([, , offsets]) => offsets);
   const sentBack = () =>
-    transport
-      .argsOf("sendBack")
-      .map(([, , { queueId, offset }, options]) => ({
-        queueId,
-        offset,
-        delayMs: options?.delayMs,
-      }));
+    transport.argsOf("sendBack").map(([, , { queueId, offset }, options]) => ({
+      queueId,
+      offset,
+      delayMs: options?.delayMs,
+    }));
   const group = () => engine.groupStats("g");
   return { ...engine, consumer, errors, committed, phases, commits, sentBack, group };
 }
