@@ -198,6 +198,10 @@ export function registerProduceContract(test: ContractTest): void {
     expect(committed).toMatchObject({ txId, state: "committed" });
     const visible = await h.transport.queryByKey(h.topic, key);
     expect(visible.map((m) => m.body)).toEqual(["a", new Uint8Array([7])]);
+    // The commit says where each message went.
+    expect(committed.results?.map((r) => [r.seq, r.msgId, r.offset])).toEqual(
+      visible.map((m) => [m.seq, m.msgId, m.offset]),
+    );
     expect(await h.transport.listTransactions(h.topic, { producerId })).toEqual([]);
     // Repeating the decision is harmless; the other one is a conflict.
     expect(await h.transport.endTransaction(h.topic, txId, "commit")).toMatchObject({
