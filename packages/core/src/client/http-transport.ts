@@ -266,7 +266,10 @@ export class HttpTransport implements Transport {
       `${topicPath(topic)}/transactions${query}`,
       options,
     );
-    return transactions;
+    return transactions.map((tx) => ({
+      ...tx,
+      messages: tx.messages.map((m) => fromWire(m as Message)),
+    }));
   }
 
   private async call<T>(

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
-import type { Message, OutgoingMessage } from "../model.js";
+import { DEFAULT_RETRY_SCHEDULE } from "../engine/config.js";
+import type { Message } from "../model.js";
 import { createPushConsumer, type MessageHandler } from "./push-consumer.js";
-import { deferred, eventually, FakeTransport, fastSleep, settle } from "./test-support.js";
+import { deferred, eventually, fastSleep, openEngine, settle } from "./test-support.js";
 
-function setup(handler: MessageHandler, maxLocalRetries = 16) {
-  const broker = new FakeTransport("t", 1, 2);
+/** An orderly consumer of group `g` over the real engine (topic `t`, one queue). */
+async function setup(handler: MessageHandler, maxLocalRetries = 16) {
+  const engine = await openEngine({ queueCount: 1, maxReconsumeTimes: 2 });
   const errors: unknown[] = [];
-  const consumer = createPushConsumer(broker, {
+  const consumer = createPushConsumer(engine.transport, {
     topic: "t",
     group: "g",
     handler,
@@ -14,10 +16,11 @@ function setup(handler: MessageHandler, maxLocalRetries = 16) {
     maxLocalRetries,
     pollWaitMs: 0,
     sleep: fastSleep(),
+    clock: engine.clock,
     onError: (error) => errors.push(error),
   });
-  const produce = (...messages: OutgoingMessage[]) => broker.send("t", { messages });
-  return { broker, consumer, errors, produce };
+  const sentBack = () => engine.transport.argsOf("sendBack").map(([, , m]) => m.offset);
+  return { ...engine, consumer, errors, sentBack };
 }
 
 const label = (m: Message) => `${m.key ?? "-"}${String(m.body)}`;
@@ -26,7 +29,7 @@ describe("PushConsumer, orderly", () => {
   it("runs one key's messages one at a time in offset order, other keys meanwhile", async () => {
     const gate = deferred();
     const started: string[] = [];
-    const t = setup(async (m) => {
+    const t = await setup(async (m) => {
       started.push(label(m));
       if (label(m) === "a0") await gate.promise;
     });
@@ -46,14 +49,14 @@ describe("PushConsumer, orderly", () => {
     await eventually(() => started.length === 5);
     expect(started.filter((s) => s.startsWith("a"))).toEqual(["a0", "a1", "a2"]);
     await t.consumer.close();
-    expect(t.broker.offsets.get("g")?.get(0)).toBe(5);
+    expect(await t.committed("g")).toBe(5);
   });
 
   it("serialises keyless messages of a queue", async () => {
     let running = 0;
     let peak = 0;
     const order: unknown[] = [];
-    const t = setup(async (m) => {
+    const t = await setup(async (m) => {
       running++;
       peak = Math.max(peak, running);
       await settle(1);
@@ -70,7 +73,7 @@ describe("PushConsumer, orderly", () => {
 
   it("retries a failed message locally, in place, before the key's next message", async () => {
     const calls: string[] = [];
-    const t = setup((m) => {
+    const t = await setup((m) => {
       calls.push(`${label(m)}@${m.reconsumeTimes}`);
       if (label(m) === "a0" && m.reconsumeTimes < 2) throw new Error("not yet");
     });
@@ -79,26 +82,37 @@ describe("PushConsumer, orderly", () => {
     await eventually(() => calls.includes("a1@0"));
     await t.consumer.close();
     expect(calls).toEqual(["a0@0", "a0@1", "a0@2", "a1@0"]);
-    expect(t.broker.sentBack).toEqual([]);
+    expect(t.transport.count("sendBack")).toBe(0);
     expect(t.consumer.stats()).toMatchObject({ processed: 2, failed: 2, sentBack: 0 });
+    expect(await t.committed("g")).toBe(2);
   });
 
   it("sends a message back after maxLocalRetries, and only then moves to the key's next", async () => {
     const calls: string[] = [];
+    const retried: string[] = [];
     let sentBackBeforeA1 = -1;
-    const t = setup((m) => {
-      if ("receipt" in m) return; // the retry-queue copy succeeds
+    const t = await setup((m) => {
+      if ("receipt" in m) {
+        retried.push(`${label(m)}@${m.reconsumeTimes}`); // the retry-queue copy succeeds
+        return;
+      }
       calls.push(label(m));
-      if (label(m) === "a1") sentBackBeforeA1 = t.broker.sentBack.length;
+      if (label(m) === "a1") sentBackBeforeA1 = t.sentBack().length;
       if (label(m) === "a0") throw new Error("poison");
     }, 2);
     await t.produce({ key: "a", body: 0 }, { key: "a", body: 1 });
     await t.consumer.start();
     await eventually(() => calls.includes("a1"));
-    await t.consumer.close();
     expect(calls).toEqual(["a0", "a0", "a0", "a1"]);
     expect(sentBackBeforeA1).toBe(1);
-    expect(t.broker.sentBack.map((s) => s.offset)).toEqual([0]);
-    expect(t.broker.offsets.get("g")?.get(0)).toBe(2);
+    expect(t.sentBack()).toEqual([0]);
+    // The broker redelivers the sent-back copy after its first retry delay.
+    await eventually(async () => (await t.groupStats("g")).retrying === 1);
+    t.clock.advance(DEFAULT_RETRY_SCHEDULE[0]!);
+    await eventually(async () => retried.length === 1 && (await t.groupStats("g")).retrying === 0);
+    await t.consumer.close();
+    expect(retried).toEqual(["a0@1"]);
+    expect(await t.committed("g")).toBe(2);
+    expect(await t.groupStats("g")).toMatchObject({ inFlight: 0, retrying: 0, deadLetters: 0 });
   });
 });

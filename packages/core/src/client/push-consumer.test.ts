@@ -1,26 +1,26 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_RETRY_SCHEDULE } from "../engine/config.js";
 import { EdgeqError } from "../errors.js";
-import type { Message, OutgoingMessage } from "../model.js";
+import type { Message } from "../model.js";
 import {
   type ConsumerErrorContext,
   createPushConsumer,
   type MessageHandler,
   type PushConsumerOptions,
 } from "./push-consumer.js";
-import {
-  deferred,
-  eventually,
-  FakeTransport,
-  FaultyTransport,
-  fastSleep,
-  settle,
-} from "./test-support.js";
+import { deferred, eventually, fastSleep, openEngine, settle } from "./test-support.js";
 
 type Options = Omit<Partial<PushConsumerOptions>, "handler"> & { queueCount?: number };
 
-function setup(handler: MessageHandler, options: Options = {}) {
-  const broker = new FakeTransport("t", options.queueCount ?? 1, 2);
-  const transport = new FaultyTransport(broker);
+/**
+ * A consumer of group `g` over the real engine (topic `t`, one queue unless
+ * `queueCount`, `maxReconsumeTimes` 2 and the default retry schedule, which
+ * the tests pass by advancing the clock) through a FaultyTransport.
+ */
+async function setup(handler: MessageHandler, options: Options = {}) {
+  const { queueCount = 1, ...consumerOptions } = options;
+  const engine = await openEngine({ queueCount, maxReconsumeTimes: 2 });
+  const { transport, clock } = engine;
   const errors: Array<{ error: unknown; context: ConsumerErrorContext }> = [];
   const consumer = createPushConsumer(transport, {
     topic: "t",
@@ -28,34 +28,46 @@ function setup(handler: MessageHandler, options: Options = {}) {
     handler,
     pollWaitMs: 0,
     sleep: fastSleep(),
+    clock,
     onError: (error, context) => errors.push({ error, context }),
-    ...options,
+    ...consumerOptions,
   });
-  const produce = (...messages: OutgoingMessage[]) => broker.send("t", { messages });
-  const committed = (queueId = 0) => broker.offsets.get("g")?.get(queueId);
+  const committed = (queueId = 0) => engine.committed("g", queueId);
   const phases = () => errors.map((e) => e.context.phase);
-  return { broker, transport, consumer, errors, produce, committed, phases };
+  // What reached the broker: commits and send-backs (a call failed `before` never did).
+  const commits = () => transport.argsOf("commitOffsets").map(([, , offsets]) => offsets);
+  const sentBack = () =>
+    transport.argsOf("sendBack").map(([, , { queueId, offset }, options]) => ({
+      queueId,
+      offset,
+      delayMs: options?.delayMs,
+    }));
+  const group = () => engine.groupStats("g");
+  return { ...engine, consumer, errors, committed, phases, commits, sentBack, group };
 }
+
+/** The broker's first retry delay (its default schedule): a sent-back message is due after it. */
+const FIRST_RETRY_MS = DEFAULT_RETRY_SCHEDULE[0]!;
 
 const bodies = (n: number) => Array.from({ length: n }, (_, i) => ({ body: i }));
 
 describe("PushConsumer", () => {
   it("consumes every queue and commits the head of each on close", async () => {
     const seen: Message[] = [];
-    const t = setup((m) => void seen.push(m), { queueCount: 3 });
+    const t = await setup((m) => void seen.push(m), { queueCount: 3 });
     await t.produce(...bodies(9));
     await t.consumer.start();
     await eventually(() => seen.length === 9);
     await t.consumer.close();
     await t.consumer.close();
-    expect([0, 1, 2].map((q) => t.committed(q))).toEqual([3, 3, 3]);
+    expect(await Promise.all([0, 1, 2].map((q) => t.committed(q)))).toEqual([3, 3, 3]);
     expect(t.consumer.committedOffsets()).toEqual({ "0": 3, "1": 3, "2": 3 });
     expect(t.consumer.stats()).toMatchObject({ processed: 9, failed: 0, inProcess: 0 });
   });
 
   it("resumes from the group's committed offset", async () => {
     const seen: unknown[] = [];
-    const t = setup((m) => void seen.push(m.body));
+    const t = await setup((m) => void seen.push(m.body));
     await t.produce(...bodies(5));
     await t.broker.commitOffsets("t", "g", { "0": 3 });
     await t.consumer.start();
@@ -66,9 +78,9 @@ describe("PushConsumer", () => {
 
   it("starts a group without offsets at the oldest retained message", async () => {
     const seen: unknown[] = [];
-    const t = setup((m) => void seen.push(m.body));
+    const t = await setup((m) => void seen.push(m.body));
     await t.produce(...bodies(5));
-    t.broker.trim(0, 2);
+    await t.trim(0, 2);
     await t.consumer.start();
     await eventually(() => seen.length === 3);
     await t.consumer.close();
@@ -79,7 +91,7 @@ describe("PushConsumer", () => {
   it("never commits past a message still in process, however the others finish", async () => {
     const slow = deferred();
     const done: number[] = [];
-    const t = setup(async (m) => {
+    const t = await setup(async (m) => {
       if (m.offset === 1) await slow.promise;
       done.push(m.offset);
     });
@@ -88,36 +100,45 @@ describe("PushConsumer", () => {
     await eventually(() => done.length === 4);
     await settle();
     await t.consumer.commit();
-    expect(t.committed()).toBe(1);
+    expect(await t.committed()).toBe(1);
     // No commit at all (periodic, batch-end or explicit) went past offset 1.
-    expect(t.broker.commits.length).toBeGreaterThan(0);
-    expect(t.broker.commits.every((c) => (c["0"] ?? 0) <= 1)).toBe(true);
+    expect(t.commits().length).toBeGreaterThan(0);
+    expect(t.commits().every((c) => (c["0"] ?? 0) <= 1)).toBe(true);
     expect(t.consumer.stats().inProcess).toBe(1);
     slow.resolve();
     await eventually(() => done.length === 5);
     await t.consumer.commit();
-    expect(t.committed()).toBe(5);
+    expect(await t.committed()).toBe(5);
     await t.consumer.close();
   });
 
   it("sends a failed message back, then consumes it from the retry queue and acks it", async () => {
     const calls: Array<[number, number]> = [];
-    const t = setup((m) => {
+    const t = await setup((m) => {
       calls.push([m.offset, m.reconsumeTimes]);
       if (m.offset === 1 && m.reconsumeTimes === 0) throw new Error("handler failed");
     });
     await t.produce(...bodies(3));
     await t.consumer.start();
-    await eventually(() => calls.length === 4 && t.broker.retries.length === 0);
+    await eventually(async () => calls.length === 3 && (await t.group()).retrying === 1);
+    // The broker holds the retry for its first delay: nothing is redelivered before.
+    await settle();
+    expect(calls).toHaveLength(3);
+    t.clock.advance(FIRST_RETRY_MS);
+    await eventually(async () => {
+      const g = await t.group();
+      return calls.length === 4 && g.retrying === 0 && g.inFlight === 0;
+    });
     await t.consumer.close();
-    expect(t.broker.sentBack).toEqual([{ queueId: 0, offset: 1, delayMs: undefined }]);
-    expect(calls).toContainEqual([1, 1]);
-    expect(t.committed()).toBe(3);
+    expect(t.sentBack()).toEqual([{ queueId: 0, offset: 1, delayMs: undefined }]);
+    expect(calls[3]).toEqual([1, 1]);
+    expect(await t.committed()).toBe(3);
     expect(t.consumer.stats()).toMatchObject({ processed: 3, failed: 1, sentBack: 1 });
+    expect(await t.group()).toMatchObject({ inFlight: 0, retrying: 0, deadLetters: 0 });
   });
 
   it("does not commit past a message whose send-back keeps failing, and retries it (C4)", async () => {
-    const t = setup((m) => {
+    const t = await setup((m) => {
       if (m.offset === 1) throw new Error("handler failed");
     });
     t.transport.failBefore("sendBack", { times: Number.POSITIVE_INFINITY });
@@ -127,19 +148,21 @@ describe("PushConsumer", () => {
       () => t.transport.count("sendBack") >= 3 && t.consumer.stats().processed === 3,
     );
     await t.consumer.commit();
-    expect(t.committed()).toBe(1);
+    expect(await t.committed()).toBe(1);
     expect(t.consumer.stats().inProcess).toBe(1);
-    expect(t.broker.sentBack).toEqual([]);
+    expect(t.sentBack()).toEqual([]);
+    expect((await t.group()).retrying).toBe(0);
     t.transport.heal("sendBack");
-    await eventually(() => t.broker.sentBack.length === 1);
+    await eventually(() => t.sentBack().length === 1);
     await t.consumer.commit();
-    expect(t.committed()).toBe(4);
+    expect(await t.committed()).toBe(4);
+    expect((await t.group()).retrying).toBe(1);
     await t.consumer.close();
     expect(t.phases()).toContain("send_back");
   });
 
   it("on close with a send-back still failing, commits only up to that message", async () => {
-    const t = setup((m) => {
+    const t = await setup((m) => {
       if (m.offset === 2) throw new Error("handler failed");
     });
     t.transport.failBefore("sendBack", { times: Number.POSITIVE_INFINITY });
@@ -149,13 +172,13 @@ describe("PushConsumer", () => {
       () => t.transport.count("sendBack") >= 2 && t.consumer.stats().processed === 4,
     );
     await t.consumer.close();
-    expect(t.committed()).toBe(2);
-    expect(Math.max(...t.broker.commits.map((c) => c["0"] ?? 0))).toBe(2);
+    expect(await t.committed()).toBe(2);
+    expect(Math.max(...t.commits().map((c) => c["0"] ?? 0))).toBe(2);
   });
 
   it("close() waits for running handlers and commits what they finished", async () => {
     const last = deferred();
-    const t = setup(async (m) => {
+    const t = await setup(async (m) => {
       if (m.offset === 2) await last.promise;
     });
     await t.produce(...bodies(3));
@@ -167,14 +190,14 @@ describe("PushConsumer", () => {
     });
     await settle();
     expect(closed).toBe(false);
-    expect(t.committed() ?? 0).toBeLessThan(3);
+    expect((await t.committed()) ?? 0).toBeLessThan(3);
     last.resolve();
     await closing;
-    expect(t.committed()).toBe(3);
+    expect(await t.committed()).toBe(3);
   });
 
   it("a handler failing after close() began is not sent back and not committed past", async () => {
-    const t = setup(async (m, { signal }) => {
+    const t = await setup(async (m, { signal }) => {
       if (m.offset !== 1) return;
       await new Promise((_, reject) =>
         signal.addEventListener("abort", () => reject(signal.reason)),
@@ -184,14 +207,15 @@ describe("PushConsumer", () => {
     await t.consumer.start();
     await eventually(() => t.consumer.stats().processed === 2);
     await t.consumer.close();
-    expect(t.committed()).toBe(1);
-    expect(t.broker.sentBack).toEqual([]);
+    expect(await t.committed()).toBe(1);
+    expect(t.transport.count("sendBack")).toBe(0);
     expect(t.consumer.stats().failed).toBe(0);
+    expect((await t.group()).retrying).toBe(0);
   });
 
   it("keeps reading through transport errors", async () => {
     const seen: unknown[] = [];
-    const t = setup((m) => void seen.push(m.body));
+    const t = await setup((m) => void seen.push(m.body));
     t.transport.failBefore("read", { skip: 1, times: 3 });
     await t.produce(...bodies(3));
     await t.consumer.start();
@@ -201,38 +225,62 @@ describe("PushConsumer", () => {
     expect(t.phases().filter((p) => p === "read")).toHaveLength(3);
   });
 
-  it("jumps to minOffset when retention removed unread messages, and reports it", async () => {
+  it("a group whose committed offset retention passed starts at the oldest retained message", async () => {
     const seen: unknown[] = [];
-    const t = setup((m) => void seen.push(m.body));
+    const t = await setup((m) => void seen.push(m.body));
     await t.produce(...bodies(6));
     await t.broker.commitOffsets("t", "g", { "0": 1 });
-    t.broker.trim(0, 4);
+    await t.trim(0, 4);
     await t.consumer.start();
     await eventually(() => seen.length === 2);
     await t.consumer.close();
+    // The broker answers getOffsets with the committed offset raised to minOffset.
     expect(seen).toEqual([4, 5]);
-    expect(t.phases()).toEqual(["offset_reset"]);
-    expect(t.committed()).toBe(6);
+    expect(t.phases()).toEqual([]);
+    expect(await t.committed()).toBe(6);
+  });
+
+  it("jumps to minOffset when retention removed unread messages while reading, and reports it", async () => {
+    const seen: unknown[] = [];
+    const t = await setup((m) => void seen.push(m.body));
+    await t.produce(...bodies(6));
+    await t.broker.commitOffsets("t", "g", { "0": 1 });
+    // The consumer is positioned at 1 but cannot read yet; meanwhile retention runs.
+    t.transport.failBefore("read", { times: Number.POSITIVE_INFINITY });
+    await t.consumer.start();
+    await eventually(() => t.transport.count("read") >= 2);
+    await t.trim(0, 4);
+    t.transport.heal("read");
+    await eventually(() => seen.length === 2);
+    await t.consumer.close();
+    expect(seen).toEqual([4, 5]);
+    expect(t.phases().filter((p) => p !== "read")).toEqual(["offset_reset"]);
+    expect(t.phases().at(-1)).toBe("offset_reset");
+    expect(await t.committed()).toBe(6);
   });
 
   it("a failed commit is reported and made good by the next one", async () => {
-    const t = setup(() => undefined);
+    const t = await setup(() => undefined);
     t.transport.failBefore("commitOffsets", { times: Number.POSITIVE_INFINITY });
     await t.produce(...bodies(2));
     await t.consumer.start();
     await eventually(() => t.consumer.stats().processed === 2 && t.phases().includes("commit"));
-    expect(t.committed()).toBeUndefined();
+    expect(await t.committed()).toBeUndefined();
     t.transport.heal();
     await t.consumer.close();
-    expect(t.committed()).toBe(2);
+    expect(await t.committed()).toBe(2);
   });
 
   it("commits past messages the tag filter skipped", async () => {
     const seen: unknown[] = [];
-    const t = setup((m) => void seen.push(m.body), { tags: ["b"] });
+    const t = await setup((m) => void seen.push(m.body), { tags: ["b"] });
     await t.produce({ body: 0, tags: ["a"] }, { body: 1, tags: ["b"] }, { body: 2, tags: ["a"] });
     await t.consumer.start();
-    await eventually(() => seen.length === 1 && t.committed() === 3);
+    let committed: number | undefined;
+    await eventually(async () => {
+      committed = await t.committed();
+      return seen.length === 1 && committed === 3;
+    });
     await t.consumer.close();
     expect(seen).toEqual([1]);
   });
@@ -240,7 +288,7 @@ describe("PushConsumer", () => {
   it("runs at most `concurrency` handlers at once", async () => {
     let running = 0;
     let peak = 0;
-    const t = setup(
+    const t = await setup(
       async () => {
         running++;
         peak = Math.max(peak, running);
@@ -257,20 +305,35 @@ describe("PushConsumer", () => {
   });
 
   it("nacks a retry that fails again; the broker dead-letters it past maxReconsumeTimes", async () => {
-    const t = setup(() => {
+    const deliveries: number[] = [];
+    const t = await setup((m) => {
+      deliveries.push(m.reconsumeTimes);
       throw new Error("always fails");
     });
     await t.produce({ body: "poison" });
     await t.consumer.start();
-    await eventually(() => t.broker.deadLetters.length === 1);
+    // Each failure waits out the schedule's next delay (10 s, then 30 s) in the
+    // broker's retry queue; past maxReconsumeTimes (2) the nack dead-letters it.
+    for (const [n, delay] of DEFAULT_RETRY_SCHEDULE.slice(0, 2).entries()) {
+      await eventually(async () => deliveries.length === n + 1 && (await t.group()).retrying === 1);
+      await settle();
+      expect(deliveries).toHaveLength(n + 1);
+      t.clock.advance(delay);
+    }
+    await eventually(async () => (await t.group()).deadLetters === 1);
     await t.consumer.close();
-    expect(t.broker.deadLetters[0]?.message.reconsumeTimes).toBe(3);
-    expect(t.committed()).toBe(1);
+    expect(deliveries).toEqual([0, 1, 2]);
+    const dead = await t.broker.listDeadLetters("t", "g");
+    expect(dead).toHaveLength(1);
+    expect(dead[0]?.message).toMatchObject({ body: "poison", offset: 0, reconsumeTimes: 2 });
+    expect(await t.committed()).toBe(1);
     expect(t.consumer.stats()).toMatchObject({ failed: 3, sentBack: 3, inProcess: 0 });
+    expect(await t.group()).toMatchObject({ inFlight: 0, retrying: 0 });
   });
 
   it("reports and rejects start() for an unknown topic", async () => {
-    const t = setup(() => undefined, { topic: "nope" });
+    const t = await setup(() => undefined, { topic: "nope" });
+    await expect(t.consumer.start()).rejects.toMatchObject({ code: "not_found" });
     await expect(t.consumer.start()).rejects.toBeInstanceOf(EdgeqError);
     await t.consumer.close();
   });

@@ -1,0 +1,17 @@
+import { exports } from "cloudflare:workers";
+import { DEFAULT_TOPIC_CONFIG } from "@edgeq/core";
+import { runTransportConformance } from "@edgeq/core/testing";
+import { RpcTransport } from "../src/rpc/rpc-transport.js";
+
+// The test runner exposes the main module's entrypoints as loopback bindings.
+const binding = (exports as unknown as { EdgeqRpc: unknown }).EdgeqRpc;
+
+// `orders` (vitest.config.mts): 4 queues, the default maxReconsumeTimes.
+runTransportConformance({
+  name: "RpcTransport",
+  setup: async () => ({
+    transport: new RpcTransport(binding),
+    topic: "orders",
+    maxReconsumeTimes: DEFAULT_TOPIC_CONFIG.maxReconsumeTimes,
+  }),
+});
