@@ -1,11 +1,4 @@
-export type {
-  DeliveredMessage,
-  DurableSendOptions,
-  ErrorSummary,
-  LocalDeadLetter,
-  QueuedMessage,
-  SyncState,
-} from "@edgeq/core";
+export type { DeliveredMessage, LocalDeadLetter, QueuedMessage, SyncState } from "@edgeq/core";
 export { createInbox, Inbox, type InboxOptions } from "./inbox/inbox.js";
 export { createOutbox, Outbox, type OutboxWrite } from "./outbox/outbox.js";
 export type {

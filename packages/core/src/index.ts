@@ -14,7 +14,11 @@ export type {
   LocalDeadLetter,
   QueuedMessage,
 } from "./client/durable/log-records.js";
-export type { DurableSend, LogAppend } from "./client/durable/producer-log.js";
+export type {
+  DurableSend,
+  LocalDeadLetters,
+  LogAppend,
+} from "./client/durable/producer-log.js";
 export {
   createHttpTransport,
   type FetchLike,

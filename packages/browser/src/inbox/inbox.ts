@@ -43,7 +43,7 @@ export class Inbox {
   static async open(options: InboxOptions): Promise<Inbox> {
     const { url, token, databaseName, group, ...rest } = options;
     const store = await openIdbStore(databaseName ?? "edgeq-inbox");
-    const remote = new HttpTransport({ url, ...(token === undefined ? {} : { token }) });
+    const remote = new HttpTransport({ url, token });
     const local = await LocalGroupTransport.open(remote, store);
     const consumer = new PushConsumer(local, { ...rest, group: group ?? "inbox" });
     const inbox = new Inbox(consumer, local, store);

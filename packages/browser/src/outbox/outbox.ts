@@ -71,16 +71,16 @@ export class Outbox extends EventTarget {
       void outbox?.close();
     });
     const store = new IdbStore(records, OUTBOX_STORE, options.durability ?? "strict");
-    const transport = new HttpTransport({
-      url: options.url,
-      token: () => outbox?.currentToken() ?? "",
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+    const { url, fetch, batchSize, maxBatchBytes, syncIntervalMs, backoff } = options;
+    const transport = new HttpTransport({ url, fetch, token: () => outbox?.currentToken() ?? "" });
     const producer = await DurableProducer.open(store, {
       topic: options.topic,
       transport,
       name: "outbox",
-      ...pick(options, ["batchSize", "maxBatchBytes", "syncIntervalMs", "backoff"]),
+      batchSize,
+      maxBatchBytes,
+      syncIntervalMs,
+      backoff,
       isOnline: () => globalThis.navigator?.onLine !== false,
       hooks: {
         state: (state, error) => outbox?.setState(state, error),
@@ -186,14 +186,14 @@ export class Outbox extends EventTarget {
     };
   }
 
-  /** Messages the broker refused for good, with the reason. */
+  /** Messages the broker refused for good, oldest first, with the reason. */
   deadLetters(limit?: number): Promise<LocalDeadLetter[]> {
-    return this.producer.deadLetters(limit);
+    return this.producer.deadLetters.list(limit);
   }
 
-  /** Removes dead letters the app has dealt with. */
+  /** Removes dead letters the app has dealt with (by seq). */
   discardDeadLetters(seqs: readonly number[]): Promise<void> {
-    return this.producer.discardDeadLetters(seqs);
+    return this.producer.deadLetters.discard(seqs);
   }
 
   /** Replaces the token; a sync paused by 401/403 resumes, in whichever tab syncs. */

@@ -127,7 +127,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
     producer.start();
     await producer.flush();
     expect((await logOf(broker, producer.producerId)).map((m) => m.body)).toEqual(["a", "c"]);
-    const dead = await producer.deadLetters();
+    const dead = await producer.deadLetters.list();
     expect(dead).toHaveLength(1);
     expect(dead[0]).toMatchObject({
       seq: 2,
@@ -136,8 +136,8 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
     });
     expect(deadLettered).toEqual(dead);
     expect(await producer.stats()).toMatchObject({ pending: 0, acknowledged: 2, deadLetters: 1 });
-    await producer.discardDeadLetters([2]);
-    expect(await producer.deadLetters()).toEqual([]);
+    await producer.deadLetters.discard([2]);
+    expect(await producer.deadLetters.list()).toEqual([]);
     producer.close();
   });
 
@@ -151,7 +151,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
     await producer.send([{ body: 1 }]);
     producer.start();
     await producer.flush();
-    expect((await producer.deadLetters())[0]?.reason.code).toBe("not_found");
+    expect((await producer.deadLetters.list())[0]?.reason.code).toBe("not_found");
     expect(transport.count("send")).toBe(1);
     producer.close();
   });

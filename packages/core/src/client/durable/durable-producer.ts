@@ -24,7 +24,12 @@ import {
   toDeadRecord,
   toOutgoing,
 } from "./log-records.js";
-import { type DurableSend, type LogAppend, ProducerLog } from "./producer-log.js";
+import {
+  type DurableSend,
+  type LocalDeadLetters,
+  type LogAppend,
+  ProducerLog,
+} from "./producer-log.js";
 import { Wakeup } from "./wakeup.js";
 
 export type SyncState =
@@ -112,6 +117,8 @@ export interface DurableProducerStats {
 export class DurableProducer {
   readonly producerId: string;
   readonly topic: string;
+  /** Messages the broker refused for good, kept with the reason. */
+  readonly deadLetters: LocalDeadLetters;
   private readonly log: ProducerLog;
   private readonly wakeup = new Wakeup();
   private readonly flushes = new Set<Flush>();
@@ -130,6 +137,7 @@ export class DurableProducer {
   ) {
     this.log = log;
     this.producerId = log.producerId;
+    this.deadLetters = log.deadLetters;
     this.topic = options.topic;
     this.hooks = options.hooks ?? {};
     this.clock = options.clock ?? systemClock;
@@ -256,16 +264,6 @@ export class DurableProducer {
       deadLetters: progress.deadLetters,
       lastSync: progress.lastSync,
     };
-  }
-
-  /** Messages the broker refused for good, with the reason, oldest first. */
-  deadLetters(limit?: number): Promise<LocalDeadLetter[]> {
-    return this.log.deadLetters(limit);
-  }
-
-  /** Removes dead letters the app has dealt with. */
-  discardDeadLetters(seqs: readonly number[]): Promise<void> {
-    return this.log.discardDeadLetters(seqs);
   }
 
   /** Stops the sync loop; pending messages stay in the store for next time. The store stays open. */

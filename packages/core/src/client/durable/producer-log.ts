@@ -19,6 +19,14 @@ import {
   type QueuedMessage,
 } from "./log-records.js";
 
+/** The messages a durable producer's broker refused for good. */
+export interface LocalDeadLetters {
+  /** Oldest first, with the reason. Default limit 100. */
+  list(limit?: number): Promise<LocalDeadLetter[]>;
+  /** Removes the ones the app has dealt with. */
+  discard(seqs: readonly number[]): Promise<void>;
+}
+
 /** A message to send, with its options. */
 export type DurableSend = { body: MessageBody } & DurableSendOptions;
 
@@ -213,15 +221,15 @@ export class ProducerLog {
       INITIAL_PROGRESS) as unknown as ProgressRecord;
   }
 
-  async deadLetters(limit = 100): Promise<LocalDeadLetter[]> {
-    const entries = await this.store.scan({ prefix: this.keys.deadPrefix, limit });
-    return entries.map(([, value]) => fromDeadRecord(value as unknown as DeadRecord));
-  }
-
-  /** Removes dead letters the app has dealt with. */
-  async discardDeadLetters(seqs: readonly number[]): Promise<void> {
-    await this.store.write(seqs.map((seq) => ({ type: "delete", key: this.keys.dead(seq) })));
-  }
+  readonly deadLetters: LocalDeadLetters = {
+    list: async (limit = 100) => {
+      const entries = await this.store.scan({ prefix: this.keys.deadPrefix, limit });
+      return entries.map(([, value]) => fromDeadRecord(value as unknown as DeadRecord));
+    },
+    discard: async (seqs) => {
+      await this.store.write(seqs.map((seq) => ({ type: "delete", key: this.keys.dead(seq) })));
+    },
+  };
 }
 
 /** JSON length as a stand-in for wire size; bytes are base64 already. */
