@@ -47,6 +47,7 @@ export interface OutgoingMessage {
   deliverAt?: number;
 }
 
+/** One send: a batch of messages, from one producer when `producerId` is set. */
 export interface AppendRequest {
   producerId?: string;
   messages: OutgoingMessage[];
@@ -54,6 +55,7 @@ export interface AppendRequest {
   transactional?: boolean;
 }
 
+/** `stored` now, or `duplicate`: a retry of a send the broker already stored. */
 export type SendStatus = "stored" | "duplicate";
 
 /** Per-message outcome of an append: stored now, or recognised as a retry of an earlier send. */
@@ -71,6 +73,7 @@ export interface SendResult {
   txId?: string;
 }
 
+/** A producer's decision on a transaction. */
 export type TransactionAction = "commit" | "rollback";
 /** What a producer's check says about its local transaction; `unknown` asks again later. */
 export type TransactionCheckResult = TransactionAction | "unknown";
@@ -106,6 +109,7 @@ export interface LeasedMessage extends Message {
   deliveryCount: number;
 }
 
+/** What a pull read answers. */
 export interface ReadResult {
   messages: Message[];
   /** Where the next read continues (past any messages the tag filter skipped). */
@@ -116,6 +120,7 @@ export interface ReadResult {
   minOffset: number;
 }
 
+/** A message in a group's dead-letter queue. */
 export interface DeadLetter {
   message: Message;
   /** When the message was moved to the dead-letter queue. */
@@ -123,6 +128,7 @@ export interface DeadLetter {
   reason: "max_reconsume_times";
 }
 
+/** One queue's retained log and pending work. */
 export interface QueueStats {
   queueId: number;
   minOffset: number;
@@ -134,6 +140,7 @@ export interface QueueStats {
   pendingTransactions: number;
 }
 
+/** One group's progress on one queue. */
 export interface GroupQueueStats {
   queueId: number;
   committedOffset: number;
@@ -143,6 +150,7 @@ export interface GroupQueueStats {
   deadLetters: number;
 }
 
+/** One group's progress on a topic: summed over its queues, and per queue. */
 export interface GroupStats {
   committedOffsets: Record<string, number>;
   lag: number;
@@ -152,6 +160,7 @@ export interface GroupStats {
   queues: GroupQueueStats[];
 }
 
+/** A topic's queues and every group's progress on them. */
 export interface TopicStats {
   topic: string;
   queues: QueueStats[];
