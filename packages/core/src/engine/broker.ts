@@ -41,7 +41,7 @@ const TOPIC_PREFIX = "topic|";
 
 /**
  * Topics over queue engines, in one process: keeps the topic registry in the
- * store, gives each topic a TopicRouter over local queues, and drives the
+ * store, gives each topic a TopicRouter over its QueueEngines, and drives the
  * engines' timers. The edge Worker runs the same TopicRouter over Durable
  * Object queues instead.
  */

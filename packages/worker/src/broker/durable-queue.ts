@@ -13,7 +13,7 @@ import type {
   WaitOptions,
 } from "@edgeq/core";
 import { type Outcome, unwrap } from "../rpc/outcome.js";
-import { type QueueRef, queueObjectName } from "./queue-ref.js";
+import { type QueueRef, queueObjectName, type RpcWait } from "./queue-ref.js";
 
 /**
  * QueueDO's RPC methods as the class declares them, taken from the binding's
@@ -108,6 +108,6 @@ export class DurableQueue implements QueueHandle {
 }
 
 /** A signal cannot cross RPC: the wait is bounded by `waitMs` on the other side. */
-function rpcWait(wait: WaitOptions): { waitMs: number } {
-  return { waitMs: wait.waitMs ?? 0 };
+function rpcWait(wait: WaitOptions): RpcWait {
+  return wait.waitMs === undefined ? {} : { waitMs: wait.waitMs };
 }

@@ -19,7 +19,7 @@ import {
 import { type Outcome, settle } from "../rpc/outcome.js";
 import { createKvStore } from "../store/kv-store.js";
 import { createSqliteStore } from "../store/sqlite-store.js";
-import type { QueueRef } from "./queue-ref.js";
+import type { QueueRef, RpcWait } from "./queue-ref.js";
 import { type Durability, topicConfig, topicRouter } from "./topics.js";
 
 const REF_KEY = "do|ref";
@@ -32,11 +32,6 @@ interface Identity extends QueueRef {
    * switch stores under existing messages.
    */
   durability: Durability;
-}
-
-/** A long-poll as it crosses RPC: a signal cannot, so the wait is bounded by `waitMs` alone. */
-export interface RpcWait {
-  waitMs?: number;
 }
 
 /**
@@ -73,7 +68,7 @@ export class QueueDO extends DurableObject<Env> {
     tags: string[] | undefined,
     wait: RpcWait,
   ): Promise<Outcome<ReadResult>> {
-    return this.#run(ref, (q) => q.read(from, limit, tags, { waitMs: wait.waitMs ?? 0 }));
+    return this.#run(ref, (q) => q.read(from, limit, tags, wait));
   }
   committedOffset(ref: QueueRef, group: string): Promise<Outcome<number | undefined>> {
     return this.#run(ref, (q) => q.committedOffset(group));
@@ -92,7 +87,7 @@ export class QueueDO extends DurableObject<Env> {
     params: ReceiveParams,
     wait: RpcWait,
   ): Promise<Outcome<LeasedMessage[]>> {
-    return this.#run(ref, (q) => q.receive(group, params, { waitMs: wait.waitMs ?? 0 }));
+    return this.#run(ref, (q) => q.receive(group, params, wait));
   }
   ack(ref: QueueRef, group: string, receipts: string[]): Promise<Outcome<void>> {
     return this.#run(ref, (q) => q.ack(group, receipts));

@@ -8,3 +8,8 @@ export interface QueueRef {
 export function queueObjectName(ref: QueueRef): string {
   return `${ref.topic}/${ref.queueId}`;
 }
+
+/** A long-poll as it crosses RPC: a signal cannot, so the wait is bounded by `waitMs` alone (default 0). */
+export interface RpcWait {
+  waitMs?: number;
+}
