@@ -33,6 +33,7 @@ export const errorStatus: Readonly<Record<EdgeqErrorCode, number>> = {
   internal: 500,
 };
 
+/** What an EdgeqError carries besides its code and message. */
 export interface EdgeqErrorOptions {
   /** The platform error behind this one, kept rather than swallowed. */
   cause?: unknown;
@@ -40,9 +41,16 @@ export interface EdgeqErrorOptions {
   details?: Record<string, unknown>;
 }
 
+/**
+ * The one error type of every edgeq surface: a stable `code` (PROTOCOL.md),
+ * a message for people, optional machine-readable `details`, and the platform
+ * error behind it as `cause`.
+ */
 export class EdgeqError extends Error {
   override readonly name = "EdgeqError";
+  /** What went wrong, stable across versions and surfaces. */
   readonly code: EdgeqErrorCode;
+  /** Extra fields for the error body, e.g. `minOffset` with `offset_out_of_range`. */
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: EdgeqErrorCode, message: string, options: EdgeqErrorOptions = {}) {
@@ -51,6 +59,7 @@ export class EdgeqError extends Error {
     this.details = options.details;
   }
 
+  /** The HTTP status of `code` (see `errorStatus`). */
   get status(): number {
     return errorStatus[this.code];
   }
@@ -61,6 +70,7 @@ export class EdgeqError extends Error {
   }
 }
 
+/** Whether `value` is an EdgeqError (with `code`, when given). */
 export function isEdgeqError(value: unknown, code?: EdgeqErrorCode): value is EdgeqError {
   return value instanceof EdgeqError && (code === undefined || value.code === code);
 }

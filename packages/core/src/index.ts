@@ -20,7 +20,6 @@ export type {
   LogAppend,
 } from "./client/durable/producer-log.js";
 export {
-  createHttpTransport,
   type FetchLike,
   type FetchResponseLike,
   HttpTransport,
@@ -31,13 +30,12 @@ export {
 export { type LocalGroupOptions, LocalGroupTransport } from "./client/local-group.js";
 export { LocalTransport } from "./client/local-transport.js";
 export {
-  createProducer,
   Producer,
   type ProducerOptions,
   type SendOptions,
   type TransactionOutcome,
 } from "./client/producer.js";
-export { createPushConsumer, PushConsumer } from "./client/push-consumer.js";
+export { PushConsumer } from "./client/push-consumer.js";
 export type {
   ConsumerErrorContext,
   ConsumerPhase,
@@ -64,44 +62,41 @@ export type * from "./client/transport.js";
 export * from "./clock.js";
 export { Broker, type BrokerOptions } from "./engine/broker.js";
 export {
+  CALL_DEFAULTS,
   DEFAULT_RETRY_SCHEDULE,
   DEFAULT_TOPIC_CONFIG,
+  MAX_WAIT_MS,
   resolveTopicConfig,
-  retryDelay,
   type TopicConfig,
 } from "./engine/config.js";
-export { parseMsgId, parseReceipt, queueOf } from "./engine/ids.js";
+export { type MsgIdParts, parseMsgId } from "./engine/ids.js";
 export { QueueEngine, type QueueEngineOptions, type ReceiveParams } from "./engine/queue-engine.js";
-export {
-  LocalQueue,
-  type QueueHandle,
-  type QueueSnapshot,
-  type WaitOptions,
+export type {
+  Awaitable,
+  QueueHandle,
+  QueueSnapshot,
+  WaitOptions,
 } from "./engine/queue-handle.js";
 export {
-  MAX_WAIT_MS,
   type RouterReadOptions,
   type RouterReceiveOptions,
   TopicRouter,
 } from "./engine/topic-router.js";
 export {
   assertName,
-  isPlainObject,
-  NAME_PATTERN,
   type NormalizedAppend,
   type NormalizedMessage,
   normalizeAppend,
 } from "./engine/validate.js";
-export * from "./errors.js";
-export * from "./model.js";
-export { decodeNum, decodeStr, encodeNum, encodeStr } from "./store/keys.js";
 export {
-  createMemoryStore,
-  MemoryStorage,
-  MemoryStore,
-  type MemoryStoreOptions,
-} from "./store/memory-store.js";
+  EdgeqError,
+  type EdgeqErrorCode,
+  type EdgeqErrorOptions,
+  errorStatus,
+  isEdgeqError,
+} from "./errors.js";
+export * from "./model.js";
+export { MemoryStorage, MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export type { Store, StoreEntry, StoreOp, StoreRange, StoreTransaction } from "./store/store.js";
-export { prefixEnd, rangeBounds, transact } from "./store/store.js";
-export { base64ToBytes, bytesToBase64 } from "./util/bytes.js";
-export { fnv1a, pickQueue } from "./util/hash.js";
+export { rangeBounds, transact } from "./store/store.js";
+export { messageFromWire, messageToWire, type WireMessage } from "./wire.js";

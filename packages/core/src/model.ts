@@ -63,6 +63,7 @@ export interface OutgoingMessage {
   deliverAt?: number;
 }
 
+/** One send: a batch of messages, from one producer when `producerId` is set. */
 export interface AppendRequest {
   producerId?: string;
   messages: OutgoingMessage[];
@@ -70,6 +71,7 @@ export interface AppendRequest {
   transactional?: boolean;
 }
 
+/** `stored` now, or `duplicate`: a retry of a send the broker already stored. */
 export type SendStatus = "stored" | "duplicate";
 
 /** Per-message outcome of an append: stored now, or recognised as a retry of an earlier send. */
@@ -87,6 +89,7 @@ export interface SendResult {
   txId?: string;
 }
 
+/** A producer's decision on a transaction. */
 export type TransactionAction = "commit" | "rollback";
 /** What a producer's check says about its local transaction; `unknown` asks again later. */
 export type TransactionCheckResult = TransactionAction | "unknown";
@@ -122,6 +125,7 @@ export interface LeasedMessage extends Message {
   deliveryCount: number;
 }
 
+/** What a pull read answers. */
 export interface ReadResult {
   messages: Message[];
   /** Where the next read continues (past any messages the tag filter skipped). */
@@ -132,6 +136,7 @@ export interface ReadResult {
   minOffset: number;
 }
 
+/** A message in a group's dead-letter queue. */
 export interface DeadLetter {
   message: Message;
   /** When the message was moved to the dead-letter queue. */
@@ -139,6 +144,7 @@ export interface DeadLetter {
   reason: "max_reconsume_times";
 }
 
+/** One queue's retained log and pending work. */
 export interface QueueStats {
   queueId: number;
   minOffset: number;
@@ -150,6 +156,7 @@ export interface QueueStats {
   pendingTransactions: number;
 }
 
+/** One group's progress on one queue. */
 export interface GroupQueueStats {
   queueId: number;
   committedOffset: number;
@@ -159,6 +166,7 @@ export interface GroupQueueStats {
   deadLetters: number;
 }
 
+/** One group's progress on a topic: summed over its queues, and per queue. */
 export interface GroupStats {
   committedOffsets: Record<string, number>;
   lag: number;
@@ -168,6 +176,7 @@ export interface GroupStats {
   queues: GroupQueueStats[];
 }
 
+/** A topic's queues and every group's progress on them. */
 export interface TopicStats {
   topic: string;
   queues: QueueStats[];

@@ -3,11 +3,18 @@ import { createApp } from "./http/app.js";
 
 export { DurableQueue } from "./broker/durable-queue.js";
 export { QueueDO } from "./broker/queue-do.js";
-export { topicConfig, topicRouter } from "./broker/topics.js";
-export { EdgeqRpc, type RouterMethod } from "./rpc/entrypoint.js";
+export {
+  type Durability,
+  topicConfig,
+  topicRouter,
+  type WorkerTopicConfig,
+} from "./broker/topics.js";
+export { EdgeqRpc, type RpcOptions } from "./rpc/entrypoint.js";
+export type { ErrorData, Outcome } from "./rpc/outcome.js";
 export { type EdgeqRpcBinding, RpcTransport } from "./rpc/rpc-transport.js";
 export { createKvStore, type KvStoreOptions } from "./store/kv-store.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
 export { createApp };
 
+/** The edgeq Worker: the HTTP API of PROTOCOL.md (see `createApp`). */
 export default createApp();

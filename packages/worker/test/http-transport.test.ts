@@ -1,11 +1,5 @@
 import { SELF } from "cloudflare:test";
-import {
-  createProducer,
-  createPushConsumer,
-  type FetchLike,
-  HttpTransport,
-  type Message,
-} from "@edgeq/core";
+import { type FetchLike, HttpTransport, type Message, Producer, PushConsumer } from "@edgeq/core";
 import { expect, it } from "vitest";
 
 /** The core's HTTP transport, pointed at this Worker: the client half of PROTOCOL.md. */
@@ -15,7 +9,7 @@ function transport(token = "admin-token"): HttpTransport {
 }
 
 it("runs the core Producer and PushConsumer over HTTP", async () => {
-  const producer = createProducer(transport(), { topic: "orders" });
+  const producer = new Producer(transport(), { topic: "orders" });
   const sent = await producer.sendBatch([
     { body: { n: 1 }, key: "a" },
     { body: new Uint8Array([1, 2, 3]), key: "a" },
@@ -23,7 +17,7 @@ it("runs the core Producer and PushConsumer over HTTP", async () => {
   expect(sent.map((r) => r.status)).toEqual(["stored", "stored"]);
 
   const seen: Message[] = [];
-  const consumer = createPushConsumer(transport(), {
+  const consumer = new PushConsumer(transport(), {
     topic: "orders",
     group: "http-transport",
     pollWaitMs: 50,

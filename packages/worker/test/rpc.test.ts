@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { createProducer, createPushConsumer, type Message } from "@edgeq/core";
+import { type Message, Producer, PushConsumer } from "@edgeq/core";
 import { expect, it } from "vitest";
 import { RpcTransport } from "../src/rpc/rpc-transport.js";
 
@@ -8,7 +8,7 @@ const transport = () => new RpcTransport((exports as unknown as { EdgeqRpc: unkn
 
 it("other Workers produce and consume with the core clients over RPC", async () => {
   const rpc = transport();
-  const producer = createProducer(rpc, {
+  const producer = new Producer(rpc, {
     topic: "orders",
     producerId: `rpc-${crypto.randomUUID()}`,
   });
@@ -23,7 +23,7 @@ it("other Workers produce and consume with the core clients over RPC", async () 
 
   const group = `rpc-${crypto.randomUUID()}`;
   const seen: Message[] = [];
-  const consumer = createPushConsumer(rpc, {
+  const consumer = new PushConsumer(rpc, {
     topic: "orders",
     group,
     handler: (m) => {

@@ -348,15 +348,6 @@ export class Outbox extends EventTarget {
   }
 }
 
-function pick<T extends object, K extends keyof T>(
-  from: T,
-  keys: readonly K[],
-): Partial<Pick<T, K>> {
-  const out: Partial<Pick<T, K>> = {};
-  for (const key of keys) if (from[key] !== undefined) out[key] = from[key];
-  return out;
-}
-
 /** Opens (or creates) the outbox and starts syncing: `Outbox.open`. */
 export function createOutbox(options: OutboxOptions): Promise<Outbox> {
   return Outbox.open(options);

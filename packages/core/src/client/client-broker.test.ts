@@ -6,12 +6,8 @@ import type { Message } from "../model.js";
 import { MemoryStorage, MemoryStore } from "../store/memory-store.js";
 import { DedupSet, withDedup } from "./dedup.js";
 import { LocalTransport } from "./local-transport.js";
-import { createProducer } from "./producer.js";
-import {
-  createPushConsumer,
-  type MessageHandler,
-  type PushConsumerOptions,
-} from "./push-consumer.js";
+import { Producer } from "./producer.js";
+import { type MessageHandler, PushConsumer, type PushConsumerOptions } from "./push-consumer.js";
 import { eventually, FaultyTransport, fastSleep } from "./test-support.js";
 
 /** The client over the real engine: LocalTransport into a Broker on a MemoryStore. */
@@ -27,7 +23,7 @@ type Setup = Awaited<ReturnType<typeof openBroker>>;
 
 function consumerOn(t: Setup, handler: MessageHandler, options: Partial<PushConsumerOptions> = {}) {
   const errors: string[] = [];
-  const consumer = createPushConsumer(t.transport, {
+  const consumer = new PushConsumer(t.transport, {
     topic: "t",
     group: "g",
     handler,
@@ -57,7 +53,7 @@ const heads = async (broker: Broker) =>
 describe("Producer over the broker", () => {
   it("a retry after a lost response is answered duplicate and stored once", async () => {
     const t = await openBroker();
-    const producer = createProducer(t.transport, { topic: "t", sleep: fastSleep() });
+    const producer = new Producer(t.transport, { topic: "t", sleep: fastSleep() });
     t.transport.failAfter("send");
     const results = await producer.sendBatch([{ body: "a" }, { body: "b", key: "k" }]);
     expect(t.transport.count("send")).toBe(2);
@@ -69,10 +65,10 @@ describe("Producer over the broker", () => {
 
   it("a new producer continuing from a persisted seq is deduplicated against the old one", async () => {
     const t = await openBroker();
-    const first = createProducer(t.transport, { topic: "t", producerId: "outbox-1" });
+    const first = new Producer(t.transport, { topic: "t", producerId: "outbox-1" });
     await first.sendBatch([{ body: 1 }, { body: 2 }]);
     // The outbox crashed before recording the ack: it resends from seq 1.
-    const again = createProducer(t.transport, { topic: "t", producerId: "outbox-1", firstSeq: 1 });
+    const again = new Producer(t.transport, { topic: "t", producerId: "outbox-1", firstSeq: 1 });
     const results = await again.sendBatch([{ body: 1 }, { body: 2 }, { body: 3 }]);
     expect(results.map((r) => r.status)).toEqual(["duplicate", "duplicate", "stored"]);
     expect(await everything(t.broker)).toHaveLength(3);
@@ -82,7 +78,7 @@ describe("Producer over the broker", () => {
 describe("PushConsumer over the broker", () => {
   it("consumes everything produced and close() commits every queue's head", async () => {
     const t = await openBroker({ queueCount: 4 });
-    const producer = createProducer(t.transport, { topic: "t" });
+    const producer = new Producer(t.transport, { topic: "t" });
     await producer.sendBatch(Array.from({ length: 40 }, (_, i) => ({ body: i, key: `k${i % 7}` })));
     const seen = new Set<unknown>();
     const { consumer, errors } = consumerOn(t, (m) => void seen.add(m.body), { batchSize: 5 });
@@ -95,7 +91,7 @@ describe("PushConsumer over the broker", () => {
 
   it("keeps the offset below a message whose send-back fails, then retries it through the broker", async () => {
     const t = await openBroker({ queueCount: 1 });
-    await createProducer(t.transport, { topic: "t" }).sendBatch([
+    await new Producer(t.transport, { topic: "t" }).sendBatch([
       { body: 0 },
       { body: 1 },
       { body: 2 },
@@ -128,7 +124,7 @@ describe("PushConsumer over the broker", () => {
 
   it("a message that always fails ends in the dead-letter queue, and the offset moves on", async () => {
     const t = await openBroker({ queueCount: 1, maxReconsumeTimes: 2, retrySchedule: [0] });
-    await createProducer(t.transport, { topic: "t" }).send({ body: "poison" });
+    await new Producer(t.transport, { topic: "t" }).send({ body: "poison" });
     const { consumer } = consumerOn(t, () => {
       throw new Error("always");
     });
@@ -142,7 +138,7 @@ describe("PushConsumer over the broker", () => {
 
   it("after a broker restart resumes from the committed offset: nothing lost", async () => {
     const first = await openBroker({ queueCount: 2 });
-    const producer = createProducer(first.transport, { topic: "t" });
+    const producer = new Producer(first.transport, { topic: "t" });
     await producer.sendBatch(Array.from({ length: 10 }, (_, i) => ({ body: i })));
     const before = new Set<unknown>();
     const a = consumerOn(first, (m) => void before.add(m.body));
@@ -163,7 +159,7 @@ describe("PushConsumer over the broker", () => {
 
   it("when commits are lost, a new consumer redelivers and withDedup skips what succeeded", async () => {
     const t = await openBroker({ queueCount: 2 });
-    await createProducer(t.transport, { topic: "t" }).sendBatch(
+    await new Producer(t.transport, { topic: "t" }).sendBatch(
       Array.from({ length: 8 }, (_, i) => ({ body: i })),
     );
     const processed: unknown[] = [];

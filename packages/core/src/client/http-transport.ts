@@ -11,7 +11,7 @@ import type {
   TransactionAction,
   TransactionInfo,
 } from "../model.js";
-import { base64ToBytes, bytesToBase64 } from "../util/bytes.js";
+import { messageFromWire as fromWire, messageToWire } from "../wire.js";
 import type {
   CallOptions,
   ReadOptions,
@@ -77,11 +77,7 @@ export class HttpTransport implements Transport {
   }
 
   async send(topic: string, request: AppendRequest, options?: CallOptions): Promise<SendResult[]> {
-    const messages = request.messages.map((m) =>
-      m.body instanceof Uint8Array
-        ? { ...m, body: bytesToBase64(m.body), encoding: "base64" as const }
-        : m,
-    );
+    const messages = request.messages.map(messageToWire);
     const { results } = await this.call<{ results: SendResult[] }>(
       "POST",
       `${topicPath(topic)}/messages`,
@@ -301,10 +297,6 @@ export class HttpTransport implements Transport {
   }
 }
 
-export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
-  return new HttpTransport(options);
-}
-
 async function resolveToken(source: TokenSource | undefined): Promise<string | undefined> {
   return typeof source === "function" ? await source() : source;
 }
@@ -366,11 +358,4 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function fromWire<M extends Message>(message: M): M {
-  const wire = message as M & { encoding?: string };
-  if (wire.encoding !== "base64" || typeof wire.body !== "string") return message;
-  const { encoding: _encoding, ...rest } = wire;
-  return { ...rest, body: base64ToBytes(wire.body) } as unknown as M;
 }

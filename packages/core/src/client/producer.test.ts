@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EdgeqError } from "../errors.js";
-import { createProducer, type ProducerOptions } from "./producer.js";
+import { Producer, type ProducerOptions } from "./producer.js";
 import { fastSleep, openEngine } from "./test-support.js";
 
 /** A producer over the real engine (topic `t`, 2 queues) through a FaultyTransport. */
@@ -8,7 +8,7 @@ async function setup(options: Partial<ProducerOptions> = {}) {
   const engine = await openEngine({ queueCount: 2 });
   const { transport } = engine;
   const sleep = fastSleep();
-  const producer = createProducer(transport, { topic: "t", sleep, random: () => 0.5, ...options });
+  const producer = new Producer(transport, { topic: "t", sleep, random: () => 0.5, ...options });
   // `requests`: what reached the broker (copied when sent), to compare the requests of each try.
   const requests = () => transport.argsOf("send").map(([, request]) => request);
   return { engine, transport, producer, requests, sleep };

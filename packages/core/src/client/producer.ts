@@ -237,10 +237,6 @@ export interface TransactionOutcome {
   results: SendResult[];
 }
 
-export function createProducer(transport: Transport, options: ProducerOptions): Producer {
-  return new Producer(transport, options);
-}
-
 /** Protocol errors pass through untouched; a platform error is kept as the cause of an `unavailable`. */
 function finalError(error: unknown, tries: number): EdgeqError {
   if (isEdgeqError(error)) return error;

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_RETRY_SCHEDULE } from "../engine/config.js";
 import type { Message } from "../model.js";
-import { createPushConsumer, type MessageHandler } from "./push-consumer.js";
+import { type MessageHandler, PushConsumer } from "./push-consumer.js";
 import { deferred, eventually, fastSleep, openEngine, settle } from "./test-support.js";
 
 /** An orderly consumer of group `g` over the real engine (topic `t`, one queue). */
 async function setup(handler: MessageHandler, maxLocalRetries = 16) {
   const engine = await openEngine({ queueCount: 1, maxReconsumeTimes: 2 });
   const errors: unknown[] = [];
-  const consumer = createPushConsumer(engine.transport, {
+  const consumer = new PushConsumer(engine.transport, {
     topic: "t",
     group: "g",
     handler,

@@ -4,8 +4,8 @@ import { EdgeqError } from "../errors.js";
 import type { Message } from "../model.js";
 import {
   type ConsumerErrorContext,
-  createPushConsumer,
   type MessageHandler,
+  PushConsumer,
   type PushConsumerOptions,
 } from "./push-consumer.js";
 import { deferred, eventually, fastSleep, openEngine, settle } from "./test-support.js";
@@ -22,7 +22,7 @@ async function setup(handler: MessageHandler, options: Options = {}) {
   const engine = await openEngine({ queueCount, maxReconsumeTimes: 2 });
   const { transport, clock } = engine;
   const errors: Array<{ error: unknown; context: ConsumerErrorContext }> = [];
-  const consumer = createPushConsumer(transport, {
+  const consumer = new PushConsumer(transport, {
     topic: "t",
     group: "g",
     handler,

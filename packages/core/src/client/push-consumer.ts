@@ -268,13 +268,6 @@ export class PushConsumer {
   }
 }
 
-export function createPushConsumer(
-  transport: Transport,
-  options: PushConsumerOptions,
-): PushConsumer {
-  return new PushConsumer(transport, options);
-}
-
 function outOfRangeMinOffset(error: unknown): number | undefined {
   if (!isEdgeqError(error, "offset_out_of_range")) return undefined;
   const minOffset = error.details?.minOffset;

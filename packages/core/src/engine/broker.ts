@@ -13,12 +13,13 @@ import type {
 import type { Store } from "../store/store.js";
 import { resolveTopicConfig, type TopicConfig } from "./config.js";
 import { QueueEngine } from "./queue-engine.js";
-import { LocalQueue } from "./queue-handle.js";
 import { fromJson, toJson } from "./records.js";
 import { type RouterReadOptions, type RouterReceiveOptions, TopicRouter } from "./topic-router.js";
 import { assertName } from "./validate.js";
 
+/** What `Broker.open` needs. */
 export interface BrokerOptions {
+  /** Holds every topic's queues and the topic registry. */
   store: Store;
   /** Default: the system clock. */
   clock?: Clock;
@@ -26,7 +27,7 @@ export interface BrokerOptions {
   random?: () => number;
   /** Run `tick()` on a timer at `nextWakeUp()`. Default: true with the system clock, false with an injected one (tests tick by hand). */
   autoTick?: boolean;
-  /** Maintain the key index for `queryByKey`. Default true. */
+  /** Maintain the key index behind `queryByKey`. Default true (see `QueueEngineOptions.indexKeys`). */
   indexKeys?: boolean;
 }
 
@@ -40,7 +41,7 @@ const TOPIC_PREFIX = "topic|";
 
 /**
  * Topics over queue engines, in one process: keeps the topic registry in the
- * store, gives each topic a TopicRouter over local queues, and drives the
+ * store, gives each topic a TopicRouter over its QueueEngines, and drives the
  * engines' timers. The edge Worker runs the same TopicRouter over Durable
  * Object queues instead.
  */
@@ -108,10 +109,12 @@ export class Broker {
     return resolved;
   }
 
+  /** The names of every topic, in creation order. */
   topicNames(): string[] {
     return [...this.topics.keys()];
   }
 
+  /** A topic's settings; `not_found` for an unknown topic. */
   topicConfig(name: string): TopicConfig {
     return this.topic(name).config;
   }
@@ -180,7 +183,7 @@ export class Broker {
     return this.after(this.router(topicName).sendBack(group, queueId, offset, delayMs));
   }
 
-  async listDeadLetters(topicName: string, group: string, limit = 100): Promise<DeadLetter[]> {
+  async listDeadLetters(topicName: string, group: string, limit?: number): Promise<DeadLetter[]> {
     return this.router(topicName).listDeadLetters(group, limit);
   }
 
@@ -239,6 +242,7 @@ export class Broker {
 
   // ── timers ─────────────────────────────────────────────────────────────
 
+  /** The earliest of every engine's next wake-up (see `QueueEngine.nextWakeUp`). */
   nextWakeUp(): number | undefined {
     let next: number | undefined;
     for (const topic of this.topics.values())
@@ -259,6 +263,7 @@ export class Broker {
     this.schedule();
   }
 
+  /** Stops the timers and every engine, then closes the store. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
@@ -306,12 +311,7 @@ export class Broker {
   }
 
   private newRouter(name: string, config: TopicConfig, engines: QueueEngine[]): TopicRouter {
-    return new TopicRouter(
-      name,
-      config,
-      engines.map((e) => new LocalQueue(e)),
-      () => this.clock.now(),
-    );
+    return new TopicRouter(name, config, engines, this.clock);
   }
 
   private topic(name: string): Topic {

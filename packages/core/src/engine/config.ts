@@ -61,6 +61,7 @@ export interface TopicConfig {
   transactionMaxChecks: number;
 }
 
+/** Every TopicConfig field's default (see each field). */
 export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = Object.freeze({
   queueCount: 4,
   retentionMs: 7 * DAY,
@@ -79,6 +80,26 @@ export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = Object.freeze({
   transactionCheckIntervalMs: 60 * SECOND,
   transactionMaxChecks: 15,
 });
+
+/**
+ * Defaults of the calls' optional arguments, the same on every surface (HTTP,
+ * RPC, in process): the TopicRouter applies them, hosts pass absent values on.
+ */
+export const CALL_DEFAULTS = Object.freeze({
+  /** Messages per read. */
+  readLimit: 100,
+  /** Messages per receive. */
+  receiveMax: 10,
+  /** Dead letters per listing. */
+  deadLetterLimit: 100,
+  /** Dead letters per redrive. */
+  redriveLimit: 1000,
+  /** Messages per query by key. */
+  queryLimit: 32,
+});
+
+/** Longest long-poll (`waitMs`) any read or receive may ask for: 30 s. */
+export const MAX_WAIT_MS = 30_000;
 
 /** Fills defaults and rejects nonsense (`invalid_request`). */
 export function resolveTopicConfig(partial: Partial<TopicConfig> = {}): TopicConfig {

@@ -13,6 +13,7 @@ import type { PositionKind } from "./records.js";
 /** Positions a message id can name: an offset, or a scheduled id. */
 export type MsgIdKind = Exclude<PositionKind, 2>;
 
+/** What a message id says: which queue, and which position in it. */
 export interface MsgIdParts {
   epoch: string;
   queueId: number;
@@ -20,10 +21,12 @@ export interface MsgIdParts {
   n: number;
 }
 
+/** The message id of position `n` (of `kind`) in a queue. */
 export function formatMsgId(epoch: string, queueId: number, kind: MsgIdKind, n: number): string {
   return `${epoch}-${queueId}-${kind === 0 ? "o" : "s"}${n.toString(36)}`;
 }
 
+/** The parts of a message id; undefined when `msgId` is not one of edgeq's. */
 export function parseMsgId(msgId: string): MsgIdParts | undefined {
   const parts = msgId.split("-");
   if (parts.length !== 3) return undefined;
@@ -35,6 +38,7 @@ export function parseMsgId(msgId: string): MsgIdParts | undefined {
   return { epoch, queueId, kind, n };
 }
 
+/** What a lease receipt says: which queue, group, offset and lease. */
 export interface ReceiptParts {
   epoch: string;
   queueId: number;
@@ -43,10 +47,12 @@ export interface ReceiptParts {
   leaseId: number;
 }
 
+/** A short stable hash of a group name, as receipts carry it. */
 export function groupHash(group: string): string {
   return fnv1a(group).toString(36);
 }
 
+/** The receipt of lease `leaseId` on `offset` for `group`. */
 export function formatReceipt(
   epoch: string,
   queueId: number,
@@ -57,6 +63,7 @@ export function formatReceipt(
   return `${epoch}-${queueId}-${groupHash(group)}-${offset.toString(36)}-${leaseId.toString(36)}`;
 }
 
+/** The parts of a receipt; undefined when it is not one of edgeq's. */
 export function parseReceipt(receipt: string): ReceiptParts | undefined {
   const parts = receipt.split("-");
   if (parts.length !== 5) return undefined;

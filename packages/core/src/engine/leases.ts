@@ -23,10 +23,15 @@ import {
   assertTags,
 } from "./validate.js";
 
+/** A validated receive (the TopicRouter applied defaults and bounds). */
 export interface ReceiveParams {
+  /** Most messages to lease. */
   max: number;
+  /** Lease length. */
   visibilityMs: number;
+  /** Only messages due for a retry, none from the log. */
   retriesOnly?: boolean;
+  /** Only messages with one of these tags. */
   tags?: string[];
 }
 

@@ -18,6 +18,7 @@ import { Leases, type ReceiveParams } from "./leases.js";
 import { readLog, readOffsets, tagFilter } from "./log-reader.js";
 import { Maintenance } from "./maintenance.js";
 import { placeMessages, toStored } from "./placement.js";
+import type { QueueHandle, QueueSnapshot, WaitOptions } from "./queue-handle.js";
 import { QueueState } from "./queue-state.js";
 import { fromJson, type ScheduledRecord, type StoredMessage } from "./records.js";
 import { Transactions } from "./transactions.js";
@@ -31,14 +32,19 @@ import {
 
 export type { ReceiveParams } from "./leases.js";
 
+/** What `QueueEngine.open` needs besides the store. */
 export interface QueueEngineOptions {
   topic: string;
   queueId: number;
   config: TopicConfig;
+  /** The engine's only source of time (see `Clock`). */
   clock: Clock;
   /** Source of the queue epoch. Default `Math.random`. */
   random?: () => number;
-  /** Maintain the key index behind `queryByKey`. Default true; an outbox that never queries by key turns it off. */
+  /**
+   * Maintain the key index behind `queryByKey`. Default true. Turning it off
+   * saves one index record per keyed message on a queue nobody queries by key.
+   */
   indexKeys?: boolean;
 }
 
@@ -46,10 +52,13 @@ export interface QueueEngineOptions {
  * One topic queue: its commitlog, producer dedup, consumer groups, leases,
  * retries, dead letters and delayed messages, over any Store. Every public
  * method validates its arguments, so any host (in-process Broker, Durable
- * Object) can call it directly. Produce, read, offsets and query live here;
- * lease mode in `Leases`, timed work in `Maintenance`, shared state in `QueueState`.
+ * Object) can call it directly; it is the TopicRouter's QueueHandle in
+ * process, and long-polls wait on its own change signal. Produce, read,
+ * offsets and query live here; lease mode in `Leases`, timed work in
+ * `Maintenance`, shared state in `QueueState`. It reads the time only from
+ * its `Clock`.
  */
-export class QueueEngine {
+export class QueueEngine implements QueueHandle {
   private readonly s: QueueState;
   private readonly leases: Leases;
   private readonly maintenance: Maintenance;
@@ -69,20 +78,24 @@ export class QueueEngine {
     this.maintenance = new Maintenance(this.s, this.leases, this.transactions);
   }
 
+  /** Loads the queue's state from `store` (creating it on first use). */
   static async open(store: Store, options: QueueEngineOptions): Promise<QueueEngine> {
     const engine = new QueueEngine(store, options);
     await engine.s.load();
     return engine;
   }
 
+  /** The topic this queue belongs to. */
   get topic(): string {
     return this.s.topic;
   }
 
+  /** This queue's number within its topic. */
   get queueId(): number {
     return this.s.queueId;
   }
 
+  /** The topic's settings this queue runs with. */
   get config(): TopicConfig {
     return this.s.config;
   }
@@ -127,10 +140,31 @@ export class QueueEngine {
     return results;
   }
 
-  async read(from: number, limit: number, tags?: string[]): Promise<ReadResult> {
+  /**
+   * Reads up to `limit` messages from offset `from` (only those with one of
+   * `tags`, when given). While the log has nothing at or past `from` yet, it
+   * long-polls up to `wait.waitMs` for an append.
+   */
+  async read(
+    from: number,
+    limit: number,
+    tags?: string[],
+    wait: WaitOptions = {},
+  ): Promise<ReadResult> {
     assertOffset("from", from);
     assertIntInRange("limit", limit, 1, 1000);
     assertTags(tags);
+    let result = await this.readNow(from, limit, tags);
+    // Empty because nothing is there yet (not because a tag filter skipped everything).
+    const empty = (r: ReadResult) => r.messages.length === 0 && r.nextOffset === r.headOffset;
+    if (!empty(result)) return result;
+    return this.longPoll(wait, async () => {
+      result = await this.readNow(result.nextOffset, limit, tags);
+      return empty(result) ? undefined : result;
+    }).then(() => result);
+  }
+
+  private async readNow(from: number, limit: number, tags?: string[]): Promise<ReadResult> {
     await this.s.ready();
     this.assertReadable(from);
     const filter = tagFilter(tags);
@@ -163,15 +197,36 @@ export class QueueEngine {
       );
   }
 
-  /** Resolves when a message is appended at or past `offset`, or after `ms`, or on abort. */
-  waitForAppend(offset: number, ms: number, signal?: AbortSignal): Promise<void> {
-    if (this.s.durableHead > offset || ms <= 0) return Promise.resolve();
-    return this.s.waitForChange(ms, signal);
-  }
-
-  /** Long-poll for lease mode: resolves when something may have become receivable, or after `ms`. */
-  waitForReceivable(ms: number, signal?: AbortSignal): Promise<void> {
-    return ms <= 0 ? Promise.resolve() : this.s.waitForChange(ms, signal);
+  /**
+   * Retries `attempt` after each change of the queue until it answers, the
+   * wait is over or the caller aborts; after the wait runs out it tries once
+   * more. The wait is one timer, never a clock reading: the clock may be
+   * manual (tests) or set once per operation by the host (Durable Objects),
+   * so it cannot measure a wait.
+   */
+  private async longPoll<T>(
+    wait: WaitOptions,
+    attempt: () => Promise<T | undefined>,
+  ): Promise<T | undefined> {
+    const waitMs = wait.waitMs ?? 0;
+    if (waitMs <= 0 || wait.signal?.aborted) return undefined;
+    const over = new AbortController();
+    const timer = setTimeout(() => over.abort(), waitMs);
+    const abort = () => over.abort();
+    wait.signal?.addEventListener("abort", abort, { once: true });
+    try {
+      while (!over.signal.aborted) {
+        await this.s.waitForChange(over.signal);
+        // A caller who went away gets nothing more (a lease now would only expire unseen).
+        if (wait.signal?.aborted) return undefined;
+        const got = await attempt();
+        if (got !== undefined) return got;
+      }
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+      wait.signal?.removeEventListener("abort", abort);
+    }
   }
 
   /** The group's committed offset; undefined until it committed one or leased from the log (retries alone do not count). */
@@ -208,6 +263,7 @@ export class QueueEngine {
     });
   }
 
+  /** The message `msgId` names, while it is retained; `not_found` otherwise. */
   async getMessage(msgId: string): Promise<Message> {
     if (typeof msgId !== "string")
       throw new EdgeqError("invalid_request", "msgId must be a string");
@@ -261,6 +317,7 @@ export class QueueEngine {
     return out;
   }
 
+  /** The queue's offsets, size and pending work. */
   queueStats(): QueueStats {
     return {
       queueId: this.s.queueId,
@@ -273,12 +330,13 @@ export class QueueEngine {
   }
 
   /** The queue's stats and every group's stats on it, at one moment. */
-  snapshot(): { queue: QueueStats; groups: Record<string, GroupQueueStats> } {
+  snapshot(): QueueSnapshot {
     const groups: Record<string, GroupQueueStats> = {};
     for (const name of this.s.groups.keys()) groups[name] = this.groupStats(name);
     return { queue: this.queueStats(), groups };
   }
 
+  /** One group's progress on this queue: committed offset, lag, in flight, retrying, dead. */
   groupStats(group: string): GroupQueueStats {
     const now = this.s.clock.now();
     const g = this.s.groups.get(group);
@@ -293,10 +351,12 @@ export class QueueEngine {
     };
   }
 
+  /** Random per queue, fixed at creation: part of every message id, so ids never repeat after a reset. */
   get epoch(): string {
     return this.s.meta.epoch;
   }
 
+  /** Stops the engine: waiting long-polls answer now, and later calls fail `closed`. */
   async close(): Promise<void> {
     this.s.closed = true;
     this.s.notify();
@@ -304,30 +364,47 @@ export class QueueEngine {
 
   // ── lease mode, retries, dead letters (see Leases) ─────────────────────
 
-  receive(group: string, params: ReceiveParams): Promise<LeasedMessage[]> {
-    return this.leases.receive(group, params);
+  /** Leases messages; while none is receivable, long-polls up to `wait.waitMs`. */
+  async receive(
+    group: string,
+    params: ReceiveParams,
+    wait: WaitOptions = {},
+  ): Promise<LeasedMessage[]> {
+    const got = await this.leases.receive(group, params);
+    if (got.length > 0) return got;
+    const later = await this.longPoll(wait, async () => {
+      const leased = await this.leases.receive(group, params);
+      return leased.length > 0 ? leased : undefined;
+    });
+    return later ?? [];
   }
 
+  /** Finishes leased messages for good; all receipts or none. */
   ack(group: string, receipts: string[]): Promise<void> {
     return this.leases.ack(group, receipts);
   }
 
+  /** Gives leased messages back: they go to the retry schedule (or after `delayMs`). */
   nack(group: string, receipts: string[], delayMs?: number): Promise<void> {
     return this.leases.nack(group, receipts, delayMs);
   }
 
+  /** Keeps leased messages invisible for `visibilityMs` more from now. */
   extend(group: string, receipts: string[], visibilityMs: number): Promise<void> {
     return this.leases.extend(group, receipts, visibilityMs);
   }
 
+  /** A pull consumer's failed message at `offset`, sent to the group's retry schedule. */
   sendBack(group: string, offset: number, delayMs?: number): Promise<void> {
     return this.leases.sendBack(group, offset, delayMs);
   }
 
+  /** The group's oldest `limit` dead letters on this queue. */
   listDeadLetters(group: string, limit: number): Promise<DeadLetter[]> {
     return this.leases.listDeadLetters(group, limit);
   }
 
+  /** Moves up to `limit` dead letters (only `msgIds`, when given) back to the retry schedule; answers how many. */
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
     return this.leases.redrive(group, limit, msgIds);
   }
@@ -367,10 +444,12 @@ export class QueueEngine {
 
   // ── timed work (see Maintenance) ───────────────────────────────────────
 
+  /** When timed work (delays, lease expiry, retries, retention, checks) is next due; the host wakes `tick` then. */
   nextWakeUp(): number | undefined {
     return this.maintenance.nextWakeUp();
   }
 
+  /** Runs the timed work that is due by the clock's `now()`. */
   tick(): Promise<void> {
     return this.maintenance.tick();
   }

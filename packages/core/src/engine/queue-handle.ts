@@ -9,167 +9,71 @@ import type {
   TransactionAction,
   TransactionInfo,
 } from "../model.js";
-import type { QueueEngine, ReceiveParams } from "./queue-engine.js";
+import type { ReceiveParams } from "./leases.js";
 import type { NormalizedAppend } from "./validate.js";
 
+/** A queue's stats and every group's stats on it, taken at one moment. */
 export interface QueueSnapshot {
   queue: QueueStats;
   groups: Record<string, GroupQueueStats>;
 }
 
+/** How long a read or receive may wait for something to arrive. */
 export interface WaitOptions {
   /** Long-poll: wait up to this long for something to arrive. Default 0. */
   waitMs?: number;
+  /** Ends the wait early (the call then answers with what it has). */
   signal?: AbortSignal;
 }
 
+/** A value, or a promise of one: a QueueHandle in process may answer at once. */
+export type Awaitable<T> = T | Promise<T>;
+
 /**
- * One topic queue as the topic router sees it: in process (`LocalQueue`) or
- * in a Durable Object (the worker's stub). Everything is async, so the
- * routing logic is written once for both.
+ * One topic queue as the TopicRouter sees it: a `QueueEngine` in this process,
+ * or the Worker's stub of a Durable Object that runs one. The router awaits
+ * every call, so its logic is written once for both.
  */
 export interface QueueHandle {
   readonly queueId: number;
+  /** Appends a validated batch; each (producerId, seq) is stored once. */
   append(batch: NormalizedAppend): Promise<SendResult[]>;
+  /** Reads from offset `from`, long-polling up to `wait.waitMs` while nothing is there yet. */
   read(
     from: number,
     limit: number,
     tags: string[] | undefined,
-    wait: WaitOptions,
+    wait?: WaitOptions,
   ): Promise<ReadResult>;
-  committedOffset(group: string): Promise<number | undefined>;
+  /** The group's committed offset; undefined until it committed or leased anything. */
+  committedOffset(group: string): Awaitable<number | undefined>;
+  /** Commits a pull consumer's offset; never backwards unless `reset`. Answers the committed offset. */
   commitOffset(group: string, offset: number, reset: boolean): Promise<number>;
-  receive(group: string, params: ReceiveParams, wait: WaitOptions): Promise<LeasedMessage[]>;
+  /** Leases messages, long-polling up to `wait.waitMs` while none is receivable. */
+  receive(group: string, params: ReceiveParams, wait?: WaitOptions): Promise<LeasedMessage[]>;
   ack(group: string, receipts: string[]): Promise<void>;
   nack(group: string, receipts: string[], delayMs?: number): Promise<void>;
   extend(group: string, receipts: string[], visibilityMs: number): Promise<void>;
+  /** A pull consumer's failed message, sent to the group's retry schedule. */
   sendBack(group: string, offset: number, delayMs?: number): Promise<void>;
   listDeadLetters(group: string, limit: number): Promise<DeadLetter[]>;
+  /** Moves up to `limit` dead letters (only `msgIds`, when given) back to the retry schedule. */
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number>;
   getMessage(msgId: string): Promise<Message>;
+  /** Messages with `key`, oldest first, optionally within a `producedAt` window. */
   queryByKey(key: string, limit: number, from?: number, to?: number): Promise<Message[]>;
-  snapshot(): Promise<QueueSnapshot>;
+  snapshot(): Awaitable<QueueSnapshot>;
+  /** Stores half messages of transaction `txId`: invisible until committed. */
   appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]>;
+  /** Commits or rolls back this queue's part of transaction `txId`. */
   decideTransaction(
     txId: string,
     action: TransactionAction,
     by: "producer" | "check",
   ): Promise<TransactionInfo>;
+  /** Undecided transactions (only those being checked back, with `checkedOnly`). */
   listTransactions(filter: {
     producerId?: string;
     checkedOnly?: boolean;
-  }): Promise<TransactionInfo[]>;
-  /** Check-backs due at the last tick, each handed out once. */
-  takeDueChecks(): Promise<TransactionInfo[]>;
-}
-
-/** A QueueHandle over an engine in this process; long-polls wait on the engine's own change signal. */
-export class LocalQueue implements QueueHandle {
-  constructor(readonly engine: QueueEngine) {}
-
-  get queueId(): number {
-    return this.engine.queueId;
-  }
-
-  append(batch: NormalizedAppend): Promise<SendResult[]> {
-    return this.engine.append(batch);
-  }
-
-  appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]> {
-    return this.engine.appendHalf(txId, batch);
-  }
-
-  decideTransaction(
-    txId: string,
-    action: TransactionAction,
-    by: "producer" | "check",
-  ): Promise<TransactionInfo> {
-    return this.engine.decideTransaction(txId, action, by);
-  }
-
-  async listTransactions(filter: {
-    producerId?: string;
-    checkedOnly?: boolean;
-  }): Promise<TransactionInfo[]> {
-    return this.engine.listTransactions(filter);
-  }
-
-  async takeDueChecks(): Promise<TransactionInfo[]> {
-    return this.engine.takeDueChecks();
-  }
-
-  async read(
-    from: number,
-    limit: number,
-    tags: string[] | undefined,
-    wait: WaitOptions,
-  ): Promise<ReadResult> {
-    let result = await this.engine.read(from, limit, tags);
-    const deadline = Date.now() + (wait.waitMs ?? 0);
-    // Empty because nothing is there yet (not because a tag filter skipped everything): wait for an append.
-    while (
-      result.messages.length === 0 &&
-      result.nextOffset === result.headOffset &&
-      Date.now() < deadline
-    ) {
-      if (wait.signal?.aborted) break;
-      await this.engine.waitForAppend(result.nextOffset, deadline - Date.now(), wait.signal);
-      result = await this.engine.read(result.nextOffset, limit, tags);
-    }
-    return result;
-  }
-
-  async committedOffset(group: string): Promise<number | undefined> {
-    return this.engine.committedOffset(group);
-  }
-
-  commitOffset(group: string, offset: number, reset: boolean): Promise<number> {
-    return this.engine.commitOffset(group, offset, reset);
-  }
-
-  async receive(group: string, params: ReceiveParams, wait: WaitOptions): Promise<LeasedMessage[]> {
-    const deadline = Date.now() + (wait.waitMs ?? 0);
-    for (;;) {
-      const got = await this.engine.receive(group, params);
-      const left = deadline - Date.now();
-      if (got.length > 0 || left <= 0 || wait.signal?.aborted) return got;
-      await this.engine.waitForReceivable(left, wait.signal);
-    }
-  }
-
-  ack(group: string, receipts: string[]): Promise<void> {
-    return this.engine.ack(group, receipts);
-  }
-
-  nack(group: string, receipts: string[], delayMs?: number): Promise<void> {
-    return this.engine.nack(group, receipts, delayMs);
-  }
-
-  extend(group: string, receipts: string[], visibilityMs: number): Promise<void> {
-    return this.engine.extend(group, receipts, visibilityMs);
-  }
-
-  sendBack(group: string, offset: number, delayMs?: number): Promise<void> {
-    return this.engine.sendBack(group, offset, delayMs);
-  }
-
-  listDeadLetters(group: string, limit: number): Promise<DeadLetter[]> {
-    return this.engine.listDeadLetters(group, limit);
-  }
-
-  redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
-    return this.engine.redrive(group, limit, msgIds);
-  }
-
-  getMessage(msgId: string): Promise<Message> {
-    return this.engine.getMessage(msgId);
-  }
-
-  queryByKey(key: string, limit: number, from?: number, to?: number): Promise<Message[]> {
-    return this.engine.queryByKey(key, limit, from, to);
-  }
-
-  async snapshot(): Promise<QueueSnapshot> {
-    return this.engine.snapshot();
-  }
+  }): Awaitable<TransactionInfo[]>;
 }

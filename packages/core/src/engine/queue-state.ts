@@ -184,17 +184,17 @@ export class QueueState {
     return window;
   }
 
-  waitForChange(ms: number, signal?: AbortSignal): Promise<void> {
+  /** Resolves at the next change of the queue (`notify`), or when `signal` aborts. */
+  waitForChange(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = () => {
-        clearTimeout(timer);
         this.listeners.delete(done);
-        signal?.removeEventListener("abort", done);
+        signal.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
       this.listeners.add(done);
-      signal?.addEventListener("abort", done, { once: true });
+      signal.addEventListener("abort", done, { once: true });
     });
   }
 

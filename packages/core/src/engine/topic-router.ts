@@ -1,3 +1,4 @@
+import type { Clock } from "../clock.js";
 import { EdgeqError } from "../errors.js";
 import type {
   DeadLetter,
@@ -10,7 +11,7 @@ import type {
   TransactionInfo,
 } from "../model.js";
 import { fnv1a, pickQueue } from "../util/hash.js";
-import type { TopicConfig } from "./config.js";
+import { CALL_DEFAULTS, MAX_WAIT_MS, type TopicConfig } from "./config.js";
 import { queueOf } from "./ids.js";
 import type { QueueHandle } from "./queue-handle.js";
 import {
@@ -23,14 +24,13 @@ import {
   normalizeAppend,
 } from "./validate.js";
 
-/** Longest long-poll any call may ask for. */
-export const MAX_WAIT_MS = 30_000;
 /** How long one queue is long-polled before a multi-queue receive looks at the others again. */
 const RECEIVE_POLL_SLICE_MS = 1000;
 
+/** A read's options (`TopicRouter.read`). */
 export interface RouterReadOptions {
   from: number;
-  /** Default 100, at most 1,000. */
+  /** Default `CALL_DEFAULTS.readLimit` (100), at most 1,000. */
   limit?: number;
   /** Long-poll up to this long, at most 30 s. Default 0. */
   waitMs?: number;
@@ -38,8 +38,9 @@ export interface RouterReadOptions {
   signal?: AbortSignal;
 }
 
+/** A receive's options (`TopicRouter.receive`). */
 export interface RouterReceiveOptions {
-  /** Default 10, at most 1,000. */
+  /** Default `CALL_DEFAULTS.receiveMax` (10), at most 1,000. */
   max?: number;
   /** Default: the topic's `defaultVisibilityMs`. */
   visibilityMs?: number;
@@ -54,7 +55,8 @@ export interface RouterReceiveOptions {
  * A topic over its queues, wherever they run: routes produced messages by key
  * or producer, spreads receives over the queues, sends receipts and message
  * ids to the queue they name, and sums stats. The in-process Broker and the
- * edge Worker both use it, so this logic exists once.
+ * edge Worker both use it, so this logic exists once. It validates every
+ * argument, applies `CALL_DEFAULTS`, and reads the time only from `clock`.
  */
 export class TopicRouter {
   private rotation = 0;
@@ -63,7 +65,7 @@ export class TopicRouter {
     readonly topic: string,
     readonly config: TopicConfig,
     readonly queues: readonly QueueHandle[],
-    private readonly now: () => number,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -75,7 +77,7 @@ export class TopicRouter {
     const transactional = isPlainObject(request) ? request.transactional : undefined;
     if (transactional !== undefined && typeof transactional !== "boolean")
       throw new EdgeqError("invalid_request", "transactional must be a boolean");
-    const batch = normalizeAppend(request, this.config, this.now());
+    const batch = normalizeAppend(request, this.config, this.clock.now());
     if (transactional) return this.sendHalf(batch);
     const results: SendResult[] = new Array(batch.messages.length);
     await Promise.all(
@@ -193,11 +195,12 @@ export class TopicRouter {
     return ids;
   }
 
+  /** Reads one queue from an offset, long-polling up to `waitMs` while nothing is there yet. */
   async read(queueId: number, options: RouterReadOptions): Promise<ReadResult> {
     const queue = this.queue(queueId);
     assertOffset("from", options.from);
     const waitMs = assertIntInRange("waitMs", options.waitMs ?? 0, 0, MAX_WAIT_MS);
-    return queue.read(options.from, options.limit ?? 100, options.tags, {
+    return queue.read(options.from, options.limit ?? CALL_DEFAULTS.readLimit, options.tags, {
       waitMs,
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -237,12 +240,13 @@ export class TopicRouter {
   /**
    * Leases up to `max` messages across the queues, starting at a rotating
    * queue so none starves. A long-poll waits on one queue at a time, in short
-   * slices, so a message arriving on any queue is picked up soon.
+   * slices, so a message arriving on any queue is picked up soon. The slices
+   * are counted, not timed: each queue's wait is its own timer.
    */
   async receive(group: string, options: RouterReceiveOptions = {}): Promise<LeasedMessage[]> {
     assertName("group", group);
     const c = this.config;
-    const max = assertIntInRange("max", options.max ?? 10, 1, 1000);
+    const max = assertIntInRange("max", options.max ?? CALL_DEFAULTS.receiveMax, 1, 1000);
     const visibilityMs = assertIntInRange(
       "visibilityMs",
       options.visibilityMs ?? c.defaultVisibilityMs,
@@ -257,7 +261,7 @@ export class TopicRouter {
       ...(options.tags ? { tags: options.tags } : {}),
     };
     const signal = options.signal ? { signal: options.signal } : {};
-    const deadline = Date.now() + waitMs;
+    let left = waitMs;
     for (;;) {
       const out: LeasedMessage[] = [];
       const start = this.rotation++;
@@ -265,47 +269,60 @@ export class TopicRouter {
         const queue = this.queues[(start + i) % this.queues.length]!;
         out.push(...(await queue.receive(group, { ...params, max: max - out.length }, signal)));
       }
-      const left = deadline - Date.now();
       if (out.length > 0 || left <= 0 || options.signal?.aborted) return out;
       const slice = this.queues.length === 1 ? left : Math.min(left, RECEIVE_POLL_SLICE_MS);
+      left -= slice;
       const queue = this.queues[start % this.queues.length]!;
       const got = await queue.receive(group, params, { waitMs: slice, ...signal });
       if (got.length > 0) return got;
     }
   }
 
+  /** Finishes leased messages; each receipt goes to the queue it names. */
   async ack(group: string, receipts: unknown): Promise<void> {
     return this.forReceipts(group, receipts, (queue, list) => queue.ack(group, list));
   }
 
+  /** Gives leased messages back to their group's retry schedule (or after `delayMs`). */
   async nack(group: string, receipts: unknown, delayMs?: number): Promise<void> {
     return this.forReceipts(group, receipts, (queue, list) => queue.nack(group, list, delayMs));
   }
 
+  /** Keeps leased messages invisible for `visibilityMs` more. */
   async extend(group: string, receipts: unknown, visibilityMs: number): Promise<void> {
     return this.forReceipts(group, receipts, (queue, list) =>
       queue.extend(group, list, visibilityMs),
     );
   }
 
+  /** A pull consumer's failed message, sent to the group's retry schedule. */
   async sendBack(group: string, queueId: number, offset: number, delayMs?: number): Promise<void> {
     return this.queue(queueId).sendBack(group, offset, delayMs);
   }
 
   /** The topic's oldest `limit` dead letters of a group: each queue's oldest, merged. */
-  async listDeadLetters(group: string, limit = 100): Promise<DeadLetter[]> {
+  async listDeadLetters(
+    group: string,
+    limit: number = CALL_DEFAULTS.deadLetterLimit,
+  ): Promise<DeadLetter[]> {
     assertName("group", group);
     assertIntInRange("limit", limit, 1, 1000);
     const all = (await Promise.all(this.queues.map((q) => q.listDeadLetters(group, limit)))).flat();
     return all.sort((a, b) => a.deadAt - b.deadAt).slice(0, limit);
   }
 
+  /** Moves dead letters back to the retry schedule, queue by queue, up to `limit` in all. */
   async redrive(
     group: string,
     options: { limit?: number; msgIds?: string[] } = {},
   ): Promise<number> {
     assertName("group", group);
-    const limit = assertIntInRange("limit", options.limit ?? 1000, 1, 100_000);
+    const limit = assertIntInRange(
+      "limit",
+      options.limit ?? CALL_DEFAULTS.redriveLimit,
+      1,
+      100_000,
+    );
     let moved = 0;
     for (const queue of this.queues) {
       if (moved >= limit) break;
@@ -314,6 +331,7 @@ export class TopicRouter {
     return moved;
   }
 
+  /** The message `msgId` names, from the queue the id names. */
   async getMessage(msgId: string): Promise<Message> {
     const queue = typeof msgId === "string" ? this.queues[queueOf(msgId) ?? -1] : undefined;
     if (!queue) throw new EdgeqError("not_found", `no message ${String(msgId)}`);
@@ -328,9 +346,15 @@ export class TopicRouter {
     if (typeof key !== "string" || key.length === 0)
       throw new EdgeqError("invalid_request", "key is required");
     const queueId = pickQueue(this.queues.length, key, undefined, () => 0);
-    return this.queues[queueId]!.queryByKey(key, options.limit ?? 32, options.from, options.to);
+    return this.queues[queueId]!.queryByKey(
+      key,
+      options.limit ?? CALL_DEFAULTS.queryLimit,
+      options.from,
+      options.to,
+    );
   }
 
+  /** The topic's queues and every group's progress, summed over the queues. */
   async stats(): Promise<TopicStats> {
     const snapshots = await Promise.all(this.queues.map((q) => q.snapshot()));
     const names = new Set(snapshots.flatMap((s) => Object.keys(s.groups)));

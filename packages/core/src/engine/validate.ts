@@ -6,16 +6,19 @@ import type { TopicConfig } from "./config.js";
 /** Topic, group and producer names (PROTOCOL.md). */
 export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** Throws `invalid_request` unless `value` is a valid topic, group, producer or transaction name (NAME_PATTERN). */
 export function assertName(kind: string, value: unknown): asserts value is string {
   if (typeof value !== "string" || !NAME_PATTERN.test(value))
     invalid(`${kind} must match [A-Za-z0-9._-]{1,128}`);
 }
 
+/** Throws `invalid_request` unless `value` is a non-negative safe integer. */
 export function assertOffset(name: string, value: unknown): asserts value is number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
     invalid(`${name} must be a non-negative integer`);
 }
 
+/** Throws `invalid_request` unless `value` is an integer in [min, max]; answers it. */
 export function assertIntInRange(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
     invalid(`${name} must be an integer from ${min} to ${max}`);
@@ -195,12 +198,14 @@ function isJsonValue(v: unknown, depth = 0): boolean {
   return false;
 }
 
+/** Whether `v` is a plain object (a parsed JSON object, or an object literal). */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 }
 
+/** Throws `invalid_request` unless `tags` is absent or a list of non-empty strings. */
 export function assertTags(tags: unknown): asserts tags is string[] | undefined {
   if (
     tags !== undefined &&

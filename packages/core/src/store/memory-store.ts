@@ -160,7 +160,3 @@ export class MemoryStore implements Store {
     if (this.closed) throw new EdgeqError("closed", "store is closed");
   }
 }
-
-export function createMemoryStore(options?: MemoryStoreOptions): MemoryStore {
-  return new MemoryStore(options);
-}

@@ -80,7 +80,11 @@ export function prefixEnd(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(last + 1);
 }
 
-/** Resolves a range's prefix into concrete `[start, end)` bounds. */
+/**
+ * Resolves a range's prefix into concrete `[start, end)` bounds (`end`
+ * undefined: no upper bound). Public for store adapters: every adapter's
+ * `scan` starts here, so all of them read a prefix the same way.
+ */
 export function rangeBounds(range: StoreRange): { start: string; end: string | undefined } {
   let start = range.start ?? "";
   let end = range.end;

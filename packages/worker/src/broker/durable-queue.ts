@@ -1,35 +1,34 @@
-import {
-  type DeadLetter,
-  EdgeqError,
-  type LeasedMessage,
-  type Message,
-  type NormalizedAppend,
-  type QueueHandle,
-  type QueueSnapshot,
-  type ReadResult,
-  type ReceiveParams,
-  type SendResult,
-  type TransactionAction,
-  type TransactionInfo,
-  type WaitOptions,
+import type {
+  DeadLetter,
+  LeasedMessage,
+  Message,
+  NormalizedAppend,
+  QueueHandle,
+  QueueSnapshot,
+  ReadResult,
+  ReceiveParams,
+  SendResult,
+  TransactionAction,
+  TransactionInfo,
+  WaitOptions,
 } from "@edgeq/core";
-import type { QueueDO } from "./queue-do.js";
-import { type Outcome, type QueueMethod, type QueueRef, queueObjectName } from "./queue-ref.js";
+import { type Outcome, unwrap } from "../rpc/outcome.js";
+import { type QueueRef, queueObjectName, type RpcWait } from "./queue-ref.js";
 
 /**
- * The one RPC method of QueueDO, typed plainly: the stub's generated RPC type
- * of a generic method is too deep for TypeScript to instantiate.
+ * QueueDO's RPC methods as the class declares them, taken from the binding's
+ * type (`Env`) rather than by importing the class, which imports this module's
+ * importers. The stub's generated RPC types of these results are too deep for
+ * TypeScript to instantiate, so the stub is used through this plain type.
  */
-interface QueueRpc {
-  invoke(ref: QueueRef, method: QueueMethod, args: unknown[]): Promise<Outcome<unknown>>;
-}
+type QueueRpc = Env["QUEUE"] extends DurableObjectNamespace<infer Q> ? Q : never;
 
 /** A QueueHandle whose queue lives in a QueueDO: what the Worker's TopicRouter routes to. */
 export class DurableQueue implements QueueHandle {
   private readonly stub: QueueRpc;
 
   constructor(
-    namespace: DurableObjectNamespace<QueueDO>,
+    namespace: Env["QUEUE"],
     private readonly ref: QueueRef,
   ) {
     this.stub = namespace.get(namespace.idFromName(queueObjectName(ref))) as unknown as QueueRpc;
@@ -39,87 +38,76 @@ export class DurableQueue implements QueueHandle {
     return this.ref.queueId;
   }
 
-  private async call<M extends QueueMethod>(
-    method: M,
-    ...args: Parameters<QueueHandle[M]>
-  ): Promise<Awaited<ReturnType<QueueHandle[M]>>> {
-    const outcome = (await this.stub.invoke(this.ref, method, args)) as Outcome<
-      Awaited<ReturnType<QueueHandle[M]>>
-    >;
-    if (!outcome.ok)
-      throw new EdgeqError(
-        outcome.error.code,
-        outcome.error.message,
-        outcome.error.details ? { details: outcome.error.details } : {},
-      );
-    return outcome.value;
-  }
-
   append(batch: NormalizedAppend): Promise<SendResult[]> {
-    return this.call("append", batch);
+    return this.call((q) => q.append(this.ref, batch));
   }
   read(
     from: number,
     limit: number,
     tags: string[] | undefined,
-    wait: WaitOptions,
+    wait: WaitOptions = {},
   ): Promise<ReadResult> {
-    // A signal cannot cross RPC; the wait is bounded by waitMs on the other side.
-    return this.call("read", from, limit, tags, { waitMs: wait.waitMs ?? 0 });
+    return this.call((q) => q.read(this.ref, from, limit, tags, rpcWait(wait)));
   }
   committedOffset(group: string): Promise<number | undefined> {
-    return this.call("committedOffset", group);
+    return this.call((q) => q.committedOffset(this.ref, group));
   }
   commitOffset(group: string, offset: number, reset: boolean): Promise<number> {
-    return this.call("commitOffset", group, offset, reset);
+    return this.call((q) => q.commitOffset(this.ref, group, offset, reset));
   }
-  receive(group: string, params: ReceiveParams, wait: WaitOptions): Promise<LeasedMessage[]> {
-    return this.call("receive", group, params, { waitMs: wait.waitMs ?? 0 });
+  receive(group: string, params: ReceiveParams, wait: WaitOptions = {}): Promise<LeasedMessage[]> {
+    return this.call((q) => q.receive(this.ref, group, params, rpcWait(wait)));
   }
   ack(group: string, receipts: string[]): Promise<void> {
-    return this.call("ack", group, receipts);
+    return this.call((q) => q.ack(this.ref, group, receipts));
   }
   nack(group: string, receipts: string[], delayMs?: number): Promise<void> {
-    return this.call("nack", group, receipts, delayMs);
+    return this.call((q) => q.nack(this.ref, group, receipts, delayMs));
   }
   extend(group: string, receipts: string[], visibilityMs: number): Promise<void> {
-    return this.call("extend", group, receipts, visibilityMs);
+    return this.call((q) => q.extend(this.ref, group, receipts, visibilityMs));
   }
   sendBack(group: string, offset: number, delayMs?: number): Promise<void> {
-    return this.call("sendBack", group, offset, delayMs);
+    return this.call((q) => q.sendBack(this.ref, group, offset, delayMs));
   }
   listDeadLetters(group: string, limit: number): Promise<DeadLetter[]> {
-    return this.call("listDeadLetters", group, limit);
+    return this.call((q) => q.listDeadLetters(this.ref, group, limit));
   }
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
-    return this.call("redrive", group, limit, msgIds);
+    return this.call((q) => q.redrive(this.ref, group, limit, msgIds));
   }
   getMessage(msgId: string): Promise<Message> {
-    return this.call("getMessage", msgId);
+    return this.call((q) => q.getMessage(this.ref, msgId));
   }
   queryByKey(key: string, limit: number, from?: number, to?: number): Promise<Message[]> {
-    return this.call("queryByKey", key, limit, from, to);
+    return this.call((q) => q.queryByKey(this.ref, key, limit, from, to));
   }
   snapshot(): Promise<QueueSnapshot> {
-    return this.call("snapshot");
+    return this.call((q) => q.snapshot(this.ref));
   }
   appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]> {
-    return this.call("appendHalf", txId, batch);
+    return this.call((q) => q.appendHalf(this.ref, txId, batch));
   }
   decideTransaction(
     txId: string,
     action: TransactionAction,
     by: "producer" | "check",
   ): Promise<TransactionInfo> {
-    return this.call("decideTransaction", txId, action, by);
+    return this.call((q) => q.decideTransaction(this.ref, txId, action, by));
   }
   listTransactions(filter: {
     producerId?: string;
     checkedOnly?: boolean;
   }): Promise<TransactionInfo[]> {
-    return this.call("listTransactions", filter);
+    return this.call((q) => q.listTransactions(this.ref, filter));
   }
-  takeDueChecks(): Promise<TransactionInfo[]> {
-    return this.call("takeDueChecks");
+
+  private async call<T>(rpc: (queue: QueueRpc) => Promise<Outcome<T>>): Promise<T> {
+    return unwrap(await rpc(this.stub));
   }
+}
+
+/** A signal cannot cross RPC: the wait is bounded by `waitMs` on the other side. */
+function rpcWait(wait: WaitOptions): RpcWait {
+  return wait.waitMs === undefined ? {} : { waitMs: wait.waitMs };
 }

@@ -1,17 +1,25 @@
 import { DurableObject } from "cloudflare:workers";
 import {
+  type DeadLetter,
   EdgeqError,
-  LocalQueue,
+  type LeasedMessage,
+  ManualClock,
+  type Message,
+  type NormalizedAppend,
   QueueEngine,
-  type QueueHandle,
+  type QueueSnapshot,
+  type ReadResult,
+  type ReceiveParams,
+  type SendResult,
   type Store,
-  systemClock,
+  type TransactionAction,
   type TransactionCheckResult,
   type TransactionInfo,
 } from "@edgeq/core";
+import { type Outcome, settle } from "../rpc/outcome.js";
 import { createKvStore } from "../store/kv-store.js";
 import { createSqliteStore } from "../store/sqlite-store.js";
-import { type Outcome, QUEUE_METHODS, type QueueMethod, type QueueRef } from "./queue-ref.js";
+import type { QueueRef, RpcWait } from "./queue-ref.js";
 import { type Durability, topicConfig, topicRouter } from "./topics.js";
 
 const REF_KEY = "do|ref";
@@ -29,58 +37,152 @@ interface Identity extends QueueRef {
 /**
  * One topic queue of the broker: a SQLite-backed Durable Object running the
  * core's QueueEngine over `createSqliteStore(ctx.storage)`. It is a thin RPC
- * shell: every call is a QueueHandle call on the engine, and the alarm is set
- * to the engine's next wake-up (delays, lease expiry, retries, retention).
+ * shell: each public method is one QueueHandle call on the engine (the
+ * queue's ref first), answered as an `Outcome`; the alarm is set to the
+ * engine's next wake-up (delays, lease expiry, retries, retention, checks).
  */
 export class QueueDO extends DurableObject<Env> {
   /** Holds the object's identity; also the message store of `sync` queues. */
-  private readonly sqlStore: Store;
-  private queue: Promise<{ ref: QueueRef; handle: LocalQueue }> | undefined;
+  readonly #sqlStore: Store;
+  #queue: Promise<{ ref: QueueRef; engine: QueueEngine }> | undefined;
   /** The alarm as last set; one alarm per object, so only an earlier wake-up needs a new one. */
-  private alarmAt: number | null | undefined;
+  #alarmAt: number | null | undefined;
+  /**
+   * The engine's clock, set once per call: in production `Date.now()` moves
+   * only across I/O, so the time of a call is the time it arrived.
+   */
+  readonly #clock = new ManualClock(Date.now());
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sqlStore = createSqliteStore(ctx.storage);
+    this.#sqlStore = createSqliteStore(ctx.storage);
   }
 
-  /** Runs one QueueHandle call for the queue `ref` names. */
-  async invoke<M extends QueueMethod>(
+  append(ref: QueueRef, batch: NormalizedAppend): Promise<Outcome<SendResult[]>> {
+    return this.#run(ref, (q) => q.append(batch));
+  }
+  read(
     ref: QueueRef,
-    method: M,
-    args: Parameters<QueueHandle[M]>,
-  ): Promise<Outcome<Awaited<ReturnType<QueueHandle[M]>>>> {
-    try {
-      if (!QUEUE_METHODS.has(method))
-        throw new EdgeqError("invalid_request", `no queue call ${String(method)}`);
-      const { handle } = await this.open(ref);
-      const call = handle[method] as (
-        ...a: unknown[]
-      ) => Promise<Awaited<ReturnType<QueueHandle[M]>>>;
-      const value = await call.apply(handle, args);
-      await this.arm(handle.engine);
-      return { ok: true, value };
-    } catch (error) {
-      return { ok: false, error: errorBody(error) };
-    }
+    from: number,
+    limit: number,
+    tags: string[] | undefined,
+    wait: RpcWait,
+  ): Promise<Outcome<ReadResult>> {
+    return this.#run(ref, (q) => q.read(from, limit, tags, wait));
+  }
+  committedOffset(ref: QueueRef, group: string): Promise<Outcome<number | undefined>> {
+    return this.#run(ref, (q) => q.committedOffset(group));
+  }
+  commitOffset(
+    ref: QueueRef,
+    group: string,
+    offset: number,
+    reset: boolean,
+  ): Promise<Outcome<number>> {
+    return this.#run(ref, (q) => q.commitOffset(group, offset, reset));
+  }
+  receive(
+    ref: QueueRef,
+    group: string,
+    params: ReceiveParams,
+    wait: RpcWait,
+  ): Promise<Outcome<LeasedMessage[]>> {
+    return this.#run(ref, (q) => q.receive(group, params, wait));
+  }
+  ack(ref: QueueRef, group: string, receipts: string[]): Promise<Outcome<void>> {
+    return this.#run(ref, (q) => q.ack(group, receipts));
+  }
+  nack(ref: QueueRef, group: string, receipts: string[], delayMs?: number): Promise<Outcome<void>> {
+    return this.#run(ref, (q) => q.nack(group, receipts, delayMs));
+  }
+  extend(
+    ref: QueueRef,
+    group: string,
+    receipts: string[],
+    visibilityMs: number,
+  ): Promise<Outcome<void>> {
+    return this.#run(ref, (q) => q.extend(group, receipts, visibilityMs));
+  }
+  sendBack(ref: QueueRef, group: string, offset: number, delayMs?: number): Promise<Outcome<void>> {
+    return this.#run(ref, (q) => q.sendBack(group, offset, delayMs));
+  }
+  listDeadLetters(ref: QueueRef, group: string, limit: number): Promise<Outcome<DeadLetter[]>> {
+    return this.#run(ref, (q) => q.listDeadLetters(group, limit));
+  }
+  redrive(
+    ref: QueueRef,
+    group: string,
+    limit: number,
+    msgIds?: string[],
+  ): Promise<Outcome<number>> {
+    return this.#run(ref, (q) => q.redrive(group, limit, msgIds));
+  }
+  getMessage(ref: QueueRef, msgId: string): Promise<Outcome<Message>> {
+    return this.#run(ref, (q) => q.getMessage(msgId));
+  }
+  queryByKey(
+    ref: QueueRef,
+    key: string,
+    limit: number,
+    from?: number,
+    to?: number,
+  ): Promise<Outcome<Message[]>> {
+    return this.#run(ref, (q) => q.queryByKey(key, limit, from, to));
+  }
+  snapshot(ref: QueueRef): Promise<Outcome<QueueSnapshot>> {
+    return this.#run(ref, (q) => q.snapshot());
+  }
+  appendHalf(ref: QueueRef, txId: string, batch: NormalizedAppend): Promise<Outcome<SendResult[]>> {
+    return this.#run(ref, (q) => q.appendHalf(txId, batch));
+  }
+  decideTransaction(
+    ref: QueueRef,
+    txId: string,
+    action: TransactionAction,
+    by: "producer" | "check",
+  ): Promise<Outcome<TransactionInfo>> {
+    return this.#run(ref, (q) => q.decideTransaction(txId, action, by));
+  }
+  listTransactions(
+    ref: QueueRef,
+    filter: { producerId?: string; checkedOnly?: boolean },
+  ): Promise<Outcome<TransactionInfo[]>> {
+    return this.#run(ref, (q) => q.listTransactions(filter));
   }
 
   override async alarm(): Promise<void> {
-    const identity = (await this.sqlStore.get(REF_KEY)) as Identity | undefined;
+    this.#takeTime();
+    const identity = (await this.#sqlStore.get(REF_KEY)) as Identity | undefined;
     if (!identity) return;
-    const { handle } = await this.open(identity);
-    this.alarmAt = null;
-    await handle.engine.tick();
-    await checkBack(this.env, identity.topic, handle.engine.takeDueChecks());
-    await this.arm(handle.engine);
+    const engine = await this.#open(identity);
+    this.#alarmAt = null;
+    await engine.tick();
+    await checkBack(this.env, identity.topic, engine.takeDueChecks());
+    await this.#arm(engine);
   }
 
-  private async open(ref: QueueRef): Promise<{ ref: QueueRef; handle: LocalQueue }> {
-    this.queue ??= this.ctx.blockConcurrencyWhile(async () => {
+  /** Runs one engine call for the queue `ref` names, then re-arms the alarm; errors come back as data. */
+  #run<T>(ref: QueueRef, call: (engine: QueueEngine) => T | Promise<T>): Promise<Outcome<T>> {
+    this.#takeTime();
+    return settle(async () => {
+      const engine = await this.#open(ref);
+      const value = await call(engine);
+      await this.#arm(engine);
+      return value;
+    });
+  }
+
+  /** Once per call or alarm; never backwards, whatever the platform clock does. */
+  #takeTime(): void {
+    this.#clock.set(Math.max(this.#clock.now(), Date.now()));
+  }
+
+  async #open(ref: QueueRef): Promise<QueueEngine> {
+    this.#queue ??= this.ctx.blockConcurrencyWhile(async () => {
       const config = topicConfig(this.env, ref.topic);
       if (ref.queueId >= config.queueCount)
         throw new EdgeqError("not_found", `topic ${ref.topic} has no queue ${ref.queueId}`);
-      const known = (await this.sqlStore.get(REF_KEY)) as Identity | undefined;
+      const known = (await this.#sqlStore.get(REF_KEY)) as Identity | undefined;
       const identity: Identity = {
         topic: ref.topic,
         queueId: ref.queueId,
@@ -89,17 +191,17 @@ export class QueueDO extends DurableObject<Env> {
       };
       // Remembered for alarms, which arrive without a caller to say which queue this is.
       if (!known)
-        await this.sqlStore.write([{ type: "put", key: REF_KEY, value: { ...identity } }]);
-      this.alarmAt = await this.ctx.storage.getAlarm();
+        await this.#sqlStore.write([{ type: "put", key: REF_KEY, value: { ...identity } }]);
+      this.#alarmAt = await this.ctx.storage.getAlarm();
       const store =
         identity.durability === "async"
           ? createKvStore(this.ctx.storage, { allowUnconfirmed: true })
-          : this.sqlStore;
-      const engine = await QueueEngine.open(store, { ...ref, config, clock: systemClock });
-      return { ref, handle: new LocalQueue(engine) };
+          : this.#sqlStore;
+      const engine = await QueueEngine.open(store, { ...ref, config, clock: this.#clock });
+      return { ref, engine };
     });
-    const opened = await this.queue.catch((error: unknown) => {
-      this.queue = undefined;
+    const opened = await this.#queue.catch((error: unknown) => {
+      this.#queue = undefined;
       throw error;
     });
     if (opened.ref.topic !== ref.topic || opened.ref.queueId !== ref.queueId)
@@ -107,15 +209,15 @@ export class QueueDO extends DurableObject<Env> {
         "internal",
         `object holds ${opened.ref.topic}/${opened.ref.queueId}, not ${ref.topic}/${ref.queueId}`,
       );
-    return opened;
+    return opened.engine;
   }
 
-  private async arm(engine: QueueEngine): Promise<void> {
+  async #arm(engine: QueueEngine): Promise<void> {
     const next = engine.nextWakeUp();
     if (next === undefined) return;
-    if (this.alarmAt === null || this.alarmAt === undefined || next < this.alarmAt) {
+    if (this.#alarmAt === null || this.#alarmAt === undefined || next < this.#alarmAt) {
       await this.ctx.storage.setAlarm(next);
-      this.alarmAt = next;
+      this.#alarmAt = next;
     }
   }
 }
@@ -145,14 +247,4 @@ async function checkBack(env: Env, topic: string, due: TransactionInfo[]): Promi
       console.warn(`edgeq: check-back of ${topic} ${tx.txId} failed`, error);
     }
   }
-}
-
-function errorBody(error: unknown): Extract<Outcome<never>, { ok: false }>["error"] {
-  if (error instanceof EdgeqError)
-    return {
-      code: error.code,
-      message: error.message,
-      ...(error.details ? { details: error.details } : {}),
-    };
-  return { code: "internal", message: error instanceof Error ? error.message : String(error) };
 }

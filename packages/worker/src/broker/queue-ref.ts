@@ -1,5 +1,3 @@
-import type { EdgeqErrorCode, QueueHandle } from "@edgeq/core";
-
 /** Which topic queue a Durable Object holds: one object per (topic, queueId). */
 export interface QueueRef {
   topic: string;
@@ -11,37 +9,7 @@ export function queueObjectName(ref: QueueRef): string {
   return `${ref.topic}/${ref.queueId}`;
 }
 
-/** The QueueHandle calls a Durable Object serves. */
-export type QueueMethod = Exclude<keyof QueueHandle, "queueId">;
-
-export const QUEUE_METHODS: ReadonlySet<string> = new Set<QueueMethod>([
-  "append",
-  "read",
-  "committedOffset",
-  "commitOffset",
-  "receive",
-  "ack",
-  "nack",
-  "extend",
-  "sendBack",
-  "listDeadLetters",
-  "redrive",
-  "getMessage",
-  "queryByKey",
-  "snapshot",
-  "appendHalf",
-  "decideTransaction",
-  "listTransactions",
-  "takeDueChecks",
-]);
-
-/**
- * RPC results carry errors as data: Workers RPC keeps only an error's name and
- * message, and the caller needs the stable code and details to answer HTTP.
- */
-export type Outcome<T> =
-  | { ok: true; value: T }
-  | {
-      ok: false;
-      error: { code: EdgeqErrorCode; message: string; details?: Record<string, unknown> };
-    };
+/** A long-poll as it crosses RPC: a signal cannot, so the wait is bounded by `waitMs` alone (default 0). */
+export interface RpcWait {
+  waitMs?: number;
+}

@@ -1,6 +1,7 @@
 import {
   assertName,
   EdgeqError,
+  ManualClock,
   resolveTopicConfig,
   type TopicConfig,
   TopicRouter,
@@ -18,7 +19,9 @@ import { DurableQueue } from "./durable-queue.js";
  */
 export type Durability = "sync" | "async";
 
+/** A topic's settings at the edge: the core's, plus how its Durable Objects store and check back. */
 export interface WorkerTopicConfig extends TopicConfig {
+  /** Default `sync`. */
   durability: Durability;
   /**
    * Name of a service binding whose `checkLocalTransaction(topic, tx)` answers
@@ -66,12 +69,16 @@ function topicConfigs(env: Env): Map<string, WorkerTopicConfig> {
   return configs;
 }
 
-/** The topic's router over its Durable Object queues. */
+/**
+ * The topic's router over its Durable Object queues, for one request. It
+ * takes the time once, when made: in production `Date.now()` moves only
+ * across I/O, so a request has one time, and nothing measures durations with it.
+ */
 export function topicRouter(env: Env, topic: string): TopicRouter {
   const config = topicConfig(env, topic);
   const queues = Array.from(
     { length: config.queueCount },
     (_, queueId) => new DurableQueue(env.QUEUE, { topic, queueId }),
   );
-  return new TopicRouter(topic, config, queues, () => Date.now());
+  return new TopicRouter(topic, config, queues, new ManualClock(Date.now()));
 }

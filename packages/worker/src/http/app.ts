@@ -1,10 +1,10 @@
-import { DEFAULT_TOPIC_CONFIG, EdgeqError, type TopicRouter } from "@edgeq/core";
+import { DEFAULT_TOPIC_CONFIG, EdgeqError, messageToWire, type TopicRouter } from "@edgeq/core";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { topicRouter } from "../broker/topics.js";
 import { type Right, TokenAuth } from "./auth.js";
-import { intParam, jsonBody, queueIdParam, toWire, transactionToWire } from "./wire.js";
+import { intParam, jsonBody, queueIdParam, transactionToWire } from "./wire.js";
 
 type AppEnv = { Bindings: Env };
 
@@ -12,9 +12,11 @@ type AppEnv = { Bindings: Env };
 const MAX_BODY_BYTES = Math.ceil(DEFAULT_TOPIC_CONFIG.maxBatchBytes * 1.4) + 64 * 1024;
 
 /**
- * The HTTP API of PROTOCOL.md (all but transactions). The Worker only
+ * The HTTP API of PROTOCOL.md: produce (transactions included), pull, lease
+ * mode, offsets, dead letters, query and stats. The Worker only
  * authenticates, validates and routes: each call becomes a TopicRouter call
  * over the topic's Durable Objects, so a rejected request reaches no queue.
+ * Errors answer with `EdgeqError.toJSON()` and its status.
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -98,11 +100,11 @@ export function createApp(): Hono<AppEnv> {
       ...(tags ? { tags } : {}),
       signal: c.req.raw.signal,
     });
-    return c.json({ ...result, messages: result.messages.map(toWire) });
+    return c.json({ ...result, messages: result.messages.map(messageToWire) });
   });
 
   app.get(`${topic}/messages/:msgId`, need("consume"), async (c) =>
-    c.json(toWire(await router(c).getMessage(c.req.param("msgId")))),
+    c.json(messageToWire(await router(c).getMessage(c.req.param("msgId")))),
   );
 
   app.get(`${topic}/messages`, need("consume"), async (c) => {
@@ -110,7 +112,7 @@ export function createApp(): Hono<AppEnv> {
     if (!key) throw new EdgeqError("invalid_request", "key is required");
     const limit = intParam(c, "limit");
     const messages = await router(c).queryByKey(key, limit === undefined ? {} : { limit });
-    return c.json({ messages: messages.map(toWire) });
+    return c.json({ messages: messages.map(messageToWire) });
   });
 
   app.get(`${groupPath}/offsets`, need("consume"), async (c) =>
@@ -136,7 +138,7 @@ export function createApp(): Hono<AppEnv> {
       ...(tags === undefined ? {} : { tags: tags as string[] }),
       signal: c.req.raw.signal,
     });
-    return c.json({ messages: messages.map(toWire) });
+    return c.json({ messages: messages.map(messageToWire) });
   });
 
   app.post(`${groupPath}/ack`, need("consume"), async (c) => {
@@ -168,8 +170,10 @@ export function createApp(): Hono<AppEnv> {
   });
 
   app.get(`${groupPath}/dlq`, need("consume"), async (c) => {
-    const deadLetters = await router(c).listDeadLetters(group(c), intParam(c, "limit") ?? 100);
-    return c.json({ messages: deadLetters.map((d) => ({ ...d, message: toWire(d.message) })) });
+    const deadLetters = await router(c).listDeadLetters(group(c), intParam(c, "limit"));
+    return c.json({
+      messages: deadLetters.map((d) => ({ ...d, message: messageToWire(d.message) })),
+    });
   });
 
   app.post(`${groupPath}/dlq/redrive`, need("admin"), async (c) => {
@@ -189,9 +193,13 @@ export function createApp(): Hono<AppEnv> {
     throw new EdgeqError("not_found", "no such route");
   });
   app.onError((error, c) => {
-    if (error instanceof EdgeqError) return c.json(error.toJSON(), error.status as 400);
-    console.error("edgeq: unexpected error", error);
-    return c.json({ error: { code: "internal", message: "internal error" } }, 500);
+    if (!(error instanceof EdgeqError)) console.error("edgeq: unexpected error", error);
+    // What went wrong inside stays in the log: the answer says only "internal".
+    const answer =
+      error instanceof EdgeqError
+        ? error
+        : new EdgeqError("internal", "internal error", { cause: error });
+    return c.json(answer.toJSON(), answer.status as 400);
   });
   return app;
 }

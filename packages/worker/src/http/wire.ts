@@ -1,24 +1,9 @@
-import {
-  bytesToBase64,
-  EdgeqError,
-  isPlainObject,
-  type MessageBody,
-  type TransactionInfo,
-} from "@edgeq/core";
+import { EdgeqError, messageToWire, type TransactionInfo } from "@edgeq/core";
 import type { Context } from "hono";
-
-/** A message as JSON: bytes bodies travel as base64 with `"encoding": "base64"` (PROTOCOL.md). */
-export function toWire<M extends { body: MessageBody }>(
-  message: M,
-): Omit<M, "body"> & { body: unknown; encoding?: "base64" } {
-  if (message.body instanceof Uint8Array)
-    return { ...message, body: bytesToBase64(message.body), encoding: "base64" };
-  return message;
-}
 
 /** A transaction as JSON: its half messages' bytes bodies as base64. */
 export function transactionToWire(tx: TransactionInfo) {
-  return { ...tx, messages: tx.messages.map(toWire) };
+  return { ...tx, messages: tx.messages.map(messageToWire) };
 }
 
 /** Reads a JSON object body; malformed JSON or a non-object is `invalid_request` and changes nothing. */
@@ -32,8 +17,9 @@ export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   } catch {
     throw new EdgeqError("invalid_request", "body is not valid JSON");
   }
-  if (!isPlainObject(body)) throw new EdgeqError("invalid_request", "body must be a JSON object");
-  return body;
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new EdgeqError("invalid_request", "body must be a JSON object");
+  return body as Record<string, unknown>;
 }
 
 /** An optional non-negative integer query parameter; anything else is `invalid_request`. */

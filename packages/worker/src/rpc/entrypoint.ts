@@ -1,70 +1,137 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { EdgeqError, type TopicRouter } from "@edgeq/core";
-import type { Outcome } from "../broker/queue-ref.js";
+import type {
+  AppendRequest,
+  DeadLetter,
+  LeasedMessage,
+  Message,
+  ReadOptions,
+  ReadResult,
+  ReceiveOptions,
+  SendResult,
+  TopicInfo,
+  TopicStats,
+  TransactionAction,
+  TransactionInfo,
+} from "@edgeq/core";
 import { topicConfig, topicRouter } from "../broker/topics.js";
+import { type Outcome, settle } from "./outcome.js";
 
-/** The TopicRouter calls other Workers may make over RPC. */
-export type RouterMethod = Exclude<keyof TopicRouter, "topic" | "config" | "queues">;
-
-const ROUTER_METHODS: ReadonlySet<string> = new Set<RouterMethod>([
-  "send",
-  "read",
-  "getOffsets",
-  "commitOffsets",
-  "receive",
-  "ack",
-  "nack",
-  "extend",
-  "sendBack",
-  "listDeadLetters",
-  "redrive",
-  "getMessage",
-  "queryByKey",
-  "stats",
-  "endTransaction",
-  "listTransactions",
-]);
+/** Options as they cross RPC: an AbortSignal cannot, so long-polls are bounded by `waitMs`. */
+export type RpcOptions<O> = Omit<O, "signal">;
 
 /**
  * edgeq for other Workers: bind it as a service (`"entrypoint": "EdgeqRpc"`)
- * and talk to it with `RpcTransport`. Same semantics as HTTP, minus HTTP:
- * a service binding is already trusted by the account that made it, so no
- * token is asked for. Errors come back as data (see `Outcome`).
+ * and talk to it with `RpcTransport`, whose calls these methods mirror. Same
+ * semantics as HTTP, minus HTTP: a service binding is already trusted by the
+ * account that made it, so no token is asked for. Every method answers an
+ * `Outcome`, errors as data.
  */
 export class EdgeqRpc extends WorkerEntrypoint<Env> {
-  async topicInfo(topic: string): Promise<Outcome<{ topic: string; queueCount: number }>> {
-    return outcome(async () => ({ topic, queueCount: topicConfig(this.env, topic).queueCount }));
+  topicInfo(topic: string): Promise<Outcome<TopicInfo>> {
+    return settle(() => ({ topic, queueCount: topicConfig(this.env, topic).queueCount }));
   }
-
-  /** One TopicRouter call on `topic`; `RpcTransport` is its typed face. */
-  async call(topic: string, method: RouterMethod, args: unknown[]): Promise<Outcome<unknown>> {
-    return outcome(async () => {
-      if (!ROUTER_METHODS.has(method))
-        throw new EdgeqError("invalid_request", `no call ${String(method)}`);
-      if (!Array.isArray(args)) throw new EdgeqError("invalid_request", "args must be a list");
-      const router = topicRouter(this.env, topic);
-      const fn = router[method] as (...a: unknown[]) => Promise<unknown>;
-      return fn.apply(router, args);
-    });
+  send(topic: string, request: AppendRequest): Promise<Outcome<SendResult[]>> {
+    return settle(() => topicRouter(this.env, topic).send(request));
   }
-}
-
-async function outcome<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await fn() };
-  } catch (error) {
-    if (error instanceof EdgeqError)
-      return {
-        ok: false,
-        error: {
-          code: error.code,
-          message: error.message,
-          ...(error.details ? { details: error.details } : {}),
-        },
-      };
-    return {
-      ok: false,
-      error: { code: "internal", message: error instanceof Error ? error.message : String(error) },
-    };
+  read(
+    topic: string,
+    queueId: number,
+    options: RpcOptions<ReadOptions>,
+  ): Promise<Outcome<ReadResult>> {
+    return settle(() => topicRouter(this.env, topic).read(queueId, options));
+  }
+  getOffsets(topic: string, group: string): Promise<Outcome<Record<string, number>>> {
+    return settle(() => topicRouter(this.env, topic).getOffsets(group));
+  }
+  commitOffsets(
+    topic: string,
+    group: string,
+    offsets: Record<string, number>,
+    options: { reset?: boolean } = {},
+  ): Promise<Outcome<Record<string, number>>> {
+    return settle(() =>
+      topicRouter(this.env, topic).commitOffsets(group, offsets, options.reset === true),
+    );
+  }
+  receive(
+    topic: string,
+    group: string,
+    options: RpcOptions<ReceiveOptions> = {},
+  ): Promise<Outcome<LeasedMessage[]>> {
+    return settle(() => topicRouter(this.env, topic).receive(group, options));
+  }
+  ack(topic: string, group: string, receipts: string[]): Promise<Outcome<void>> {
+    return settle(() => topicRouter(this.env, topic).ack(group, receipts));
+  }
+  nack(
+    topic: string,
+    group: string,
+    receipts: string[],
+    options: { delayMs?: number } = {},
+  ): Promise<Outcome<void>> {
+    return settle(() => topicRouter(this.env, topic).nack(group, receipts, options.delayMs));
+  }
+  extend(
+    topic: string,
+    group: string,
+    receipts: string[],
+    visibilityMs: number,
+  ): Promise<Outcome<void>> {
+    return settle(() => topicRouter(this.env, topic).extend(group, receipts, visibilityMs));
+  }
+  sendBack(
+    topic: string,
+    group: string,
+    message: Pick<Message, "queueId" | "offset">,
+    options: { delayMs?: number } = {},
+  ): Promise<Outcome<void>> {
+    return settle(() =>
+      topicRouter(this.env, topic).sendBack(
+        group,
+        message.queueId,
+        message.offset,
+        options.delayMs,
+      ),
+    );
+  }
+  getMessage(topic: string, msgId: string): Promise<Outcome<Message>> {
+    return settle(() => topicRouter(this.env, topic).getMessage(msgId));
+  }
+  queryByKey(
+    topic: string,
+    key: string,
+    options: { limit?: number } = {},
+  ): Promise<Outcome<Message[]>> {
+    return settle(() => topicRouter(this.env, topic).queryByKey(key, options));
+  }
+  listDeadLetters(
+    topic: string,
+    group: string,
+    options: { limit?: number } = {},
+  ): Promise<Outcome<DeadLetter[]>> {
+    return settle(() => topicRouter(this.env, topic).listDeadLetters(group, options.limit));
+  }
+  redrive(
+    topic: string,
+    group: string,
+    options: { limit?: number; msgIds?: string[] } = {},
+  ): Promise<Outcome<number>> {
+    return settle(() => topicRouter(this.env, topic).redrive(group, options));
+  }
+  stats(topic: string): Promise<Outcome<TopicStats>> {
+    return settle(() => topicRouter(this.env, topic).stats());
+  }
+  endTransaction(
+    topic: string,
+    txId: string,
+    action: TransactionAction,
+  ): Promise<Outcome<TransactionInfo>> {
+    return settle(() => topicRouter(this.env, topic).endTransaction(txId, action));
+  }
+  listTransactions(
+    topic: string,
+    filter: { producerId?: string; state?: "unknown" | "pending" } = {},
+  ): Promise<Outcome<TransactionInfo[]>> {
+    return settle(() => topicRouter(this.env, topic).listTransactions(filter));
   }
 }

@@ -1,58 +1,61 @@
-import {
-  type AppendRequest,
-  type CallOptions,
-  type DeadLetter,
-  EdgeqError,
-  type LeasedMessage,
-  type Message,
-  type ReadOptions,
-  type ReadResult,
-  type ReceiveOptions,
-  type SendBackOptions,
-  type SendResult,
-  type TopicInfo,
-  type TopicStats,
-  type TransactionAction,
-  type TransactionInfo,
-  type Transport,
+import type { WorkerEntrypoint } from "cloudflare:workers";
+import type {
+  AppendRequest,
+  CallOptions,
+  DeadLetter,
+  LeasedMessage,
+  Message,
+  ReadOptions,
+  ReadResult,
+  ReceiveOptions,
+  SendBackOptions,
+  SendResult,
+  TopicInfo,
+  TopicStats,
+  TransactionAction,
+  TransactionInfo,
+  Transport,
 } from "@edgeq/core";
-import type { Outcome } from "../broker/queue-ref.js";
-import type { RouterMethod } from "./entrypoint.js";
+import type { EdgeqRpc } from "./entrypoint.js";
+import { type Outcome, unwrap } from "./outcome.js";
 
-/** What a service binding to `EdgeqRpc` offers, typed plainly (see `DurableQueue` for why). */
-export interface EdgeqRpcBinding {
-  topicInfo(topic: string): Promise<Outcome<TopicInfo>>;
-  call(topic: string, method: RouterMethod, args: unknown[]): Promise<Outcome<unknown>>;
-}
+/**
+ * What a service binding to `EdgeqRpc` offers: its methods as the class
+ * declares them. (The binding's generated RPC types of these results are too
+ * deep for TypeScript to instantiate.)
+ */
+export type EdgeqRpcBinding = Omit<EdgeqRpc, keyof WorkerEntrypoint<Env>>;
 
 /**
  * The core's Transport over a service binding to the edgeq Worker, so a
  * Worker produces and consumes with the same Producer and PushConsumer as
  * everyone else: `new Producer(new RpcTransport(env.EDGEQ), { topic })`.
+ * Signals cannot cross RPC: each is checked before its call, and long-polls
+ * are bounded by their `waitMs`.
  */
 export class RpcTransport implements Transport {
-  private readonly binding: EdgeqRpcBinding;
+  private readonly rpc: EdgeqRpcBinding;
 
+  /** `binding`: the service binding to the edgeq Worker's `EdgeqRpc` entrypoint. */
   constructor(binding: unknown) {
-    this.binding = binding as EdgeqRpcBinding;
+    this.rpc = binding as EdgeqRpcBinding;
   }
 
-  async topicInfo(topic: string, options?: CallOptions): Promise<TopicInfo> {
-    options?.signal?.throwIfAborted();
-    return unwrap(await this.binding.topicInfo(topic));
+  topicInfo(topic: string, options?: CallOptions): Promise<TopicInfo> {
+    return this.call(options, (rpc) => rpc.topicInfo(topic));
   }
 
   send(topic: string, request: AppendRequest, options?: CallOptions): Promise<SendResult[]> {
-    return this.call(topic, "send", [request], options);
+    return this.call(options, (rpc) => rpc.send(topic, request));
   }
 
   read(topic: string, queueId: number, options: ReadOptions): Promise<ReadResult> {
     const { signal, ...rest } = options;
-    return this.call(topic, "read", [queueId, rest], { signal });
+    return this.call({ signal }, (rpc) => rpc.read(topic, queueId, rest));
   }
 
   getOffsets(topic: string, group: string, options?: CallOptions): Promise<Record<string, number>> {
-    return this.call(topic, "getOffsets", [group], options);
+    return this.call(options, (rpc) => rpc.getOffsets(topic, group));
   }
 
   async commitOffsets(
@@ -61,16 +64,17 @@ export class RpcTransport implements Transport {
     offsets: Record<string, number>,
     options?: CallOptions & { reset?: boolean },
   ): Promise<void> {
-    await this.call(topic, "commitOffsets", [group, offsets, options?.reset === true], options);
+    const reset = options?.reset === true;
+    await this.call(options, (rpc) => rpc.commitOffsets(topic, group, offsets, { reset }));
   }
 
   receive(topic: string, group: string, options: ReceiveOptions = {}): Promise<LeasedMessage[]> {
     const { signal, ...rest } = options;
-    return this.call(topic, "receive", [group, rest], { signal });
+    return this.call({ signal }, (rpc) => rpc.receive(topic, group, rest));
   }
 
   ack(topic: string, group: string, receipts: string[], options?: CallOptions): Promise<void> {
-    return this.call(topic, "ack", [group, receipts], options);
+    return this.call(options, (rpc) => rpc.ack(topic, group, receipts));
   }
 
   nack(
@@ -79,7 +83,8 @@ export class RpcTransport implements Transport {
     receipts: string[],
     options?: CallOptions & { delayMs?: number },
   ): Promise<void> {
-    return this.call(topic, "nack", [group, receipts, options?.delayMs], options);
+    const delay = options?.delayMs === undefined ? {} : { delayMs: options.delayMs };
+    return this.call(options, (rpc) => rpc.nack(topic, group, receipts, delay));
   }
 
   extend(
@@ -89,7 +94,7 @@ export class RpcTransport implements Transport {
     visibilityMs: number,
     options?: CallOptions,
   ): Promise<void> {
-    return this.call(topic, "extend", [group, receipts, visibilityMs], options);
+    return this.call(options, (rpc) => rpc.extend(topic, group, receipts, visibilityMs));
   }
 
   sendBack(
@@ -98,16 +103,13 @@ export class RpcTransport implements Transport {
     message: Pick<Message, "queueId" | "offset">,
     options?: SendBackOptions,
   ): Promise<void> {
-    return this.call(
-      topic,
-      "sendBack",
-      [group, message.queueId, message.offset, options?.delayMs],
-      options,
-    );
+    const at = { queueId: message.queueId, offset: message.offset };
+    const delay = options?.delayMs === undefined ? {} : { delayMs: options.delayMs };
+    return this.call(options, (rpc) => rpc.sendBack(topic, group, at, delay));
   }
 
   getMessage(topic: string, msgId: string, options?: CallOptions): Promise<Message> {
-    return this.call(topic, "getMessage", [msgId], options);
+    return this.call(options, (rpc) => rpc.getMessage(topic, msgId));
   }
 
   queryByKey(
@@ -115,12 +117,7 @@ export class RpcTransport implements Transport {
     key: string,
     options?: CallOptions & { limit?: number },
   ): Promise<Message[]> {
-    return this.call(
-      topic,
-      "queryByKey",
-      [key, options?.limit === undefined ? {} : { limit: options.limit }],
-      options,
-    );
+    return this.call(options, (rpc) => rpc.queryByKey(topic, key, limitOf(options)));
   }
 
   listDeadLetters(
@@ -128,7 +125,7 @@ export class RpcTransport implements Transport {
     group: string,
     options?: CallOptions & { limit?: number },
   ): Promise<DeadLetter[]> {
-    return this.call(topic, "listDeadLetters", [group, options?.limit ?? 100], options);
+    return this.call(options, (rpc) => rpc.listDeadLetters(topic, group, limitOf(options)));
   }
 
   redrive(
@@ -137,11 +134,11 @@ export class RpcTransport implements Transport {
     options?: CallOptions & { limit?: number; msgIds?: string[] },
   ): Promise<number> {
     const { signal, ...rest } = options ?? {};
-    return this.call(topic, "redrive", [group, rest], { signal });
+    return this.call({ signal }, (rpc) => rpc.redrive(topic, group, rest));
   }
 
   stats(topic: string, options?: CallOptions): Promise<TopicStats> {
-    return this.call(topic, "stats", [], options);
+    return this.call(options, (rpc) => rpc.stats(topic));
   }
 
   endTransaction(
@@ -150,7 +147,7 @@ export class RpcTransport implements Transport {
     action: TransactionAction,
     options?: CallOptions,
   ): Promise<TransactionInfo> {
-    return this.call(topic, "endTransaction", [txId, action], options);
+    return this.call(options, (rpc) => rpc.endTransaction(topic, txId, action));
   }
 
   listTransactions(
@@ -158,27 +155,18 @@ export class RpcTransport implements Transport {
     filter: { producerId?: string; state?: "unknown" | "pending" } = {},
     options?: CallOptions,
   ): Promise<TransactionInfo[]> {
-    return this.call(topic, "listTransactions", [filter], options);
+    return this.call(options, (rpc) => rpc.listTransactions(topic, filter));
   }
 
-  /** Signals cannot cross RPC: checked before the call, and long-polls are bounded by their waitMs. */
   private async call<T>(
-    topic: string,
-    method: RouterMethod,
-    args: unknown[],
-    options?: CallOptions,
+    options: CallOptions | undefined,
+    rpc: (binding: EdgeqRpcBinding) => Promise<Outcome<T>>,
   ): Promise<T> {
     options?.signal?.throwIfAborted();
-    return unwrap(await this.binding.call(topic, method, args)) as T;
+    return unwrap(await rpc(this.rpc));
   }
 }
 
-function unwrap<T>(outcome: Outcome<T>): T {
-  if (!outcome.ok)
-    throw new EdgeqError(
-      outcome.error.code,
-      outcome.error.message,
-      outcome.error.details ? { details: outcome.error.details } : {},
-    );
-  return outcome.value;
+function limitOf(options: { limit?: number } | undefined): { limit?: number } {
+  return options?.limit === undefined ? {} : { limit: options.limit };
 }

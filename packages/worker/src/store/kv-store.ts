@@ -8,6 +8,7 @@ import {
   type StoreRange,
 } from "@edgeq/core";
 
+/** Options of `createKvStore`. */
 export interface KvStoreOptions {
   /**
    * Let responses leave before the write is confirmed on disk

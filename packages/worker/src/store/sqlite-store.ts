@@ -8,6 +8,7 @@ import {
   type StoreRange,
 } from "@edgeq/core";
 
+/** Options of `createSqliteStore`. */
 export interface SqliteStoreOptions {
   /** Table holding the records. Default `edgeq_kv`. */
   table?: string;
