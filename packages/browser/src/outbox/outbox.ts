@@ -12,7 +12,7 @@ import {
   type SyncState,
   summarizeError,
 } from "@edgeq/core";
-import type { IDBPDatabase, IDBPObjectStore, IDBPTransaction } from "idb";
+import type { IDBPDatabase, IDBPObjectStore } from "idb";
 import { fromIdbError } from "../store/idb-errors.js";
 import { abort, IdbStore } from "../store/idb-store.js";
 import { runAsLeader } from "../tabs/leadership.js";
@@ -128,14 +128,9 @@ export class Outbox extends EventTarget {
     fn: (tx: OutboxWrite) => void | Promise<void>,
   ): Promise<QueuedMessage[]> {
     this.assertOpen();
-    let tx: IDBPTransaction<unknown, string[], "readwrite">;
-    try {
-      tx = this.db.transaction([...new Set([...storeNames, OUTBOX_STORE])], "readwrite", {
-        durability: this.store.durability,
-      });
-    } catch (cause) {
-      throw fromIdbError(cause, "start the transaction");
-    }
+    // An unknown store name throws IndexedDB's own NotFoundError, as `db.transaction` does.
+    const names = [...new Set([...storeNames, OUTBOX_STORE])];
+    const tx = this.db.transaction(names, "readwrite", { durability: this.store.durability });
     const queued: QueuedMessage[] = [];
     try {
       const append = await this.producer.beginAppend(

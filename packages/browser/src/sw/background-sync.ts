@@ -17,13 +17,13 @@ export async function registerBackgroundSync(tag = BACKGROUND_SYNC_TAG): Promise
   const registration = (await container.ready) as ServiceWorkerRegistration & {
     sync?: SyncManagerLike;
   };
-  if (!registration.sync) return false;
-  try {
-    await registration.sync.register(tag);
-    return true;
-  } catch {
-    return false;
-  }
+  // Refused (permission, a private window): the outbox's own triggers still work.
+  return (
+    registration.sync?.register(tag).then(
+      () => true,
+      () => false,
+    ) ?? false
+  );
 }
 
 interface SyncEventLike extends Event {
