@@ -40,7 +40,6 @@ export class Outbox extends EventTarget {
   readonly producerId: string;
   private readonly closing = new AbortController();
   private readonly channel: TabChannel;
-  private readonly detach: Array<() => void> = [];
   private leading: Promise<void> | undefined;
   private syncState: SyncState = "standby";
   private inFlight = 0;
@@ -218,7 +217,6 @@ export class Outbox extends EventTarget {
   async close(): Promise<void> {
     if (this.closing.signal.aborted) return;
     this.closing.abort(new EdgeqError("closed", "the outbox is closed"));
-    for (const undo of this.detach) undo();
     this.producer.close();
     await this.leading;
     this.setState("closed");
@@ -314,11 +312,9 @@ export class Outbox extends EventTarget {
   }
 
   private listenToPage(): void {
-    const on = (target: EventTarget | undefined, type: string, handler: () => void) => {
-      if (!target) return;
-      target.addEventListener(type, handler);
-      this.detach.push(() => target.removeEventListener(type, handler));
-    };
+    // Removed by `close()`, through the closing signal.
+    const on = (target: EventTarget | undefined, type: string, handler: () => void) =>
+      target?.addEventListener(type, handler, { signal: this.closing.signal });
     const win = typeof window === "undefined" ? undefined : window;
     for (const type of ["online", "offline"] as const)
       on(win, type, () => {

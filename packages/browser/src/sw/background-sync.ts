@@ -17,13 +17,9 @@ export async function registerBackgroundSync(tag = BACKGROUND_SYNC_TAG): Promise
   const registration = (await container.ready) as ServiceWorkerRegistration & {
     sync?: SyncManagerLike;
   };
+  const registered = registration.sync?.register(tag).then(() => true);
   // Refused (permission, a private window): the outbox's own triggers still work.
-  return (
-    registration.sync?.register(tag).then(
-      () => true,
-      () => false,
-    ) ?? false
-  );
+  return registered?.catch(() => false) ?? false;
 }
 
 interface SyncEventLike extends Event {
