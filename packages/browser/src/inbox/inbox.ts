@@ -10,6 +10,7 @@ import {
 } from "@edgeq/core";
 import { type IdbStore, openIdbStore } from "../store/idb-store.js";
 
+/** What an Inbox consumes and where it keeps its group. */
 export interface InboxOptions
   extends Omit<PushConsumerOptions, "handler" | "topic" | "group" | "onError"> {
   url: string;

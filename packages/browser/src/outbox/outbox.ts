@@ -197,12 +197,6 @@ export class Outbox extends EventTarget {
     this.channel.post({ type: "token", token });
   }
 
-  /** Sync now rather than at the next trigger. */
-  sync(): void {
-    this.producer.wake(true);
-    this.channel.post({ type: "flush" });
-  }
-
   /** Competes for the sync lock (done by `open` unless `autoSync: false`). */
   start(): void {
     if (this.leading || this.closing.signal.aborted) return;

@@ -11,6 +11,7 @@ import type {
 import type { IDBPDatabase, IDBPTransaction } from "idb";
 import type { IdbDurability } from "../store/idb-store.js";
 
+/** The IndexedDB database the outbox lives in: its own, or the app's. */
 export interface OutboxDatabaseOptions {
   /** Default `edgeq-outbox:<name>`. Give the app's own database to share transactions with it. */
   name?: string;
@@ -25,6 +26,7 @@ export interface OutboxDatabaseOptions {
   ): void;
 }
 
+/** Where an outbox delivers, and how it syncs. */
 export interface OutboxOptions {
   /** The edge broker's origin, e.g. `https://queue.example.com`. */
   url: string;
@@ -51,6 +53,7 @@ export interface OutboxOptions {
   fetch?: FetchLike;
 }
 
+/** What `stats()` reports: counts from IndexedDB, state from the syncing tab. */
 export interface OutboxStats {
   producerId: string;
   /** Durable in IndexedDB, not yet acknowledged by the broker (or dead-lettered). */

@@ -24,7 +24,9 @@ export interface RecordsSchema extends DBSchema {
   edgeq_outbox: Records;
 }
 
+/** A database connection as the adapter sees it. */
 export type RecordsDatabase = IDBPDatabase<RecordsSchema>;
+/** The object stores edgeq may keep records in. */
 export type RecordStoreName = StoreNames<RecordsSchema>;
 
 /** An object store of records inside a readwrite transaction, the adapter's or the app's. */
@@ -34,6 +36,7 @@ export interface RecordsObjectStore {
   delete(key: string | IDBKeyRange): Promise<void>;
 }
 
+/** Options of `openIdbStore`. */
 export interface IdbStoreOptions {
   /** Object store holding the records. Default `edgeq_kv`. */
   storeName?: RecordStoreName;

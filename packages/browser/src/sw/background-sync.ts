@@ -1,5 +1,6 @@
 import type { Outbox } from "../outbox/outbox.js";
 
+/** The Background Sync tag the page registers and the service worker answers. */
 export const BACKGROUND_SYNC_TAG = "edgeq-outbox";
 
 interface SyncManagerLike {

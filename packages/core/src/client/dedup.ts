@@ -1,6 +1,7 @@
 import type { Message } from "../model.js";
 import type { MessageHandler } from "./push-consumer-options.js";
 
+/** How many ids a DedupSet remembers, and for how long. */
 export interface DedupSetOptions {
   /** Most msgIds remembered; past it the oldest is forgotten. Default 10,000. */
   capacity?: number;

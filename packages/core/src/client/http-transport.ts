@@ -32,6 +32,7 @@ export type FetchLike = (
   },
 ) => Promise<FetchResponseLike>;
 
+/** The part of a fetch Response the transport reads. */
 export interface FetchResponseLike {
   readonly status: number;
   readonly headers: { get(name: string): string | null };
@@ -41,6 +42,7 @@ export interface FetchResponseLike {
 /** A bearer token, or a function asked before every request (so a refreshed token is picked up). */
 export type TokenSource = string | (() => string | Promise<string>);
 
+/** Where the broker is and how to authenticate to it. */
 export interface HttpTransportOptions {
   /** The worker's origin, e.g. `https://queue.example.com` (a path prefix is kept). */
   url: string;

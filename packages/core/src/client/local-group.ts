@@ -41,6 +41,7 @@ function restore(body: unknown): Message {
   return { ...kept, body: bytes ? base64ToBytes(kept.body as string) : kept.body };
 }
 
+/** Options of `LocalGroupTransport.open`. */
 export interface LocalGroupOptions {
   /** The local engine's clock (retry delays, leases). Default: the system clock, ticking on timers. */
   clock?: Clock;

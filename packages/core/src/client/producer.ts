@@ -9,6 +9,7 @@ import type {
 import { isRetryableError, pause, sleep as realSleep, type Sleep, withRetries } from "./retry.js";
 import type { Transport } from "./transport.js";
 
+/** Identity, seqs and retry pacing of a Producer. */
 export interface ProducerOptions {
   /** The topic every message of this producer goes to. */
   topic: string;
@@ -33,6 +34,7 @@ export interface ProducerOptions {
   sleep?: Sleep;
 }
 
+/** Per-call options of `send` and `sendBatch`. */
 export interface SendOptions {
   /** Stops waiting and retrying; the call rejects with the signal's reason. */
   signal?: AbortSignal;

@@ -3,6 +3,7 @@ import { EdgeqError } from "../errors.js";
 import type { Message } from "../model.js";
 import { type BackoffOptions, sleep as realSleep, type Sleep } from "./retry.js";
 
+/** What a handler gets beside the message. */
 export interface HandlerContext {
   /** Aborts when the consumer closes; a handler may stop early (its message is then delivered again). */
   signal: AbortSignal;
@@ -14,6 +15,7 @@ export type MessageHandler<M extends Message = Message> = (
   context: HandlerContext,
 ) => Promise<void> | void;
 
+/** Where a failure a consumer recovered from happened (see `onError`). */
 export type ConsumerPhase =
   | "start"
   | "read"
@@ -25,12 +27,14 @@ export type ConsumerPhase =
   | "ack"
   | "nack";
 
+/** What `onError` is told with each failure. */
 export interface ConsumerErrorContext {
   phase: ConsumerPhase;
   queueId?: number;
   message?: Message;
 }
 
+/** What a PushConsumer consumes, how fast, and how it retries. */
 export interface PushConsumerOptions {
   topic: string;
   /** Consumer group: offsets, retries and dead letters are kept per group. */
@@ -70,6 +74,7 @@ export interface PushConsumerOptions {
   onError?: (error: unknown, context: ConsumerErrorContext) => void;
 }
 
+/** A PushConsumer's counters since it started. */
 export interface PushConsumerStats {
   /** Handler calls that succeeded. */
   processed: number;

@@ -97,6 +97,7 @@ export function isRetryableError(error: unknown): boolean {
   return classifyFailure(error) === "retry";
 }
 
+/** How `withRetries` retries. */
 export interface RetryOptions {
   /** Stops retrying; the call rejects with the signal's reason. */
   signal?: AbortSignal;

@@ -16,6 +16,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** A read by offset of one queue. */
 export interface ReadOptions extends CallOptions {
   from: number;
   limit?: number;
@@ -25,6 +26,7 @@ export interface ReadOptions extends CallOptions {
   tags?: string[];
 }
 
+/** A lease-mode receive across a topic's queues. */
 export interface ReceiveOptions extends CallOptions {
   max?: number;
   visibilityMs?: number;
@@ -37,11 +39,13 @@ export interface ReceiveOptions extends CallOptions {
   retriesOnly?: boolean;
 }
 
+/** A consumer's send-back of a failed message. */
 export interface SendBackOptions extends CallOptions {
   /** Default: the retry schedule's delay for the message's next reconsume. */
   delayMs?: number;
 }
 
+/** What a client needs to know of a topic to consume it. */
 export interface TopicInfo {
   topic: string;
   queueCount: number;

@@ -72,6 +72,7 @@ class SortedRecords {
   }
 }
 
+/** Options of a MemoryStore. */
 export interface MemoryStoreOptions {
   /** Share records with an earlier store to simulate a restart. Default: new, empty storage. */
   storage?: MemoryStorage;

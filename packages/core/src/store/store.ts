@@ -54,6 +54,7 @@ export async function transact<T>(
   return result;
 }
 
+/** A key range of `Store.scan`. */
 export interface StoreRange {
   /** Only keys starting with this. Combines with start/end. */
   prefix?: string;
@@ -65,8 +66,10 @@ export interface StoreRange {
   reverse?: boolean;
 }
 
+/** One record of a scan: its key and value. */
 export type StoreEntry = readonly [key: string, value: JsonValue];
 
+/** One operation of an atomic `Store.write`. */
 export type StoreOp =
   | { type: "put"; key: string; value: JsonValue }
   | { type: "delete"; key: string }

@@ -32,6 +32,7 @@ import {
 } from "./producer-log.js";
 import { Wakeup } from "./wakeup.js";
 
+/** Where a durable producer's sync loop is; hosts show it to people. */
 export type SyncState =
   /** Nothing to send, or waiting for the next trigger. */
   | "idle"
@@ -54,6 +55,7 @@ export interface DurableProducerHooks {
   deadLettered?(deadLetter: LocalDeadLetter): void;
 }
 
+/** What a durable producer sends, where, and at what pace. */
 export interface DurableProducerOptions {
   /** The topic every message goes to. */
   topic: string;

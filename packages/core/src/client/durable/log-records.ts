@@ -63,6 +63,7 @@ export interface ProgressRecord {
   lastSync?: number;
 }
 
+/** A new producer's progress: nothing handled yet. */
 export const INITIAL_PROGRESS: ProgressRecord = { doneSeq: 0, acknowledged: 0, deadLetters: 0 };
 
 /** One message in the local log, validated; bytes are kept as base64 (stores hold JSON). */
@@ -112,6 +113,7 @@ export class ProducerKeys {
   }
 }
 
+/** The id `send` hands out for a message: stable before the broker has seen it. */
 export function messageId(producerId: string, seq: number): string {
   return `${producerId}:${seq}`;
 }
@@ -130,6 +132,7 @@ function bodyOf(entry: { body: JsonValue; bytes?: true }): MessageBody {
   return entry.bytes ? base64ToBytes(entry.body as string) : entry.body;
 }
 
+/** A logged message as the Transport sends it (bytes back to bytes). */
 export function toOutgoing(message: PendingMessage): OutgoingMessage {
   return { seq: message.seq, body: bodyOf(message), ...optionsOf(message) };
 }
@@ -137,6 +140,7 @@ export function toOutgoing(message: PendingMessage): OutgoingMessage {
 /** A stored dead letter: the body as the log kept it. */
 export type DeadRecord = Omit<LocalDeadLetter, "body"> & { body: JsonValue; bytes?: true };
 
+/** A refused message as its dead-letter record. */
 export function toDeadRecord(
   message: PendingMessage,
   producerId: string,
@@ -155,6 +159,7 @@ export function toDeadRecord(
   };
 }
 
+/** A dead-letter record as the app sees it (bytes back to bytes). */
 export function fromDeadRecord({ bytes, ...record }: DeadRecord): LocalDeadLetter {
   return { ...record, body: bodyOf({ body: record.body, ...(bytes ? { bytes } : {}) }) };
 }
