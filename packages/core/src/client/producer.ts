@@ -15,13 +15,14 @@ export interface ProducerOptions {
   topic: string;
   /**
    * Identity the broker deduplicates on, together with each message's seq.
-   * Pass a durable one (an outbox's) to have retries recognised across
-   * restarts. Default: a new `crypto.randomUUID()`.
+   * A process that keeps its id and position across restarts has its
+   * retries recognised after one (`DurableProducer` does all of that for
+   * you, with a local log). Default: a new `crypto.randomUUID()`.
    */
   producerId?: string;
   /**
-   * Seq of the first message sent. Callers that persist their position (a
-   * browser outbox) pass where to continue. Default 1.
+   * Seq of the first message sent. Callers that persist their position
+   * pass where to continue. Default 1.
    */
   firstSeq?: number;
   /** Further tries after a retryable failure (RocketMQ's `retryTimesWhenSendFailed`). Default 2. */
