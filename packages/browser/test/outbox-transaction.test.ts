@@ -3,8 +3,17 @@ import { describe, expect, it } from "vitest";
 import { createOutbox, type Outbox } from "../src/index.js";
 import { brokerUrl, messagesOf, TOKEN, uniqueName } from "./helpers.js";
 
-// A type alias, not an interface: message bodies must be JSON values, which needs an index signature.
-type Todo = { id: string; title: string };
+// An interface, as apps write them: `send` takes any type whose values are all JSON.
+interface Todo {
+  id: string;
+  title: string;
+  done?: boolean;
+}
+
+interface Dated {
+  id: string;
+  at: Date;
+}
 
 /** An outbox living in the app's own database, beside its `todos` store. */
 async function appOutbox(autoSync = false): Promise<Outbox> {
@@ -23,6 +32,19 @@ async function appOutbox(autoSync = false): Promise<Outbox> {
     },
   });
 }
+
+describe("message bodies", () => {
+  it("takes the app's interfaces, and refuses what is not JSON at compile time and at run time", async () => {
+    const outbox = await appOutbox();
+    const todo: Todo = { id: "t0", title: "typed" };
+    expect((await outbox.send(todo)).seq).toBe(1);
+    const dated: Dated = { id: "d", at: new Date(0) };
+    // @ts-expect-error a Date is not a JSON value
+    await expect(outbox.send(dated)).rejects.toMatchObject({ code: "invalid_request" });
+    expect((await outbox.stats()).pending).toBe(1);
+    await outbox.close();
+  });
+});
 
 describe("transactional outbox", () => {
   it("commits the app's write and its message together", async () => {
