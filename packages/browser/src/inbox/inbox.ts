@@ -22,6 +22,17 @@ export interface InboxOptions
   databaseName?: string;
   /** Told about every failure the inbox recovers from (offline, a failing handler). */
   onError?: PushConsumerOptions["onError"];
+  /**
+   * Handler failures after which a message goes to this browser's dead letters
+   * (`deadLetters()`). Default 16. A reopened inbox applies the new value.
+   */
+  maxReconsumeTimes?: number;
+  /**
+   * Delay before the n-th retry of a failed message, in ms (the last one
+   * repeats). Default 10 s, 30 s, 1 min, … 2 h; `sendBackDelayMs` overrides it
+   * with one delay for every retry.
+   */
+  retrySchedule?: readonly number[];
 }
 
 /**
@@ -41,10 +52,16 @@ export class Inbox {
 
   /** @internal Open one with `createInbox`. */
   static async open(options: InboxOptions): Promise<Inbox> {
-    const { url, token, databaseName, group, ...rest } = options;
+    const { url, token, databaseName, group, maxReconsumeTimes, retrySchedule, ...rest } = options;
     const store = await openIdbStore(databaseName ?? "edgeq-inbox");
     const remote = new HttpTransport({ url, ...(token === undefined ? {} : { token }) });
-    const local = await LocalGroupTransport.open(remote, store);
+    let local: LocalGroupTransport;
+    try {
+      local = await LocalGroupTransport.open(remote, store, { maxReconsumeTimes, retrySchedule });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
     const consumer = new PushConsumer(local, { ...rest, group: group ?? "inbox" });
     const inbox = new Inbox(consumer, local, store);
     try {
