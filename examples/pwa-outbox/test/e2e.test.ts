@@ -139,3 +139,75 @@ it("delivers orders made offline, across a reload and a second tab, exactly once
   expect(bySeq.map((m) => (m.body as { order: { id: string } }).order.id).sort()).toEqual(stored);
   await context.close();
 });
+
+/** The outbox's producer id in that page (one per database: the page's and its service worker's). */
+const producerIdIn = (page: Page) =>
+  page.evaluate(
+    () => (globalThis as unknown as { edgeqOutbox: { producerId: string } }).edgeqOutbox.producerId,
+  );
+
+/** Tags of Background Sync registrations still waiting to fire. */
+const syncTags = (page: Page) =>
+  page.evaluate(async () => {
+    const registration = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & {
+      sync: { getTags(): Promise<string[]> };
+    };
+    return registration.sync.getTags();
+  });
+
+it("flushes the outbox from the service worker on a sync event, with no page open", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await open(page);
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  const producerId = await producerIdIn(page);
+  const ours = async () => (await brokerMessages()).filter((m) => m.producerId === producerId);
+  // The page registers Background Sync as it loads, and online the browser fires
+  // that at once (an empty flush). Once no tag waits, the only sync is the one sent below.
+  await expect.poll(() => syncTags(page)).toEqual([]);
+
+  await context.setOffline(true);
+  await addOrders(page, 100, 5);
+  expect(Number(await page.textContent("#pending"))).toBe(5);
+  // No page left whose outbox could sync: only the service worker can deliver them now.
+  await page.close();
+  await context.setOffline(false);
+  expect(await ours()).toEqual([]);
+
+  // A blank page (not the app) to reach the browser's service workers over CDP.
+  const blank = await context.newPage();
+  const cdp = await context.newCDPSession(blank);
+  const scope = new URL("/", appUrl).href;
+  const registrationId = new Promise<string>((resolve) =>
+    cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
+      const app = registrations.find((r) => r.scopeURL === scope && !r.isDeleted);
+      if (app) resolve(app.registrationId);
+    }),
+  );
+  await cdp.send("ServiceWorker.enable");
+  await cdp.send("ServiceWorker.dispatchSyncEvent", {
+    origin: new URL(appUrl).origin,
+    registrationId: await registrationId,
+    tag: "edgeq-outbox",
+    lastChance: false,
+  });
+
+  await expect.poll(async () => (await ours()).length, { timeout: 30_000 }).toBe(5);
+  const messages = (await ours()).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  expect(messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+  expect(messages.map((m) => (m.body as { order: { item: string } }).order.item)).toEqual(
+    Array.from({ length: 5 }, (_, i) => `item-${100 + i}`),
+  );
+  // The service worker's outbox recorded the acknowledgements in IndexedDB: a page
+  // opened now has nothing pending and sends nothing again.
+  const again = await context.newPage();
+  await open(again);
+  expect(await again.textContent("#pending")).toBe("0");
+  expect(await producerIdIn(again)).toBe(producerId);
+  expect(await syncTags(again)).toEqual([]);
+  expect((await ours()).length).toBe(5);
+  await cdp.detach();
+  await context.close();
+});

@@ -1,6 +1,7 @@
 import {
   type DeadLetter,
   HttpTransport,
+  type LocalGroupOptions,
   LocalGroupTransport,
   type MessageHandler,
   PushConsumer,
@@ -12,7 +13,8 @@ import { type IdbStore, openIdbStore } from "../store/idb-store.js";
 
 /** What an Inbox consumes and where it keeps its group. */
 export interface InboxOptions
-  extends Omit<PushConsumerOptions, "handler" | "topic" | "group" | "onError"> {
+  extends Omit<PushConsumerOptions, "handler" | "topic" | "group" | "onError">,
+    Omit<LocalGroupOptions, "clock"> {
   url: string;
   topic: string;
   /** The name of this browser's group. Default `inbox`; it never leaves the browser. */
@@ -42,18 +44,22 @@ export class Inbox {
 
   /** @internal Open one with `createInbox`. */
   static async open(options: InboxOptions): Promise<Inbox> {
-    const { url, token, databaseName, group, ...rest } = options;
+    const { url, token, databaseName, group = "inbox" } = options;
     const store = await openIdbStore(databaseName ?? "edgeq-inbox");
     const remote = new HttpTransport({ url, token });
-    const local = await LocalGroupTransport.open(remote, store);
-    const consumer = new PushConsumer(local, { ...rest, group: group ?? "inbox" });
-    const inbox = new Inbox(consumer, local, store);
-    try {
-      await consumer.start();
-    } catch (error) {
+    const local = await LocalGroupTransport.open(remote, store, {
+      ...options,
+      clock: undefined,
+    }).catch(async (e: unknown) => {
+      await store.close();
+      throw e;
+    });
+    const inbox = new Inbox(new PushConsumer(local, { ...options, group }), local, store);
+    // A topic the broker does not know, say: leave nothing open behind.
+    await inbox.consumer.start().catch(async (error: unknown) => {
       await inbox.close();
       throw error;
-    }
+    });
     return inbox;
   }
 

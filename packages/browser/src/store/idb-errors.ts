@@ -18,12 +18,3 @@ export function fromIdbError(cause: unknown, what: string): EdgeqError {
     cause,
   });
 }
-
-/**
- * For requests whose outcome the transaction reports: when it aborts, each
- * request also rejects, and those rejections would surface as unhandled
- * although `tx.done` already carries the error to the caller.
- */
-export function settled(request: Promise<unknown>): void {
-  request.catch(() => undefined);
-}

@@ -9,7 +9,7 @@ import {
   type StoreTransaction,
 } from "@edgeq/core";
 import { type DBSchema, type IDBPDatabase, openDB, type StoreNames } from "idb";
-import { fromIdbError, settled } from "./idb-errors.js";
+import { fromIdbError } from "./idb-errors.js";
 
 /** `strict` waits for the OS to flush each write; `relaxed` acks once the browser has it. */
 export type IdbDurability = "strict" | "relaxed";
@@ -128,10 +128,15 @@ export class IdbStore implements Store {
       get: (key) => store.get(key),
       write: (ops) => {
         for (const op of ops) {
-          if (op.type === "put") settled(store.put(op.value, op.key));
-          else if (op.type === "delete") settled(store.delete(op.key));
-          else if (op.start < op.end)
-            settled(store.delete(IDBKeyRange.bound(op.start, op.end, false, true)));
+          if (op.type === "deleteRange" && op.start >= op.end) continue;
+          const request =
+            op.type === "put"
+              ? store.put(op.value, op.key)
+              : store.delete(
+                  op.type === "delete" ? op.key : IDBKeyRange.bound(op.start, op.end, false, true),
+                );
+          // The transaction reports the outcome; when it aborts, every request rejects too.
+          request.catch(() => undefined);
         }
       },
     };

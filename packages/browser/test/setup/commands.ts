@@ -8,11 +8,26 @@ import type { BrowserCommand } from "vitest/node";
 const pages = new Map<string, import("playwright").Page>();
 let pageCount = 0;
 
+export interface OpenPageOptions {
+  /**
+   * Open it in a new browser context: a second browser, with its own
+   * IndexedDB, locks and channels (the same origin, nothing shared). Closed with the page.
+   */
+  newBrowser?: boolean;
+}
+
 /** Opens another page of the test's origin (same IndexedDB, locks and channels): a second tab. */
-const openPage: BrowserCommand<[path: string], string> = async (ctx, path) => {
+const openPage: BrowserCommand<[path: string, options?: OpenPageOptions], string> = async (
+  ctx,
+  path,
+  options = {},
+) => {
   const origin = new URL(ctx.page.url()).origin;
-  const page = await ctx.context.newPage();
-  page.on("console", (m) => console.log(`[tab] ${m.text()}`));
+  const context = options.newBrowser ? await ctx.context.browser()?.newContext() : ctx.context;
+  if (!context) throw new Error("no browser to open a new context in");
+  const page = await context.newPage();
+  if (options.newBrowser) page.on("close", () => void context.close());
+  page.on("console", (m) => console.log(`[${options.newBrowser ? "browser" : "tab"}] ${m.text()}`));
   await page.goto(`${origin}${path}`);
   const id = `page-${++pageCount}`;
   pages.set(id, page);

@@ -3,7 +3,7 @@ import { ManualClock } from "../clock.js";
 import { Broker } from "../engine/broker.js";
 import type { Message } from "../model.js";
 import { MemoryStorage, MemoryStore } from "../store/memory-store.js";
-import { LocalGroupTransport } from "./local-group.js";
+import { type LocalGroupOptions, LocalGroupTransport } from "./local-group.js";
 import { LocalTransport } from "./local-transport.js";
 import { PushConsumer } from "./push-consumer.js";
 import { eventually, fastSleep } from "./test-support.js";
@@ -12,12 +12,16 @@ import { eventually, fastSleep } from "./test-support.js";
 async function setup() {
   const remote = await Broker.open({ store: new MemoryStore(), clock: new ManualClock() });
   await remote.createTopic("t", { queueCount: 2 });
-  const consumerOf = async (handler: (m: Message) => void, storage = new MemoryStorage()) => {
+  const consumerOf = async (
+    handler: (m: Message) => void,
+    storage = new MemoryStorage(),
+    retries: Omit<LocalGroupOptions, "clock"> = {},
+  ) => {
     const clock = new ManualClock();
     const transport = await LocalGroupTransport.open(
       new LocalTransport(remote),
       new MemoryStore({ storage }),
-      { clock },
+      { clock, ...retries },
     );
     const consumer = new PushConsumer(transport, {
       topic: "t",
@@ -102,6 +106,36 @@ describe("LocalGroupTransport: a consumer's group kept in its own store", () => 
     });
     expect(handled).toEqual([{ bad: true }]);
     await c.consumer.close();
+  });
+
+  it("takes its retry schedule and maxReconsumeTimes from its options, also when reopened with new ones", async () => {
+    const { remote, consumerOf } = await setup();
+    await remote.send("t", { messages: [{ body: "bad" }] });
+    const storage = new MemoryStorage();
+    const seen: number[] = [];
+    const fail = (m: Message) => {
+      seen.push(m.reconsumeTimes);
+      throw new Error("always");
+    };
+    // First session, default settings: one failure, then a 10 s wait on its clock.
+    const first = await consumerOf(fail, storage);
+    await eventually(() => seen.length === 1);
+    await first.consumer.close();
+    await first.transport.close();
+    // Reopened with two retries and no delay: past the scheduled 10 s, no more waiting.
+    const second = await consumerOf(fail, storage, { maxReconsumeTimes: 2, retrySchedule: [0] });
+    second.clock.advance(10_000);
+    await second.transport.tick();
+    await eventually(async () => (await second.transport.listDeadLetters("t", "inbox")).length > 0);
+    const [dead] = await second.transport.listDeadLetters("t", "inbox");
+    expect(dead?.message.reconsumeTimes).toBe(2);
+    expect(seen).toEqual([0, 1, 2]);
+    await second.consumer.close();
+    await expect(
+      LocalGroupTransport.open(new LocalTransport(remote), new MemoryStore(), {
+        maxReconsumeTimes: 0,
+      }),
+    ).rejects.toMatchObject({ code: "invalid_request" });
   });
 
   it("keeps committed offsets in the local store across a restart", async () => {

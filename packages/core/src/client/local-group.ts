@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import { Broker } from "../engine/broker.js";
+import { resolveTopicConfig, type TopicConfig } from "../engine/config.js";
 import { EdgeqError } from "../errors.js";
 import type {
   AppendRequest,
@@ -45,6 +46,18 @@ function restore(body: unknown): Message {
 export interface LocalGroupOptions {
   /** The local engine's clock (retry delays, leases). Default: the system clock, ticking on timers. */
   clock?: Clock;
+  /**
+   * Failures after which a message goes to the local dead letters. Default 16
+   * (the engine's). Applies to every group of this store, also to retries already
+   * waiting, and a store reopened with another value takes the new one.
+   */
+  maxReconsumeTimes?: number;
+  /**
+   * Delay before the n-th local retry (the last one repeats). Default: the
+   * engine's schedule, 10 s, 30 s, 1 min, … 2 h. A consumer's `sendBackDelayMs`
+   * overrides it for every retry.
+   */
+  retrySchedule?: readonly number[];
 }
 
 /**
@@ -64,6 +77,7 @@ export class LocalGroupTransport implements Transport {
     private readonly remote: Transport,
     private readonly store: Store,
     private readonly local: Broker,
+    private readonly retries: Partial<Pick<TopicConfig, "maxReconsumeTimes" | "retrySchedule">>,
   ) {}
 
   static async open(
@@ -71,8 +85,14 @@ export class LocalGroupTransport implements Transport {
     store: Store,
     options: LocalGroupOptions = {},
   ): Promise<LocalGroupTransport> {
-    const local = await Broker.open({ store, ...(options.clock ? { clock: options.clock } : {}) });
-    return new LocalGroupTransport(remote, store, local);
+    const { clock, maxReconsumeTimes, retrySchedule } = options;
+    const retries = {
+      ...(maxReconsumeTimes === undefined ? {} : { maxReconsumeTimes }),
+      ...(retrySchedule === undefined ? {} : { retrySchedule: [...retrySchedule] }),
+    };
+    resolveTopicConfig(retries); // nonsense is an `invalid_request` now, not at the first failure
+    const local = await Broker.open({ store, ...(clock ? { clock } : {}) });
+    return new LocalGroupTransport(remote, store, local, retries);
   }
 
   topicInfo(topic: string, options?: CallOptions): Promise<TopicInfo> {
@@ -246,13 +266,20 @@ export class LocalGroupTransport implements Transport {
   private ensureTopic(topic: string): Promise<void> {
     let ready = this.topics.get(topic);
     if (!ready) {
-      ready = this.local.createTopic(topic, { queueCount: 1 }).then(
-        () => undefined,
-        (error: unknown) => {
+      ready = this.local
+        .createTopic(topic, { queueCount: 1, ...this.retries })
+        .then(async (config) => {
+          // A topic kept from an earlier session has that session's settings.
+          const { maxReconsumeTimes, retrySchedule } = this.retries;
+          const changed =
+            (maxReconsumeTimes !== undefined && maxReconsumeTimes !== config.maxReconsumeTimes) ||
+            (retrySchedule !== undefined && retrySchedule.join() !== config.retrySchedule.join());
+          if (changed) await this.local.updateTopic(topic, this.retries);
+        })
+        .catch((error: unknown) => {
           this.topics.delete(topic);
           throw error;
-        },
-      );
+        });
       this.topics.set(topic, ready);
     }
     return ready;
