@@ -80,11 +80,20 @@ export class IdbStore implements Store {
         durability: this.durability,
       });
       const pending: Array<Promise<unknown>> = [];
-      for (const op of ops) {
-        if (op.type === "put") pending.push(tx.store.put(op.value, op.key));
-        else if (op.type === "delete") pending.push(tx.store.delete(op.key));
-        else if (op.start < op.end)
-          pending.push(tx.store.delete(IDBKeyRange.bound(op.start, op.end, false, true)));
+      try {
+        for (const op of ops) {
+          if (op.type === "put") pending.push(tx.store.put(op.value, op.key));
+          else if (op.type === "delete") pending.push(tx.store.delete(op.key));
+          else if (op.start < op.end)
+            pending.push(tx.store.delete(IDBKeyRange.bound(op.start, op.end, false, true)));
+        }
+      } catch (error) {
+        // A request that cannot even be issued (a value structured clone rejects)
+        // throws here without aborting the transaction: the requests issued before
+        // it would commit. Abort, so the write applies none of its ops.
+        tx.abort();
+        await Promise.all([...pending, tx.done].map((p) => p.catch(() => undefined)));
+        throw error;
       }
       // A failed request aborts the transaction; `done` then rejects and nothing was applied.
       await Promise.all([...pending.map((p) => p.catch(() => undefined)), tx.done]);
