@@ -3,6 +3,9 @@ import { defineConfig } from "vite";
 // Two entries: the page, and the service worker at the site root (/sw.js),
 // whose scope must cover the whole app.
 export default defineConfig({
+  // Workspace packages from their TypeScript source ("edgeq-source" export condition):
+  // no build needed first. Setting conditions replaces Vite's, so they are repeated.
+  resolve: { conditions: ["edgeq-source", "module", "browser", "development|production"] },
   build: {
     rollupOptions: {
       input: { main: "index.html", sw: "src/sw.ts" },

@@ -2,6 +2,9 @@ import { defineConfig } from "vitest/config";
 
 // The end-to-end test drives Chromium itself (Playwright), so Vitest runs in Node.
 export default defineConfig({
+  // Workspace packages from their TypeScript source ("edgeq-source" export condition):
+  // no build needed first. Setting ssr conditions replaces Vite's, so they are repeated.
+  ssr: { resolve: { conditions: ["edgeq-source", "node", "development|production"] } },
   test: {
     include: ["test/**/*.test.ts"],
     environment: "node",

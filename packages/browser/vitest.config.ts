@@ -5,6 +5,9 @@ import { commands } from "./test/setup/commands.js";
 // Real IndexedDB, Web Locks and BroadcastChannel: the tests run in headless
 // Chromium, against the real broker from @edgeq/worker (see test/setup).
 export default defineConfig({
+  // Workspace packages from their TypeScript source ("edgeq-source" export condition):
+  // no build needed first. Setting conditions replaces Vite's, so they are repeated.
+  resolve: { conditions: ["edgeq-source", "module", "browser", "development|production"] },
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["./test/setup/global-setup.ts"],

@@ -10,6 +10,21 @@ export const TEST_TOKENS = {
 
 // Tests run inside workerd with the real Durable Object SQLite storage.
 export default defineConfig({
+  // @edgeq/core from its TypeScript source (its "edgeq-source" export condition),
+  // so these tests need no build of it. The workers pool resolves through Vite's
+  // ssr environment, whose conditions a setting replaces: the plugin's are repeated.
+  ssr: {
+    resolve: {
+      conditions: [
+        "edgeq-source",
+        "workerd",
+        "worker",
+        "module",
+        "browser",
+        "development|production",
+      ],
+    },
+  },
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.jsonc" },

@@ -2,6 +2,9 @@ import { defineConfig } from "vitest/config";
 
 // Tests that must kill and restart the runtime itself: plain Node driving Miniflare.
 export default defineConfig({
+  // Workspace packages from their TypeScript source ("edgeq-source" export condition):
+  // no build needed first. Setting ssr conditions replaces Vite's, so they are repeated.
+  ssr: { resolve: { conditions: ["edgeq-source", "node", "development|production"] } },
   test: {
     include: ["test-node/**/*.test.ts"],
     environment: "node",

@@ -4,6 +4,9 @@ import { headlessChromium } from "../test/setup/chromium.js";
 // `npm run bench -w @edgeq/browser`: the outbox's send path in headless
 // Chromium, against the alternatives' patterns measured in the same run.
 export default defineConfig({
+  // Workspace packages from their TypeScript source ("edgeq-source" export condition):
+  // no build needed first. Setting conditions replaces Vite's, so they are repeated.
+  resolve: { conditions: ["edgeq-source", "module", "browser", "development|production"] },
   test: {
     root: new URL("..", import.meta.url).pathname,
     include: ["bench/**/*.bench-run.ts"],

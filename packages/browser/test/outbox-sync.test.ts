@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createOutbox, type DeliveredMessage, type SyncState } from "../src/index.js";
 import {
   brokerUrl,
@@ -12,6 +12,9 @@ import {
 } from "./helpers.js";
 
 beforeEach(healthyNetwork);
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 /** The outbox producer's packed log records in its object store. */
 const LOG_RECORDS = IDBKeyRange.bound("outbox|log|", "outbox|log|~");
@@ -149,6 +152,23 @@ describe("Outbox against the real broker", () => {
   });
 
   it("waits at least Retry-After after a 429 before sending again", async () => {
+    // No clock is read: the page records, in order, the produce requests it sends,
+    // and the timers of at least the Retry-After (1 s) it sets and sees fire.
+    const events: string[] = [];
+    const realFetch = globalThis.fetch;
+    vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+      if (init?.method === "POST" && String(input).endsWith("/messages")) events.push("produce");
+      return realFetch(input, init);
+    });
+    const realSetTimeout = globalThis.setTimeout;
+    vi.spyOn(globalThis, "setTimeout").mockImplementation(((handler: () => void, ms = 0) => {
+      if (ms < 1000) return realSetTimeout(handler, ms);
+      events.push(`wait ${ms}`);
+      return realSetTimeout(() => {
+        events.push("waited");
+        handler();
+      }, ms);
+    }) as typeof setTimeout);
     const outbox = await freshOutbox({ autoSync: false });
     await network.inject({
       kind: "status",
@@ -159,10 +179,15 @@ describe("Outbox against the real broker", () => {
     });
     await outbox.send("throttled");
     await expect(outbox.flush()).rejects.toMatchObject({ code: "rate_limited" });
-    const failedAt = Date.now();
     await until(async () => (await outbox.stats()).pending === 0, "delivery after Retry-After");
-    // A lower bound the outbox itself guarantees, not a speed measurement.
-    expect(Date.now() - failedAt).toBeGreaterThanOrEqual(900);
+    // The refused send, a wait of at least Retry-After, its end, and only then the resend.
+    expect(events.slice(0, 4)).toEqual([
+      "produce",
+      expect.stringMatching(/^wait \d+$/),
+      "waited",
+      "produce",
+    ]);
+    expect(Number(events[1]!.slice("wait ".length))).toBeGreaterThanOrEqual(1000);
     expect((await messagesOf("outbox", outbox.producerId)).map((m) => m.body)).toEqual([
       "throttled",
     ]);

@@ -70,7 +70,8 @@ export function bundleWorker(entry: string): Promise<{ dir: string; scriptPath: 
         format: "esm",
         platform: "neutral",
         target: "es2022",
-        conditions: ["workerd", "worker", "browser"],
+        // Wrangler's conditions, after edgeq's own: workspace packages bundle from source.
+        conditions: ["edgeq-source", "workerd", "worker", "browser"],
         mainFields: ["module", "main"],
         external: ["cloudflare:*", "node:*"],
         logLevel: "warning",

@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { queueObjectName } from "../src/broker/queue-ref.js";
 import { fetchJson as get, post } from "./api.js";
 
@@ -10,17 +10,25 @@ const stub = (topic: string) =>
 const alarmOf = (topic: string) =>
   runInDurableObject(stub(topic), (_instance, state) => state.storage.getAlarm());
 
-/**
- * Waits until the queue's alarm time has passed, then runs the alarm (unless
- * the runtime already did). Time is real inside workerd, so the delays used
- * here are a few hundred milliseconds.
- */
+// The engine's clock is Date.now(), and the objects run in the tests' isolate:
+// faking Date moves the engine's time, and only it. The virtual clock starts an
+// hour ahead of the real one and only moves forward, so the runtime never fires
+// an alarm by itself during these tests; each test runs them, at their time.
+let virtualNow = Date.now() + 3_600_000;
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"], now: virtualNow });
+});
+afterEach(() => {
+  virtualNow = Date.now();
+  vi.useRealTimers();
+});
+
+/** Moves the clock to the queue's alarm time (never backwards) and runs the alarm. */
 async function passAlarm(topic: string): Promise<void> {
   const at = await alarmOf(topic);
   expect(at, `an alarm is set for ${topic}`).not.toBeNull();
-  const wait = (at ?? 0) - Date.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait + 20));
-  await runDurableObjectAlarm(stub(topic));
+  vi.setSystemTime(Math.max(at ?? 0, Date.now()));
+  expect(await runDurableObjectAlarm(stub(topic))).toBe(true);
 }
 
 type Leased = { msgId: string; receipt: string; deliveryCount: number; reconsumeTimes: number };
@@ -40,7 +48,15 @@ describe("alarm-driven behaviour", () => {
       (await get<{ messages: unknown[] }>("/quick/queues/0/messages?from=0")).body.messages,
     ).toEqual([]);
     // The object's one alarm is armed for the message's due time.
-    expect(await alarmOf("quick")).toBeLessThanOrEqual(results[0]!.deliverAt);
+    const deliverAt = results[0]!.deliverAt;
+    expect(await alarmOf("quick")).toBeLessThanOrEqual(deliverAt);
+    // A millisecond early, the alarm leaves it hidden and comes back for it.
+    vi.setSystemTime(deliverAt - 1);
+    expect(await runDurableObjectAlarm(stub("quick"))).toBe(true);
+    expect(
+      (await get<{ messages: unknown[] }>("/quick/queues/0/messages?from=0")).body.messages,
+    ).toEqual([]);
+    expect(await alarmOf("quick")).toBe(deliverAt);
     await passAlarm("quick");
     const { body } = await get<{ messages: Array<{ body: unknown }> }>(
       "/quick/queues/0/messages?from=0",
@@ -52,8 +68,13 @@ describe("alarm-driven behaviour", () => {
     await post("/quick/messages", { messages: [{ body: "lease me" }] });
     const [first] = (await receive("quick", "expiring", 200)).filter((m) => m.deliveryCount === 1);
     expect(first).toBeDefined();
+    const leasedAt = Date.now();
+    // Still leased one millisecond before its visibility ends; delivered again at its end.
+    vi.setSystemTime(leasedAt + 199);
+    await runDurableObjectAlarm(stub("quick"));
     expect(await receive("quick", "expiring")).toEqual([]);
-    await passAlarm("quick");
+    vi.setSystemTime(leasedAt + 200);
+    await runDurableObjectAlarm(stub("quick"));
     const again = await receive("quick", "expiring");
     const redelivered = again.find((m) => m.msgId === first!.msgId);
     expect(redelivered?.deliveryCount).toBe(2);
@@ -61,14 +82,20 @@ describe("alarm-driven behaviour", () => {
 
   it("brings a nacked message back on the retry schedule, then dead-letters it", async () => {
     const group = "nacking";
+    const retrySchedule = [50, 100]; // the topic's, in vitest.config.mts
     await post("/quick/messages", { producerId: "p-dlq", messages: [{ seq: 1, body: "poison" }] });
     let [message] = await receive("quick", group);
     const msgId = message!.msgId;
     // maxReconsumeTimes is 2 for this topic: two retries, then the dead-letter queue.
     for (const attempt of [1, 2]) {
       await post(`/quick/groups/${group}/nack`, { receipts: [message!.receipt] });
+      const nackedAt = Date.now();
+      const delay = retrySchedule[attempt - 1]!;
+      vi.setSystemTime(nackedAt + delay - 1);
+      await runDurableObjectAlarm(stub("quick"));
       expect(await receive("quick", group)).toEqual([]);
-      await passAlarm("quick");
+      vi.setSystemTime(nackedAt + delay);
+      await runDurableObjectAlarm(stub("quick"));
       [message] = (await receive("quick", group)).filter((m) => m.msgId === msgId);
       expect(message?.reconsumeTimes).toBe(attempt);
     }

@@ -1,6 +1,11 @@
 import { SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { QueueEngine } from "@edgeq/core";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { get, headers, post, url } from "./api.js";
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 type Result = { status: string; seq?: number; msgId: string; queueId: number; offset: number };
 type Msg = {
@@ -91,10 +96,21 @@ describe("read", () => {
     const { headOffset } = await get<{ headOffset: number }>(
       "/single/queues/0/messages?from=0&limit=1",
     );
+    // The produce goes out only once the read is parked in the engine, waiting for
+    // an append: objects share the tests' isolate, so a spy sees their calls. (The
+    // spy only counts: settling a test's promise from inside an object would run
+    // the test on in that object's I/O context.)
+    // `longPoll` is private: the engine calls it once a read found nothing to answer yet.
+    const engine = QueueEngine.prototype as unknown as { longPoll(...args: unknown[]): unknown };
+    const parked = vi.spyOn(engine, "longPoll");
+    let answered = false;
     const waiting = SELF.fetch(url(`/single/queues/0/messages?from=${headOffset}&waitMs=5000`), {
       headers,
+    }).finally(() => {
+      answered = true;
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await vi.waitFor(() => expect(parked).toHaveBeenCalled(), { timeout: 4_000, interval: 5 });
+    expect(answered, "the read answered before any message arrived").toBe(false);
     await post("/single/messages", { messages: [{ body: "woke you" }] });
     const res = await waiting;
     expect(((await res.json()) as { messages: Msg[] }).messages.map((m) => m.body)).toEqual([

@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { queueObjectName } from "../src/broker/queue-ref.js";
 import { fetchJson, get, headers, post, url } from "./api.js";
 
@@ -28,9 +28,25 @@ async function visibleBodies(topic: string): Promise<unknown[]> {
   return out;
 }
 
-/** Runs every queue's alarm once its time has come (time is real in workerd; intervals here are 100 ms). */
+// The engine's clock is Date.now(), and the objects run in the tests' isolate:
+// faking Date moves the engine's time, and only it. The virtual clock starts an
+// hour ahead of the real one and only moves forward, so the runtime never fires
+// a check-back alarm by itself; the tests run each check at its time.
+let virtualNow = Date.now() + 3_600_000;
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"], now: virtualNow });
+});
+afterEach(() => {
+  virtualNow = Date.now();
+  vi.useRealTimers();
+});
+
+/** The topics' transactionCheckIntervalMs (vitest.config.mts). */
+const CHECK_INTERVAL_MS = 100;
+
+/** Moves the clock one check interval on and runs every queue's alarm: one round of check-backs. */
 async function passChecks(topic: string, queueCount: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, 130));
+  vi.setSystemTime(Date.now() + CHECK_INTERVAL_MS);
   for (let queueId = 0; queueId < queueCount; queueId++) {
     const stub = env.QUEUE.get(env.QUEUE.idFromName(queueObjectName({ topic, queueId })));
     await runInDurableObject(stub, () => undefined);

@@ -150,12 +150,9 @@ export class Outbox extends EventTarget {
       append.finish();
       await tx.done;
     } catch (error) {
-      abort(tx);
-      await tx.done.catch(() => undefined);
       // The app's own errors are its to read; only a full disk gets edgeq's code.
-      if (error instanceof DOMException && error.name === "QuotaExceededError")
-        throw fromIdbError(error, "commit the transaction");
-      throw error;
+      const quota = error instanceof DOMException && error.name === "QuotaExceededError";
+      await abort(tx, quota ? fromIdbError(error, "commit the transaction") : error);
     }
     if (queued.length > 0) this.queued(queued);
     return queued;

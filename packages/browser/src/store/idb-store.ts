@@ -105,15 +105,11 @@ export class IdbStore implements Store {
   async transact<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     this.assertOpen();
     try {
-      const tx = this.db.transaction([this.storeName], "readwrite", {
-        durability: this.durability,
-      });
-      const result = await fn(this.within(tx.objectStore(this.storeName))).catch(
-        (error: unknown) => {
-          abort(tx);
-          throw error;
-        },
-      );
+      const tx = this.db.transaction(this.storeName, "readwrite", { durability: this.durability });
+      const store = tx.objectStore(this.storeName);
+      // A request that cannot be issued (a value structured clone rejects) throws without
+      // aborting: the requests before it would commit. Abort, so nothing of the write applies.
+      const result = await fn(this.within(store)).catch((error: unknown) => abort(tx, error));
       // A failed request aborts the transaction; `done` then rejects and nothing was applied.
       await tx.done;
       return result;
@@ -153,13 +149,18 @@ export class IdbStore implements Store {
   }
 }
 
-/** Aborts `tx` unless it already ended (a failed request aborts it by itself). */
-export function abort(tx: { abort(): void }): void {
+/** Aborts `tx` unless it already ended (a failed request aborts it by itself), then rethrows `error`. */
+export async function abort(
+  tx: { abort(): void; done: Promise<void> },
+  error: unknown,
+): Promise<never> {
   try {
     tx.abort();
   } catch {
     // Already finished or aborted: the outcome we want.
   }
+  await tx.done.catch(() => undefined);
+  throw error;
 }
 
 /**

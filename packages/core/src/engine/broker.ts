@@ -49,7 +49,7 @@ export class Broker {
   private readonly topics = new Map<string, Topic>();
   private readonly clock: Clock;
   private readonly autoTick: boolean;
-  private timer: unknown;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
   /** In-process check-back: producers register here (see `Producer.startTransactionChecks`). */
   private readonly checkers = new Map<string, TransactionChecker>();

@@ -28,7 +28,7 @@ export class Wakeup {
     if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const finish = () => {
-        clearTimeout(timer);
+        if (timer !== undefined) clearTimeout(timer);
         signal.removeEventListener("abort", finish);
         this.waiter = undefined;
         resolve();
