@@ -141,6 +141,28 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
     producer.close();
   });
 
+  it("keeps syncing when the local write of a dead letter fails, and records it on the next try", async () => {
+    const { broker, transport } = await openBroker();
+    const store = new ProbedStore(new MemoryStore());
+    const producer = await open(store, transport);
+    await producer.send([{ body: "x".repeat(2000) }, { body: "after" }]);
+    // The first local write of the sync is the dead letter of seq 1.
+    store.failNextWrites(1);
+    const stop = new AbortController();
+    const running = producer.run(stop.signal);
+    await Promise.race([
+      running.then(() => Promise.reject(new Error("the sync loop ended"))),
+      flushed(producer),
+    ]);
+    stop.abort();
+    await running;
+    expect((await producer.deadLetters()).map((d) => [d.seq, d.reason.code])).toEqual([
+      [1, "too_large"],
+    ]);
+    expect((await logOf(broker, producer.producerId)).map((m) => m.body)).toEqual(["after"]);
+    expect(await producer.stats()).toMatchObject({ pending: 0, acknowledged: 1, deadLetters: 1 });
+  });
+
   it("dead-letters messages for an unknown topic instead of retrying forever", async () => {
     const { transport } = await openBroker();
     const producer = await DurableProducer.open(new MemoryStore(), {

@@ -322,21 +322,32 @@ export class DurableProducer {
           // One of them is refused: send one by one, so the others still go through.
           this.isolateUntil = batch[batch.length - 1]!.seq;
         } else if (kind === "refused") {
-          await this.deadLetter(batch[0]!, summary);
+          try {
+            await this.deadLetter(batch[0]!, summary);
+          } catch (writeError) {
+            // Recording it is a local write, which may fail too: the message stays pending
+            // and goes again after a backoff, as a batch whose acknowledgment was not recorded.
+            await this.backOff(writeError, attempt++, signal);
+          }
         } else if (kind === "auth") {
           this.authPaused = true;
           this.report("paused", summary);
         } else {
-          const delay = retryDelayAfter(error, attempt++, o.backoff ?? DEFAULTS.backoff);
-          this.report("backoff", summary);
-          // The broker's Retry-After is a floor no trigger may cut short; a plain backoff is not.
-          if (retryAfterMs(error) > 0) await pause(sleep, delay, signal);
-          else await this.wakeup.wait(delay, signal, true);
+          await this.backOff(error, attempt++, signal);
         }
       } finally {
         this.hooks.inFlight?.(0);
       }
     }
+  }
+
+  /** Waits before trying again after a failure that may recover. */
+  private async backOff(error: unknown, attempt: number, signal: AbortSignal): Promise<void> {
+    const delay = retryDelayAfter(error, attempt, this.options.backoff ?? DEFAULTS.backoff);
+    this.report("backoff", summarizeError(error, this.clock.now()));
+    // The broker's Retry-After is a floor no trigger may cut short; a plain backoff is not.
+    if (retryAfterMs(error) > 0) await pause(sleep, delay, signal);
+    else await this.wakeup.wait(delay, signal, true);
   }
 
   private report(state: SyncState, error?: ErrorSummary): void {
