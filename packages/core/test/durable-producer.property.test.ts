@@ -364,7 +364,7 @@ async function violations(world: World, drained = false): Promise<string[]> {
   const { model, producer } = world;
   const out: string[] = [];
   const stats = await producer.stats();
-  const dead = await producer.deadLetters(10_000);
+  const dead = await producer.deadLetters.list(10_000);
   const queues = await world.brokerLog();
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const rejected = (body: unknown) => model.rejected.has((body as { n?: number }).n ?? 0);

@@ -156,7 +156,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
     ]);
     stop.abort();
     await running;
-    expect((await producer.deadLetters()).map((d) => [d.seq, d.reason.code])).toEqual([
+    expect((await producer.deadLetters.list()).map((d) => [d.seq, d.reason.code])).toEqual([
       [1, "too_large"],
     ]);
     expect((await logOf(broker, producer.producerId)).map((m) => m.body)).toEqual(["after"]);

@@ -297,51 +297,58 @@ export class DurableProducer {
         continue;
       }
       this.wakeup.clear();
-      const max = this.isolateUntil > 0 ? 1 : (o.batchSize ?? DEFAULTS.batchSize);
-      const batch = await this.log.pending(max, o.maxBatchBytes ?? DEFAULTS.maxBatchBytes);
-      if (batch.length === 0) {
-        this.report("idle");
-        await this.wakeup.wait(intervalMs, signal);
-        continue;
-      }
-      this.report("syncing");
-      this.hooks.inFlight?.(batch.length);
       try {
-        const results = await o.transport.send(
-          this.topic,
-          { producerId: this.producerId, messages: batch.map(toOutgoing) },
-          { signal },
-        );
-        await this.acknowledge(batch, results);
-        attempt = 0;
-      } catch (error) {
+        attempt = await this.round(signal, attempt);
+      } catch (localError) {
         if (signal.aborted) break;
-        const kind = classifyFailure(error);
-        const summary = summarizeError(error, this.clock.now());
-        if (kind === "refused" && batch.length > 1) {
-          // One of them is refused: send one by one, so the others still go through.
-          this.isolateUntil = batch[batch.length - 1]!.seq;
-        } else if (kind === "refused") {
-          try {
-            await this.deadLetter(batch[0]!, summary);
-          } catch (writeError) {
-            // Recording it is a local write, which may fail too: the message stays pending
-            // and goes again after a backoff, as a batch whose acknowledgment was not recorded.
-            await this.backOff(writeError, attempt++, signal);
-          }
-        } else if (kind === "auth") {
-          this.authPaused = true;
-          this.report("paused", summary);
-        } else {
-          await this.backOff(error, attempt++, signal);
-        }
-      } finally {
-        this.hooks.inFlight?.(0);
+        // The log is local storage, which may fail too (a full disk, a closed database):
+        // the batch stays pending and goes again after a backoff; the broker answers
+        // `duplicate` for what it already has.
+        await this.backOff(localError, attempt++, signal);
       }
     }
   }
 
-  /** Waits before trying again after a failure that may recover. */
+  /** Sends one batch and records the answer; returns the next backoff attempt number. */
+  private async round(signal: AbortSignal, attempt: number): Promise<number> {
+    const o = this.options;
+    const max = this.isolateUntil > 0 ? 1 : (o.batchSize ?? DEFAULTS.batchSize);
+    const batch = await this.log.pending(max, o.maxBatchBytes ?? DEFAULTS.maxBatchBytes);
+    if (batch.length === 0) {
+      this.report("idle");
+      await this.wakeup.wait(o.syncIntervalMs ?? DEFAULTS.syncIntervalMs, signal);
+      return attempt;
+    }
+    this.report("syncing");
+    this.hooks.inFlight?.(batch.length);
+    let results: SendResult[];
+    try {
+      const request = { producerId: this.producerId, messages: batch.map(toOutgoing) };
+      results = await o.transport.send(this.topic, request, { signal });
+    } catch (error) {
+      if (signal.aborted) return attempt;
+      const kind = classifyFailure(error);
+      const summary = summarizeError(error, this.clock.now());
+      if (kind === "refused" && batch.length > 1) {
+        // One of them is refused: send one by one, so the others still go through.
+        this.isolateUntil = batch[batch.length - 1]!.seq;
+      } else if (kind === "refused") {
+        await this.deadLetter(batch[0]!, summary);
+      } else if (kind === "auth") {
+        this.authPaused = true;
+        this.report("paused", summary);
+      } else {
+        await this.backOff(error, attempt, signal);
+        return attempt + 1;
+      }
+      return attempt;
+    } finally {
+      this.hooks.inFlight?.(0);
+    }
+    await this.acknowledge(batch, results);
+    return 0;
+  }
+
   private async backOff(error: unknown, attempt: number, signal: AbortSignal): Promise<void> {
     const delay = retryDelayAfter(error, attempt, this.options.backoff ?? DEFAULTS.backoff);
     this.report("backoff", summarizeError(error, this.clock.now()));
