@@ -55,10 +55,14 @@ export class GroupState {
   }
 
   /** The earliest moment something in this group changes by itself. */
-  nextChange(): number | undefined {
+  nextChange(now: number): number | undefined {
     let next: number | undefined;
-    for (const p of this.pending.values())
+    for (const p of this.pending.values()) {
+      // A retry already visible waits for a receive, not for a time: waking for it
+      // would set a host's alarm in the past, and that alarm would fire again at once.
+      if (p.leaseId === 0 && p.visibleAt <= now) continue;
       if (next === undefined || p.visibleAt < next) next = p.visibleAt;
+    }
     return next;
   }
 

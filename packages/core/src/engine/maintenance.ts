@@ -22,7 +22,8 @@ export class Maintenance {
       if (t !== undefined && (next === undefined || t < next)) next = t;
     };
     for (const due of this.s.scheduled.values()) consider(due);
-    for (const g of this.s.groups.values()) consider(g.nextChange());
+    const now = this.s.clock.now();
+    for (const g of this.s.groups.values()) consider(g.nextChange(now));
     if (this.s.oldestAt !== undefined) consider(this.s.oldestAt + this.s.config.retentionMs);
     const c = this.s.config;
     if (this.s.meta.head - this.s.meta.minOffset > c.maxMessages || this.s.meta.bytes > c.maxBytes)

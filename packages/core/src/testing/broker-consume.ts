@@ -141,6 +141,21 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       await f.close();
     });
 
+    test("a due retry waits for a receive, not for a wake-up: the next wake-up is never in the past", async () => {
+      const f = await openFixture(options, { queueCount: 1 });
+      await f.broker.send(TOPIC, { messages: [{ body: "again" }] });
+      const [m] = await f.broker.receive(TOPIC, "g", { max: 1 });
+      await f.broker.nack(TOPIC, "g", [m!.receipt], 1000);
+      expect(f.broker.nextWakeUp()).toBe(f.clock.now() + 1000);
+      f.clock.advance(1000);
+      await f.broker.tick();
+      // A host arms its alarm at this time: one in the past would fire again at once, forever.
+      expect(f.broker.nextWakeUp()).toBeGreaterThan(f.clock.now());
+      const [back] = await f.broker.receive(TOPIC, "g", { max: 1, retriesOnly: true });
+      expect(back).toMatchObject({ body: "again", reconsumeTimes: 1 });
+      await f.close();
+    });
+
     test("nack with an explicit delay; leases that keep expiring end in the dead-letter queue", async () => {
       const f = await openFixture(options, { queueCount: 1, maxReconsumeTimes: 2 });
       await f.broker.send(TOPIC, { messages: [{ body: "a" }, { body: "crashes-consumers" }] });
