@@ -217,6 +217,8 @@ export class DurableProducer {
   /**
    * Resolves when everything sent before the call is acknowledged or
    * dead-lettered; rejects with the reason of the next failed sync attempt.
+   * Someone must be syncing: this producer (`start`, `run`), or another
+   * runner over the same storage that reports progress (`progressed`).
    */
   async flush(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.assertOpen();
