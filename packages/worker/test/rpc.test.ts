@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { type Message, Producer, PushConsumer } from "@edgeq/core";
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import { RpcTransport } from "../src/rpc/rpc-transport.js";
 
 // The test runner exposes the main module's entrypoints as loopback bindings.
@@ -33,14 +33,11 @@ it("other Workers produce and consume with the core clients over RPC", async () 
     idleDelayMs: 5,
   });
   await consumer.start();
-  const deadline = Date.now() + 5000;
-  while (
-    seen.filter((m) => sent.some((s) => s.msgId === m.msgId)).length < 3 &&
-    Date.now() < deadline
-  )
-    await new Promise((r) => setTimeout(r, 10));
+  await vi.waitFor(
+    () => expect(sent.every((s) => seen.some((m) => m.msgId === s.msgId))).toBe(true),
+    { timeout: 5000, interval: 10 },
+  );
   await consumer.close();
-  expect(sent.every((s) => seen.some((m) => m.msgId === s.msgId))).toBe(true);
   const offsets = await rpc.getOffsets("orders", group);
   expect(Object.keys(offsets).length).toBe(4);
 });

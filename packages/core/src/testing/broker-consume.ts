@@ -33,10 +33,8 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       await expectCode(f.broker.commitOffsets(TOPIC, "g", {}), "invalid_request");
       await expectCode(f.broker.commitOffsets(TOPIC, "bad group", { 0: 1 }), "invalid_request");
       expect(await f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 0, 1: 1 });
-      if (options.reopen) {
-        await f.restart();
-        expect(await f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 0, 1: 1 });
-      }
+      await f.restart();
+      expect(await f.broker.getOffsets(TOPIC, "g")).toEqual({ 0: 0, 1: 1 });
       await f.close();
     });
   });
@@ -123,10 +121,8 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
       const [fine] = await f.broker.receive(TOPIC, "g");
       expect(fine!.body).toBe("fine");
       await f.broker.ack(TOPIC, "g", [fine!.receipt]);
-      if (options.reopen) {
-        await f.restart();
-        expect((await f.broker.listDeadLetters(TOPIC, "g")).length).toBe(1);
-      }
+      await f.restart();
+      expect((await f.broker.listDeadLetters(TOPIC, "g")).length).toBe(1);
       expect(await f.broker.redrive(TOPIC, "g")).toBe(1);
       expect(await f.broker.listDeadLetters(TOPIC, "g")).toEqual([]);
       const [back] = await f.broker.receive(TOPIC, "g");
@@ -230,7 +226,6 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
 
   describe("restart", () => {
     test("messages, offsets, leases, retries and the clock's work all survive a restart", async () => {
-      if (!options.reopen) return;
       const f = await openFixture(options, { queueCount: 1 });
       await f.broker.send(TOPIC, {
         producerId: "p",

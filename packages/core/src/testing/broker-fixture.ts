@@ -9,7 +9,7 @@ export interface BrokerFixture {
   broker: Broker;
   clock: ManualClock;
   store: ProbedStore;
-  /** Closes the broker and opens a new one over the same durable data (needs `reopen`). */
+  /** Closes the broker and opens a new one over the same durable data. */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -33,7 +33,6 @@ export async function openFixture(
     },
     clock,
     async restart() {
-      if (!options.reopen) throw new Error("this store cannot reopen");
       await broker.close();
       store = new ProbedStore(await options.reopen(store.inner));
       broker = await Broker.open({ store, clock, autoTick: false });

@@ -8,10 +8,10 @@ export interface StoreHarness {
   /**
    * Closes `store` and opens a new one over the same durable data, as a
    * restart would (a reopened IndexedDB database, a Durable Object's storage
-   * seen by a new object). `store` may already be closed. Omit for stores
-   * that keep nothing.
+   * seen by a new object). `store` may already be closed. Every store keeps
+   * its data (a MemoryStore over the same MemoryStorage), so every harness can.
    */
-  reopen?(store: Store): Promise<Store>;
+  reopen(store: Store): Promise<Store>;
 }
 
 export interface SuiteOptions extends StoreHarness {

@@ -207,91 +207,85 @@ export function runStoreConformance(options: SuiteOptions): void {
       }),
     );
 
-    if (options.reopen) {
-      const reopen = options.reopen;
-      test(
-        "everything written survives close and reopen",
-        withStore(async (s) => {
-          await s.write([
-            { type: "put", key: "d|1", value: { a: 1 } },
-            { type: "put", key: "d|2", value: [2] },
-            { type: "put", key: "d|3", value: "three" },
-          ]);
-          await s.write([{ type: "delete", key: "d|2" }]);
-          const again = await reopen(s);
-          expect(await again.scan({ prefix: "d|" })).toEqual([
-            ["d|1", { a: 1 }],
-            ["d|3", "three"],
-          ]);
-          await again.write([{ type: "put", key: "d|4", value: 4 }]);
-          const third = await reopen(again);
-          expect((await third.scan({ prefix: "d|" })).map(([k]) => k)).toEqual([
-            "d|1",
-            "d|3",
-            "d|4",
-          ]);
-          return third;
-        }),
-      );
+    const reopen = options.reopen;
+    test(
+      "everything written survives close and reopen",
+      withStore(async (s) => {
+        await s.write([
+          { type: "put", key: "d|1", value: { a: 1 } },
+          { type: "put", key: "d|2", value: [2] },
+          { type: "put", key: "d|3", value: "three" },
+        ]);
+        await s.write([{ type: "delete", key: "d|2" }]);
+        const again = await reopen(s);
+        expect(await again.scan({ prefix: "d|" })).toEqual([
+          ["d|1", { a: 1 }],
+          ["d|3", "three"],
+        ]);
+        await again.write([{ type: "put", key: "d|4", value: 4 }]);
+        const third = await reopen(again);
+        expect((await third.scan({ prefix: "d|" })).map(([k]) => k)).toEqual(["d|1", "d|3", "d|4"]);
+        return third;
+      }),
+    );
 
-      test(
-        "a write that fails inside the store applies none of its ops, before and after reopen",
-        withStore(async (s) => {
-          await s.write([
-            { type: "put", key: "t|1", value: "one" },
-            { type: "put", key: "t|2", value: { two: 2 } },
-            { type: "put", key: "t|5", value: 5 },
-          ]);
-          const before = await s.scan({ prefix: "t|" });
-          // Valid puts, deletes and a range delete first; the last put is a value
-          // neither JSON.stringify nor structuredClone can carry, so the write fails
-          // in the adapter itself (ProbedStore's failures never reach it).
-          const unserialisable = {
-            toJSON() {
-              throw new Error("boom");
-            },
-          } as unknown as JsonValue;
-          await expect(
-            s.write([
-              { type: "put", key: "t|3", value: "three" },
-              { type: "put", key: "t|1", value: "changed" },
-              { type: "delete", key: "t|2" },
-              { type: "deleteRange", start: "t|4", end: "t|6" },
-              { type: "put", key: "t|9", value: unserialisable },
-            ]),
-          ).rejects.toThrow();
-          expect(await s.scan({ prefix: "t|" })).toEqual(before);
-          const again = await reopen(s);
-          expect(await again.scan({ prefix: "t|" })).toEqual([
-            ["t|1", "one"],
-            ["t|2", { two: 2 }],
-            ["t|5", 5],
-          ]);
-          // The store still takes writes after the failed one.
-          await again.write([{ type: "put", key: "t|6", value: 6 }]);
-          expect((await again.scan({ prefix: "t|" })).map(([k]) => k)).toEqual([
-            "t|1",
-            "t|2",
-            "t|5",
-            "t|6",
-          ]);
-          return again;
-        }),
-      );
+    test(
+      "a write that fails inside the store applies none of its ops, before and after reopen",
+      withStore(async (s) => {
+        await s.write([
+          { type: "put", key: "t|1", value: "one" },
+          { type: "put", key: "t|2", value: { two: 2 } },
+          { type: "put", key: "t|5", value: 5 },
+        ]);
+        const before = await s.scan({ prefix: "t|" });
+        // Valid puts, deletes and a range delete first; the last put is a value
+        // neither JSON.stringify nor structuredClone can carry, so the write fails
+        // in the adapter itself (ProbedStore's failures never reach it).
+        const unserialisable = {
+          toJSON() {
+            throw new Error("boom");
+          },
+        } as unknown as JsonValue;
+        await expect(
+          s.write([
+            { type: "put", key: "t|3", value: "three" },
+            { type: "put", key: "t|1", value: "changed" },
+            { type: "delete", key: "t|2" },
+            { type: "deleteRange", start: "t|4", end: "t|6" },
+            { type: "put", key: "t|9", value: unserialisable },
+          ]),
+        ).rejects.toThrow();
+        expect(await s.scan({ prefix: "t|" })).toEqual(before);
+        const again = await reopen(s);
+        expect(await again.scan({ prefix: "t|" })).toEqual([
+          ["t|1", "one"],
+          ["t|2", { two: 2 }],
+          ["t|5", 5],
+        ]);
+        // The store still takes writes after the failed one.
+        await again.write([{ type: "put", key: "t|6", value: 6 }]);
+        expect((await again.scan({ prefix: "t|" })).map(([k]) => k)).toEqual([
+          "t|1",
+          "t|2",
+          "t|5",
+          "t|6",
+        ]);
+        return again;
+      }),
+    );
 
-      test(
-        "a write that resolved before close is never lost, even when close follows at once",
-        withStore(async (s) => {
-          const writes = Array.from({ length: 20 }, (_, i) =>
-            s.write([{ type: "put", key: `f|${String(i).padStart(2, "0")}`, value: i }]),
-          );
-          await Promise.all(writes);
-          const again = await reopen(s);
-          expect((await again.scan({ prefix: "f|" })).length).toBe(20);
-          return again;
-        }),
-      );
-    }
+    test(
+      "a write that resolved before close is never lost, even when close follows at once",
+      withStore(async (s) => {
+        const writes = Array.from({ length: 20 }, (_, i) =>
+          s.write([{ type: "put", key: `f|${String(i).padStart(2, "0")}`, value: i }]),
+        );
+        await Promise.all(writes);
+        const again = await reopen(s);
+        expect((await again.scan({ prefix: "f|" })).length).toBe(20);
+        return again;
+      }),
+    );
   });
 }
 
