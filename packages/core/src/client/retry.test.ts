@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { EdgeqError } from "../errors.js";
+import { EdgeqError, type EdgeqErrorCode, errorStatus } from "../errors.js";
 import {
   backoffDelay,
+  classifyFailure,
   isRetryableError,
   pause,
   retryAfterMs,
@@ -39,6 +40,32 @@ describe("backoffDelay", () => {
       retryAfterMs(new EdgeqError("rate_limited", "x", { details: { retryAfterMs: "9" } })),
     ).toBe(0);
     expect(retryAfterMs(new Error("plain"))).toBe(0);
+  });
+});
+
+describe("classifyFailure", () => {
+  it("gives every code one meaning", () => {
+    const kinds = Object.fromEntries(
+      (Object.keys(errorStatus) as EdgeqErrorCode[]).map((code) => [
+        code,
+        classifyFailure(new EdgeqError(code, code)),
+      ]),
+    );
+    expect(kinds).toEqual({
+      invalid_request: "refused",
+      unauthorized: "auth",
+      forbidden: "auth",
+      not_found: "refused",
+      conflict: "refused",
+      too_large: "refused",
+      offset_out_of_range: "refused",
+      rate_limited: "retry",
+      quota_exceeded: "retry",
+      unavailable: "retry",
+      closed: "closed",
+      internal: "retry",
+    });
+    expect(classifyFailure(new TypeError("fetch failed"))).toBe("retry");
   });
 });
 

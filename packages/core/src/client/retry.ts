@@ -62,8 +62,11 @@ export const sleep: Sleep = (ms, signal) =>
  *   local dead letters with the reason.
  * - `auth`: the credentials are missing, wrong or lack the right; a new
  *   token may fix it, the same one never will.
+ * - `closed`: the engine behind the transport was shut down. Nothing is
+ *   wrong with the request: a durable producer keeps the message and tries
+ *   later; a client that cannot wait rejects.
  */
-export type FailureKind = "retry" | "refused" | "auth";
+export type FailureKind = "retry" | "refused" | "auth" | "closed";
 
 /** Each error code's meaning to a client, in one place. */
 const FAILURE_KINDS: Readonly<Record<EdgeqErrorCode, FailureKind>> = {
@@ -81,8 +84,7 @@ const FAILURE_KINDS: Readonly<Record<EdgeqErrorCode, FailureKind>> = {
   not_found: "refused",
   conflict: "refused",
   offset_out_of_range: "refused",
-  // The engine behind the transport was closed for good.
-  closed: "refused",
+  closed: "closed",
   unauthorized: "auth",
   forbidden: "auth",
 };

@@ -178,6 +178,22 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
     producer.close();
   });
 
+  it("keeps a message, not dead-letters it, while the broker behind the transport is closed", async () => {
+    const { broker, transport } = await openBroker();
+    transport.failBefore("send", {
+      times: 2,
+      error: () => new EdgeqError("closed", "the broker is closed"),
+    });
+    const producer = await open(new MemoryStore(), transport);
+    await producer.send([{ body: "kept" }]);
+    producer.start();
+    await flushed(producer);
+    expect(transport.count("send")).toBe(3);
+    expect(await producer.deadLetters.list()).toEqual([]);
+    expect((await logOf(broker, producer.producerId)).map((m) => m.body)).toEqual(["kept"]);
+    producer.close();
+  });
+
   it("pauses on refused credentials and resumes on resumeAuth", async () => {
     const { broker, transport } = await openBroker();
     transport.failBefore("send", {

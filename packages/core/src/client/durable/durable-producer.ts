@@ -340,6 +340,7 @@ export class DurableProducer {
         this.authPaused = true;
         this.report("paused", summary);
       } else {
+        // `retry`, or `closed`: a broker shut down now may be back later; the messages wait.
         await this.backOff(error, attempt, signal);
         return attempt + 1;
       }
