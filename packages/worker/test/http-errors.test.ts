@@ -336,6 +336,55 @@ const cases: Case[] = [
     status: 400,
     code: "invalid_request",
   },
+  // Text that is not well-formed Unicode (a lone surrogate), in every text field and path segment.
+  ...(
+    [
+      ["key", { key: "\udfff" }],
+      ["tag", { tags: ["ok", "\ud800"] }],
+      ["header name", { headers: { "x-\udfff": "v" } }],
+      ["header value", { headers: { "x-a": "v\udc00" } }],
+    ] as const
+  ).map(
+    ([field, extra]): Case => ({
+      name: `a lone surrogate in a message's ${field}`,
+      path: "/orders/messages",
+      body: { messages: [{ body: 1, ...extra }] },
+      status: 400,
+      code: "invalid_request",
+    }),
+  ),
+  {
+    name: "a lone surrogate in a receipt",
+    path: "/single/groups/errors-g/ack",
+    body: { receipts: ["\udfff"] },
+    status: 400,
+    code: "invalid_request",
+  },
+  {
+    name: "a lone surrogate in the key of a query",
+    path: "/orders/messages?key=%ED%BF%BF",
+    status: 400,
+    code: "invalid_request",
+  },
+  {
+    name: "a lone surrogate in a tag filter",
+    path: "/single/queues/0/messages?from=0&tags=%ED%A0%80",
+    status: 400,
+    code: "invalid_request",
+  },
+  {
+    name: "a lone surrogate in the topic segment",
+    path: "/%ED%BF%BF/messages",
+    body: { messages: [{ body: 1 }] },
+    status: 400,
+    code: "invalid_request",
+  },
+  {
+    name: "a lone surrogate in the group segment",
+    path: "/orders/groups/%ED%BF%BF/offsets",
+    status: 400,
+    code: "invalid_request",
+  },
   {
     name: "send-back of an unknown offset",
     path: "/single/groups/errors-g/retry",

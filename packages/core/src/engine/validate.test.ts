@@ -22,6 +22,24 @@ describe("normalizeAppend", () => {
     });
   });
 
+  it("refuses text that is not well-formed Unicode, and takes surrogate pairs", () => {
+    const lone = ["\udfff", "a\ud800", "\udc00b"];
+    const fields = (t: string) => [
+      { key: t },
+      { tags: [t] },
+      { headers: { [t]: "v" } },
+      { headers: { h: t } },
+    ];
+    for (const t of lone)
+      for (const extra of fields(t))
+        expect(() => normalizeAppend({ messages: [{ body: 1, ...extra }] }, config, 0)).toThrow(
+          /well-formed Unicode/,
+        );
+    const pair = "emoji \ud83d\ude00";
+    const out = normalizeAppend({ messages: [{ body: pair, key: pair, tags: [pair] }] }, config, 0);
+    expect(out.messages[0]).toMatchObject({ key: pair, tags: [pair] });
+  });
+
   it("drops delays already due and keeps bytes as base64", () => {
     const out = normalizeAppend(
       { messages: [{ body: new Uint8Array([1, 2, 3]), deliverAt: 5 }] },

@@ -13,6 +13,19 @@ export function assertName(kind: string, value: unknown): asserts value is strin
 }
 
 /** Throws `invalid_request` unless `value` is a non-negative safe integer. */
+// In a `u` regex a surrogate pair is one code point: only lone surrogates match.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Text must be well-formed Unicode: a lone surrogate cannot be encoded as
+ * UTF-8, so it would break indexes (keys are percent-encoded), the wire and
+ * storage. Refused as `invalid_request`, like any malformed field.
+ */
+export function assertWellFormed(name: string, value: string): string {
+  if (LONE_SURROGATE.test(value)) invalid(`${name} must be well-formed Unicode (a lone surrogate)`);
+  return value;
+}
+
 export function assertOffset(name: string, value: unknown): asserts value is number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
     invalid(`${name} must be a non-negative integer`);
@@ -31,6 +44,7 @@ export function assertReceipts(value: unknown): string[] {
   for (const r of value) {
     if (typeof r !== "string" || r.length === 0 || r.length > 256)
       invalid("each receipt must be a non-empty string");
+    assertWellFormed("a receipt", r);
   }
   return [...new Set(value as string[])];
 }
@@ -131,7 +145,7 @@ function normalizeMessage(
   if (m.key !== undefined) {
     if (typeof m.key !== "string" || m.key.length === 0 || utf8Length(m.key) > MAX_KEY_BYTES)
       invalid(`${at}.key must be a string of 1 to ${MAX_KEY_BYTES} bytes`);
-    msg.key = m.key;
+    msg.key = assertWellFormed(`${at}.key`, m.key);
     msg.size += utf8Length(m.key);
   }
   if (m.tags !== undefined) {
@@ -140,7 +154,7 @@ function normalizeMessage(
     for (const t of m.tags) {
       if (typeof t !== "string" || t.length === 0 || t.length > 128)
         invalid(`${at}.tags must hold strings of 1 to 128 characters`);
-      msg.size += utf8Length(t);
+      msg.size += utf8Length(assertWellFormed(`${at}.tags`, t));
     }
     if (m.tags.length > 0) msg.tags = [...(m.tags as string[])];
   }
@@ -150,7 +164,8 @@ function normalizeMessage(
     if (entries.length > MAX_HEADERS) invalid(`${at}.headers holds at most ${MAX_HEADERS} entries`);
     for (const [k, v] of entries) {
       if (typeof v !== "string") invalid(`${at}.headers.${k} must be a string`);
-      msg.size += utf8Length(k) + utf8Length(v);
+      msg.size += utf8Length(assertWellFormed(`${at}.headers`, k));
+      msg.size += utf8Length(assertWellFormed(`${at}.headers`, v));
     }
     if (entries.length > 0) msg.headers = { ...(m.headers as Record<string, string>) };
   }

@@ -51,6 +51,19 @@ export function createApp(): Hono<AppEnv> {
       maxAge: 86_400,
     })(c, next);
   });
+  // Hono decodes what it can and leaves malformed escapes as they are: refuse them
+  // here, so no handler sees text that is not UTF-8 (a lone surrogate, say).
+  app.use("/v1/*", async (c, next) => {
+    const { pathname, search } = new URL(c.req.url);
+    try {
+      decodeURIComponent(pathname);
+      for (const part of search.slice(1).split(/[&=]/))
+        decodeURIComponent(part.replaceAll("+", " "));
+    } catch {
+      throw new EdgeqError("invalid_request", "the URL is not well-formed UTF-8");
+    }
+    await next();
+  });
   app.use(
     "/v1/*",
     bodyLimit({
