@@ -16,7 +16,9 @@ export interface BacklogMetrics {
 /**
  * A topic's backlog from edgeq's stats, as Cloudflare defines it (messages
  * not yet acknowledged). edgeq keeps one log per topic and a cursor per
- * consumer group, so the backlog is a group's: `lag + inFlight + retrying`.
+ * consumer group, so the backlog is a group's `lag`: everything from its
+ * committed offset (the lowest message still in process) to the head, which
+ * counts leased and retrying messages too.
  * Without a group, the group furthest behind; without any group, every
  * retained message. Bytes are the retained bytes in proportion (edgeq counts
  * bytes per queue, not per message).
@@ -28,12 +30,12 @@ export function backlogOf(stats: TopicStats, group?: string): BacklogMetrics & {
   if (chosen === undefined) {
     let worst = -1;
     for (const [name, g] of Object.entries(stats.groups)) {
-      const count = g.lag + g.inFlight + g.retrying;
+      const count = g.lag;
       if (count > worst) [worst, chosen] = [count, name];
     }
   }
   const g = chosen === undefined ? undefined : stats.groups[chosen];
-  const backlogCount = g ? g.lag + g.inFlight + g.retrying : retained;
+  const backlogCount = g ? g.lag : retained;
   const backlogBytes =
     retained === 0 ? 0 : Math.round((bytes * Math.min(backlogCount, retained)) / retained);
   return { backlogCount, backlogBytes, ...(chosen === undefined ? {} : { group: chosen }) };
