@@ -1,6 +1,6 @@
 import type { LeasedMessage, Transport } from "@edgeq/core";
 import { createBatch, type QueueMessageBatch, type Verdict } from "./batch.js";
-import { backlogOf } from "./metrics.js";
+import { type BacklogMetrics, backlogOf } from "./metrics.js";
 import { toTransport } from "./producer.js";
 
 /**
@@ -190,6 +190,23 @@ async function collect(transport: Transport, s: Resolved, wait: boolean): Promis
   return batch;
 }
 
+/** How long a batch's `metadata.metrics` may be reused: Cloudflare calls them best-effort too. */
+const METRICS_TTL_MS = 1000;
+const lastMetrics = new WeakMap<Resolved, { at: number; value: BacklogMetrics }>();
+
+/**
+ * The backlog for `batch.metadata`: one stats call (every queue of the topic)
+ * at most every METRICS_TTL_MS per consumer, not one per batch.
+ */
+async function metrics(transport: Transport, s: Resolved): Promise<BacklogMetrics> {
+  const cached = lastMetrics.get(s);
+  const now = Date.now();
+  if (cached && now - cached.at < METRICS_TTL_MS) return cached.value;
+  const { group: _, ...value } = backlogOf(await transport.stats(s.queue), s.group);
+  lastMetrics.set(s, { at: now, value });
+  return value;
+}
+
 async function runBatch<Env, Body>(
   handler: QueueHandler<Env, Body>,
   transport: Transport,
@@ -206,11 +223,7 @@ async function runBatch<Env, Body>(
   if (overdue.length) await deadLetter(transport, s, overdue, report);
   if (live.length === 0) return;
 
-  const metrics = backlogOf(await transport.stats(s.queue), s.group);
-  const { batch, verdicts } = createBatch<Body>(s.queue, live, {
-    backlogCount: metrics.backlogCount,
-    backlogBytes: metrics.backlogBytes,
-  });
+  const { batch, verdicts } = createBatch<Body>(s.queue, live, await metrics(transport, s));
   const waits: Promise<unknown>[] = [];
   const ctx: ExecutionContext = {
     waitUntil: (promise) => {
