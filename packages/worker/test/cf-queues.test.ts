@@ -155,3 +155,57 @@ it("forwards to dead_letter_queue after max_retries, even past a higher maxRecon
   );
   expect(dead.messages.map((m) => m.body)).toEqual([{ poison: true }]);
 });
+
+it("without dead_letter_queue, ends in the group's edgeq DLQ after max_retries + 1 attempts, whatever maxReconsumeTimes", async () => {
+  await createQueueProducer(rpc, "cfmany", { sendMetrics: false }).send("doomed", {
+    key: "own-dlq",
+  });
+  let calls = 0;
+  const consumer = createQueueConsumer(
+    (batch) => {
+      for (const m of batch.messages) if (m.body === "doomed") calls++;
+      throw new Error("always fails");
+    },
+    () => rpc,
+    { queue: "cfmany", group: "own-dlq", max_retries: 1 },
+  );
+  await consumer.drain(env, ctx, { wait: false });
+  expect(calls).toBe(2); // the topic allows 16 reconsumes; the handler saw max_retries + 1
+  const dlq = await get<{ messages: Array<{ message: { body: unknown } }> }>(
+    "/cfmany/groups/own-dlq/dlq",
+  );
+  // (The new group also failed the topic's earlier messages: they are there too.)
+  expect(dlq.messages.filter((d) => d.message.body === "doomed")).toHaveLength(1);
+});
+
+it("honours retry({ delaySeconds }) and retry_delay", async () => {
+  await createQueueProducer(rpc, "cfdead", { sendMetrics: false }).sendBatch([
+    { body: "mine", delaySeconds: 0 },
+    { body: "default" },
+  ]);
+  const seen: string[] = [];
+  const consumer = createQueueConsumer(
+    (batch) => {
+      for (const m of batch.messages) {
+        seen.push(`${m.body}:${m.attempts}`);
+        if (m.attempts > 1) m.ack();
+        else if (m.body === "mine") m.retry({ delaySeconds: 30 });
+        else m.retry();
+      }
+    },
+    () => rpc,
+    { queue: "cfdead", group: "delays", retry_delay: 10 },
+  );
+  const relevant = () => seen.filter((s) => /^(mine|default):/.test(s));
+  await consumer.drain(env, ctx, { wait: false });
+  const at = Date.now();
+  vi.setSystemTime(at + 9_999);
+  await consumer.drain(env, ctx, { wait: false });
+  expect(relevant()).toEqual(["mine:1", "default:1"]);
+  vi.setSystemTime(at + 10_000);
+  await consumer.drain(env, ctx, { wait: false });
+  expect(relevant()).toEqual(["mine:1", "default:1", "default:2"]);
+  vi.setSystemTime(at + 30_000);
+  await consumer.drain(env, ctx, { wait: false });
+  expect(relevant()).toEqual(["mine:1", "default:1", "default:2", "mine:2"]);
+});
