@@ -209,3 +209,23 @@ it("honours retry({ delaySeconds }) and retry_delay", async () => {
   await consumer.drain(env, ctx, { wait: false });
   expect(relevant()).toEqual(["mine:1", "default:1", "default:2", "mine:2"]);
 });
+
+it("a handler that outlives its lease does not stop the drain: the message comes back", async () => {
+  await createQueueProducer(rpc, "cfpull", { sendMetrics: false }).send("slow");
+  const attempts: number[] = [];
+  const consumer = createQueueConsumer(
+    (batch) => {
+      for (const m of batch.messages) {
+        if (m.body !== "slow") continue;
+        attempts.push(m.attempts);
+        // The first attempt takes longer than visibility_timeout_ms.
+        if (m.attempts === 1) vi.setSystemTime(Date.now() + 2000);
+      }
+    },
+    () => rpc,
+    { queue: "cfpull", group: "slow", visibility_timeout_ms: 1000, max_batch_size: 100 },
+  );
+  const report = await consumer.drain(env, ctx, { wait: false });
+  expect(report.idle).toBe(true);
+  expect(attempts).toEqual([1, 2]);
+});

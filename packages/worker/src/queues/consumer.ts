@@ -1,4 +1,4 @@
-import type { LeasedMessage, Transport } from "@edgeq/core";
+import { isEdgeqError, type LeasedMessage, type Transport } from "@edgeq/core";
 import { createBatch, type QueueMessageBatch, type Verdict } from "./batch.js";
 import { type BacklogMetrics, backlogOf } from "./metrics.js";
 import { toTransport } from "./producer.js";
@@ -257,9 +257,9 @@ async function runBatch<Env, Body>(
       retries.set(delayMs, [...(retries.get(delayMs) ?? []), m.receipt]);
     }
   });
-  if (acks.length) await transport.ack(s.queue, s.group, acks);
+  if (acks.length) await settle(acks, (some) => transport.ack(s.queue, s.group, some));
   for (const [delayMs, receipts] of retries)
-    await transport.nack(s.queue, s.group, receipts, { delayMs });
+    await settle(receipts, (some) => transport.nack(s.queue, s.group, some, { delayMs }));
   report.acked += acks.length;
   report.retried += [...retries.values()].reduce((n, r) => n + r.length, 0);
   if (dying.length) await deadLetter(transport, s, dying, report);
@@ -287,9 +287,37 @@ async function deadLetter(
         ...(m.key === undefined ? {} : { key: m.key }),
       })),
     });
-    await transport.ack(s.queue, s.group, receipts);
+    await settle(receipts, (some) => transport.ack(s.queue, s.group, some));
   } else {
-    await transport.nack(s.queue, s.group, receipts, { delayMs: 0 });
+    await settle(receipts, (some) => transport.nack(s.queue, s.group, some, { delayMs: 0 }));
   }
   report.deadLettered += messages.length;
+}
+
+/**
+ * An ack or nack whose lease ran out while the handler worked is refused
+ * (`conflict`, the stale receipts in `details.receipts`): the message is
+ * already on its way back, as on Cloudflare when a consumer outlives its
+ * visibility. Calls are all-or-nothing per queue, so the others are sent
+ * again without them. Any other failure stops the drain (the alarm tries
+ * again later; unacked leases come back when they expire).
+ */
+async function settle(
+  receipts: string[],
+  apply: (receipts: string[]) => Promise<void>,
+): Promise<void> {
+  let rest = receipts;
+  while (rest.length > 0) {
+    try {
+      await apply(rest);
+      return;
+    } catch (error) {
+      const stale = isEdgeqError(error, "conflict") ? error.details?.receipts : undefined;
+      if (!Array.isArray(stale) || stale.length === 0) throw error;
+      console.warn(
+        `edgeq: ${stale.length} lease(s) expired before the handler finished; delivered again`,
+      );
+      rest = rest.filter((r) => !stale.includes(r));
+    }
+  }
 }
