@@ -43,6 +43,15 @@ export default defineConfig({
               transactionCheckIntervalMs: 100,
               transactionChecker: "TX_CHECKER",
             },
+            // Cloudflare Queues drop-in (test/cf-*.test.ts).
+            cfpull: { queueCount: 1 },
+            "cfp-visibility": { queueCount: 1 },
+            "cfp-late": { queueCount: 1 },
+            "cfp-retry": { queueCount: 1 },
+            "cfp-refused": { queueCount: 1 },
+            cfjobs: { queueCount: 2, maxReconsumeTimes: 2 },
+            cfmany: { queueCount: 2, maxReconsumeTimes: 16 },
+            cfdead: { queueCount: 1 },
             quick: {
               queueCount: 1,
               maxReconsumeTimes: 2,

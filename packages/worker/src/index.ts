@@ -9,6 +9,36 @@ export {
   topicRouter,
   type WorkerTopicConfig,
 } from "./broker/topics.js";
+export type {
+  QueueMessage,
+  QueueMessageBatch,
+  RetryOptions,
+} from "./queues/batch.js";
+export {
+  createQueueConsumer,
+  type DrainOptions,
+  type DrainReport,
+  type QueueConsumer,
+  type QueueConsumerSettings,
+  type QueueHandler,
+} from "./queues/consumer.js";
+export {
+  createQueueConsumerObject,
+  type QueueConsumerObjectClass,
+  type QueueConsumerObjectOptions,
+  type QueueConsumerObjectStub,
+  startQueueConsumer,
+} from "./queues/consumer-object.js";
+export { CF_LIMITS, type ContentType } from "./queues/content.js";
+export type { BacklogMetrics } from "./queues/metrics.js";
+export {
+  createQueueProducer,
+  type QueueProducer,
+  type QueueProducerOptions,
+  type QueueProducerRequest,
+  type QueueProducerResponse,
+  type QueueProducerSendOptions,
+} from "./queues/producer.js";
 export { EdgeqRpc, type RpcOptions } from "./rpc/entrypoint.js";
 export type { ErrorData, Outcome } from "./rpc/outcome.js";
 export { type EdgeqRpcBinding, RpcTransport } from "./rpc/rpc-transport.js";

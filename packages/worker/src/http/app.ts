@@ -3,6 +3,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { topicRouter } from "../broker/topics.js";
+import { createCfPullApp } from "../queues/pull-api.js";
 import { type Right, TokenAuth } from "./auth.js";
 import { intParam, jsonBody, queueIdParam, transactionToWire } from "./wire.js";
 
@@ -201,6 +202,9 @@ export function createApp(): Hono<AppEnv> {
   });
 
   app.get(`${topic}/stats`, need("consume"), async (c) => c.json(await router(c).stats()));
+
+  // Cloudflare Queues' pull consumer API (docs/protocol.md, "Cloudflare Queues pull API").
+  app.route("/v1/cf", createCfPullApp());
 
   app.notFound(() => {
     throw new EdgeqError("not_found", "no such route");

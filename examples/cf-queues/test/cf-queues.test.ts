@@ -1,0 +1,121 @@
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const TOKEN = "cf-queues-test-token";
+let mf: Miniflare;
+
+/** The app (the Cloudflare Queues Worker on edgeq) and the edgeq broker, in one Miniflare. */
+beforeAll(async () => {
+  const [broker, app] = await Promise.all([
+    bundleWorker(here("../../../packages/worker/src/index.ts")),
+    bundleWorker(here("../src/edgeq.ts")),
+  ]);
+  mf = new Miniflare({
+    workers: [
+      {
+        name: "app",
+        modules: true,
+        scriptPath: app.scriptPath,
+        modulesRoot: app.dir,
+        compatibilityDate: "2026-04-01",
+        serviceBindings: { EDGEQ: { name: "edgeq", entrypoint: "EdgeqRpc" } },
+        kvNamespaces: ["RESULTS"],
+        durableObjects: { CONSUMER: { className: "JobsConsumer", useSQLite: true } },
+      },
+      {
+        name: "edgeq",
+        modules: true,
+        scriptPath: broker.scriptPath,
+        modulesRoot: broker.dir,
+        compatibilityDate: "2026-04-01",
+        durableObjects: { QUEUE: { className: "QueueDO", useSQLite: true } },
+        bindings: {
+          EDGEQ_TOKENS: JSON.stringify({ [TOKEN]: [{ topics: "*", rights: ["consume"] }] }),
+          EDGEQ_TOPICS: JSON.stringify({ jobs: { queueCount: 2, maxReconsumeTimes: 3 } }),
+        },
+      },
+    ],
+  });
+  await mf.ready;
+});
+
+afterAll(async () => {
+  await mf?.dispose();
+});
+
+const send = async (jobs: Array<{ id: number; kind: string }>) => {
+  const res = await mf.dispatchFetch("http://app/jobs", {
+    method: "POST",
+    body: JSON.stringify(jobs),
+  });
+  expect(await res.json()).toEqual({ queued: jobs.length });
+};
+
+async function results(): Promise<Map<string, string>> {
+  const kv = await mf.getKVNamespace("RESULTS", "app");
+  const out = new Map<string, string>();
+  let cursor: string | undefined;
+  do {
+    const page = await kv.list(cursor === undefined ? {} : { cursor });
+    for (const key of page.keys) out.set(key.name, (await kv.get(key.name)) ?? "");
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor !== undefined);
+  return out;
+}
+
+async function deadLetters(): Promise<
+  Array<{ message: { body: { id: number }; reconsumeTimes: number } }>
+> {
+  const edgeq = await mf.getWorker("edgeq");
+  const res = await edgeq.fetch("http://edgeq/v1/topics/jobs/groups/cf-jobs/dlq", {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  return ((await res.json()) as { messages: never[] }).messages;
+}
+
+it("runs the Cloudflare queue() handler unchanged: acks, retries, and the poisoned job dead-lettered", async () => {
+  const jobs = [
+    ...Array.from({ length: 6 }, (_, i) => ({ id: i + 1, kind: "ok" })),
+    { id: 7, kind: "flaky" },
+    { id: 8, kind: "flaky" },
+    { id: 9, kind: "poison" },
+  ];
+  await send(jobs);
+  const report = (await (
+    await mf.dispatchFetch("http://app/consumer/drain", { method: "POST" })
+  ).json()) as {
+    idle: boolean;
+    deadLettered: number;
+  };
+  expect(report).toMatchObject({ idle: true, deadLettered: 1 });
+  const seen = await results();
+  // Every job but the poisoned one handled once; the flaky ones on their second attempt.
+  for (const { id, kind } of jobs.filter((j) => j.kind !== "poison"))
+    expect(seen.get(`done:${id}`), `job ${id}`).toBe(kind === "flaky" ? "2" : "1");
+  expect(seen.has("done:9")).toBe(false);
+  // max_retries 3: four attempts of the poisoned job, counted in `attempts`, then the DLQ.
+  const poisonAttempts = [...seen.keys()].filter((k) => k.startsWith("attempt:9:")).sort();
+  expect(poisonAttempts).toEqual(["attempt:9:1", "attempt:9:2", "attempt:9:3", "attempt:9:4"]);
+  expect(seen.get("attempt:9:1")).toBe("jobs"); // batch.queue
+  const dlq = await deadLetters();
+  expect(dlq.map((d) => d.message.body.id)).toEqual([9]);
+});
+
+it("the Durable Object alarm drives the same consumer with no call from outside", async () => {
+  await (await mf.dispatchFetch("http://app/consumer/start", { method: "POST" })).json();
+  await send([
+    { id: 101, kind: "ok" },
+    { id: 102, kind: "flaky" },
+  ]);
+  // The alarm long-polls edgeq: wait for the handler's results, bounded.
+  await vi.waitFor(
+    async () => {
+      const seen = await results();
+      expect([seen.get("done:101"), seen.get("done:102")]).toEqual(["1", "2"]);
+    },
+    { timeout: 20_000, interval: 100 },
+  );
+});

@@ -1,0 +1,35 @@
+// Type test, checked by `npm run typecheck` (tsc): the Cloudflare Queues
+// drop-in is assignable to @cloudflare/workers-types' own Queues types.
+import { expectTypeOf, test } from "vitest";
+import type { QueueMessageBatch } from "../src/queues/batch.js";
+import { createQueueConsumer, type QueueHandler } from "../src/queues/consumer.js";
+import { createQueueProducer } from "../src/queues/producer.js";
+
+interface Job {
+  id: number;
+  kind: "ok" | "flaky" | "poison";
+}
+
+test("the producer is a Queue<Body>", () => {
+  const producer = createQueueProducer<Job>({} as Fetcher, "jobs");
+  expectTypeOf(producer).toExtend<Queue<Job>>();
+  expectTypeOf(createQueueProducer({} as Fetcher, "jobs")).toExtend<Queue>();
+  // Code written against the binding type accepts it as it is.
+  const env: { JOBS: Queue<Job> } = { JOBS: producer };
+  expectTypeOf(env.JOBS.send).parameter(0).toEqualTypeOf<Job>();
+});
+
+test("the batch is a MessageBatch<Body>, its messages Message<Body>", () => {
+  expectTypeOf<QueueMessageBatch<Job>>().toExtend<MessageBatch<Job>>();
+  expectTypeOf<QueueMessageBatch<Job>["messages"][number]>().toExtend<Message<Job>>();
+});
+
+test("a handler typed for Cloudflare runs unchanged in the consumer", () => {
+  const worker = {
+    async queue(batch: MessageBatch<Job>, _env: { N: number }, _ctx: ExecutionContext) {
+      for (const m of batch.messages) if (m.body.kind === "ok") m.ack();
+    },
+  } satisfies ExportedHandler<{ N: number }, Job>;
+  expectTypeOf(worker.queue).toExtend<QueueHandler<{ N: number }, Job>>();
+  createQueueConsumer(worker.queue, () => ({}) as Fetcher, { queue: "jobs" });
+});
