@@ -18,11 +18,14 @@ export class ProducerWindow {
   private runs: SeqRun[];
   private floor: number;
   lastSeenAt: number;
+  /** The time of this producer's idleness index entry; undefined while it has none. */
+  indexedAt: number | undefined;
 
   constructor(record?: ProducerRecord) {
     this.runs = record ? record.runs.map((r) => [...r] as SeqRun) : [];
     this.floor = record?.floor ?? -1;
     this.lastSeenAt = record?.lastSeenAt ?? 0;
+    this.indexedAt = record?.idx;
   }
 
   lookup(seq: number): SeqLookup {
@@ -53,6 +56,7 @@ export class ProducerWindow {
       runs: this.runs.map((r) => [...r] as SeqRun),
       floor: this.floor,
       lastSeenAt: this.lastSeenAt,
+      ...(this.indexedAt === undefined ? {} : { idx: this.indexedAt }),
     };
   }
 }
