@@ -14,6 +14,7 @@ import type { Store } from "../store/store.js";
 import { resolveTopicConfig, type TopicConfig } from "./config.js";
 import { QueueEngine } from "./queue-engine.js";
 import { fromJson, toJson } from "./records.js";
+import { RouterRotations } from "./rotations.js";
 import { type RouterReadOptions, type RouterReceiveOptions, TopicRouter } from "./topic-router.js";
 import { assertName } from "./validate.js";
 
@@ -53,9 +54,12 @@ export class Broker {
   private closed = false;
   /** In-process check-back: producers register here (see `Producer.startTransactionChecks`). */
   private readonly checkers = new Map<string, TransactionChecker>();
+  /** Every topic's turns (anonymous sends, each group's receives), kept across `updateTopic`. */
+  private readonly rotations: RouterRotations;
 
   private constructor(private readonly options: BrokerOptions) {
     this.clock = options.clock ?? systemClock;
+    this.rotations = new RouterRotations(options.random ?? Math.random);
     this.autoTick = options.autoTick ?? options.clock === undefined;
   }
 
@@ -311,7 +315,7 @@ export class Broker {
   }
 
   private newRouter(name: string, config: TopicConfig, engines: QueueEngine[]): TopicRouter {
-    return new TopicRouter(name, config, engines, this.clock);
+    return new TopicRouter(name, config, engines, this.clock, this.rotations);
   }
 
   private topic(name: string): Topic {

@@ -1,6 +1,15 @@
+import { decodeNum } from "../store/keys.js";
+import type { StoreEntry } from "../store/store.js";
 import type { Leases } from "./leases.js";
+import { ProducerWindow } from "./producer-window.js";
 import type { QueueState } from "./queue-state.js";
-import { fromJson, type ScheduledRecord, type Segment, type StoredMessage } from "./records.js";
+import {
+  fromJson,
+  lastPart,
+  type ScheduledRecord,
+  type Segment,
+  type StoredMessage,
+} from "./records.js";
 import type { Transactions } from "./transactions.js";
 
 /**
@@ -21,14 +30,15 @@ export class Maintenance {
     const consider = (t: number | undefined) => {
       if (t !== undefined && (next === undefined || t < next)) next = t;
     };
-    for (const due of this.s.scheduled.values()) consider(due);
+    consider(this.s.nextDueAt);
     const now = this.s.clock.now();
     for (const g of this.s.groups.values()) consider(g.nextChange(now));
     if (this.s.oldestAt !== undefined) consider(this.s.oldestAt + this.s.config.retentionMs);
     const c = this.s.config;
     if (this.s.meta.head - this.s.meta.minOffset > c.maxMessages || this.s.meta.bytes > c.maxBytes)
       consider(this.s.clock.now());
-    for (const p of this.s.producers.values()) consider(p.lastSeenAt + c.producerTtlMs);
+    if (this.s.oldestProducerCheck !== undefined)
+      consider(this.s.oldestProducerCheck + c.producerTtlMs);
     consider(this.transactions.nextWakeUp());
     return next;
   }
@@ -44,35 +54,61 @@ export class Maintenance {
     this.s.notify();
   }
 
-  private async releaseScheduled(): Promise<void> {
+  /**
+   * Moves due delayed messages into the log, oldest due first, a batch at a
+   * time, straight from their index ordered by due time (`sched|`): nothing
+   * about them is held in memory but the earliest due time. One release runs
+   * at a time, so two ticks never release the same record twice.
+   */
+  private releaseScheduled(): Promise<void> {
+    const run = this.releasing.then(() => this.releaseDue());
+    this.releasing = run.catch(() => undefined);
+    return run;
+  }
+
+  private releasing: Promise<void> = Promise.resolve();
+
+  private async releaseDue(): Promise<void> {
     const now = this.s.clock.now();
+    if (this.s.nextDueAt === undefined || this.s.nextDueAt > now) return;
     const generation = this.s.generation;
-    const due = await this.s.store.scan({
-      start: this.s.keys.scheduledPrefix(),
-      end: this.s.keys.scheduled(now + 1, 0),
-      limit: this.s.config.maxBatchMessages,
-    });
-    if (due.length === 0) return;
-    const head = await this.s.mutate((ops, at) => {
-      const msgs: StoredMessage[] = [];
-      let bytes = 0;
-      for (const [key, value] of due) {
-        const rec = fromJson<ScheduledRecord>(value);
-        if (!this.s.scheduled.delete(rec.sid)) continue;
-        const offset = this.s.meta.head + msgs.length;
-        msgs.push(rec.msg);
-        bytes += rec.msg.size;
-        ops.push({ type: "delete", key });
-        ops.push({ type: "put", key: this.s.keys.sid(rec.sid), value: offset });
-        if (rec.msg.key !== undefined && this.s.indexKeys)
-          ops.push({ type: "put", key: this.s.keys.keyIndex(rec.msg.key, offset), value: offset });
+    this.s.beginDueRefresh();
+    let due: StoreEntry[] = [];
+    try {
+      due = await this.s.store.scan({
+        start: this.s.keys.scheduledPrefix(),
+        end: this.s.keys.scheduled(now + 1, 0),
+        limit: this.s.config.maxBatchMessages,
+      });
+      if (due.length > 0) {
+        const head = await this.s.mutate((ops, at) => {
+          const msgs: StoredMessage[] = [];
+          let bytes = 0;
+          for (const [key, value] of due) {
+            const rec = fromJson<ScheduledRecord>(value);
+            const offset = this.s.meta.head + msgs.length;
+            msgs.push(rec.msg);
+            bytes += rec.msg.size;
+            ops.push({ type: "delete", key });
+            ops.push({ type: "put", key: this.s.keys.sid(rec.sid), value: offset });
+            if (rec.msg.key !== undefined && this.s.indexKeys)
+              ops.push({
+                type: "put",
+                key: this.s.keys.keyIndex(rec.msg.key, offset),
+                value: offset,
+              });
+          }
+          this.s.meta.scheduled = Math.max(0, (this.s.meta.scheduled ?? 0) - msgs.length);
+          if (msgs.length) this.s.appendSegment(ops, msgs, bytes, at);
+          ops.push(this.s.metaOp());
+          return this.s.meta.head;
+        }, generation);
+        this.s.advanceDurableHead(head);
       }
-      if (msgs.length) this.s.appendSegment(ops, msgs, bytes, at);
-      ops.push(this.s.metaOp());
-      return this.s.meta.head;
-    }, generation);
-    this.s.advanceDurableHead(head);
-    if (due.length === this.s.config.maxBatchMessages) await this.releaseScheduled();
+    } finally {
+      await this.s.endDueRefresh();
+    }
+    if (due.length === this.s.config.maxBatchMessages) await this.releaseDue();
   }
 
   /**
@@ -136,15 +172,65 @@ export class Maintenance {
     this.s.oldestAt = oldest ? fromJson<Segment>(oldest[1]).lastAt : undefined;
   }
 
+  /**
+   * Forgets producers silent for `producerTtlMs`, found through their
+   * idleness index (`pidl|`, ordered by time) rather than by holding every
+   * producer in memory. An entry is written when a producer is first seen
+   * and not on every append, so it may be older than the producer's last
+   * send: such a producer is indexed again at its last send instead of being
+   * forgotten, and checked again one TTL after that.
+   */
   private async forgetIdleProducers(): Promise<void> {
-    const cutoff = this.s.clock.now() - this.s.config.producerTtlMs;
-    const idle = [...this.s.producers].filter(([, w]) => w.lastSeenAt < cutoff).map(([id]) => id);
-    if (idle.length === 0) return;
-    await this.s.mutate((ops) => {
-      for (const id of idle) {
-        this.s.producers.delete(id);
-        ops.push({ type: "delete", key: this.s.keys.producer(id) });
+    const ttl = this.s.config.producerTtlMs;
+    const now = this.s.clock.now();
+    if (this.s.oldestProducerCheck === undefined || this.s.oldestProducerCheck + ttl > now) return;
+    const cutoff = now - ttl;
+    this.s.beginProducerCheckRefresh();
+    try {
+      for (;;) {
+        const generation = this.s.generation;
+        const rows = await this.s.store.scan({
+          start: this.s.keys.producerIdlePrefix(),
+          end: this.s.keys.producerIdle(cutoff, ""),
+          limit: IDLE_PAGE,
+        });
+        if (rows.length === 0) break;
+        const ids = rows.map(([key]) => lastPart(key));
+        const windows = await Promise.all(ids.map((id) => this.s.producers.acquire(id)));
+        try {
+          await this.s.mutate((ops) => {
+            rows.forEach(([key], i) => {
+              const id = ids[i]!;
+              const window = windows[i]!;
+              const at = decodeNum(key.split("|").at(-2)!);
+              if (window.indexedAt !== at) {
+                // A stale entry (the producer was indexed again, or forgotten): drop it.
+                ops.push({ type: "delete", key });
+                return;
+              }
+              // Seen since it was indexed, or in use by a send in flight (which stamps it
+              // now): check it again one TTL after that.
+              const busy = this.s.producers.pinnedByOthers(id);
+              if (busy || window.lastSeenAt >= cutoff) {
+                this.s.indexProducer(ops, id, window, busy ? now : window.lastSeenAt);
+                this.s.windowOps(ops, id, window);
+                return;
+              }
+              this.s.forgetProducerOps(ops, id, at);
+              // What the store will hold: no window. Pinned here until the write is durable.
+              this.s.producers.replace(id, new ProducerWindow());
+            });
+          }, generation);
+        } finally {
+          for (const id of ids) this.s.producers.release(id);
+        }
+        if (rows.length < IDLE_PAGE) break;
       }
-    });
+    } finally {
+      await this.s.endProducerCheckRefresh();
+    }
   }
 }
+
+/** Idle producers handled per write. */
+const IDLE_PAGE = 256;

@@ -48,7 +48,10 @@ export function placeMessages(
       stored.msgId = formatMsgId(s.meta.epoch, s.queueId, 1, sid);
       const rec: ScheduledRecord = { sid, dueAt: stored.deliverAt, msg: stored };
       ops.push({ type: "put", key: s.keys.scheduled(stored.deliverAt, sid), value: toJson(rec) });
-      s.scheduled.set(sid, stored.deliverAt);
+      // Where the waiting message is, for `getMessage` (its id names the sid, not the due time).
+      ops.push({ type: "put", key: s.keys.sid(sid), value: { dueAt: stored.deliverAt } });
+      s.meta.scheduled = (s.meta.scheduled ?? 0) + 1;
+      s.noteScheduled(stored.deliverAt);
       if (window && seq !== undefined) window.record(seq, 1, sid, s.config.producerWindow);
       results.push({
         status: "stored",

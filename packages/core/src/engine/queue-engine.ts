@@ -18,6 +18,7 @@ import { Leases, type ReceiveParams } from "./leases.js";
 import { readLog, readOffsets, tagFilter } from "./log-reader.js";
 import { Maintenance } from "./maintenance.js";
 import { placeMessages, toStored } from "./placement.js";
+import type { ProducerWindow } from "./producer-window.js";
 import type { QueueHandle, QueueSnapshot, WaitOptions } from "./queue-handle.js";
 import { QueueState } from "./queue-state.js";
 import { fromJson, type ScheduledRecord, type StoredMessage } from "./records.js";
@@ -27,6 +28,7 @@ import {
   assertName,
   assertOffset,
   assertTags,
+  isPlainObject,
   type NormalizedAppend,
 } from "./validate.js";
 
@@ -107,9 +109,25 @@ export class QueueEngine implements QueueHandle {
 
   /** Appends a validated batch. Each (producerId, seq) is stored once; a retry answers `duplicate`. */
   async append(request: NormalizedAppend): Promise<SendResult[]> {
+    const { producerId } = request;
+    if (producerId === undefined) return this.appendTo(request, undefined);
+    await this.s.ready();
+    const generation = this.s.generation;
+    const window = await this.s.producers.acquire(producerId);
+    try {
+      return await this.appendTo(request, window, generation);
+    } finally {
+      this.s.producers.release(producerId);
+    }
+  }
+
+  private async appendTo(
+    request: NormalizedAppend,
+    window: ProducerWindow | undefined,
+    generation?: number,
+  ): Promise<SendResult[]> {
     const { results, head } = await this.s.mutate((ops, now) => {
       const { producerId } = request;
-      const window = producerId === undefined ? undefined : this.s.producerWindow(producerId);
       const results: SendResult[] = new Array(request.messages.length);
       const fresh: StoredMessage[] = [];
       const slots: number[] = [];
@@ -132,10 +150,10 @@ export class QueueEngine implements QueueHandle {
       });
       for (const [i, earlier] of repeats)
         results[i] = { ...results[earlier]!, status: "duplicate" };
-      if (window && producerId !== undefined) ops.push(this.s.producerOp(producerId, window, now));
+      if (window && producerId !== undefined) this.s.producerOps(ops, producerId, window, now);
       ops.push(this.s.metaOp());
       return { results, head: this.s.meta.head };
-    });
+    }, generation);
     this.s.advanceDurableHead(head);
     return results;
   }
@@ -273,20 +291,46 @@ export class QueueEngine implements QueueHandle {
     if (!id || id.epoch !== this.s.meta.epoch || id.queueId !== this.s.queueId) throw missing();
     let offset = id.n;
     if (id.kind === 1) {
-      const due = this.s.scheduled.get(id.n);
-      if (due !== undefined) {
-        const rec = await this.s.store.get(this.s.keys.scheduled(due, id.n));
+      const where = await this.s.store.get(this.s.keys.sid(id.n));
+      if (typeof where === "number") offset = where;
+      else {
+        const due = isPlainObject(where)
+          ? (where.dueAt as number)
+          : await this.scheduledDueOf(id.n);
+        const rec =
+          due === undefined ? undefined : await this.s.store.get(this.s.keys.scheduled(due, id.n));
         // Still waiting: it has no offset yet, which -1 says.
         if (rec !== undefined) return this.s.toMessage(-1, fromJson<ScheduledRecord>(rec).msg, 0);
+        // Released since the first read, or never there.
+        const released = await this.s.store.get(this.s.keys.sid(id.n));
+        if (typeof released !== "number") throw missing();
+        offset = released;
       }
-      const released = await this.s.store.get(this.s.keys.sid(id.n));
-      if (typeof released !== "number") throw missing();
-      offset = released;
     }
     if (offset < this.s.meta.minOffset || offset >= this.s.durableHead) throw missing();
     const msg = (await readOffsets(this.s.store, this.s.keys, [offset])).get(offset);
     if (!msg) throw missing();
     return this.s.toMessage(offset, msg, 0);
+  }
+
+  /**
+   * The due time of a delayed message of a queue older than its `sid|`
+   * entries for waiting messages: a scan, a page at a time (rare: only
+   * delayed messages stored before that change, and only by id).
+   */
+  private async scheduledDueOf(sid: number): Promise<number | undefined> {
+    const prefix = this.s.keys.scheduledPrefix();
+    let start = prefix;
+    for (;;) {
+      const page = await this.s.store.scan({ prefix, start, limit: 512 });
+      for (const [, value] of page) {
+        const rec = fromJson<ScheduledRecord>(value);
+        if (rec.sid === sid) return rec.dueAt;
+      }
+      if (page.length < 512) return undefined;
+      // Keys are printable ASCII: a space is the smallest character, so this is the next key.
+      start = `${page[page.length - 1]![0]} `;
+    }
   }
 
   /** Messages with `key`, oldest first, optionally within a `producedAt` window. */
@@ -323,7 +367,7 @@ export class QueueEngine implements QueueHandle {
       queueId: this.s.queueId,
       minOffset: this.s.meta.minOffset,
       headOffset: this.s.durableHead,
-      scheduled: this.s.scheduled.size,
+      scheduled: this.s.meta.scheduled ?? 0,
       bytes: this.s.meta.bytes,
       pendingTransactions: this.transactions.pendingCount(),
     };

@@ -2,13 +2,15 @@ import type { Clock } from "../clock.js";
 import { EdgeqError } from "../errors.js";
 import type { Message } from "../model.js";
 import { decodeNum } from "../store/keys.js";
-import type { Store, StoreOp } from "../store/store.js";
+import { prefixEnd, type Store, type StoreOp } from "../store/store.js";
 import { base64ToBytes } from "../util/bytes.js";
+import { compactOps } from "./compact.js";
 import type { TopicConfig } from "./config.js";
 import { GroupCommitter } from "./group-commit.js";
 import { GroupState } from "./group-state.js";
 import { formatMsgId, newEpoch } from "./ids.js";
-import { ProducerWindow } from "./producer-window.js";
+import { ProducerCache } from "./producer-cache.js";
+import type { ProducerWindow } from "./producer-window.js";
 import {
   fromJson,
   type GroupRecord,
@@ -18,7 +20,6 @@ import {
   type ProducerRecord,
   QueueKeys,
   type QueueMeta,
-  type ScheduledRecord,
   type Segment,
   type StoredMessage,
   toJson,
@@ -57,10 +58,20 @@ export class QueueState {
   meta!: QueueMeta;
   /** Offsets below this are in the store; only they are visible to readers. */
   durableHead = 0;
-  producers = new Map<string, ProducerWindow>();
+  /** Producer windows, loaded on demand (a bounded cache over the `prod|` records). */
+  readonly producers: ProducerCache;
+  /** The earliest `pidl|` entry's time: the next idleness check is due `producerTtlMs` after it. */
+  oldestProducerCheck: number | undefined;
   groups = new Map<string, GroupState>();
-  /** Delayed messages waiting: sid → due time. */
-  scheduled = new Map<number, number>();
+  /**
+   * When the earliest delayed message is due (a lower bound: it may be one
+   * already released). Delayed messages themselves stay in the store, ordered
+   * by due time (`sched|`); `meta.scheduled` counts them.
+   */
+  nextDueAt: number | undefined;
+  /** While a refresh of `nextDueAt` / `oldestProducerCheck` reads the store: the earliest time noted meanwhile. */
+  private notedDue: number | undefined | null = null;
+  private notedCheck: number | undefined | null = null;
   /** Transactions by number: pending ones with their half messages, decided ones as tombstones. */
   transactions = new Map<number, HalfRecord>();
   /** `lastAt` of the oldest segment, for age retention. */
@@ -82,13 +93,20 @@ export class QueueState {
     this.clock = options.clock;
     this.random = options.random;
     this.indexKeys = options.indexKeys;
-    this.committer = GroupCommitter.forStore(store, {
-      failQueued: true,
-      onFailure: () => {
-        // Memory ran ahead of a write that failed: rebuild it from the store before the next mutation.
-        this.stale ??= this.load();
+    this.producers = new ProducerCache(store, this.keys);
+    this.committer = new GroupCommitter<StoreOp>(
+      async (ops) => {
+        await store.write(compactOps(ops, this.keys.segmentPrefix(), this.config.maxBatchMessages));
+        return undefined;
       },
-    });
+      {
+        failQueued: true,
+        onFailure: () => {
+          // Memory ran ahead of a write that failed: rebuild it from the store before the next mutation.
+          this.stale ??= this.load();
+        },
+      },
+    );
   }
 
   async load(): Promise<void> {
@@ -103,15 +121,17 @@ export class QueueState {
           bytes: 0,
           nextSid: 1,
           nextLeaseId: 1,
+          scheduled: 0,
+          producerIndex: true,
         };
         await this.store.write([{ type: "put", key: k.meta(), value: toJson(this.meta) }]);
       } else {
         this.meta = fromJson<QueueMeta>(meta);
       }
       this.durableHead = this.meta.head;
-      this.producers = new Map();
-      for (const [key, value] of await this.store.scan({ prefix: k.producerPrefix() }))
-        this.producers.set(lastPart(key), new ProducerWindow(fromJson<ProducerRecord>(value)));
+      this.producers.clear();
+      if (!this.meta.producerIndex) await this.indexProducers();
+      this.oldestProducerCheck = await this.firstIndexTime(k.producerIdlePrefix());
       this.groups = new Map();
       for (const [key, value] of await this.store.scan({ prefix: k.groupPrefix() })) {
         const name = lastPart(key);
@@ -122,11 +142,8 @@ export class QueueState {
         const group = this.groupState(parts[parts.length - 2]!);
         group.pending.set(decodeNum(parts[parts.length - 1]!), fromJson<PendingRecord>(value));
       }
-      this.scheduled = new Map();
-      for (const [, value] of await this.store.scan({ prefix: k.scheduledPrefix() })) {
-        const rec = fromJson<ScheduledRecord>(value);
-        this.scheduled.set(rec.sid, rec.dueAt);
-      }
+      if (this.meta.scheduled === undefined) this.meta.scheduled = await this.countScheduled();
+      this.nextDueAt = await this.firstIndexTime(k.scheduledPrefix());
       this.transactions = new Map();
       for (const [, value] of await this.store.scan({ prefix: k.halfPrefix() })) {
         const rec = fromJson<HalfRecord>(value);
@@ -138,6 +155,98 @@ export class QueueState {
     } finally {
       this.stale = undefined;
     }
+  }
+
+  /** The time part of the first entry under a time-ordered prefix (`sched|`, `pidl|`). */
+  private async firstIndexTime(prefix: string): Promise<number | undefined> {
+    const [first] = await this.store.scan({ prefix, limit: 1 });
+    return first ? decodeNum(first[0].slice(prefix.length).split("|")[0]!) : undefined;
+  }
+
+  /** Older queues kept no count of their delayed messages: count them once, a page at a time. */
+  private async countScheduled(): Promise<number> {
+    let n = 0;
+    let start = this.keys.scheduledPrefix();
+    for (;;) {
+      const page = await this.store.scan({
+        prefix: this.keys.scheduledPrefix(),
+        start,
+        limit: 512,
+      });
+      n += page.length;
+      if (page.length < 512) return n;
+      start = `${page[page.length - 1]![0]} `;
+    }
+  }
+
+  /** Older queues had no idleness index of their producers: build it once, a page at a time. */
+  private async indexProducers(): Promise<void> {
+    const prefix = this.keys.producerPrefix();
+    let start = prefix;
+    for (;;) {
+      const page = await this.store.scan({ prefix, start, limit: 512 });
+      const ops: StoreOp[] = [];
+      for (const [key, value] of page) {
+        const rec = fromJson<ProducerRecord>(value);
+        if (rec.idx !== undefined) continue;
+        const id = lastPart(key);
+        ops.push({ type: "put", key, value: toJson({ ...rec, idx: rec.lastSeenAt }) });
+        ops.push({ type: "put", key: this.keys.producerIdle(rec.lastSeenAt, id), value: 0 });
+      }
+      if (ops.length) await this.store.write(ops);
+      if (page.length < 512) break;
+      start = `${page[page.length - 1]![0]} `;
+    }
+    this.meta.producerIndex = true;
+    await this.store.write([this.metaOp()]);
+  }
+
+  /** A delayed message now waits until `dueAt`. */
+  noteScheduled(dueAt: number): void {
+    if (this.nextDueAt === undefined || dueAt < this.nextDueAt) this.nextDueAt = dueAt;
+    if (this.notedDue !== null && (this.notedDue === undefined || dueAt < this.notedDue))
+      this.notedDue = dueAt;
+  }
+
+  /**
+   * Starts a refresh of `nextDueAt`: call before the mutation that releases
+   * messages, then `endDueRefresh` after it, so a delay noted meanwhile (whose
+   * write may still be in flight, invisible to the scan) is not lost.
+   */
+  beginDueRefresh(): void {
+    this.notedDue = undefined;
+  }
+
+  async endDueRefresh(): Promise<void> {
+    const first = await this.firstIndexTime(this.keys.scheduledPrefix());
+    const noted = this.notedDue ?? undefined;
+    this.notedDue = null;
+    this.nextDueAt = first === undefined || (noted !== undefined && noted < first) ? noted : first;
+  }
+
+  /** Same as the due-time refresh, for the producers' idleness index. */
+  beginProducerCheckRefresh(): void {
+    this.notedCheck = undefined;
+  }
+
+  async endProducerCheckRefresh(): Promise<void> {
+    const first = await this.firstIndexTime(this.keys.producerIdlePrefix());
+    const noted = this.notedCheck ?? undefined;
+    this.notedCheck = null;
+    this.oldestProducerCheck =
+      first === undefined || (noted !== undefined && noted < first) ? noted : first;
+  }
+
+  /** Moves a producer's idleness index entry to `at` (or adds it). */
+  indexProducer(ops: StoreOp[], producerId: string, window: ProducerWindow, at: number): void {
+    if (window.indexedAt !== undefined)
+      ops.push({ type: "delete", key: this.keys.producerIdle(window.indexedAt, producerId) });
+    window.indexedAt = at;
+    ops.push({ type: "put", key: this.keys.producerIdle(at, producerId), value: 0 });
+    if (this.oldestProducerCheck === undefined || at < this.oldestProducerCheck)
+      this.oldestProducerCheck = at;
+    if (this.notedCheck !== null && (this.notedCheck === undefined || at < this.notedCheck))
+      this.notedCheck = at;
   }
 
   async ready(): Promise<void> {
@@ -175,15 +284,6 @@ export class QueueState {
     }
   }
 
-  producerWindow(producerId: string): ProducerWindow {
-    let window = this.producers.get(producerId);
-    if (!window) {
-      window = new ProducerWindow();
-      this.producers.set(producerId, window);
-    }
-    return window;
-  }
-
   /** Resolves at the next change of the queue (`notify`), or when `signal` aborts. */
   waitForChange(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return Promise.resolve();
@@ -211,10 +311,33 @@ export class QueueState {
     return g;
   }
 
-  /** The producer's dedup window, stamped as seen now. */
-  producerOp(producerId: string, window: ProducerWindow, now: number): StoreOp {
+  /**
+   * The producer's dedup window, stamped as seen now. A producer new to the
+   * index gets its entry now; an indexed one keeps it until the idleness
+   * check comes for it (see `Maintenance`), so a busy producer costs no
+   * index write per append.
+   */
+  producerOps(ops: StoreOp[], producerId: string, window: ProducerWindow, now: number): void {
     window.lastSeenAt = now;
-    return { type: "put", key: this.keys.producer(producerId), value: toJson(window.toRecord()) };
+    if (window.indexedAt === undefined) this.indexProducer(ops, producerId, window, now);
+    this.windowOps(ops, producerId, window);
+  }
+
+  /** Writes what changed in a producer's window: its head and the runs it touched. */
+  windowOps(ops: StoreOp[], producerId: string, window: ProducerWindow): void {
+    const size = this.config.producerWindow;
+    const { head, runs } = window.persist(size);
+    ops.push({ type: "put", key: this.keys.producer(producerId), value: toJson(head) });
+    for (const run of runs)
+      ops.push({ type: "put", key: this.keys.producerRun(producerId, run[4] % size), value: run });
+  }
+
+  /** Deletes a producer's window: its head, its runs and its index entry. */
+  forgetProducerOps(ops: StoreOp[], producerId: string, indexedAt: number): void {
+    ops.push({ type: "delete", key: this.keys.producerIdle(indexedAt, producerId) });
+    ops.push({ type: "delete", key: this.keys.producer(producerId) });
+    const runs = this.keys.producerRunPrefix(producerId);
+    ops.push({ type: "deleteRange", start: runs, end: prefixEnd(runs) });
   }
 
   metaOp(): StoreOp {

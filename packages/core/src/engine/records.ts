@@ -9,9 +9,11 @@ import { encodeNum, encodeStr, joinKey } from "../store/keys.js";
  *   meta|S                      QueueMeta
  *   seg|S|<first offset>        Segment: one group commit's messages (the commitlog)
  *   key|S|<key>|<offset>        index for query by key
- *   sid|S|<scheduled id>        offset a delayed message got when it became visible
+ *   sid|S|<scheduled id>        a delayed message: `{dueAt}` while it waits, its offset once visible
  *   sched|S|<due>|<sid>         ScheduledRecord: a delayed message not yet in the log
  *   prod|S|<producerId>         ProducerRecord: recent (seq → position) runs for dedup
+ *   prun|S|<producerId>|<slot>  RunRecord: one run of that producer's window
+ *   pidl|S|<time>|<producerId>  producers by the time they were last checked for idleness (their TTL index)
  *   grp|S|<group>               GroupRecord
  *   pend|S|<group>|<offset>     PendingRecord: leased, or waiting for its retry
  *   dlq|S|<group>|<offset>      DeadRecord
@@ -30,6 +32,10 @@ export interface QueueMeta {
   nextLeaseId: number;
   /** Absent in queues created before transactions existed: read as 1. */
   nextTxNum?: number;
+  /** Delayed messages waiting (`sched|` records). Absent in older queues: counted once at wake. */
+  scheduled?: number;
+  /** Every producer record has its `pidl|` entry. Absent in older queues: built once at wake. */
+  producerIndex?: true;
 }
 
 /** A message inside a segment. Offsets are implicit: `segment.first + index`. */
@@ -70,6 +76,8 @@ export interface ScheduledRecord {
 
 /** `[seqStart, count, positionStart, kind]`: seqStart+i went to position positionStart+i. */
 export type SeqRun = [number, number, number, PositionKind];
+/** One run of a producer's window in its ring slot: the `SeqRun` and its run number `n`. */
+export type RunRecord = [number, number, number, PositionKind, number];
 /** 0: an offset in the log; 1: a scheduled id (a delayed message); 2: a transaction number (a half message). */
 export type PositionKind = 0 | 1 | 2;
 
@@ -98,11 +106,22 @@ export interface HalfRecord {
   results?: SendResult[];
 }
 
+/**
+ * A producer's window head. Runs live in their own records (`RunRecord`);
+ * queues written before that kept them here, in `runs`.
+ */
 export interface ProducerRecord {
-  runs: SeqRun[];
+  /** Older layout only: every run of the window. */
+  runs?: SeqRun[];
+  /** Runs ever started: run `n` is in slot `n % window`. */
+  next?: number;
+  /** The window size the slots were numbered with. */
+  window?: number;
   /** Every seq at or below this, not found in `runs`, was seen and has aged out of the window. */
   floor: number;
   lastSeenAt: number;
+  /** The time in the producer's `pidl|` entry (at most `lastSeenAt`); absent: none yet. */
+  idx?: number;
 }
 
 export interface GroupRecord {
@@ -167,6 +186,19 @@ export class QueueKeys {
   }
   producerPrefix(): string {
     return joinKey("prod", this.scope, "");
+  }
+  producerRun(producerId: string, slot: number): string {
+    return joinKey("prun", this.scope, producerId, encodeNum(slot));
+  }
+  producerRunPrefix(producerId: string): string {
+    return joinKey("prun", this.scope, producerId, "");
+  }
+  /** A producer's idleness index entry; `producerIdle(t, "")` sorts after every entry before `t`. */
+  producerIdle(at: number, producerId: string): string {
+    return joinKey("pidl", this.scope, encodeNum(at), producerId);
+  }
+  producerIdlePrefix(): string {
+    return joinKey("pidl", this.scope, "");
   }
   group(group: string): string {
     return joinKey("grp", this.scope, group);

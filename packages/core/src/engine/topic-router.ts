@@ -14,6 +14,7 @@ import { fnv1a, pickQueue } from "../util/hash.js";
 import { CALL_DEFAULTS, MAX_WAIT_MS, type TopicConfig } from "./config.js";
 import { queueOf } from "./ids.js";
 import type { QueueHandle } from "./queue-handle.js";
+import { RouterRotations } from "./rotations.js";
 import {
   assertIntInRange,
   assertName,
@@ -23,6 +24,12 @@ import {
   type NormalizedAppend,
   normalizeAppend,
 } from "./validate.js";
+
+/**
+ * The rotations of routers made without their own: one per process, or per
+ * isolate at the edge, where a router lives for one request (see `RouterRotations`).
+ */
+const sharedRotations = new RouterRotations();
 
 /** How long one queue is long-polled before a multi-queue receive looks at the others again. */
 const RECEIVE_POLL_SLICE_MS = 1000;
@@ -59,13 +66,18 @@ export interface RouterReceiveOptions {
  * argument, applies `CALL_DEFAULTS`, and reads the time only from `clock`.
  */
 export class TopicRouter {
-  private rotation = 0;
-
   constructor(
     readonly topic: string,
     readonly config: TopicConfig,
     readonly queues: readonly QueueHandle[],
     private readonly clock: Clock,
+    /**
+     * Where anonymous sends and each group's receives take turns over the
+     * queues; it must outlive the router. Default: one shared by every router
+     * of this process (at the edge, of this isolate), whose turns start at
+     * random queues.
+     */
+    private readonly rotations: RouterRotations = sharedRotations,
   ) {}
 
   /**
@@ -91,13 +103,19 @@ export class TopicRouter {
     return results;
   }
 
-  /** Splits a batch by the queue each message routes to, remembering each one's place. */
+  /**
+   * Splits a batch by the queue each message routes to, remembering each
+   * one's place. A key picks its queue, a producer's unkeyed messages stick to
+   * the producer's queue; anonymous messages take the topic's turns one by
+   * one, within a batch and across batches (and, at the edge, requests).
+   */
   private partition(
     batch: NormalizedAppend,
   ): Map<number, { indexes: number[]; batch: NormalizedAppend }> {
     const byQueue = new Map<number, { indexes: number[]; batch: NormalizedAppend }>();
+    const nextAnonymous = () => this.rotations.nextSend(this.topic, this.queues.length);
     batch.messages.forEach((m, i) => {
-      const queueId = pickQueue(this.queues.length, m.key, batch.producerId, () => this.rotation++);
+      const queueId = pickQueue(this.queues.length, m.key, batch.producerId, nextAnonymous);
       let part = byQueue.get(queueId);
       if (!part) {
         part = { indexes: [], batch: { ...batch, messages: [] } };
@@ -238,10 +256,15 @@ export class TopicRouter {
   }
 
   /**
-   * Leases up to `max` messages across the queues, starting at a rotating
-   * queue so none starves. A long-poll waits on one queue at a time, in short
-   * slices, so a message arriving on any queue is picked up soon. The slices
-   * are counted, not timed: each queue's wait is its own timer.
+   * Leases up to `max` messages across the queues, taking turns per group: a
+   * receive starts at the queue after the last one that served the group's
+   * previous receive and goes round until `max` is filled, so every queue with
+   * deliverable messages is served within `queueCount` receives, however
+   * deep the others' backlogs (retries and expired leases included: they come
+   * first within their queue, not across the topic). A long-poll waits on one
+   * queue at a time, in short slices, so a message arriving on any queue is
+   * picked up soon. The slices are counted, not timed: each queue's wait is
+   * its own timer.
    */
   async receive(group: string, options: RouterReceiveOptions = {}): Promise<LeasedMessage[]> {
     assertName("group", group);
@@ -261,20 +284,32 @@ export class TopicRouter {
       ...(options.tags ? { tags: options.tags } : {}),
     };
     const signal = options.signal ? { signal: options.signal } : {};
+    const n = this.queues.length;
+    const start = this.rotations.receiveStart(this.topic, group, n);
     let left = waitMs;
-    for (;;) {
+    for (let round = 0; ; round++) {
       const out: LeasedMessage[] = [];
-      const start = this.rotation++;
-      for (let i = 0; i < this.queues.length && out.length < max; i++) {
-        const queue = this.queues[(start + i) % this.queues.length]!;
-        out.push(...(await queue.receive(group, { ...params, max: max - out.length }, signal)));
+      let last: number | undefined;
+      for (let i = 0; i < n && out.length < max; i++) {
+        const queueId = (start + i) % n;
+        const got = await this.queues[queueId]!.receive(
+          group,
+          { ...params, max: max - out.length },
+          signal,
+        );
+        if (got.length > 0) last = queueId;
+        out.push(...got);
       }
+      if (last !== undefined) this.rotations.served(this.topic, group, last, n);
       if (out.length > 0 || left <= 0 || options.signal?.aborted) return out;
-      const slice = this.queues.length === 1 ? left : Math.min(left, RECEIVE_POLL_SLICE_MS);
+      const slice = n === 1 ? left : Math.min(left, RECEIVE_POLL_SLICE_MS);
       left -= slice;
-      const queue = this.queues[start % this.queues.length]!;
-      const got = await queue.receive(group, params, { waitMs: slice, ...signal });
-      if (got.length > 0) return got;
+      const queueId = (start + round) % n;
+      const got = await this.queues[queueId]!.receive(group, params, { waitMs: slice, ...signal });
+      if (got.length > 0) {
+        this.rotations.served(this.topic, group, queueId, n);
+        return got;
+      }
     }
   }
 

@@ -36,45 +36,51 @@ export class Transactions {
     const { producerId } = request;
     if (producerId === undefined)
       throw new EdgeqError("invalid_request", "a transactional send needs a producerId");
-    return this.s.mutate((ops, now) => {
-      const window = this.s.producerWindow(producerId);
-      const results: SendResult[] = [];
-      const fresh: StoredMessage[] = [];
-      const num = this.s.meta.nextTxNum ?? 1;
-      for (const m of request.messages) {
-        const seen = m.seq === undefined ? undefined : window.lookup(m.seq);
-        if (seen?.found) {
-          results.push(this.duplicateResult(m.seq!, seen.kind, seen.n));
-          continue;
+    await this.s.ready();
+    const generation = this.s.generation;
+    const window = await this.s.producers.acquire(producerId);
+    try {
+      return await this.s.mutate((ops, now) => {
+        const results: SendResult[] = [];
+        const fresh: StoredMessage[] = [];
+        const num = this.s.meta.nextTxNum ?? 1;
+        for (const m of request.messages) {
+          const seen = m.seq === undefined ? undefined : window.lookup(m.seq);
+          if (seen?.found) {
+            results.push(this.duplicateResult(m.seq!, seen.kind, seen.n));
+            continue;
+          }
+          fresh.push(toStored(m, producerId, now));
+          if (m.seq !== undefined) window.record(m.seq, 2, num, this.s.config.producerWindow);
+          results.push({
+            status: "stored",
+            ...(m.seq === undefined ? {} : { seq: m.seq }),
+            queueId: this.s.queueId,
+            txId,
+          });
         }
-        fresh.push(toStored(m, producerId, now));
-        if (m.seq !== undefined) window.record(m.seq, 2, num, this.s.config.producerWindow);
-        results.push({
-          status: "stored",
-          ...(m.seq === undefined ? {} : { seq: m.seq }),
-          queueId: this.s.queueId,
-          txId,
-        });
-      }
-      if (fresh.length > 0) {
-        this.s.meta.nextTxNum = num + 1;
-        const rec: HalfRecord = {
-          num,
-          txId,
-          producerId,
-          createdAt: now,
-          state: "pending",
-          checks: 0,
-          nextCheckAt: now + this.s.config.transactionCheckIntervalMs,
-          msgs: fresh,
-        };
-        this.s.transactions.set(num, rec);
-        ops.push(this.halfOp(rec));
-      }
-      ops.push(this.s.producerOp(producerId, window, now));
-      ops.push(this.s.metaOp());
-      return results;
-    });
+        if (fresh.length > 0) {
+          this.s.meta.nextTxNum = num + 1;
+          const rec: HalfRecord = {
+            num,
+            txId,
+            producerId,
+            createdAt: now,
+            state: "pending",
+            checks: 0,
+            nextCheckAt: now + this.s.config.transactionCheckIntervalMs,
+            msgs: fresh,
+          };
+          this.s.transactions.set(num, rec);
+          ops.push(this.halfOp(rec));
+        }
+        this.s.producerOps(ops, producerId, window, now);
+        ops.push(this.s.metaOp());
+        return results;
+      }, generation);
+    } finally {
+      this.s.producers.release(producerId);
+    }
   }
 
   async decide(

@@ -73,6 +73,12 @@ function topicConfigs(env: Env): Map<string, WorkerTopicConfig> {
  * The topic's router over its Durable Object queues, for one request. It
  * takes the time once, when made: in production `Date.now()` moves only
  * across I/O, so a request has one time, and nothing measures durations with it.
+ *
+ * Its turns (which queue the next anonymous batch goes to, where each group's
+ * next receive starts) are not the router's: they are the isolate's, shared
+ * by every request it serves (TopicRouter's default `RouterRotations`), and
+ * each starts at a random queue, so isolates spread over the queues too.
+ * Nothing is persisted: a new isolate starts its turns at random queues again.
  */
 export function topicRouter(env: Env, topic: string): TopicRouter {
   const config = topicConfig(env, topic);
