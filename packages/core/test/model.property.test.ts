@@ -344,6 +344,5 @@ describe("the engine against a reference model", () => {
       }),
       { numRuns: 400 },
     );
-    // Four hundred random runs: seconds on an idle machine, more on a busy one.
-  }, 60_000);
+  });
 });
