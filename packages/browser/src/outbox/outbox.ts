@@ -1,10 +1,10 @@
 import {
+  createHttpSender,
   type DeliveredMessage,
   DurableProducer,
   type DurableSendOptions,
   EdgeqError,
   type ErrorSummary,
-  HttpTransport,
   type Jsonable,
   type LocalDeadLetter,
   type MessageBody,
@@ -71,7 +71,7 @@ export class Outbox extends EventTarget {
     });
     const store = new IdbStore(records, OUTBOX_STORE, options.durability ?? "strict");
     const { url, fetch, batchSize, maxBatchBytes, syncIntervalMs, backoff } = options;
-    const transport = new HttpTransport({ url, fetch, token: () => outbox?.currentToken() ?? "" });
+    const transport = createHttpSender({ url, fetch, token: () => outbox?.currentToken() ?? "" });
     const producer = await DurableProducer.open(store, {
       topic: options.topic,
       transport,
