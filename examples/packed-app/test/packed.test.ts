@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
-import { cp, lstat, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, lstat, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { build as bundle } from "esbuild";
+import { build as bundle, transform } from "esbuild";
 import { Miniflare } from "miniflare";
 import { type Browser, chromium } from "playwright";
 import { build, type PreviewServer, preview } from "vite";
@@ -18,6 +18,43 @@ const fixture = fileURLToPath(new URL("../fixture", import.meta.url));
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 const PACKAGES = ["@edgeq/core", "@edgeq/browser", "@edgeq/worker"] as const;
 const TOKEN = "packed-token";
+
+/** Source files whose JSDoc `@example`s must compile against the packages as shipped. */
+const DOCUMENTED = {
+  page: ["packages/browser/src/outbox/outbox.ts", "packages/browser/src/inbox/inbox.ts"],
+  node: ["packages/core/src/client/producer.ts", "packages/core/src/client/push-consumer.ts"],
+  worker: ["packages/worker/src/rpc/rpc-transport.ts"],
+};
+
+/** The code of every ```ts block under an `@example` tag in a source file. */
+function jsdocExamples(source: string): string[] {
+  const blocks = source.matchAll(/@example\s*\n\s*\*\s*```ts\n([\s\S]*?)\n\s*\*\s*```/g);
+  return [...blocks].map(([, body = ""]) =>
+    body
+      .split("\n")
+      .map((line) => line.replace(/^\s*\* ?/, ""))
+      .join("\n"),
+  );
+}
+
+/** Writes the examples into the scratch app: the page's and the Node ones under src/, the Worker's under worker/. */
+async function writeJsdocExamples(): Promise<string[]> {
+  const node: string[] = [];
+  for (const [kind, files] of Object.entries(DOCUMENTED)) {
+    for (const file of files) {
+      const examples = jsdocExamples(await readFile(join(repo, file), "utf8"));
+      expect(examples.length, `${file} has an @example`).toBeGreaterThan(0);
+      for (const [i, code] of examples.entries()) {
+        const name = `${basename(file, ".ts")}-${i}.ts`;
+        const path = join(app, kind === "worker" ? "worker" : "src", `example-${name}`);
+        await writeFile(path, `${code}\nexport {};\n`);
+        if (kind === "node") node.push(path);
+      }
+    }
+  }
+  return node;
+}
+let nodeExamples: string[];
 
 interface Packed {
   name: string;
@@ -75,6 +112,7 @@ beforeAll(async () => {
     cwd: app,
     env: npmEnv(),
   });
+  nodeExamples = await writeJsdocExamples();
 });
 
 afterAll(async () => {
@@ -117,7 +155,7 @@ it("installs as real packages, not links into the workspace", async () => {
   await expect(lstat(join(app, "node_modules/@edgeq/browser/node_modules"))).rejects.toThrow();
 });
 
-it("type-checks a page and a Worker against the shipped declarations (skipLibCheck off)", async () => {
+it("type-checks a page, a Worker and the JSDoc examples against the shipped declarations (skipLibCheck off)", async () => {
   const check = (project: string) =>
     run(process.execPath, [tsc, "-p", project], { cwd: app }).then(
       ({ stdout }) => stdout,
@@ -147,6 +185,19 @@ it("loads in plain Node: the core and its testing entry resolve from dist", asyn
     { cwd: app },
   );
   expect(stdout).toContain("/node_modules/@edgeq/core/dist/testing/index.js");
+});
+
+it("runs the core's JSDoc examples in plain Node against the packed package", async () => {
+  expect(nodeExamples.length).toBeGreaterThanOrEqual(3);
+  for (const example of nodeExamples) {
+    const script = example.replace(/\.ts$/, ".mjs");
+    const { code } = await transform(await readFile(example, "utf8"), {
+      loader: "ts",
+      format: "esm",
+    });
+    await writeFile(script, code);
+    await expect(run(process.execPath, [script], { cwd: app }), example).resolves.toBeDefined();
+  }
 });
 
 async function startWorkers(): Promise<Miniflare> {
