@@ -341,5 +341,7 @@ describe("the engine against a reference model", () => {
       }),
       { numRuns: 400 },
     );
-  });
+    // 400 cases of CPU work, no waiting: about 5 s on a quiet 2-core machine, so the
+    // default 5 s time-out failed it whenever the machine was shared.
+  }, 30_000);
 });
