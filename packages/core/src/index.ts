@@ -19,6 +19,7 @@ export type {
   LocalDeadLetters,
   LogAppend,
 } from "./client/durable/producer-log.js";
+export { createHttpSender } from "./client/http-sender.js";
 export {
   type FetchLike,
   type FetchResponseLike,

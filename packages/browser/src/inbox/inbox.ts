@@ -90,7 +90,26 @@ export class Inbox {
   }
 }
 
-/** Opens the inbox and starts consuming. */
+/**
+ * Opens the inbox and starts consuming.
+ *
+ * @example
+ * ```ts
+ * import { createInbox } from "@edgeq/browser";
+ *
+ * const inbox = await createInbox({
+ *   url: "https://queue.example.com",
+ *   topic: "orders",
+ *   group: "this-device",
+ *   token: "…",
+ *   // Throw to have the message retried later (then dead-lettered after maxReconsumeTimes).
+ *   handler: async (message) => console.log(message.msgId, message.body),
+ * });
+ * // …
+ * console.log(await inbox.deadLetters());
+ * await inbox.close(); // waits for running handlers, commits offsets
+ * ```
+ */
 export function createInbox(options: InboxOptions): Promise<Inbox> {
   return Inbox.open(options);
 }

@@ -1,10 +1,10 @@
 import {
+  createHttpSender,
   type DeliveredMessage,
   DurableProducer,
   type DurableSendOptions,
   EdgeqError,
   type ErrorSummary,
-  HttpTransport,
   type Jsonable,
   type LocalDeadLetter,
   type MessageBody,
@@ -71,7 +71,7 @@ export class Outbox extends EventTarget {
     });
     const store = new IdbStore(records, OUTBOX_STORE, options.durability ?? "strict");
     const { url, fetch, batchSize, maxBatchBytes, syncIntervalMs, backoff } = options;
-    const transport = new HttpTransport({ url, fetch, token: () => outbox?.currentToken() ?? "" });
+    const transport = createHttpSender({ url, fetch, token: () => outbox?.currentToken() ?? "" });
     const producer = await DurableProducer.open(store, {
       topic: options.topic,
       transport,
@@ -330,7 +330,21 @@ export class Outbox extends EventTarget {
   }
 }
 
-/** Opens (or creates) the outbox and starts syncing: `Outbox.open`. */
+/**
+ * Opens (or creates) the outbox and starts syncing: `Outbox.open`.
+ *
+ * @example
+ * ```ts
+ * import { createOutbox } from "@edgeq/browser";
+ *
+ * const outbox = await createOutbox({ url: "https://queue.example.com", topic: "orders", token: "…" });
+ * const { seq } = await outbox.send({ order: 9 }, { key: "cart-9" }); // durable in IndexedDB now
+ * outbox.addEventListener("acknowledged", (e) => console.log("in the broker's log", e.detail.messages));
+ * outbox.addEventListener("failed", (e) => console.warn("refused", e.detail.deadLetter.reason));
+ * await outbox.flush(); // everything sent so far is acknowledged, or this rejects with why not
+ * console.log(seq, await outbox.stats());
+ * ```
+ */
 export function createOutbox(options: OutboxOptions): Promise<Outbox> {
   return Outbox.open(options);
 }

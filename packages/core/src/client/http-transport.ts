@@ -1,8 +1,6 @@
-import { EdgeqError, type EdgeqErrorCode, errorStatus } from "../errors.js";
 import type {
   AppendRequest,
   DeadLetter,
-  JsonValue,
   LeasedMessage,
   Message,
   ReadResult,
@@ -11,7 +9,16 @@ import type {
   TransactionAction,
   TransactionInfo,
 } from "../model.js";
-import { messageFromWire as fromWire, messageToWire } from "../wire.js";
+import { messageFromWire as fromWire } from "../wire.js";
+import {
+  groupPath,
+  type HttpCall,
+  type HttpTransportOptions,
+  httpCall,
+  queryString,
+  topicPath,
+} from "./http-call.js";
+import { sendOverHttp } from "./http-sender.js";
 import type {
   CallOptions,
   ReadOptions,
@@ -21,37 +28,13 @@ import type {
   Transport,
 } from "./transport.js";
 
-/** The slice of `fetch` edgeq uses, so the core needs no DOM or Node types. */
-export type FetchLike = (
-  url: string,
-  init: {
-    method: string;
-    headers: Record<string, string>;
-    body?: string;
-    signal?: AbortSignal;
-  },
-) => Promise<FetchResponseLike>;
-
-/** The part of a fetch Response the transport reads. */
-export interface FetchResponseLike {
-  readonly status: number;
-  readonly headers: { get(name: string): string | null };
-  text(): Promise<string>;
-}
-
-/** A bearer token, or a function asked before every request (so a refreshed token is picked up). */
-export type TokenSource = string | (() => string | Promise<string>);
-
-/** Where the broker is and how to authenticate to it. */
-export interface HttpTransportOptions {
-  /** The worker's origin, e.g. `https://queue.example.com` (a path prefix is kept). */
-  url: string;
-  token?: TokenSource;
-  /** Default: the global `fetch`. */
-  fetch?: FetchLike;
-}
-
-const CODES = new Set(Object.keys(errorStatus));
+export {
+  type FetchLike,
+  type FetchResponseLike,
+  type HttpTransportOptions,
+  parseRetryAfter,
+  type TokenSource,
+} from "./http-call.js";
 
 /**
  * The core's `Transport` over PROTOCOL.md: what a browser, a Node script or
@@ -62,15 +45,10 @@ const CODES = new Set(Object.keys(errorStatus));
  * `details.retryAfterMs`, where the clients' backoff honours it.
  */
 export class HttpTransport implements Transport {
-  private readonly base: string;
-  private readonly fetch: FetchLike;
+  private readonly call: HttpCall;
 
-  constructor(private readonly options: HttpTransportOptions) {
-    this.base = options.url.replace(/\/+$/, "");
-    const fetch = options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
-    if (!fetch) throw new EdgeqError("invalid_request", "no fetch available: pass options.fetch");
-    // Bound so a platform fetch is not called with the transport as `this`.
-    this.fetch = fetch.bind(globalThis);
+  constructor(options: HttpTransportOptions) {
+    this.call = httpCall(options);
   }
 
   async topicInfo(topic: string, options?: CallOptions): Promise<TopicInfo> {
@@ -78,15 +56,8 @@ export class HttpTransport implements Transport {
     return { topic, queueCount: stats.queues.length };
   }
 
-  async send(topic: string, request: AppendRequest, options?: CallOptions): Promise<SendResult[]> {
-    const messages = request.messages.map(messageToWire);
-    const { results } = await this.call<{ results: SendResult[] }>(
-      "POST",
-      `${topicPath(topic)}/messages`,
-      options,
-      { ...request, messages },
-    );
-    return results;
+  send(topic: string, request: AppendRequest, options?: CallOptions): Promise<SendResult[]> {
+    return sendOverHttp(this.call, topic, request, options);
   }
 
   async read(topic: string, queueId: number, options: ReadOptions): Promise<ReadResult> {
@@ -269,95 +240,4 @@ export class HttpTransport implements Transport {
       messages: tx.messages.map((m) => fromWire(m as Message)),
     }));
   }
-
-  private async call<T>(
-    method: "GET" | "POST",
-    path: string,
-    options: CallOptions | undefined,
-    body?: unknown,
-  ): Promise<T> {
-    const headers: Record<string, string> = {};
-    const token = await resolveToken(this.options.token);
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
-    let response: FetchResponseLike;
-    try {
-      response = await this.fetch(`${this.base}${path}`, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        ...(options?.signal ? { signal: options.signal } : {}),
-      });
-    } catch (cause) {
-      if (options?.signal?.aborted) throw options.signal.reason;
-      // No answer at all: the request may or may not have reached the broker.
-      throw new EdgeqError("unavailable", "the broker could not be reached", { cause });
-    }
-    const text = await response.text().catch(() => "");
-    if (response.status >= 200 && response.status < 300) return parseJson(text) as T;
-    throw responseError(response, text);
-  }
-}
-
-async function resolveToken(source: TokenSource | undefined): Promise<string | undefined> {
-  return typeof source === "function" ? await source() : source;
-}
-
-function topicPath(topic: string): string {
-  return `/v1/topics/${encodeURIComponent(topic)}`;
-}
-
-function groupPath(topic: string, group: string): string {
-  return `${topicPath(topic)}/groups/${encodeURIComponent(group)}`;
-}
-
-/** `?a=1&b=x` from the defined entries, or "" when there are none. */
-function queryString(params: Record<string, string | number | undefined>): string {
-  const parts = Object.entries(params)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`);
-  return parts.length ? `?${parts.join("&")}` : "";
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new EdgeqError("internal", "the broker answered with malformed JSON", { cause });
-  }
-}
-
-/** Turns a non-2xx answer into the protocol's typed error. */
-function responseError(response: FetchResponseLike, text: string): EdgeqError {
-  let code = codeForStatus(response.status);
-  let message = `the broker answered ${response.status}`;
-  const details: Record<string, unknown> = { status: response.status };
-  try {
-    const body = JSON.parse(text) as { error?: Record<string, JsonValue> };
-    const { code: sent, message: said, ...rest } = body.error ?? {};
-    if (typeof sent === "string" && CODES.has(sent)) code = sent as EdgeqErrorCode;
-    if (typeof said === "string") message = said;
-    Object.assign(details, rest);
-  } catch {
-    // Not edgeq's JSON (a proxy's HTML page, an empty 502): the status decides.
-  }
-  const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
-  if (retryAfter !== undefined) details.retryAfterMs = retryAfter;
-  return new EdgeqError(code, message, { details });
-}
-
-function codeForStatus(status: number): EdgeqErrorCode {
-  const known = Object.entries(errorStatus).find(([, s]) => s === status);
-  if (known) return known[0] as EdgeqErrorCode;
-  if (status >= 500) return "unavailable";
-  return "invalid_request";
-}
-
-/** `Retry-After` in seconds or as an HTTP date, in milliseconds from now. */
-export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
-  if (header === null || header.trim() === "") return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -46,6 +46,17 @@ export interface SendOptions {
  * result; a retryable failure is tried again with backoff and jitter under
  * the same producer id and the same seqs, so a retry of a send whose response
  * was lost comes back `duplicate` and the log keeps one copy.
+ *
+ * @example
+ * ```ts
+ * import { Broker, LocalTransport, MemoryStore, Producer } from "@edgeq/core";
+ *
+ * const broker = await Broker.open({ store: new MemoryStore() });
+ * await broker.createTopic("orders", { queueCount: 4 });
+ * const producer = new Producer(new LocalTransport(broker), { topic: "orders" });
+ * const result = await producer.send({ body: { order: 9 }, key: "cart-9" });
+ * // { status: "stored", msgId: "…", queueId: 1, offset: 0, seq: 1 }
+ * ```
  */
 export class Producer {
   readonly topic: string;
@@ -114,6 +125,24 @@ export class Producer {
    * check-back (see `startTransactionChecks`), and so does a decision that
    * cannot be delivered. If `executeLocal` throws, the transaction stays
    * undecided and the error is rethrown.
+   *
+   * @example
+   * ```ts
+   * import { Broker, LocalTransport, MemoryStore, Producer } from "@edgeq/core";
+   *
+   * const broker = await Broker.open({ store: new MemoryStore() });
+   * await broker.createTopic("orders", { queueCount: 2 });
+   * const producer = new Producer(new LocalTransport(broker), { topic: "orders", producerId: "orders-service" });
+   * const orders = new Map<string, number>(); // your own database
+   *
+   * const { state } = await producer.sendInTransaction([{ body: { type: "order.created", id: "o-1" }, key: "o-1" }], async () => {
+   *   orders.set("o-1", 9.5); // the local step
+   *   return "commit" as const; // or "rollback"; throwing or "unknown" leaves it to the check-back
+   * });
+   * // state: "committed"
+   * // The broker asks about undecided transactions: answer from your own data.
+   * const stop = producer.startTransactionChecks(async (tx) => (orders.has(tx.messages[0]?.key ?? "") ? "commit" : "rollback"));
+   * ```
    */
   async sendInTransaction(
     messages: readonly OutgoingMessage[],

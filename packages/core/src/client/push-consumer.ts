@@ -28,6 +28,23 @@ export type {
  * that queue in lease mode, and commits per queue the lowest offset still in
  * process. Delivery is at-least-once: a crash repeats messages above the last
  * commit and never skips one.
+ *
+ * @example
+ * ```ts
+ * import { Broker, LocalTransport, MemoryStore, PushConsumer } from "@edgeq/core";
+ *
+ * const broker = await Broker.open({ store: new MemoryStore() });
+ * await broker.createTopic("orders", { queueCount: 4 });
+ * const consumer = new PushConsumer(new LocalTransport(broker), {
+ *   topic: "orders",
+ *   group: "billing",
+ *   // Throw to retry the message later; after maxReconsumeTimes it goes to the dead-letter queue.
+ *   handler: async (message) => console.log(message.msgId, message.body),
+ * });
+ * await consumer.start();
+ * // …
+ * await consumer.close(); // waits for running handlers, commits offsets
+ * ```
  */
 export class PushConsumer {
   readonly topic: string;

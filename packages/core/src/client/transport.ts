@@ -57,16 +57,22 @@ export interface TopicInfo {
  * so the Producer and PushConsumer are written once over this.
  */
 export interface Transport {
+  /** The topic's queue count (what a consumer needs to read every queue); `not_found` for an unknown topic. */
   topicInfo(topic: string, options?: CallOptions): Promise<TopicInfo>;
+  /** Appends a batch: one result per message, `stored` or `duplicate` (a (producerId, seq) already in the log). */
   send(topic: string, request: AppendRequest, options?: CallOptions): Promise<SendResult[]>;
+  /** Messages of one queue from an offset, optionally long-polling for the next ones. */
   read(topic: string, queueId: number, options: ReadOptions): Promise<ReadResult>;
+  /** The group's committed offset per queue id. */
   getOffsets(topic: string, group: string, options?: CallOptions): Promise<Record<string, number>>;
+  /** Commits the group's offsets; they never move backwards unless `reset` is set. */
   commitOffsets(
     topic: string,
     group: string,
     offsets: Record<string, number>,
     options?: CallOptions & { reset?: boolean },
   ): Promise<void>;
+  /** Lease mode: up to `max` messages, each invisible to the group until its lease expires. */
   receive(topic: string, group: string, options?: ReceiveOptions): Promise<LeasedMessage[]>;
   /**
    * Ack, nack and extend are all-or-nothing: an unknown receipt fails the call
@@ -74,12 +80,14 @@ export interface Transport {
    * error's `details.receipts` names them so the caller can resend the rest.
    */
   ack(topic: string, group: string, receipts: string[], options?: CallOptions): Promise<void>;
+  /** Gives leased messages back for redelivery, after `delayMs` (default: the retry schedule). */
   nack(
     topic: string,
     group: string,
     receipts: string[],
     options?: CallOptions & { delayMs?: number },
   ): Promise<void>;
+  /** Extends the leases of the receipts to `visibilityMs` from now. */
   extend(
     topic: string,
     group: string,
@@ -98,22 +106,27 @@ export interface Transport {
     message: Pick<Message, "queueId" | "offset">,
     options?: SendBackOptions,
   ): Promise<void>;
+  /** One message by id (DESIGN P3); `not_found` once retention removed it. */
   getMessage(topic: string, msgId: string, options?: CallOptions): Promise<Message>;
+  /** The messages with this key, oldest first (DESIGN P3). */
   queryByKey(
     topic: string,
     key: string,
     options?: CallOptions & { limit?: number },
   ): Promise<Message[]>;
+  /** The group's dead-letter queue, with the reason each message is there. */
   listDeadLetters(
     topic: string,
     group: string,
     options?: CallOptions & { limit?: number },
   ): Promise<DeadLetter[]>;
+  /** Sends dead letters back to the group (all, `limit` of them, or the `msgIds`); the number redriven. */
   redrive(
     topic: string,
     group: string,
     options?: CallOptions & { limit?: number; msgIds?: string[] },
   ): Promise<number>;
+  /** Per-queue offsets and sizes, and per-group lag, in-flight, retrying and dead letters. */
   stats(topic: string, options?: CallOptions): Promise<TopicStats>;
   /** Commits or rolls back a transaction begun with a `transactional` send. */
   endTransaction(

@@ -32,6 +32,22 @@ export type EdgeqRpcBinding = Omit<EdgeqRpc, keyof WorkerEntrypoint<Env>>;
  * everyone else: `new Producer(new RpcTransport(env.EDGEQ), { topic })`.
  * Signals cannot cross RPC: each is checked before its call, and long-polls
  * are bounded by their `waitMs`.
+ *
+ * @example
+ * ```ts
+ * // wrangler.jsonc: "services": [{ "binding": "EDGEQ", "service": "edgeq-broker", "entrypoint": "EdgeqRpc" }]
+ * import { Producer } from "@edgeq/core";
+ * import { type EdgeqRpcBinding, RpcTransport } from "@edgeq/worker";
+ *
+ * export default {
+ *   async fetch(request, env) {
+ *     const transport = new RpcTransport(env.EDGEQ);
+ *     const producer = new Producer(transport, { topic: "orders" });
+ *     const result = await producer.send({ body: await request.json(), key: "cart-9" });
+ *     return Response.json(result);
+ *   },
+ * } satisfies ExportedHandler<{ EDGEQ: EdgeqRpcBinding }>;
+ * ```
  */
 export class RpcTransport implements Transport {
   private readonly rpc: EdgeqRpcBinding;

@@ -1,0 +1,14 @@
+// npm run release: build, test, then pack the three publishable packages into release/.
+// Publishes nothing: `npm publish release/*.tgz` is for a machine with registry credentials.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+
+const PACKAGES = ["@edgeq/core", "@edgeq/browser", "@edgeq/worker"];
+const npm = (...args) => execFileSync("npm", args, { stdio: "inherit" });
+
+npm("run", "build");
+npm("test");
+rmSync("release", { recursive: true, force: true });
+mkdirSync("release");
+npm("pack", "--pack-destination", "release", ...PACKAGES.flatMap((p) => ["-w", p]));
+console.log("\nrelease/ holds the tarballs; nothing was published.");
