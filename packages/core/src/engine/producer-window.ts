@@ -58,8 +58,6 @@ export class ProducerWindow {
   }
 
   lookup(seq: number): SeqLookup {
-    // A seq above everything recorded is new: the common case, answered without a scan.
-    if (seq > this.highest()) return { found: false };
     // Newest first: retries are almost always of the latest batches.
     for (let i = this.runs.length - 1; i >= 0; i--) {
       const [start, count, pos, kind] = this.runs[i]!;
@@ -69,20 +67,7 @@ export class ProducerWindow {
     return { found: false };
   }
 
-  /** At least the highest seq recorded (runs and floor); cached, as a new seq is looked up on every send. */
-  private highest(): number {
-    if (this.high === undefined) {
-      let high = this.floor;
-      for (const [start, count] of this.runs) high = Math.max(high, start + count - 1);
-      this.high = high;
-    }
-    return this.high;
-  }
-
-  private high: number | undefined;
-
   record(seq: number, kind: PositionKind, n: number, window: number): void {
-    if (this.high !== undefined && seq > this.high) this.high = seq;
     const last = this.runs[this.runs.length - 1];
     if (last && last[3] === kind && seq === last[0] + last[1] && n === last[2] + last[1]) {
       last[1]++;

@@ -4,7 +4,6 @@ import type { Message } from "../model.js";
 import { decodeNum } from "../store/keys.js";
 import { prefixEnd, type Store, type StoreOp } from "../store/store.js";
 import { base64ToBytes } from "../util/bytes.js";
-import { compactOps } from "./compact.js";
 import type { TopicConfig } from "./config.js";
 import { GroupCommitter } from "./group-commit.js";
 import { GroupState } from "./group-state.js";
@@ -94,19 +93,13 @@ export class QueueState {
     this.random = options.random;
     this.indexKeys = options.indexKeys;
     this.producers = new ProducerCache(store, this.keys);
-    this.committer = new GroupCommitter<StoreOp>(
-      async (ops) => {
-        await store.write(compactOps(ops, this.keys.segmentPrefix(), this.config.maxBatchMessages));
-        return undefined;
+    this.committer = GroupCommitter.forStore(store, {
+      failQueued: true,
+      onFailure: () => {
+        // Memory ran ahead of a write that failed: rebuild it from the store before the next mutation.
+        this.stale ??= this.load();
       },
-      {
-        failQueued: true,
-        onFailure: () => {
-          // Memory ran ahead of a write that failed: rebuild it from the store before the next mutation.
-          this.stale ??= this.load();
-        },
-      },
-    );
+    });
   }
 
   async load(): Promise<void> {
