@@ -9,6 +9,7 @@ import {
   type ScheduledRecord,
   type Segment,
   type StoredMessage,
+  toJson,
 } from "./records.js";
 import type { Transactions } from "./transactions.js";
 
@@ -213,10 +214,15 @@ export class Maintenance {
               const busy = this.s.producers.pinnedByOthers(id);
               if (busy || window.lastSeenAt >= cutoff) {
                 this.s.indexProducer(ops, id, window, busy ? now : window.lastSeenAt);
-                this.s.windowOps(ops, id, window);
+                ops.push({
+                  type: "put",
+                  key: this.s.keys.producer(id),
+                  value: toJson(window.toRecord()),
+                });
                 return;
               }
-              this.s.forgetProducerOps(ops, id, at);
+              ops.push({ type: "delete", key });
+              ops.push({ type: "delete", key: this.s.keys.producer(id) });
               // What the store will hold: no window. Pinned here until the write is durable.
               this.s.producers.replace(id, new ProducerWindow());
             });

@@ -1,6 +1,6 @@
 import type { Store } from "../store/store.js";
 import { ProducerWindow } from "./producer-window.js";
-import { fromJson, type ProducerRecord, type QueueKeys, type RunRecord } from "./records.js";
+import { fromJson, type ProducerRecord, type QueueKeys } from "./records.js";
 
 /** Producer windows kept in memory by default; the rest stay in the store until a producer sends again. */
 export const PRODUCER_CACHE_SIZE = 1024;
@@ -40,7 +40,11 @@ export class ProducerCache {
       }
       let load = this.loading.get(producerId);
       if (!load) {
-        load = this.read(producerId).then((window) => {
+        load = this.store.get(this.keys.producer(producerId)).then((value) => {
+          const window =
+            value === undefined
+              ? new ProducerWindow()
+              : new ProducerWindow(fromJson<ProducerRecord>(value));
           this.windows.set(producerId, window);
           return window;
         });
@@ -55,18 +59,6 @@ export class ProducerCache {
       this.release(producerId);
       throw error;
     }
-  }
-
-  private async read(producerId: string): Promise<ProducerWindow> {
-    const value = await this.store.get(this.keys.producer(producerId));
-    if (value === undefined) return new ProducerWindow();
-    const head = fromJson<ProducerRecord>(value);
-    if (head.runs) return new ProducerWindow(head);
-    const runs = await this.store.scan({ prefix: this.keys.producerRunPrefix(producerId) });
-    return new ProducerWindow(
-      head,
-      runs.map(([, run]) => fromJson<RunRecord>(run)),
-    );
   }
 
   /** Unpins a window; the cache then trims itself to its limit. */

@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import { EdgeqError } from "../errors.js";
 import type { Message } from "../model.js";
 import { decodeNum } from "../store/keys.js";
-import { prefixEnd, type Store, type StoreOp } from "../store/store.js";
+import type { Store, StoreOp } from "../store/store.js";
 import { base64ToBytes } from "../util/bytes.js";
 import type { TopicConfig } from "./config.js";
 import { GroupCommitter } from "./group-commit.js";
@@ -313,24 +313,11 @@ export class QueueState {
   producerOps(ops: StoreOp[], producerId: string, window: ProducerWindow, now: number): void {
     window.lastSeenAt = now;
     if (window.indexedAt === undefined) this.indexProducer(ops, producerId, window, now);
-    this.windowOps(ops, producerId, window);
-  }
-
-  /** Writes what changed in a producer's window: its head and the runs it touched. */
-  windowOps(ops: StoreOp[], producerId: string, window: ProducerWindow): void {
-    const size = this.config.producerWindow;
-    const { head, runs } = window.persist(size);
-    ops.push({ type: "put", key: this.keys.producer(producerId), value: toJson(head) });
-    for (const run of runs)
-      ops.push({ type: "put", key: this.keys.producerRun(producerId, run[4] % size), value: run });
-  }
-
-  /** Deletes a producer's window: its head, its runs and its index entry. */
-  forgetProducerOps(ops: StoreOp[], producerId: string, indexedAt: number): void {
-    ops.push({ type: "delete", key: this.keys.producerIdle(indexedAt, producerId) });
-    ops.push({ type: "delete", key: this.keys.producer(producerId) });
-    const runs = this.keys.producerRunPrefix(producerId);
-    ops.push({ type: "deleteRange", start: runs, end: prefixEnd(runs) });
+    ops.push({
+      type: "put",
+      key: this.keys.producer(producerId),
+      value: toJson(window.toRecord()),
+    });
   }
 
   metaOp(): StoreOp {

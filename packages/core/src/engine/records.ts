@@ -12,7 +12,6 @@ import { encodeNum, encodeStr, joinKey } from "../store/keys.js";
  *   sid|S|<scheduled id>        a delayed message: `{dueAt}` while it waits, its offset once visible
  *   sched|S|<due>|<sid>         ScheduledRecord: a delayed message not yet in the log
  *   prod|S|<producerId>         ProducerRecord: recent (seq → position) runs for dedup
- *   prun|S|<producerId>|<slot>  RunRecord: one run of that producer's window
  *   pidl|S|<time>|<producerId>  producers by the time they were last checked for idleness (their TTL index)
  *   grp|S|<group>               GroupRecord
  *   pend|S|<group>|<offset>     PendingRecord: leased, or waiting for its retry
@@ -76,8 +75,6 @@ export interface ScheduledRecord {
 
 /** `[seqStart, count, positionStart, kind]`: seqStart+i went to position positionStart+i. */
 export type SeqRun = [number, number, number, PositionKind];
-/** One run of a producer's window in its ring slot: the `SeqRun` and its run number `n`. */
-export type RunRecord = [number, number, number, PositionKind, number];
 /** 0: an offset in the log; 1: a scheduled id (a delayed message); 2: a transaction number (a half message). */
 export type PositionKind = 0 | 1 | 2;
 
@@ -106,17 +103,8 @@ export interface HalfRecord {
   results?: SendResult[];
 }
 
-/**
- * A producer's window head. Runs live in their own records (`RunRecord`);
- * queues written before that kept them here, in `runs`.
- */
 export interface ProducerRecord {
-  /** Older layout only: every run of the window. */
-  runs?: SeqRun[];
-  /** Runs ever started: run `n` is in slot `n % window`. */
-  next?: number;
-  /** The window size the slots were numbered with. */
-  window?: number;
+  runs: SeqRun[];
   /** Every seq at or below this, not found in `runs`, was seen and has aged out of the window. */
   floor: number;
   lastSeenAt: number;
@@ -186,12 +174,6 @@ export class QueueKeys {
   }
   producerPrefix(): string {
     return joinKey("prod", this.scope, "");
-  }
-  producerRun(producerId: string, slot: number): string {
-    return joinKey("prun", this.scope, producerId, encodeNum(slot));
-  }
-  producerRunPrefix(producerId: string): string {
-    return joinKey("prun", this.scope, producerId, "");
   }
   /** A producer's idleness index entry; `producerIdle(t, "")` sorts after every entry before `t`. */
   producerIdle(at: number, producerId: string): string {
