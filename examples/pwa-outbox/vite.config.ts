@@ -6,6 +6,9 @@ export default defineConfig({
   // Workspace packages from their TypeScript source ("edgeq-source" export condition):
   // no build needed first. Setting conditions replaces Vite's, so they are repeated.
   resolve: { conditions: ["edgeq-source", "module", "browser", "development|production"] },
+  // In development the worker is served from /src/sw.ts; this header lets it take
+  // the whole site as its scope, so it controls the page as the built /sw.js does.
+  server: { headers: { "Service-Worker-Allowed": "/" } },
   build: {
     rollupOptions: {
       input: { main: "index.html", sw: "src/sw.ts" },

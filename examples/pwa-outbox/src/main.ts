@@ -75,7 +75,7 @@ async function registerServiceWorker(): Promise<void> {
   try {
     // Vite serves the worker as a module in development; the build emits /sw.js.
     const url = import.meta.env.DEV ? "/src/sw.ts" : "/sw.js";
-    await navigator.serviceWorker.register(url, { type: "module" });
+    await navigator.serviceWorker.register(url, { type: "module", scope: "/" });
     await registerBackgroundSync();
   } catch (error) {
     console.warn("service worker not registered:", error);
