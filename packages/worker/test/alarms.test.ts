@@ -1,8 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { queueObjectName } from "../src/broker/queue-ref.js";
 import { fetchJson as get, post } from "./api.js";
+import { useVirtualTime } from "./virtual-time.js";
 
 const stub = (topic: string) =>
   env.QUEUE.get(env.QUEUE.idFromName(queueObjectName({ topic, queueId: 0 })));
@@ -10,18 +11,7 @@ const stub = (topic: string) =>
 const alarmOf = (topic: string) =>
   runInDurableObject(stub(topic), (_instance, state) => state.storage.getAlarm());
 
-// The engine's clock is Date.now(), and the objects run in the tests' isolate:
-// faking Date moves the engine's time, and only it. The virtual clock starts an
-// hour ahead of the real one and only moves forward, so the runtime never fires
-// an alarm by itself during these tests; each test runs them, at their time.
-let virtualNow = Date.now() + 3_600_000;
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"], now: virtualNow });
-});
-afterEach(() => {
-  virtualNow = Date.now();
-  vi.useRealTimers();
-});
+useVirtualTime();
 
 /** Moves the clock to the queue's alarm time (never backwards) and runs the alarm. */
 async function passAlarm(topic: string): Promise<void> {

@@ -1,7 +1,8 @@
 import { SELF } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createQueueProducer } from "../src/queues/producer.js";
+import { useVirtualTime } from "./virtual-time.js";
 
 // Cloudflare's pull consumer API, called with Cloudflare's field names.
 // Each test has its own topic (a new group starts at the topic's oldest message).
@@ -50,16 +51,7 @@ const ack = async (body: unknown, group: string) => {
   return envelope.result;
 };
 
-// The engine's clock is Date.now() in this isolate: faking Date moves lease and
-// retry time without waiting (as alarms.test.ts does).
-let virtualNow = Date.now() + 3_600_000;
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"], now: virtualNow });
-});
-afterEach(() => {
-  virtualNow = Date.now();
-  vi.useRealTimers();
-});
+useVirtualTime();
 
 describe("Cloudflare Queues pull consumers over HTTP", () => {
   it("pulls in Cloudflare's envelope: json and bytes base64, text as it is, the backlog count", async () => {

@@ -1,10 +1,11 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { queueObjectName } from "../src/broker/queue-ref.js";
 import { createQueueConsumer } from "../src/queues/consumer.js";
 import { createQueueProducer } from "../src/queues/producer.js";
 import { get } from "./api.js";
+import { useVirtualTime } from "./virtual-time.js";
 
 const rpc = (exports as unknown as { EdgeqRpc: unknown }).EdgeqRpc;
 const ctx = {
@@ -21,14 +22,7 @@ async function runDurableObjectAlarms(): Promise<void> {
     );
 }
 
-let virtualNow = Date.now() + 3_600_000;
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"], now: virtualNow });
-});
-afterEach(() => {
-  virtualNow = Date.now();
-  vi.useRealTimers();
-});
+useVirtualTime();
 
 it("refuses what Cloudflare's producer refuses, with the same kinds of error, storing nothing", async () => {
   const jobs = createQueueProducer(rpc, "cfdead", { sendMetrics: false });

@@ -1,8 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { queueObjectName } from "../src/broker/queue-ref.js";
 import { fetchJson, get, headers, post, url } from "./api.js";
+import { useVirtualTime } from "./virtual-time.js";
 
 type Result = { status: string; seq: number; txId?: string; offset?: number; queueId: number };
 type Tx = { txId: string; state: string; checks: number; messages: Array<{ body: unknown }> };
@@ -28,18 +29,7 @@ async function visibleBodies(topic: string): Promise<unknown[]> {
   return out;
 }
 
-// The engine's clock is Date.now(), and the objects run in the tests' isolate:
-// faking Date moves the engine's time, and only it. The virtual clock starts an
-// hour ahead of the real one and only moves forward, so the runtime never fires
-// a check-back alarm by itself; the tests run each check at its time.
-let virtualNow = Date.now() + 3_600_000;
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["Date"], now: virtualNow });
-});
-afterEach(() => {
-  virtualNow = Date.now();
-  vi.useRealTimers();
-});
+useVirtualTime();
 
 /** The topics' transactionCheckIntervalMs (vitest.config.mts). */
 const CHECK_INTERVAL_MS = 100;

@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { topicRouter } from "../broker/topics.js";
 import { createCfPullApp } from "../queues/pull-api.js";
-import { type Right, TokenAuth } from "./auth.js";
+import { type Right, tokenAuthOf } from "./auth.js";
 import { intParam, jsonBody, queueIdParam, transactionToWire } from "./wire.js";
 
 type AppEnv = { Bindings: Env };
@@ -21,20 +21,10 @@ const MAX_BODY_BYTES = Math.ceil(DEFAULT_TOPIC_CONFIG.maxBatchBytes * 1.4) + 64 
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  // Parsed once per env object (one per isolate in production), not per request.
-  const auths = new WeakMap<object, Promise<TokenAuth>>();
-  const authFor = (env: Env): Promise<TokenAuth> => {
-    let auth = auths.get(env);
-    if (!auth) {
-      auth = TokenAuth.fromEnv(env.EDGEQ_TOKENS);
-      auths.set(env, auth);
-    }
-    return auth;
-  };
   const need =
     (right: Right): MiddlewareHandler<AppEnv> =>
     async (c, next) => {
-      const auth = await authFor(c.env);
+      const auth = await tokenAuthOf(c.env);
       await auth.check(c.req.header("authorization"), c.req.param("topic") ?? "", right);
       await next();
     };

@@ -69,3 +69,16 @@ function matches(pattern: string, topic: string): boolean {
 function digest(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
 }
+
+// Parsed once per env object (one per isolate in production), not per request.
+const parsed = new WeakMap<object, Promise<TokenAuth>>();
+
+/** The `TokenAuth` of `env.EDGEQ_TOKENS`, shared by every app of the Worker. */
+export function tokenAuthOf(env: Env): Promise<TokenAuth> {
+  let auth = parsed.get(env);
+  if (!auth) {
+    auth = TokenAuth.fromEnv(env.EDGEQ_TOKENS);
+    parsed.set(env, auth);
+  }
+  return auth;
+}

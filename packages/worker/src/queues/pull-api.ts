@@ -1,7 +1,7 @@
 import { EdgeqError, isEdgeqError, type LeasedMessage, type TopicRouter } from "@edgeq/core";
 import { type Context, Hono } from "hono";
 import { topicRouter } from "../broker/topics.js";
-import { TokenAuth } from "../http/auth.js";
+import { tokenAuthOf } from "../http/auth.js";
 import { jsonBody } from "../http/wire.js";
 import { bytesToBase64, contentTypeOf } from "./content.js";
 import { queueMetrics } from "./metrics.js";
@@ -28,19 +28,10 @@ const encoder = new TextEncoder();
  */
 export function createCfPullApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const auths = new WeakMap<object, Promise<TokenAuth>>();
-  const authFor = (env: Env): Promise<TokenAuth> => {
-    let auth = auths.get(env);
-    if (!auth) {
-      auth = TokenAuth.fromEnv(env.EDGEQ_TOKENS);
-      auths.set(env, auth);
-    }
-    return auth;
-  };
   const prefix = "/accounts/:account/queues/:topic/messages";
   const setup = async (c: Context<AppEnv>): Promise<{ router: TopicRouter; group: string }> => {
     const topic = c.req.param("topic") ?? "";
-    await (await authFor(c.env)).check(c.req.header("authorization"), topic, "consume");
+    await (await tokenAuthOf(c.env)).check(c.req.header("authorization"), topic, "consume");
     return { router: topicRouter(c.env, topic), group: c.req.query("group") ?? `cf-${topic}` };
   };
 
