@@ -179,7 +179,13 @@ export class ProducerLog {
 
   /** Records what the broker did with a prefix of the pending messages, and frees their space. */
   async complete(done: Completion): Promise<boolean> {
-    const records = await this.store.scan({ prefix: this.keys.logPrefix, limit: 10_000 });
+    // Records are keyed by their first seq: only those starting at or before
+    // doneSeq can be spent, so the scan reads the batch's records, not the
+    // whole pending log (a device offline for days holds many).
+    const records = await this.store.scan({
+      start: this.keys.logPrefix,
+      end: this.keys.log(done.doneSeq + 1),
+    });
     const spent: StoreOp[] = [];
     for (const [key, value] of records) {
       const record = value as unknown as LogRecord;
