@@ -3,7 +3,7 @@
 // messages per second end to end (first send → last handler ack).
 import { fileURLToPath } from "node:url";
 import { Miniflare, type WorkerOptions } from "miniflare";
-import { bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
+import { brokerWorker, bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const COUNT = Number(process.env.BENCH_COUNT ?? 2000);
@@ -52,8 +52,8 @@ async function native(batch: number): Promise<number> {
 }
 
 async function edgeq(batch: number, queues: number): Promise<number> {
-  const [broker, app] = await Promise.all([
-    bundleWorker(here("../../../packages/worker/src/index.ts")),
+  const [edgeqWorker, app] = await Promise.all([
+    brokerWorker({ topics: { jobs: { queueCount: queues } } }),
     bundleWorker(here("./worker/edgeq.ts")),
   ]);
   const workers: WorkerOptions[] = [
@@ -69,18 +69,7 @@ async function edgeq(batch: number, queues: number): Promise<number> {
         CONSUMER_100: { className: "Consumer100", useSQLite: true },
       },
     },
-    {
-      name: "edgeq",
-      modules: true,
-      scriptPath: broker.scriptPath,
-      modulesRoot: broker.dir,
-      compatibilityDate: "2026-04-01",
-      durableObjects: { QUEUE: { className: "QueueDO", useSQLite: true } },
-      bindings: {
-        EDGEQ_TOKENS: "{}",
-        EDGEQ_TOPICS: JSON.stringify({ jobs: { queueCount: queues } }),
-      },
-    },
+    edgeqWorker,
   ];
   const mf = new Miniflare({ workers });
   try {

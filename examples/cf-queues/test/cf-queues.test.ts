@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
+import { brokerWorker, bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const TOKEN = "cf-queues-test-token";
@@ -9,8 +9,11 @@ let mf: Miniflare;
 
 /** The app (the Cloudflare Queues Worker on edgeq) and the edgeq broker, in one Miniflare. */
 beforeAll(async () => {
-  const [broker, app] = await Promise.all([
-    bundleWorker(here("../../../packages/worker/src/index.ts")),
+  const [edgeq, app] = await Promise.all([
+    brokerWorker({
+      tokens: { [TOKEN]: [{ topics: "*", rights: ["consume"] }] },
+      topics: { jobs: { queueCount: 2, maxReconsumeTimes: 3 } },
+    }),
     bundleWorker(here("../src/edgeq.ts")),
   ]);
   mf = new Miniflare({
@@ -25,18 +28,7 @@ beforeAll(async () => {
         kvNamespaces: ["RESULTS"],
         durableObjects: { CONSUMER: { className: "JobsConsumer", useSQLite: true } },
       },
-      {
-        name: "edgeq",
-        modules: true,
-        scriptPath: broker.scriptPath,
-        modulesRoot: broker.dir,
-        compatibilityDate: "2026-04-01",
-        durableObjects: { QUEUE: { className: "QueueDO", useSQLite: true } },
-        bindings: {
-          EDGEQ_TOKENS: JSON.stringify({ [TOKEN]: [{ topics: "*", rights: ["consume"] }] }),
-          EDGEQ_TOPICS: JSON.stringify({ jobs: { queueCount: 2, maxReconsumeTimes: 3 } }),
-        },
-      },
+      edgeq,
     ],
   });
   await mf.ready;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
+import { brokerWorker, bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const TOKEN = "consumer-test-token";
@@ -9,8 +9,11 @@ let mf: Miniflare;
 
 /** Each Worker bundled as wrangler would (ESM, workerd conditions). */
 beforeAll(async () => {
-  const [broker, consumer] = await Promise.all([
-    bundleWorker(here("../../../packages/worker/src/index.ts")),
+  const [edgeq, consumer] = await Promise.all([
+    brokerWorker({
+      tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }] },
+      topics: { orders: { queueCount: 2 } },
+    }),
     bundleWorker(here("../src/index.ts")),
   ]);
   mf = new Miniflare({
@@ -24,20 +27,7 @@ beforeAll(async () => {
         serviceBindings: { EDGEQ: { name: "edgeq", entrypoint: "EdgeqRpc" } },
         bindings: { EDGEQ_TOPIC: "orders", EDGEQ_GROUP: "edge-consumer" },
       },
-      {
-        name: "edgeq",
-        modules: true,
-        scriptPath: broker.scriptPath,
-        modulesRoot: broker.dir,
-        compatibilityDate: "2026-04-01",
-        durableObjects: { QUEUE: { className: "QueueDO", useSQLite: true } },
-        bindings: {
-          EDGEQ_TOKENS: JSON.stringify({
-            [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }],
-          }),
-          EDGEQ_TOPICS: JSON.stringify({ orders: { queueCount: 2 } }),
-        },
-      },
+      edgeq,
     ],
   });
   await mf.ready;

@@ -1,15 +1,26 @@
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
+import { brokerWorker, bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const TOKEN = "tx-example-token";
 let mf: Miniflare;
 
 beforeAll(async () => {
-  const [broker, producer] = await Promise.all([
-    bundleWorker(here("../../../packages/worker/src/index.ts")),
+  const [edgeq, producer] = await Promise.all([
+    brokerWorker({
+      tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume"] }] },
+      topics: {
+        orders: {
+          queueCount: 2,
+          transactionCheckIntervalMs: 200,
+          transactionChecker: "ORDERS_PRODUCER",
+        },
+      },
+      // The broker asks the producer Worker about undecided orders.
+      serviceBindings: { ORDERS_PRODUCER: { name: "producer", entrypoint: "OrdersChecker" } },
+    }),
     bundleWorker(here("../src/index.ts")),
   ]);
   mf = new Miniflare({
@@ -24,28 +35,7 @@ beforeAll(async () => {
         durableObjects: { ORDERS: { className: "Orders", useSQLite: true } },
         bindings: { EDGEQ_TOPIC: "orders" },
       },
-      {
-        name: "edgeq",
-        modules: true,
-        scriptPath: broker.scriptPath,
-        modulesRoot: broker.dir,
-        compatibilityDate: "2026-04-01",
-        durableObjects: { QUEUE: { className: "QueueDO", useSQLite: true } },
-        // The broker asks the producer Worker about undecided orders.
-        serviceBindings: { ORDERS_PRODUCER: { name: "producer", entrypoint: "OrdersChecker" } },
-        bindings: {
-          EDGEQ_TOKENS: JSON.stringify({
-            [TOKEN]: [{ topics: "*", rights: ["produce", "consume"] }],
-          }),
-          EDGEQ_TOPICS: JSON.stringify({
-            orders: {
-              queueCount: 2,
-              transactionCheckIntervalMs: 200,
-              transactionChecker: "ORDERS_PRODUCER",
-            },
-          }),
-        },
-      },
+      edgeq,
     ],
   });
   await mf.ready;

@@ -53,6 +53,38 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   return { url, mf, stop: () => mf.dispose() };
 }
 
+/** What a test or example Worker next to the broker needs of it in one Miniflare. */
+export interface BrokerWorkerOptions {
+  tokens?: LocalBrokerOptions["tokens"];
+  topics: LocalBrokerOptions["topics"];
+  /** The broker's bindings to other Workers of the run (e.g. a transaction checker). */
+  serviceBindings?: Record<string, { name: string; entrypoint: string }>;
+}
+
+/**
+ * The broker as the Worker named `edgeq` of a multi-Worker Miniflare (bundled
+ * from source, with the date and Durable Objects of wrangler.jsonc), for the
+ * examples that bind it as a service (`{ name: "edgeq", entrypoint: "EdgeqRpc" }`).
+ */
+export async function brokerWorker(options: BrokerWorkerOptions) {
+  const worker = readWorkerConfig();
+  const { dir, scriptPath } = await bundleWorker(worker.main);
+  return {
+    name: "edgeq",
+    modules: true,
+    scriptPath,
+    modulesRoot: dir,
+    compatibilityDate: worker.compatibilityDate,
+    compatibilityFlags: worker.compatibilityFlags,
+    durableObjects: worker.durableObjects,
+    ...(options.serviceBindings ? { serviceBindings: options.serviceBindings } : {}),
+    bindings: {
+      EDGEQ_TOKENS: JSON.stringify(options.tokens ?? {}),
+      EDGEQ_TOPICS: JSON.stringify(options.topics),
+    },
+  } as const;
+}
+
 const bundles = new Map<string, Promise<{ dir: string; scriptPath: string }>>();
 
 /** Bundles an entry once per process (restarts reuse it), in a temp dir removed at exit. */
