@@ -1,3 +1,4 @@
+import { EdgeqError } from "../errors.js";
 import type { PositionKind, ProducerRecord, SeqRun } from "./records.js";
 
 export type SeqLookup =
@@ -17,6 +18,12 @@ export type SeqLookup =
 export class ProducerWindow {
   private runs: SeqRun[];
   private floor: number;
+  /**
+   * The producer's session, for producers that declare one (Kafka's
+   * idempotent producer epoch): a newer epoch fences every older one, and
+   * its seqs start again at 0. 0 for producers that never declared one.
+   */
+  epoch: number;
   lastSeenAt: number;
   /** The time of this producer's idleness index entry; undefined while it has none. */
   indexedAt: number | undefined;
@@ -24,6 +31,7 @@ export class ProducerWindow {
   constructor(record?: ProducerRecord) {
     this.runs = record ? record.runs.map((r) => [...r] as SeqRun) : [];
     this.floor = record?.floor ?? -1;
+    this.epoch = record?.epoch ?? 0;
     this.lastSeenAt = record?.lastSeenAt ?? 0;
     this.indexedAt = record?.idx;
   }
@@ -36,6 +44,49 @@ export class ProducerWindow {
     }
     if (seq <= this.floor) return { found: true, kind: undefined, n: undefined };
     return { found: false };
+  }
+
+  /** One past the highest seq seen in this session (0 for a new one). */
+  nextSeq(): number {
+    let highest = this.floor;
+    for (const [start, count] of this.runs) highest = Math.max(highest, start + count - 1);
+    return highest + 1;
+  }
+
+  /**
+   * Admits a batch of a producer that declares sessions (Kafka's idempotent
+   * producer): `epoch` must not be older than the window's, a newer epoch
+   * starts again at seq 0 and forgets the older session's seqs, and seqs are
+   * gapless: each new one is exactly the next, anything below it is a retry.
+   * Throws before changing anything: `forbidden` for a fenced (older) epoch
+   * with `details.epoch` the current one, `invalid_request` for a new epoch
+   * not starting at 0, `conflict` for a gap with `details.expectedSeq` and
+   * `details.receivedSeq`.
+   */
+  admit(epoch: number, seqs: readonly number[]): void {
+    if (epoch < this.epoch)
+      throw new EdgeqError(
+        "forbidden",
+        `producer epoch ${epoch} is fenced: epoch ${this.epoch} took over`,
+        { details: { epoch: this.epoch } },
+      );
+    const fresh = epoch > this.epoch;
+    if (fresh && seqs[0] !== 0)
+      throw new EdgeqError("invalid_request", `a new producer epoch starts at seq 0`);
+    let expected = fresh ? 0 : this.nextSeq();
+    for (const seq of seqs) {
+      if (seq < expected) continue;
+      if (seq > expected)
+        throw new EdgeqError("conflict", `producer seq ${seq} leaves a gap: expected ${expected}`, {
+          details: { expectedSeq: expected, receivedSeq: seq },
+        });
+      expected++;
+    }
+    if (fresh) {
+      this.epoch = epoch;
+      this.runs = [];
+      this.floor = -1;
+    }
   }
 
   record(seq: number, kind: PositionKind, n: number, window: number): void {
@@ -56,6 +107,7 @@ export class ProducerWindow {
       runs: this.runs.map((r) => [...r] as SeqRun),
       floor: this.floor,
       lastSeenAt: this.lastSeenAt,
+      ...(this.epoch === 0 ? {} : { epoch: this.epoch }),
       ...(this.indexedAt === undefined ? {} : { idx: this.indexedAt }),
     };
   }

@@ -127,7 +127,12 @@ export class QueueEngine implements QueueHandle {
     generation?: number,
   ): Promise<SendResult[]> {
     const { results, head } = await this.s.mutate((ops, now) => {
-      const { producerId } = request;
+      const { producerId, producerEpoch } = request;
+      if (window && producerEpoch !== undefined)
+        window.admit(
+          producerEpoch,
+          request.messages.map((m) => m.seq!),
+        );
       const results: SendResult[] = new Array(request.messages.length);
       const fresh: StoredMessage[] = [];
       const slots: number[] = [];

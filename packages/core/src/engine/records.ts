@@ -108,6 +108,8 @@ export interface ProducerRecord {
   /** Every seq at or below this, not found in `runs`, was seen and has aged out of the window. */
   floor: number;
   lastSeenAt: number;
+  /** The producer's declared session (see `ProducerWindow.epoch`); absent: 0. */
+  epoch?: number;
   /** The time in the producer's `pidl|` entry (at most `lastSeenAt`); absent: none yet. */
   idx?: number;
 }

@@ -91,9 +91,16 @@ export class TopicRouter {
       throw new EdgeqError("invalid_request", "transactional must be a boolean");
     const batch = normalizeAppend(request, this.config, this.clock.now());
     if (transactional) return this.sendHalf(batch);
+    const parts = this.partition(batch);
+    // Gapless seqs are per queue: a batch split over queues would leave a gap on each.
+    if (batch.producerEpoch !== undefined && parts.size > 1)
+      throw new EdgeqError(
+        "invalid_request",
+        "a batch of a producer with an epoch must route to one queue (its keys span several)",
+      );
     const results: SendResult[] = new Array(batch.messages.length);
     await Promise.all(
-      [...this.partition(batch)].map(async ([queueId, part]) => {
+      [...parts].map(async ([queueId, part]) => {
         const stored = await this.queues[queueId]!.append(part.batch);
         stored.forEach((r, j) => {
           results[part.indexes[j]!] = r;
@@ -136,6 +143,8 @@ export class TopicRouter {
   private async sendHalf(batch: NormalizedAppend): Promise<SendResult[]> {
     const { producerId } = batch;
     const firstSeq = batch.messages[0]?.seq;
+    if (batch.producerEpoch !== undefined)
+      throw new EdgeqError("invalid_request", "a transactional send takes no producerEpoch");
     if (
       producerId === undefined ||
       firstSeq === undefined ||

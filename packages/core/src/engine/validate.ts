@@ -70,6 +70,11 @@ declare const validated: unique symbol;
  */
 export interface NormalizedAppend {
   producerId?: string;
+  /**
+   * The producer's session, when it declares one: the batch is fenced by any
+   * newer epoch, and its seqs must be gapless (see `ProducerWindow.admit`).
+   */
+  producerEpoch?: number;
   messages: NormalizedMessage[];
   readonly [validated]: true;
 }
@@ -89,8 +94,12 @@ export function normalizeAppend(
   now: number,
 ): NormalizedAppend {
   if (!isPlainObject(input)) invalid("request must be an object");
-  const { producerId, messages } = input;
+  const { producerId, producerEpoch, messages } = input;
   if (producerId !== undefined) assertName("producerId", producerId);
+  if (producerEpoch !== undefined) {
+    if (producerId === undefined) invalid("producerEpoch needs a producerId");
+    assertOffset("producerEpoch", producerEpoch);
+  }
   if (!Array.isArray(messages) || messages.length === 0)
     invalid("messages must be a non-empty list");
   if (messages.length > config.maxBatchMessages)
@@ -108,7 +117,12 @@ export function normalizeAppend(
     throw new EdgeqError("too_large", `a batch holds at most ${config.maxBatchBytes} bytes`, {
       details: { limit: config.maxBatchBytes },
     });
-  const batch = producerId === undefined ? { messages: out } : { producerId, messages: out };
+  if (producerEpoch !== undefined && out.some((m) => m.seq === undefined))
+    invalid("every message of a producer with an epoch needs a seq");
+  const batch =
+    producerId === undefined
+      ? { messages: out }
+      : { producerId, ...(producerEpoch === undefined ? {} : { producerEpoch }), messages: out };
   return batch as NormalizedAppend;
 }
 
