@@ -100,4 +100,5 @@ export * from "./model.js";
 export { MemoryStorage, MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export type { Store, StoreEntry, StoreOp, StoreRange, StoreTransaction } from "./store/store.js";
 export { rangeBounds, transact } from "./store/store.js";
+export { base64ToBytes, bytesToBase64 } from "./util/bytes.js";
 export { messageFromWire, messageToWire, type WireMessage } from "./wire.js";

@@ -79,11 +79,34 @@ describe("producer epochs", () => {
   });
 
   it("needs a producer and a seq on every message", () => {
-    expect(() =>
-      normalizeAppend({ producerEpoch: 0, messages: [{ body: 1 }] }, config, 0),
-    ).toThrow(/producerId/);
+    expect(() => normalizeAppend({ producerEpoch: 0, messages: [{ body: 1 }] }, config, 0)).toThrow(
+      /producerId/,
+    );
     expect(() =>
       normalizeAppend({ producerId: "p", producerEpoch: 0, messages: [{ body: 1 }] }, config, 0),
     ).toThrow(/seq/);
+  });
+});
+
+describe("producerSession", () => {
+  it("says new or duplicate with the session's last seq, changing nothing", async () => {
+    const engine = await open();
+    expect(await engine.producerSession("p", 0, 0)).toEqual({ status: "new", lastSeq: -1 });
+    await send(engine, 0, [0, 1, 2]);
+    expect(await engine.producerSession("p", 0, 1)).toEqual({ status: "duplicate", lastSeq: 2 });
+    expect(await engine.producerSession("p", 0, 3)).toEqual({ status: "new", lastSeq: 2 });
+    expect(await engine.producerSession("p", 1, 0)).toEqual({ status: "new", lastSeq: -1 });
+    // Asking about epoch 1 did not start it: epoch 0 still appends.
+    expect((await send(engine, 0, [3]))[0]?.status).toBe("stored");
+  });
+
+  it("refuses as append would: fenced, gap", async () => {
+    const engine = await open();
+    await send(engine, 2, [0]);
+    expect((await failure(engine.producerSession("p", 1, 0))).code).toBe("forbidden");
+    expect((await failure(engine.producerSession("p", 2, 5))).details).toEqual({
+      expectedSeq: 1,
+      receivedSeq: 5,
+    });
   });
 });

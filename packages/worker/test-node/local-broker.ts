@@ -14,6 +14,8 @@ export interface LocalBrokerOptions {
   /** Another entry module (e.g. the benchmark's worker that adds a raw-SQL object). */
   entry?: string;
   durableObjects?: Record<string, { className: string; useSQLite: true }>;
+  /** More vars for the Worker (e.g. `EDGEQ_ANONYMOUS_STREAMS`). */
+  bindings?: Record<string, string>;
 }
 
 export interface LocalBroker {
@@ -47,6 +49,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       EDGEQ_TOKENS: JSON.stringify(options.tokens),
       EDGEQ_TOPICS: JSON.stringify(options.topics),
       EDGEQ_CORS_ORIGINS: "*",
+      ...options.bindings,
     },
   });
   const url = (await mf.ready).origin;

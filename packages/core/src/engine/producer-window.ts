@@ -64,22 +64,12 @@ export class ProducerWindow {
    * `details.receivedSeq`.
    */
   admit(epoch: number, seqs: readonly number[]): void {
-    if (epoch < this.epoch)
-      throw new EdgeqError(
-        "forbidden",
-        `producer epoch ${epoch} is fenced: epoch ${this.epoch} took over`,
-        { details: { epoch: this.epoch } },
-      );
+    this.checkEpoch(epoch, seqs[0]);
     const fresh = epoch > this.epoch;
-    if (fresh && seqs[0] !== 0)
-      throw new EdgeqError("invalid_request", `a new producer epoch starts at seq 0`);
     let expected = fresh ? 0 : this.nextSeq();
     for (const seq of seqs) {
       if (seq < expected) continue;
-      if (seq > expected)
-        throw new EdgeqError("conflict", `producer seq ${seq} leaves a gap: expected ${expected}`, {
-          details: { expectedSeq: expected, receivedSeq: seq },
-        });
+      if (seq > expected) throw gap(expected, seq);
       expected++;
     }
     if (fresh) {
@@ -87,6 +77,25 @@ export class ProducerWindow {
       this.runs = [];
       this.floor = -1;
     }
+  }
+
+  /** What `admit` would make of seq `seq` of session `epoch` (throwing as it would), changing nothing. */
+  classify(epoch: number, seq: number): "new" | "duplicate" {
+    this.checkEpoch(epoch, seq);
+    const expected = epoch > this.epoch ? 0 : this.nextSeq();
+    if (seq > expected) throw gap(expected, seq);
+    return seq < expected ? "duplicate" : "new";
+  }
+
+  private checkEpoch(epoch: number, firstSeq: number | undefined): void {
+    if (epoch < this.epoch)
+      throw new EdgeqError(
+        "forbidden",
+        `producer epoch ${epoch} is fenced: epoch ${this.epoch} took over`,
+        { details: { epoch: this.epoch } },
+      );
+    if (epoch > this.epoch && firstSeq !== 0)
+      throw new EdgeqError("invalid_request", `a new producer epoch starts at seq 0`);
   }
 
   record(seq: number, kind: PositionKind, n: number, window: number): void {
@@ -111,4 +120,10 @@ export class ProducerWindow {
       ...(this.indexedAt === undefined ? {} : { idx: this.indexedAt }),
     };
   }
+}
+
+function gap(expected: number, received: number): EdgeqError {
+  return new EdgeqError("conflict", `producer seq ${received} leaves a gap: expected ${expected}`, {
+    details: { expectedSeq: expected, receivedSeq: received },
+  });
 }

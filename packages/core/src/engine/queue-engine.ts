@@ -121,6 +121,30 @@ export class QueueEngine implements QueueHandle {
     }
   }
 
+  /**
+   * What an append of seq `seq` in session `epoch` of a producer with epochs
+   * would be now, without appending: `new` or a retry (`duplicate`); it
+   * throws as `append` would refuse it (fenced, gap). `lastSeq` is the
+   * highest seq the session stored (-1: none), what a retry is told.
+   */
+  async producerSession(
+    producerId: string,
+    epoch: number,
+    seq: number,
+  ): Promise<{ status: "new" | "duplicate"; lastSeq: number }> {
+    assertName("producerId", producerId);
+    assertOffset("epoch", epoch);
+    assertOffset("seq", seq);
+    await this.s.ready();
+    const window = await this.s.producers.acquire(producerId);
+    try {
+      const status = window.classify(epoch, seq);
+      return { status, lastSeq: epoch > window.epoch ? -1 : window.nextSeq() - 1 };
+    } finally {
+      this.s.producers.release(producerId);
+    }
+  }
+
   private async appendTo(
     request: NormalizedAppend,
     window: ProducerWindow | undefined,

@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { topicRouter } from "../broker/topics.js";
 import { createCfPullApp } from "../queues/pull-api.js";
+import { createStreamApp } from "../streams/stream-app.js";
 import { type Right, tokenAuthOf } from "./auth.js";
 import { intParam, jsonBody, queueIdParam, transactionToWire } from "./wire.js";
 
@@ -21,6 +22,8 @@ const MAX_BODY_BYTES = Math.ceil(DEFAULT_TOPIC_CONFIG.maxBatchBytes * 1.4) + 64 
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  // Durable Streams (docs/protocol.md): first, so its own CORS and headers answer its paths.
+  app.route("/v1/stream", createStreamApp());
   const need =
     (right: Right): MiddlewareHandler<AppEnv> =>
     async (c, next) => {

@@ -56,9 +56,13 @@ export class TokenAuth {
     for (const entry of this.entries)
       if (crypto.subtle.timingSafeEqual(entry.digest, presented)) found = entry;
     if (!found) throw new EdgeqError("unauthorized", "unknown token");
-    const allowed = found.grants.some((g) => matches(g.topics, topic) && g.rights.includes(right));
-    if (!allowed) throw new EdgeqError("forbidden", `token may not ${right} on topic ${topic}`);
+    if (!grantAllows(found.grants, topic, right)) throw new EdgeqError("forbidden", `token may not ${right} on topic ${topic}`);
   }
+}
+
+/** Whether one of `grants` gives `right` on `topic`. */
+export function grantAllows(grants: readonly Grant[], topic: string, right: Right): boolean {
+  return grants.some((g) => matches(g.topics, topic) && g.rights.includes(right));
 }
 
 function matches(pattern: string, topic: string): boolean {

@@ -1,0 +1,303 @@
+import { EdgeqError, MAX_WAIT_MS } from "@edgeq/core";
+import { type Context, Hono } from "hono";
+import type { Right } from "../http/auth.js";
+import { type Outcome, unwrap } from "../rpc/outcome.js";
+import { checkStreamRight } from "./stream-auth.js";
+import { MAX_APPEND_BYTES } from "./stream-do.js";
+import {
+  appendContent,
+  expiresAtHeader,
+  expiryHeaders,
+  flagHeader,
+  formatOffset,
+  intHeader,
+  nextCursor,
+  parseOffset,
+  producerHeaders,
+  stateHeaders,
+} from "./stream-headers.js";
+import { sseBody, sseEncoding } from "./stream-sse.js";
+import type { ReadOutcome } from "./stream-types.js";
+
+type AppEnv = { Bindings: Env };
+/** StreamDO's RPC methods, typed plainly (see DurableQueue for why not the stub's own types). */
+type StreamRpc = NonNullable<Env["STREAMS"]> extends DurableObjectNamespace<infer S> ? S : never;
+
+const PREFIX = "/v1/stream/";
+const DEFAULT_LONG_POLL_MS = 20_000;
+const SSE_CONNECTION_MS = 60_000;
+const DEFAULT_CONTENT_TYPE = "application/octet-stream";
+
+/** Protocol headers a browser may send and read across origins. */
+const REQUEST_HEADERS = [
+  "authorization",
+  "content-type",
+  "if-none-match",
+  "stream-ttl",
+  "stream-expires-at",
+  "stream-seq",
+  "stream-closed",
+  "stream-forked-from",
+  "stream-fork-offset",
+  "stream-fork-sub-offset",
+  "producer-id",
+  "producer-epoch",
+  "producer-seq",
+];
+const RESPONSE_HEADERS = [
+  "etag",
+  "location",
+  "stream-next-offset",
+  "stream-up-to-date",
+  "stream-cursor",
+  "stream-closed",
+  "stream-ttl",
+  "stream-expires-at",
+  "stream-sse-data-encoding",
+  "producer-epoch",
+  "producer-seq",
+  "producer-expected-seq",
+  "producer-received-seq",
+];
+
+/**
+ * The Durable Streams protocol under `/v1/stream/{path}` (docs/protocol.md,
+ * "Durable Streams"): one StreamDO per path. The Worker authenticates,
+ * parses headers and bodies, and turns the object's answers into the
+ * protocol's status codes and headers; the object holds every rule that
+ * needs the stream's state.
+ */
+export function createStreamApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    await next();
+    // Browser security headers (protocol §10.7) on every answer, errors included.
+    c.res.headers.set("x-content-type-options", "nosniff");
+    c.res.headers.set("cross-origin-resource-policy", "cross-origin");
+    const origin = corsOrigin(c);
+    if (origin !== undefined) {
+      c.res.headers.set("access-control-allow-origin", origin);
+      c.res.headers.set("access-control-expose-headers", RESPONSE_HEADERS.join(", "));
+      if (origin !== "*") c.res.headers.append("vary", "origin");
+    }
+  });
+
+  app.options("*", (c) => {
+    c.header("access-control-allow-methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS");
+    c.header("access-control-allow-headers", REQUEST_HEADERS.join(", "));
+    c.header("access-control-max-age", "86400");
+    return c.body(null, 204);
+  });
+
+  app.put("*", async (c) => {
+    const path = await authorize(c, "produce");
+    const ttlSeconds = intHeader(c, "stream-ttl");
+    const expiresAt = expiresAtHeader(c);
+    if (ttlSeconds !== undefined && expiresAt !== undefined)
+      throw new EdgeqError(
+        "invalid_request",
+        "Stream-TTL and Stream-Expires-At exclude each other",
+      );
+    const contentType = c.req.header("content-type") ?? DEFAULT_CONTENT_TYPE;
+    const content = appendContent(await bodyOf(c), contentType, true);
+    const { created, state } = await call(c, path, (s) =>
+      s.create({
+        contentType,
+        explicitType: c.req.header("content-type") !== undefined,
+        ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+        ...(expiresAt === undefined ? {} : { expiresAt }),
+        closed: flagHeader(c, "stream-closed"),
+        ...(content ? { content } : {}),
+      }),
+    );
+    const headers = { ...stateHeaders(state), ...(created ? { location: c.req.url } : {}) };
+    return new Response(null, { status: created ? 201 : 200, headers });
+  });
+
+  app.post("*", async (c) => {
+    const path = await authorize(c, "produce");
+    const contentType = c.req.header("content-type");
+    const close = flagHeader(c, "stream-closed");
+    const body = await bodyOf(c);
+    if (body.byteLength === 0 && !close)
+      throw new EdgeqError("invalid_request", "an append needs a body");
+    if (body.byteLength > 0 && contentType === undefined)
+      throw new EdgeqError("invalid_request", "an append needs a Content-Type");
+    const content = contentType === undefined ? undefined : appendContent(body, contentType, false);
+    const producer = await producerHeaders(c);
+    const streamSeq = c.req.header("stream-seq");
+    const { status, state, producerSeq } = await call(c, path, (s) =>
+      s.append({
+        ...(contentType === undefined ? {} : { contentType }),
+        ...(content ? { content } : {}),
+        ...(streamSeq === undefined ? {} : { streamSeq }),
+        ...(producer ? { producer } : {}),
+        close,
+      }),
+    );
+    const headers: Record<string, string> = { ...stateHeaders(state) };
+    if (producer) {
+      headers["producer-epoch"] = String(producer.epoch);
+      headers["producer-seq"] = String(producerSeq ?? producer.seq);
+    }
+    // With producer headers, 200 says "appended" and 204 "a retry, already there" (or a close only).
+    const code = producer && status === "stored" && content ? 200 : 204;
+    return new Response(null, { status: code, headers });
+  });
+
+  app.delete("*", async (c) => {
+    const path = await authorize(c, "admin");
+    await call(c, path, (s) => s.remove());
+    return c.body(null, 204);
+  });
+
+  app.get("*", async (c) => {
+    const path = await authorize(c, "consume");
+    if (c.req.method === "HEAD") {
+      const state = await call(c, path, (s) => s.head());
+      return new Response(null, {
+        status: 200,
+        headers: { ...stateHeaders(state), ...expiryHeaders(state), "cache-control": "no-store" },
+      });
+    }
+    const offset = parseOffset(c);
+    const live = c.req.query("live");
+    if (live !== undefined && live !== "long-poll" && live !== "sse")
+      throw new EdgeqError("invalid_request", "live must be long-poll or sse");
+    if (live !== undefined && offset === undefined)
+      throw new EdgeqError("invalid_request", `live=${live} needs an offset`);
+    const from = offset ?? 0;
+    if (live === "sse") return sse(c, path, from);
+    const waitMs = live === "long-poll" ? longPollMs(c.env) : 0;
+    const read = await call(c, path, (s) => s.read({ from, waitMs }));
+    return readResponse(c, read, live === "long-poll", offset === "now");
+  });
+
+  app.onError((error, c) => {
+    if (!(error instanceof EdgeqError)) console.error("edgeq: unexpected error", error);
+    const answer =
+      error instanceof EdgeqError
+        ? error
+        : new EdgeqError("internal", "internal error", { cause: error });
+    const details = answer.details ?? {};
+    if (details.closed === true) c.header("stream-closed", "true");
+    if (typeof details.tail === "number") c.header("stream-next-offset", formatOffset(details.tail));
+    if (typeof details.epoch === "number") c.header("producer-epoch", String(details.epoch));
+    if (typeof details.expectedSeq === "number") {
+      c.header("producer-expected-seq", String(details.expectedSeq));
+      c.header("producer-received-seq", String(details.receivedSeq));
+    }
+    return c.json(answer.toJSON(), answer.status as 400);
+  });
+  return app;
+}
+
+/** The stream's path from the URL (as sent, still percent-encoded), after checking `right` on it. */
+async function authorize(c: Context<AppEnv>, right: Right): Promise<string> {
+  const path = new URL(c.req.url).pathname.slice(PREFIX.length);
+  if (
+    path.length === 0 ||
+    path.length > 1024 ||
+    path.split("/").some((p) => p === "" || p === "..")
+  )
+    throw new EdgeqError("invalid_request", "a stream path is 1 to 1024 characters of segments");
+  await checkStreamRight(c.env, c.req.header("authorization"), path, right);
+  return path;
+}
+
+/** One RPC call on the stream's object; its error, if any, thrown again as the EdgeqError it was. */
+async function call<T>(
+  c: Context<AppEnv>,
+  path: string,
+  rpc: (stream: StreamRpc) => Promise<Outcome<T>>,
+): Promise<T> {
+  const ns = c.env.STREAMS;
+  if (!ns) throw new EdgeqError("not_found", "this broker serves no streams (no STREAMS binding)");
+  const stub = ns.get(ns.idFromName(path)) as unknown as StreamRpc;
+  return unwrap(await rpc(stub));
+}
+
+async function bodyOf(c: Context<AppEnv>): Promise<Uint8Array> {
+  const length = Number(c.req.header("content-length") ?? 0);
+  if (length > MAX_APPEND_BYTES) throw tooLarge();
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  if (body.byteLength > MAX_APPEND_BYTES) throw tooLarge();
+  return body;
+}
+
+function tooLarge(): EdgeqError {
+  return new EdgeqError("too_large", `an append holds at most ${MAX_APPEND_BYTES} bytes`);
+}
+
+function longPollMs(env: Env): number {
+  const configured = Number(env.EDGEQ_STREAM_LONG_POLL_MS ?? DEFAULT_LONG_POLL_MS);
+  return Number.isFinite(configured) && configured > 0
+    ? Math.min(configured, MAX_WAIT_MS)
+    : DEFAULT_LONG_POLL_MS;
+}
+
+function readResponse(
+  c: Context<AppEnv>,
+  read: ReadOutcome,
+  live: boolean,
+  fromNow: boolean,
+): Response {
+  const { state } = read;
+  const upToDate = read.next === state.tail;
+  const headers: Record<string, string> = {
+    ...stateHeaders(state, read.next),
+    ...(upToDate ? { "stream-up-to-date": "true" } : {}),
+  };
+  if (live) headers["stream-cursor"] = nextCursor(c.req.query("cursor"), Date.now());
+  if (live && read.next === read.from)
+    return new Response(null, {
+      status: 204,
+      headers: { ...headers, "cache-control": "no-store" },
+    });
+  if (fromNow)
+    return new Response(read.body, { headers: { ...headers, "cache-control": "no-store" } });
+  const etag = `"${state.incarnation}:${formatOffset(read.from)}:${formatOffset(read.next)}${
+    upToDate && state.closed ? ":c" : ""
+  }"`;
+  headers.etag = etag;
+  headers["cache-control"] = cacheControl(c);
+  if (c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers });
+  return new Response(read.body, { headers });
+}
+
+/** Reads may be cached by the client and, for anonymous streams only, by shared caches. */
+function cacheControl(c: Context<AppEnv>): string {
+  const scope = c.req.header("authorization") === undefined ? "public" : "private";
+  return `${scope}, max-age=60, stale-while-revalidate=300`;
+}
+
+async function sse(c: Context<AppEnv>, path: string, from: number | "now"): Promise<Response> {
+  const waitMs = longPollMs(c.env);
+  const first = await call(c, path, (s) => s.read({ from, waitMs: 0 }));
+  const body = sseBody(
+    (at, wait) => call(c, path, (s) => s.read({ from: at, waitMs: wait })),
+    first,
+    {
+      from,
+      waitMs,
+      maxMs: SSE_CONNECTION_MS,
+      cursor: c.req.query("cursor"),
+      signal: c.req.raw.signal,
+    },
+  );
+  const headers: Record<string, string> = {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+  };
+  if (sseEncoding(first.state.contentType) === "base64")
+    headers["stream-sse-data-encoding"] = "base64";
+  return new Response(body, { headers });
+}
+
+function corsOrigin(c: Context<AppEnv>): string | undefined {
+  const origins = (c.env.EDGEQ_CORS_ORIGINS ?? "*").split(",").map((o) => o.trim());
+  if (origins.includes("*")) return "*";
+  const origin = c.req.header("origin");
+  return origin !== undefined && origins.includes(origin) ? origin : undefined;
+}

@@ -1,0 +1,379 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  EdgeqError,
+  type JsonValue,
+  ManualClock,
+  type Message,
+  normalizeAppend,
+  QueueEngine,
+  resolveTopicConfig,
+  type Store,
+} from "@edgeq/core";
+import { type Outcome, settle } from "../rpc/outcome.js";
+import { createSqliteStore } from "../store/sqlite-store.js";
+import {
+  expiryOf,
+  isJsonType,
+  type StreamRecord,
+  sameConfig,
+  sameMediaType,
+} from "./stream-record.js";
+import type {
+  AppendContent,
+  AppendOutcome,
+  AppendRequest,
+  CreateRequest,
+  ReadOutcome,
+  ReadRequest,
+  StreamState,
+} from "./stream-types.js";
+
+const RECORD_KEY = "stream|record";
+/** Largest append: one edgeq message, stored base64 in one SQLite row (rows stop at 2 MB). */
+export const MAX_APPEND_BYTES = 1024 * 1024;
+/** A read answers at most this many bytes (always at least one append). */
+const MAX_READ_BYTES = 1024 * 1024;
+const MAX_READ_APPENDS = 1000;
+/** Wake-ups further off than this are not set: a later call re-arms before they come. */
+const ALARM_HORIZON_MS = 10 * 365 * 24 * 3600 * 1000;
+
+/**
+ * The engine's settings for a stream's one queue: it keeps everything until
+ * the stream is deleted or expires (no age or size retention), one append is
+ * one message, and producers are remembered as long as any other topic's.
+ */
+const ENGINE_CONFIG = resolveTopicConfig({
+  queueCount: 1,
+  retentionMs: Number.MAX_SAFE_INTEGER,
+  maxMessageBytes: MAX_APPEND_BYTES,
+  maxBatchMessages: 1,
+  maxBatchBytes: MAX_APPEND_BYTES,
+});
+
+interface Opened {
+  record: StreamRecord;
+  engine: QueueEngine;
+}
+
+/**
+ * One Durable Stream: a SQLite-backed Durable Object holding the stream's
+ * record (settings, closed, last `Stream-Seq`) and one core QueueEngine whose
+ * commitlog is the stream. Each append is one edgeq message, so a stream
+ * offset is the edgeq offset of the next append; `Producer-Id/Epoch/Seq` are
+ * the engine's producer, epoch and seq, deduplicated by its producer window.
+ *
+ * Writes (create, append, close, delete) run one at a time, so the checks
+ * they make (closed, content type, `Stream-Seq`) hold when they write.
+ * Long-polls wait on the engine's own change signal and on this object's
+ * close or delete, never on a timer loop.
+ */
+export class StreamDO extends DurableObject<Env> {
+  #store: Store;
+  #opened: Promise<Opened | undefined> | undefined;
+  #writes: Promise<unknown> = Promise.resolve();
+  /** Long-polls waiting at the tail: a close or delete ends them at once. */
+  readonly #waiting = new Set<AbortController>();
+  readonly #clock = new ManualClock(Date.now());
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#store = createSqliteStore(ctx.storage);
+  }
+
+  create(request: CreateRequest): Promise<Outcome<{ created: boolean; state: StreamState }>> {
+    return this.#write(async () => {
+      const now = this.#now();
+      const existing = await this.#stream(now);
+      if (existing) {
+        if (!sameConfig(existing.record, request))
+          throw new EdgeqError("conflict", "the stream exists with other settings");
+        return { created: false, state: this.#state(existing) };
+      }
+      const record: StreamRecord = {
+        contentType: request.contentType,
+        ...(request.ttlSeconds === undefined ? {} : { ttlSeconds: request.ttlSeconds }),
+        ...(request.expiresAt === undefined ? {} : { expiresAt: request.expiresAt }),
+        incarnation: crypto.randomUUID().replaceAll("-", "").slice(0, 16),
+        accessedAt: now,
+        closed: false,
+      };
+      const opened = await this.#create(record);
+      if (request.content) await this.#appendContent(opened, request.content, undefined);
+      record.closed = request.closed;
+      await this.#saveRecord(record);
+      await this.#arm(opened);
+      return { created: true, state: this.#state(opened) };
+    });
+  }
+
+  append(request: AppendRequest): Promise<Outcome<AppendOutcome>> {
+    return this.#write(async () => {
+      const now = this.#now();
+      const opened = await this.#existing(now);
+      const { record, engine } = opened;
+      const { producer } = request;
+      // A producer's retry is answered first, whatever changed since (closed, Stream-Seq).
+      if (producer) {
+        const session = await engine.producerSession(producer.id, producer.epoch, producer.seq);
+        if (session.status === "duplicate")
+          return { status: "duplicate", producerSeq: session.lastSeq, state: this.#state(opened) };
+      }
+      if (record.closed && request.content !== undefined)
+        throw new EdgeqError("conflict", "the stream is closed", {
+          details: { closed: true, tail: engine.queueStats().headOffset },
+        });
+      record.accessedAt = now;
+      if (request.content === undefined) {
+        // Close only: idempotent, and the content type does not matter.
+        const closing = !record.closed;
+        record.closed = true;
+        await this.#saveRecord(record);
+        if (closing) this.#wakeAll();
+        await this.#arm(opened);
+        return { status: "stored", state: this.#state(opened) };
+      }
+      if (
+        request.contentType === undefined ||
+        !sameMediaType(request.contentType, record.contentType)
+      )
+        throw new EdgeqError(
+          "conflict",
+          `the stream's content type is ${record.contentType}, not ${request.contentType}`,
+        );
+      if (
+        request.streamSeq !== undefined &&
+        record.streamSeq !== undefined &&
+        request.streamSeq <= record.streamSeq
+      )
+        throw new EdgeqError(
+          "conflict",
+          `Stream-Seq ${request.streamSeq} is not after ${record.streamSeq}`,
+        );
+      const status = await this.#appendContent(opened, request.content, producer);
+      if (request.streamSeq !== undefined) record.streamSeq = request.streamSeq;
+      if (request.close) record.closed = true;
+      // Written in the same turn as the append, with no I/O between: the
+      // object's write coalescing commits both together or neither.
+      await this.#saveRecord(record);
+      if (request.close) this.#wakeAll();
+      await this.#arm(opened);
+      return { status, state: this.#state(opened) };
+    });
+  }
+
+  async read(request: ReadRequest): Promise<Outcome<ReadOutcome>> {
+    return settle(async () => {
+      const now = this.#now();
+      const opened = await this.#existing(now);
+      await this.#touch(opened, now);
+      const tail = opened.engine.queueStats().headOffset;
+      const from = request.from === "now" ? tail : request.from;
+      if (from > tail) throw new EdgeqError("invalid_request", "offset is past the stream's tail");
+      let messages: Message[] = [];
+      if (from < tail) {
+        messages = (await opened.engine.read(from, MAX_READ_APPENDS)).messages;
+      } else if (request.waitMs > 0 && !opened.record.closed) {
+        messages = await this.#waitAtTail(opened, from, request.waitMs);
+      }
+      // A stream deleted meanwhile answers as gone.
+      const current = await this.#existing(this.#now());
+      const json = isJsonType(current.record.contentType);
+      const kept = fitRead(messages);
+      return {
+        state: this.#state(current),
+        from,
+        next: from + kept.length,
+        body: json ? jsonArray(kept) : concatBytes(kept),
+      };
+    });
+  }
+
+  async head(): Promise<Outcome<StreamState>> {
+    return settle(async () => this.#state(await this.#existing(this.#now())));
+  }
+
+  remove(): Promise<Outcome<void>> {
+    return this.#write(async () => {
+      await this.#existing(this.#now());
+      await this.#deleteAll();
+    });
+  }
+
+  override async alarm(): Promise<void> {
+    const now = this.#now();
+    const opened = await this.#stream(now);
+    if (!opened) return;
+    await opened.engine.tick();
+    await this.#arm(opened);
+  }
+
+  /** Runs one write after the ones before it; errors come back as data. */
+  #write<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
+    const run = this.#writes.then(() => settle(fn));
+    this.#writes = run;
+    return run;
+  }
+
+  /** Once per call: in production `Date.now()` moves only across I/O. */
+  #now(): number {
+    const now = Math.max(this.#clock.now(), Date.now());
+    this.#clock.set(now);
+    return now;
+  }
+
+  async #existing(now: number): Promise<Opened> {
+    const opened = await this.#stream(now);
+    if (!opened) throw new EdgeqError("not_found", "no such stream");
+    return opened;
+  }
+
+  /** The stream, or undefined when there is none; an expired one is deleted on the way. */
+  async #stream(now: number): Promise<Opened | undefined> {
+    this.#opened ??= this.ctx.blockConcurrencyWhile(async () => {
+      const record = (await this.#store.get(RECORD_KEY)) as StreamRecord | undefined;
+      return record ? this.#openEngine(structuredClone(record)) : undefined;
+    });
+    const opened = await this.#opened.catch((error: unknown) => {
+      this.#opened = undefined;
+      throw error;
+    });
+    if (opened && (expiryOf(opened.record) ?? Number.POSITIVE_INFINITY) <= now) {
+      await this.#deleteAll();
+      return undefined;
+    }
+    return opened;
+  }
+
+  async #openEngine(record: StreamRecord): Promise<Opened> {
+    const engine = await QueueEngine.open(this.#store, {
+      topic: "stream",
+      queueId: 0,
+      config: ENGINE_CONFIG,
+      clock: this.#clock,
+      indexKeys: false,
+    });
+    return { record, engine };
+  }
+
+  async #create(record: StreamRecord): Promise<Opened> {
+    await this.#saveRecord(record);
+    const opened = await this.#openEngine(record);
+    this.#opened = Promise.resolve(opened);
+    return opened;
+  }
+
+  async #saveRecord(record: StreamRecord): Promise<void> {
+    await this.#store.write([{ type: "put", key: RECORD_KEY, value: { ...record } as JsonValue }]);
+  }
+
+  /** A read renews a `Stream-TTL` (it runs from the last read or write). */
+  async #touch(opened: Opened, now: number): Promise<void> {
+    if (opened.record.ttlSeconds === undefined) return;
+    opened.record.accessedAt = now;
+    await this.#saveRecord(opened.record);
+    await this.#arm(opened);
+  }
+
+  async #appendContent(
+    opened: Opened,
+    content: AppendContent,
+    producer: AppendRequest["producer"],
+  ): Promise<"stored" | "duplicate"> {
+    const body = "bytes" in content ? content.bytes : (content.items as JsonValue[]);
+    const batch = normalizeAppend(
+      {
+        ...(producer ? { producerId: producer.id, producerEpoch: producer.epoch } : {}),
+        messages: [{ body, ...(producer ? { seq: producer.seq } : {}) }],
+      },
+      ENGINE_CONFIG,
+      this.#clock.now(),
+    );
+    const [result] = await opened.engine.append(batch);
+    return result?.status === "duplicate" ? "duplicate" : "stored";
+  }
+
+  async #waitAtTail(opened: Opened, from: number, waitMs: number): Promise<Message[]> {
+    const stop = new AbortController();
+    this.#waiting.add(stop);
+    try {
+      const result = await opened.engine.read(from, MAX_READ_APPENDS, undefined, {
+        waitMs,
+        signal: stop.signal,
+      });
+      return result.messages;
+    } catch (error) {
+      // Deleted while waiting: the engine closed under the read.
+      if (stop.signal.aborted) return [];
+      throw error;
+    } finally {
+      this.#waiting.delete(stop);
+    }
+  }
+
+  #wakeAll(): void {
+    for (const waiter of this.#waiting) waiter.abort();
+  }
+
+  async #deleteAll(): Promise<void> {
+    const opened = await this.#opened;
+    this.#opened = Promise.resolve(undefined);
+    this.#wakeAll();
+    await opened?.engine.close();
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    // deleteAll drops the SQL tables too: the next stream here needs the store's table again.
+    this.#store = createSqliteStore(this.ctx.storage);
+  }
+
+  /** The alarm at the earlier of the stream's expiry and the engine's next timed work. */
+  async #arm(opened: Opened): Promise<void> {
+    // Retention never comes due (its wake-up is the far future, past what alarms take).
+    const horizon = this.#clock.now() + ALARM_HORIZON_MS;
+    const times = [expiryOf(opened.record), opened.engine.nextWakeUp()].filter(
+      (t): t is number => t !== undefined && t < horizon,
+    );
+    if (times.length === 0) return;
+    await this.ctx.storage.setAlarm(Math.min(...times));
+  }
+
+  #state(opened: Opened): StreamState {
+    const { record } = opened;
+    return {
+      contentType: record.contentType,
+      ...(record.ttlSeconds === undefined ? {} : { ttlSeconds: record.ttlSeconds }),
+      ...(record.expiresAt === undefined ? {} : { expiresAt: record.expiresAt }),
+      incarnation: record.incarnation,
+      tail: opened.engine.queueStats().headOffset,
+      closed: record.closed,
+    };
+  }
+}
+
+/** The first appends of a read that fit its byte budget (always at least one). */
+function fitRead(messages: Message[]): Message[] {
+  let bytes = 0;
+  let n = 0;
+  for (const m of messages) {
+    const size = m.body instanceof Uint8Array ? m.body.byteLength : JSON.stringify(m.body).length;
+    if (n > 0 && bytes + size > MAX_READ_BYTES) break;
+    bytes += size;
+    n++;
+  }
+  return messages.slice(0, n);
+}
+
+function concatBytes(messages: Message[]): Uint8Array {
+  const parts = messages.map((m) => m.body as Uint8Array);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+function jsonArray(messages: Message[]): Uint8Array {
+  const items = messages.flatMap((m) => (m.body as JsonValue[]).map((v) => JSON.stringify(v)));
+  return new TextEncoder().encode(`[${items.join(",")}]`);
+}

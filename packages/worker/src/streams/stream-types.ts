@@ -1,0 +1,87 @@
+/**
+ * What the Worker and a StreamDO say to each other over RPC: a Durable
+ * Streams request parsed and validated by the Worker (headers, JSON), and
+ * the stream's state the Worker turns back into headers.
+ */
+
+/** A stream's settings, fixed at creation: a PUT that repeats them is idempotent. */
+export interface StreamConfig {
+  /** As the creator sent it (answered on reads); compared by media type, case-insensitively. */
+  contentType: string;
+  /** `Stream-TTL`: the stream expires this many seconds after its last read or write. */
+  ttlSeconds?: number;
+  /** `Stream-Expires-At`, in ms since the epoch. */
+  expiresAt?: number;
+}
+
+/** Where a fork starts: the source stream and the offset it inherits up to. */
+export interface ForkSource {
+  /** The source's Durable Streams path (its object name). */
+  path: string;
+  /** Edgeq offset in the source; undefined: the source's tail. */
+  offset?: number;
+  /** Items (JSON) or bytes of the append at `offset` the fork also inherits. */
+  subOffset?: number;
+}
+
+export interface CreateRequest extends StreamConfig {
+  /** Whether `contentType` came from the request (a fork inherits its source's otherwise). */
+  explicitType: boolean;
+  closed: boolean;
+  /** Initial content: bytes, or JSON items already flattened. */
+  content?: AppendContent;
+  fork?: ForkSource;
+}
+
+/** One append's content as the log stores it: one edgeq message per append. */
+export type AppendContent = { bytes: Uint8Array } | { items: JsonItems };
+/** JSON mode: the messages of one append, each a parsed JSON value. */
+export type JsonItems = unknown[];
+
+export interface ProducerHeaders {
+  /** The engine's producer id (a Durable Streams id mapped to edgeq's name alphabet). */
+  id: string;
+  epoch: number;
+  seq: number;
+}
+
+export interface AppendRequest {
+  /** Absent on a close-only POST. */
+  contentType?: string;
+  content?: AppendContent;
+  streamSeq?: string;
+  producer?: ProducerHeaders;
+  close: boolean;
+}
+
+export interface StreamState extends StreamConfig {
+  /** Random per creation: ETags of a deleted stream's reads never match the new one's. */
+  incarnation: string;
+  /** The tail: edgeq offset of the next append. */
+  tail: number;
+  closed: boolean;
+}
+
+export interface AppendOutcome {
+  state: StreamState;
+  /** `duplicate`: a producer's retry, nothing appended. */
+  status: "stored" | "duplicate";
+  /** For a duplicate: the highest seq the producer's session stored. */
+  producerSeq?: number;
+}
+
+export interface ReadRequest {
+  /** Edgeq offset, or `now` for the tail. */
+  from: number | "now";
+  /** Long-poll: how long to wait for data at the tail. */
+  waitMs: number;
+}
+
+export interface ReadOutcome {
+  state: StreamState;
+  from: number;
+  /** Offset after the last append returned. */
+  next: number;
+  /** The appends' bytes, concatenated; in JSON mode the text of one JSON array of their items. */
+  body: Uint8Array;
+}
