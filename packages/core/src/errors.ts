@@ -9,6 +9,7 @@ export type EdgeqErrorCode =
   | "forbidden"
   | "not_found"
   | "conflict"
+  | "gone"
   | "too_large"
   | "offset_out_of_range"
   | "rate_limited"
@@ -24,6 +25,7 @@ export const errorStatus: Readonly<Record<EdgeqErrorCode, number>> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  gone: 410,
   too_large: 413,
   offset_out_of_range: 416,
   rate_limited: 429,

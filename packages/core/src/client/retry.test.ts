@@ -57,6 +57,7 @@ describe("classifyFailure", () => {
       forbidden: "auth",
       not_found: "refused",
       conflict: "refused",
+      gone: "refused",
       too_large: "refused",
       offset_out_of_range: "refused",
       rate_limited: "retry",
@@ -85,6 +86,7 @@ describe("isRetryableError", () => {
       "unauthorized",
       "not_found",
       "conflict",
+      "gone",
       "closed",
     ] as const;
     for (const code of final) expect(isRetryableError(new EdgeqError(code, code))).toBe(false);

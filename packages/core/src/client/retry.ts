@@ -83,6 +83,7 @@ const FAILURE_KINDS: Readonly<Record<EdgeqErrorCode, FailureKind>> = {
   too_large: "refused",
   not_found: "refused",
   conflict: "refused",
+  gone: "refused",
   offset_out_of_range: "refused",
   closed: "closed",
   unauthorized: "auth",

@@ -6,6 +6,7 @@ import { checkStreamRight } from "./stream-auth.js";
 import { MAX_APPEND_BYTES } from "./stream-do.js";
 import {
   appendContent,
+  decodeOffset,
   expiresAtHeader,
   expiryHeaders,
   flagHeader,
@@ -16,12 +17,11 @@ import {
   producerHeaders,
   stateHeaders,
 } from "./stream-headers.js";
+import { type StreamRpc, streamObject } from "./stream-ref.js";
 import { sseBody, sseEncoding } from "./stream-sse.js";
-import type { ReadOutcome } from "./stream-types.js";
+import type { ForkRequest, ReadOutcome } from "./stream-types.js";
 
 type AppEnv = { Bindings: Env };
-/** StreamDO's RPC methods, typed plainly (see DurableQueue for why not the stub's own types). */
-type StreamRpc = NonNullable<Env["STREAMS"]> extends DurableObjectNamespace<infer S> ? S : never;
 
 const PREFIX = "/v1/stream/";
 const DEFAULT_LONG_POLL_MS = 20_000;
@@ -99,12 +99,14 @@ export function createStreamApp(): Hono<AppEnv> {
         "invalid_request",
         "Stream-TTL and Stream-Expires-At exclude each other",
       );
+    const fork = await forkHeaders(c, path);
     const contentType = c.req.header("content-type") ?? DEFAULT_CONTENT_TYPE;
     const content = appendContent(await bodyOf(c), contentType, true);
     const { created, state } = await call(c, path, (s) =>
       s.create({
         contentType,
         explicitType: c.req.header("content-type") !== undefined,
+        ...(fork ? { fork } : {}),
         ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
         ...(expiresAt === undefined ? {} : { expiresAt }),
         closed: flagHeader(c, "stream-closed"),
@@ -182,7 +184,8 @@ export function createStreamApp(): Hono<AppEnv> {
         : new EdgeqError("internal", "internal error", { cause: error });
     const details = answer.details ?? {};
     if (details.closed === true) c.header("stream-closed", "true");
-    if (typeof details.tail === "number") c.header("stream-next-offset", formatOffset(details.tail));
+    if (typeof details.tail === "number")
+      c.header("stream-next-offset", formatOffset(details.tail));
     if (typeof details.epoch === "number") c.header("producer-epoch", String(details.epoch));
     if (typeof details.expectedSeq === "number") {
       c.header("producer-expected-seq", String(details.expectedSeq));
@@ -195,15 +198,46 @@ export function createStreamApp(): Hono<AppEnv> {
 
 /** The stream's path from the URL (as sent, still percent-encoded), after checking `right` on it. */
 async function authorize(c: Context<AppEnv>, right: Right): Promise<string> {
-  const path = new URL(c.req.url).pathname.slice(PREFIX.length);
+  const path = streamPath(new URL(c.req.url).pathname);
+  await checkStreamRight(c.env, c.req.header("authorization"), path, right);
+  return path;
+}
+
+function streamPath(urlPath: string): string {
+  const path = urlPath.startsWith(PREFIX) ? urlPath.slice(PREFIX.length) : "";
   if (
     path.length === 0 ||
     path.length > 1024 ||
     path.split("/").some((p) => p === "" || p === "..")
   )
-    throw new EdgeqError("invalid_request", "a stream path is 1 to 1024 characters of segments");
-  await checkStreamRight(c.env, c.req.header("authorization"), path, right);
+    throw new EdgeqError("invalid_request", `a stream path is ${PREFIX} and 1 to 1024 characters`);
   return path;
+}
+
+/**
+ * `Stream-Forked-From` (a stream path), `Stream-Fork-Offset` (default: the
+ * source's tail) and `Stream-Fork-Sub-Offset` (a head of the append at that
+ * offset); reading the source needs `consume` on it.
+ */
+async function forkHeaders(c: Context<AppEnv>, path: string): Promise<ForkRequest | undefined> {
+  const from = c.req.header("stream-forked-from");
+  const offset = c.req.header("stream-fork-offset");
+  const subOffset = intHeader(c, "stream-fork-sub-offset");
+  if (from === undefined) {
+    if (offset !== undefined || subOffset !== undefined)
+      throw new EdgeqError("invalid_request", "fork offsets need Stream-Forked-From");
+    return undefined;
+  }
+  const source = streamPath(new URL(from, c.req.url).pathname);
+  if (source === path) throw new EdgeqError("invalid_request", "a stream cannot fork itself");
+  if (subOffset !== undefined && subOffset > 0 && offset === undefined)
+    throw new EdgeqError("invalid_request", "Stream-Fork-Sub-Offset needs Stream-Fork-Offset");
+  await checkStreamRight(c.env, c.req.header("authorization"), source, "consume");
+  return {
+    path: source,
+    ...(offset === undefined ? {} : { offset: decodeOffset(offset) }),
+    ...(subOffset ? { subOffset } : {}),
+  };
 }
 
 /** One RPC call on the stream's object; its error, if any, thrown again as the EdgeqError it was. */
@@ -212,10 +246,7 @@ async function call<T>(
   path: string,
   rpc: (stream: StreamRpc) => Promise<Outcome<T>>,
 ): Promise<T> {
-  const ns = c.env.STREAMS;
-  if (!ns) throw new EdgeqError("not_found", "this broker serves no streams (no STREAMS binding)");
-  const stub = ns.get(ns.idFromName(path)) as unknown as StreamRpc;
-  return unwrap(await rpc(stub));
+  return unwrap(await rpc(streamObject(c.env, path)));
 }
 
 async function bodyOf(c: Context<AppEnv>): Promise<Uint8Array> {

@@ -9,7 +9,7 @@ import {
   resolveTopicConfig,
   type Store,
 } from "@edgeq/core";
-import { type Outcome, settle } from "../rpc/outcome.js";
+import { type Outcome, settle, unwrap } from "../rpc/outcome.js";
 import { createSqliteStore } from "../store/sqlite-store.js";
 import {
   expiryOf,
@@ -18,11 +18,13 @@ import {
   sameConfig,
   sameMediaType,
 } from "./stream-record.js";
+import { streamObject } from "./stream-ref.js";
 import type {
   AppendContent,
   AppendOutcome,
   AppendRequest,
   CreateRequest,
+  ForkGrant,
   ReadOutcome,
   ReadRequest,
   StreamState,
@@ -46,7 +48,8 @@ const ENGINE_CONFIG = resolveTopicConfig({
   queueCount: 1,
   retentionMs: Number.MAX_SAFE_INTEGER,
   maxMessageBytes: MAX_APPEND_BYTES,
-  maxBatchMessages: 1,
+  // A fork copies its source's appends in batches; HTTP appends are one message each.
+  maxBatchMessages: MAX_READ_APPENDS,
   maxBatchBytes: MAX_APPEND_BYTES,
 });
 
@@ -85,24 +88,98 @@ export class StreamDO extends DurableObject<Env> {
       const now = this.#now();
       const existing = await this.#stream(now);
       if (existing) {
-        if (!sameConfig(existing.record, request))
+        if (existing.record.deleted || !sameConfig(existing.record, request))
           throw new EdgeqError("conflict", "the stream exists with other settings");
         return { created: false, state: this.#state(existing) };
       }
+      const grant = request.fork ? await this.#borrow(request) : undefined;
+      const expiry = request.ttlSeconds !== undefined || request.expiresAt !== undefined;
+      const settings = grant && !expiry ? grant : request;
       const record: StreamRecord = {
-        contentType: request.contentType,
-        ...(request.ttlSeconds === undefined ? {} : { ttlSeconds: request.ttlSeconds }),
-        ...(request.expiresAt === undefined ? {} : { expiresAt: request.expiresAt }),
+        contentType: grant ? grant.contentType : request.contentType,
+        ...(settings.ttlSeconds === undefined ? {} : { ttlSeconds: settings.ttlSeconds }),
+        ...(settings.expiresAt === undefined ? {} : { expiresAt: settings.expiresAt }),
         incarnation: crypto.randomUUID().replaceAll("-", "").slice(0, 16),
         accessedAt: now,
         closed: false,
+        forks: 0,
+        ...(request.fork && grant
+          ? { fork: request.fork, forkedFromIncarnation: grant.incarnation }
+          : {}),
       };
       const opened = await this.#create(record);
+      if (request.fork && grant) await this.#inherit(opened, request.fork.path, grant);
       if (request.content) await this.#appendContent(opened, request.content, undefined);
       record.closed = request.closed;
       await this.#saveRecord(record);
       await this.#arm(opened);
       return { created: true, state: this.#state(opened) };
+    });
+  }
+
+  /**
+   * A new fork of this stream asks what it inherits: the settings, and its
+   * end in this log. The fork is counted from here on, so deleting this
+   * stream only marks it deleted until the fork goes too.
+   */
+  lendFork(fork: {
+    offset?: number;
+    subOffset?: number;
+    contentType?: string;
+  }): Promise<Outcome<ForkGrant>> {
+    return this.#write(async () => {
+      const opened = await this.#stream(this.#now());
+      if (!opened) throw new EdgeqError("not_found", "no such source stream");
+      const { record, engine } = opened;
+      if (record.deleted) throw new EdgeqError("conflict", "the source stream is deleted");
+      if (fork.contentType !== undefined && !sameMediaType(fork.contentType, record.contentType))
+        throw new EdgeqError("conflict", `the source's content type is ${record.contentType}`);
+      const tail = engine.queueStats().headOffset;
+      const end = fork.offset ?? tail;
+      if (end > tail) throw new EdgeqError("invalid_request", "the fork offset is past the tail");
+      const sub = fork.subOffset ?? 0;
+      let partial: AppendContent | undefined;
+      if (sub > 0) {
+        const [message] = end < tail ? (await engine.read(end, 1)).messages : [];
+        if (!message) throw new EdgeqError("invalid_request", "no append at the fork offset");
+        partial = headOf(contentOf(message), sub);
+      }
+      record.forks++;
+      await this.#saveRecord(record);
+      return {
+        contentType: record.contentType,
+        ...(record.ttlSeconds === undefined ? {} : { ttlSeconds: record.ttlSeconds }),
+        ...(record.expiresAt === undefined ? {} : { expiresAt: record.expiresAt }),
+        incarnation: record.incarnation,
+        end,
+        ...(partial ? { partial } : {}),
+      };
+    });
+  }
+
+  /** Appends `[from, to)` as they were appended, a read's worth at a time (a fork copying them). */
+  async readAppends(
+    from: number,
+    to: number,
+  ): Promise<Outcome<{ contents: AppendContent[]; next: number }>> {
+    return settle(async () => {
+      const opened = await this.#stream(this.#now());
+      if (!opened) throw new EdgeqError("not_found", "no such source stream");
+      const read = await opened.engine.read(from, Math.min(MAX_READ_APPENDS, to - from));
+      const kept = fitRead(read.messages, MAX_READ_BYTES / 2);
+      return { contents: kept.map(contentOf), next: from + kept.length };
+    });
+  }
+
+  /** A fork of this stream (of incarnation `incarnation`) is gone; the last one purges a deleted stream. */
+  releaseFork(incarnation: string): Promise<Outcome<void>> {
+    return this.#write(async () => {
+      const opened = await this.#stream(this.#now());
+      if (!opened || opened.record.incarnation !== incarnation) return;
+      const { record } = opened;
+      record.forks = Math.max(0, record.forks - 1);
+      if (record.deleted && record.forks === 0) await this.#purge(record);
+      else await this.#saveRecord(record);
     });
   }
 
@@ -194,8 +271,13 @@ export class StreamDO extends DurableObject<Env> {
 
   remove(): Promise<Outcome<void>> {
     return this.#write(async () => {
-      await this.#existing(this.#now());
-      await this.#deleteAll();
+      const { record } = await this.#existing(this.#now());
+      if (record.forks > 0) {
+        // Forks hold their own copies; the name stays taken until the last one goes.
+        record.deleted = true;
+        await this.#saveRecord(record);
+        this.#wakeAll();
+      } else await this.#purge(record);
     });
   }
 
@@ -224,7 +306,50 @@ export class StreamDO extends DurableObject<Env> {
   async #existing(now: number): Promise<Opened> {
     const opened = await this.#stream(now);
     if (!opened) throw new EdgeqError("not_found", "no such stream");
+    if (opened.record.deleted)
+      throw new EdgeqError("gone", "the stream is deleted (its forks still live)");
     return opened;
+  }
+
+  /** Asks the source of a fork for its grant (counting the fork there). */
+  async #borrow(request: CreateRequest): Promise<ForkGrant> {
+    const fork = request.fork!;
+    return unwrap(
+      await streamObject(this.env, fork.path).lendFork({
+        ...(fork.offset === undefined ? {} : { offset: fork.offset }),
+        ...(fork.subOffset === undefined ? {} : { subOffset: fork.subOffset }),
+        ...(request.explicitType ? { contentType: request.contentType } : {}),
+      }),
+    );
+  }
+
+  /** Copies the source's appends up to the grant's end, then its partial append, into this log. */
+  async #inherit(opened: Opened, source: string, grant: ForkGrant): Promise<void> {
+    const stub = streamObject(this.env, source);
+    for (let at = 0; at < grant.end; ) {
+      const page = unwrap(await stub.readAppends(at, grant.end));
+      if (page.next === at)
+        throw new EdgeqError("internal", "the source stopped short of the fork");
+      const batch = normalizeAppend(
+        { messages: page.contents.map((content) => ({ body: bodyOf(content) })) },
+        ENGINE_CONFIG,
+        this.#clock.now(),
+      );
+      await opened.engine.append(batch);
+      at = page.next;
+    }
+    if (grant.partial) await this.#appendContent(opened, grant.partial, undefined);
+  }
+
+  /** Deletes the stream for good, and tells its source (if a fork) it is gone. */
+  async #purge(record: StreamRecord): Promise<void> {
+    await this.#deleteAll();
+    if (record.fork && record.forkedFromIncarnation !== undefined) {
+      const released = await streamObject(this.env, record.fork.path).releaseFork(
+        record.forkedFromIncarnation,
+      );
+      if (!released.ok) console.warn("edgeq: a fork's source was not told", released.error);
+    }
   }
 
   /** The stream, or undefined when there is none; an expired one is deleted on the way. */
@@ -238,7 +363,7 @@ export class StreamDO extends DurableObject<Env> {
       throw error;
     });
     if (opened && (expiryOf(opened.record) ?? Number.POSITIVE_INFINITY) <= now) {
-      await this.#deleteAll();
+      await this.#purge(opened.record);
       return undefined;
     }
     return opened;
@@ -263,7 +388,9 @@ export class StreamDO extends DurableObject<Env> {
   }
 
   async #saveRecord(record: StreamRecord): Promise<void> {
-    await this.#store.write([{ type: "put", key: RECORD_KEY, value: { ...record } as JsonValue }]);
+    await this.#store.write([
+      { type: "put", key: RECORD_KEY, value: { ...record } as unknown as JsonValue },
+    ]);
   }
 
   /** A read renews a `Stream-TTL` (it runs from the last read or write). */
@@ -279,7 +406,7 @@ export class StreamDO extends DurableObject<Env> {
     content: AppendContent,
     producer: AppendRequest["producer"],
   ): Promise<"stored" | "duplicate"> {
-    const body = "bytes" in content ? content.bytes : (content.items as JsonValue[]);
+    const body = bodyOf(content);
     const batch = normalizeAppend(
       {
         ...(producer ? { producerId: producer.id, producerEpoch: producer.epoch } : {}),
@@ -349,13 +476,34 @@ export class StreamDO extends DurableObject<Env> {
   }
 }
 
+/** An append as the engine's message body: bytes, or the JSON items as one array. */
+function bodyOf(content: AppendContent): Uint8Array | JsonValue[] {
+  return "bytes" in content ? content.bytes : (content.items as JsonValue[]);
+}
+
+function contentOf(message: Message): AppendContent {
+  return message.body instanceof Uint8Array
+    ? { bytes: message.body }
+    : { items: message.body as JsonValue[] };
+}
+
+/** The first `n` bytes or items of an append (a fork's sub-offset); `invalid_request` past its end. */
+function headOf(content: AppendContent, n: number): AppendContent {
+  const length = "bytes" in content ? content.bytes.byteLength : content.items.length;
+  if (n > length)
+    throw new EdgeqError("invalid_request", `the sub-offset is past the append's ${length}`);
+  return "bytes" in content
+    ? { bytes: content.bytes.slice(0, n) }
+    : { items: content.items.slice(0, n) };
+}
+
 /** The first appends of a read that fit its byte budget (always at least one). */
-function fitRead(messages: Message[]): Message[] {
+function fitRead(messages: Message[], budget = MAX_READ_BYTES): Message[] {
   let bytes = 0;
   let n = 0;
   for (const m of messages) {
     const size = m.body instanceof Uint8Array ? m.body.byteLength : JSON.stringify(m.body).length;
-    if (n > 0 && bytes + size > MAX_READ_BYTES) break;
+    if (n > 0 && bytes + size > budget) break;
     bytes += size;
     n++;
   }

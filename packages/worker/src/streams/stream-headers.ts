@@ -4,12 +4,22 @@ import { isJsonType } from "./stream-record.js";
 import type { AppendContent, ProducerHeaders, StreamState } from "./stream-types.js";
 
 /**
- * Durable Streams offsets are the edgeq offset of the next append, as 16
- * zero-padded decimal digits: opaque to clients, ordered by string
- * comparison like the numbers, and never `-1` or `now`.
+ * Durable Streams offsets are `<append>_<position>`, each 16 zero-padded
+ * decimal digits: `<append>` is the edgeq offset of the next append (one
+ * append is one edgeq message), `<position>` a place inside that append,
+ * always 0 in the offsets this server issues. Opaque to clients, ordered by
+ * string comparison like the numbers, never `-1` or `now`; the start of
+ * every stream is `0000000000000000_0000000000000000`.
  */
 export function formatOffset(offset: number): string {
-  return String(offset).padStart(16, "0");
+  return `${String(offset).padStart(16, "0")}_0000000000000000`;
+}
+
+/** An offset this server could have issued, as its edgeq offset. */
+export function decodeOffset(value: string): number {
+  const match = /^(\d{16})_0{16}$/.exec(value);
+  if (!match) invalid("offset is not one this server issued");
+  return Number(match[1]);
 }
 
 /** `?offset=`: the stream's start (absent or `-1`), its tail (`now`), or an offset it issued. */
@@ -20,8 +30,7 @@ export function parseOffset(c: Context): number | "now" | undefined {
   const value = values[0]!;
   if (value === "-1") return 0;
   if (value === "now") return "now";
-  if (!/^\d{16}$/.test(value)) invalid("offset is not one this server issued");
-  return Number(value);
+  return decodeOffset(value);
 }
 
 function invalid(message: string): never {

@@ -14,14 +14,23 @@ export interface StreamConfig {
   expiresAt?: number;
 }
 
-/** Where a fork starts: the source stream and the offset it inherits up to. */
-export interface ForkSource {
-  /** The source's Durable Streams path (its object name). */
+/** A fork as requested: the source stream and where in it the fork branches off. */
+export interface ForkRequest {
+  /** The source's path (its object name). */
   path: string;
   /** Edgeq offset in the source; undefined: the source's tail. */
   offset?: number;
-  /** Items (JSON) or bytes of the append at `offset` the fork also inherits. */
+  /** How much of the append at `offset` the fork also inherits: bytes, or JSON items. */
   subOffset?: number;
+}
+
+/** What a source lends a new fork: its settings, and how far the fork inherits its log. */
+export interface ForkGrant extends StreamConfig {
+  incarnation: string;
+  /** The fork inherits the source's appends before this offset... */
+  end: number;
+  /** ...and this head of the append at `end` (a sub-offset). */
+  partial?: AppendContent;
 }
 
 export interface CreateRequest extends StreamConfig {
@@ -30,7 +39,7 @@ export interface CreateRequest extends StreamConfig {
   closed: boolean;
   /** Initial content: bytes, or JSON items already flattened. */
   content?: AppendContent;
-  fork?: ForkSource;
+  fork?: ForkRequest;
 }
 
 /** One append's content as the log stores it: one edgeq message per append. */
