@@ -44,8 +44,10 @@ export function sseBody(read: SseRead, first: ReadOutcome, options: SseOptions):
       const emit = (outcome: ReadOutcome) => {
         const { state } = outcome;
         const json = isJsonType(state.contentType);
-        if (outcome.body.byteLength > 0 && !(json && outcome.next === outcome.from))
-          controller.enqueue(encoder.encode(dataEvent(outcome.body, state.contentType)));
+        const data =
+          outcome.body.byteLength > 0 && !(json && outcome.next === outcome.from)
+            ? dataEvent(outcome.body, state.contentType)
+            : "";
         const atTail = outcome.next === state.tail;
         const ended = atTail && state.closed;
         // A closed stream has no more live reads, so no cursor to collapse them by.
@@ -55,7 +57,10 @@ export function sseBody(read: SseRead, first: ReadOutcome, options: SseOptions):
           ...(ended ? { streamClosed: true } : { streamCursor: cursor }),
           ...(atTail ? { upToDate: true } : {}),
         };
-        controller.enqueue(encoder.encode(`event: control\ndata:${JSON.stringify(control)}\n\n`));
+        // One chunk for both: a reader that stops at the first event boundary gets the pair.
+        controller.enqueue(
+          encoder.encode(`${data}event: control\ndata:${JSON.stringify(control)}\n\n`),
+        );
         return ended;
       };
       try {
