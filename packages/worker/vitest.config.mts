@@ -31,6 +31,8 @@ export default defineConfig({
       miniflare: {
         bindings: {
           EDGEQ_TOKENS: JSON.stringify(TEST_TOKENS),
+          // Streams under public/ are readable without a token (test/streams-auth.test.ts).
+          EDGEQ_ANONYMOUS_STREAMS: JSON.stringify([{ topics: "public/*", rights: ["consume"] }]),
           EDGEQ_TOPICS: JSON.stringify({
             orders: { queueCount: 4 },
             single: { queueCount: 1, maxReconsumeTimes: 2, retrySchedule: [1000, 2000] },

@@ -42,10 +42,10 @@ export {
 export { EdgeqRpc, type RpcOptions } from "./rpc/entrypoint.js";
 export type { ErrorData, Outcome } from "./rpc/outcome.js";
 export { type EdgeqRpcBinding, RpcTransport } from "./rpc/rpc-transport.js";
-export { createStreamApp } from "./streams/stream-app.js";
-export { StreamDO } from "./streams/stream-do.js";
 export { createKvStore, type KvStoreOptions } from "./store/kv-store.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
+export { createStreamApp } from "./streams/stream-app.js";
+export { StreamDO } from "./streams/stream-do.js";
 export { createApp };
 
 /** The edgeq Worker: the HTTP API of PROTOCOL.md (see `createApp`). */

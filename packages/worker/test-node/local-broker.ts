@@ -62,6 +62,8 @@ export interface BrokerWorkerOptions {
   topics: LocalBrokerOptions["topics"];
   /** The broker's bindings to other Workers of the run (e.g. a transaction checker). */
   serviceBindings?: Record<string, { name: string; entrypoint: string }>;
+  /** More vars (e.g. `EDGEQ_ANONYMOUS_STREAMS`). */
+  bindings?: Record<string, string>;
 }
 
 /**
@@ -84,6 +86,7 @@ export async function brokerWorker(options: BrokerWorkerOptions) {
     bindings: {
       EDGEQ_TOKENS: JSON.stringify(options.tokens ?? {}),
       EDGEQ_TOPICS: JSON.stringify(options.topics),
+      ...options.bindings,
     },
   } as const;
 }

@@ -56,7 +56,8 @@ export class TokenAuth {
     for (const entry of this.entries)
       if (crypto.subtle.timingSafeEqual(entry.digest, presented)) found = entry;
     if (!found) throw new EdgeqError("unauthorized", "unknown token");
-    if (!grantAllows(found.grants, topic, right)) throw new EdgeqError("forbidden", `token may not ${right} on topic ${topic}`);
+    if (!grantAllows(found.grants, topic, right))
+      throw new EdgeqError("forbidden", `token may not ${right} on topic ${topic}`);
   }
 }
 
