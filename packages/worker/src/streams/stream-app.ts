@@ -251,7 +251,12 @@ async function call<T>(
 
 async function bodyOf(c: Context<AppEnv>): Promise<Uint8Array> {
   const length = Number(c.req.header("content-length") ?? 0);
-  if (length > MAX_APPEND_BYTES) throw tooLarge();
+  if (length > MAX_APPEND_BYTES) {
+    // Read what is sent before answering: a client still writing its body
+    // would otherwise see the connection drop instead of the 413.
+    for await (const _ of c.req.raw.body ?? []) void _;
+    throw tooLarge();
+  }
   const body = new Uint8Array(await c.req.arrayBuffer());
   if (body.byteLength > MAX_APPEND_BYTES) throw tooLarge();
   return body;

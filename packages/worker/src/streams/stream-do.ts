@@ -33,8 +33,8 @@ import type {
 const RECORD_KEY = "stream|record";
 /** Largest append: one edgeq message, stored base64 in one SQLite row (rows stop at 2 MB). */
 export const MAX_APPEND_BYTES = 1024 * 1024;
-/** A read answers at most this many bytes (always at least one append). */
-const MAX_READ_BYTES = 1024 * 1024;
+/** A read answers at most this many bytes (always at least one append): fewer round trips to catch up. */
+const MAX_READ_BYTES = 4 * 1024 * 1024;
 const MAX_READ_APPENDS = 1000;
 /** Wake-ups further off than this are not set: a later call re-arms before they come. */
 const ALARM_HORIZON_MS = 10 * 365 * 24 * 3600 * 1000;
@@ -166,7 +166,9 @@ export class StreamDO extends DurableObject<Env> {
       const opened = await this.#stream(this.#now());
       if (!opened) throw new EdgeqError("not_found", "no such source stream");
       const read = await opened.engine.read(from, Math.min(MAX_READ_APPENDS, to - from));
-      const kept = fitRead(read.messages, MAX_READ_BYTES / 2);
+      // A page is one append batch on the fork: at most MAX_APPEND_BYTES in
+      // UTF-8, and a UTF-16 unit is up to 3 bytes there.
+      const kept = fitRead(read.messages, MAX_APPEND_BYTES / 3);
       return { contents: kept.map(contentOf), next: from + kept.length };
     });
   }
@@ -230,8 +232,10 @@ export class StreamDO extends DurableObject<Env> {
       if (request.streamSeq !== undefined) record.streamSeq = request.streamSeq;
       if (request.close) record.closed = true;
       // Written in the same turn as the append, with no I/O between: the
-      // object's write coalescing commits both together or neither.
-      await this.#saveRecord(record);
+      // object's write coalescing commits both together or neither. A plain
+      // append changes nothing the record keeps (but a TTL's last access).
+      if (request.streamSeq !== undefined || request.close || record.ttlSeconds !== undefined)
+        await this.#saveRecord(record);
       if (request.close) this.#wakeAll();
       await this.#arm(opened);
       return { status, state: this.#state(opened) };
