@@ -121,3 +121,11 @@ export function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
+
+/** A text table: the first column left-aligned, the others right-aligned. */
+export function formatTable(head: readonly string[], cells: readonly string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: readonly string[]) =>
+    c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  ");
+  return [line(head), ...cells.map(line)].join("\n");
+}

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { type LocalBroker, startLocalBroker } from "../test-node/local-broker.js";
-import { BenchClient, median } from "./load.js";
+import { BenchClient, formatTable, median } from "./load.js";
 
 /**
  * `npm run bench -w @edgeq/worker`: in one local workerd (Miniflare), HTTP
@@ -164,10 +164,7 @@ function table(rows: readonly Row[]): string {
     "goal",
     "",
   ];
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  ");
-  return [line(head), ...cells.map(line)].join("\n");
+  return formatTable(head, cells);
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DurableStream } from "@durable-streams/client";
 import { DurableStreamTestServer } from "@durable-streams/server";
 import { startLocalBroker } from "../test-node/local-broker.js";
-import { median } from "./load.js";
+import { formatTable, median } from "./load.js";
 
 /**
  * `npm run bench:streams -w @edgeq/worker`: the same `@durable-streams/client`
@@ -140,10 +140,7 @@ function table(rows: Row[]): string {
     ];
   });
   const head = ["scenario", "unit", "edgeq", "reference", "edgeq/ref", "goal", ""];
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  ");
-  return [line(head), ...cells.map(line)].join("\n");
+  return formatTable(head, cells);
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
 import { EdgeqError, MAX_WAIT_MS } from "@edgeq/core";
 import { type Context, Hono } from "hono";
 import type { Right } from "../http/auth.js";
+import { errorAnswer } from "../http/error-answer.js";
 import { type Outcome, unwrap } from "../rpc/outcome.js";
 import { checkStreamRight } from "./stream-auth.js";
 import { MAX_APPEND_BYTES } from "./stream-do.js";
@@ -177,11 +178,7 @@ export function createStreamApp(): Hono<AppEnv> {
   });
 
   app.onError((error, c) => {
-    if (!(error instanceof EdgeqError)) console.error("edgeq: unexpected error", error);
-    const answer =
-      error instanceof EdgeqError
-        ? error
-        : new EdgeqError("internal", "internal error", { cause: error });
+    const answer = errorAnswer(error);
     const details = answer.details ?? {};
     if (details.closed === true) c.header("stream-closed", "true");
     if (typeof details.tail === "number")
