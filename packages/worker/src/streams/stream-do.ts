@@ -480,25 +480,35 @@ export class StreamDO extends DurableObject<Env> {
   }
 }
 
-/** An append as the engine's message body: bytes, or the JSON items as one array. */
-function bodyOf(content: AppendContent): Uint8Array | JsonValue[] {
-  return "bytes" in content ? content.bytes : (content.items as JsonValue[]);
+/** An append as the engine's message body: bytes, or the JSON text (a string body). */
+function bodyOf(content: AppendContent): Uint8Array | string {
+  return "bytes" in content ? content.bytes : content.json;
 }
 
 function contentOf(message: Message): AppendContent {
   return message.body instanceof Uint8Array
     ? { bytes: message.body }
-    : { items: message.body as JsonValue[] };
+    : { json: message.body as string };
 }
 
-/** The first `n` bytes or items of an append (a fork's sub-offset); `invalid_request` past its end. */
+/** The first `n` bytes or messages of an append (a fork's sub-offset); `invalid_request` past its end. */
 function headOf(content: AppendContent, n: number): AppendContent {
-  const length = "bytes" in content ? content.bytes.byteLength : content.items.length;
-  if (n > length)
-    throw new EdgeqError("invalid_request", `the sub-offset is past the append's ${length}`);
-  return "bytes" in content
-    ? { bytes: content.bytes.slice(0, n) }
-    : { items: content.items.slice(0, n) };
+  const within = (length: number) => {
+    if (n > length)
+      throw new EdgeqError("invalid_request", `the sub-offset is past the append's ${length}`);
+  };
+  if ("bytes" in content) {
+    within(content.bytes.byteLength);
+    return { bytes: content.bytes.slice(0, n) };
+  }
+  const items = JSON.parse(`[${content.json}]`) as unknown[];
+  within(items.length);
+  return {
+    json: items
+      .slice(0, n)
+      .map((item) => JSON.stringify(item))
+      .join(","),
+  };
 }
 
 /** The first appends of a read that fit its byte budget (always at least one). */
@@ -506,7 +516,7 @@ function fitRead(messages: Message[], budget = MAX_READ_BYTES): Message[] {
   let bytes = 0;
   let n = 0;
   for (const m of messages) {
-    const size = m.body instanceof Uint8Array ? m.body.byteLength : JSON.stringify(m.body).length;
+    const size = m.body instanceof Uint8Array ? m.body.byteLength : (m.body as string).length;
     if (n > 0 && bytes + size > budget) break;
     bytes += size;
     n++;
@@ -526,6 +536,5 @@ function concatBytes(messages: Message[]): Uint8Array {
 }
 
 function jsonArray(messages: Message[]): Uint8Array {
-  const items = messages.flatMap((m) => (m.body as JsonValue[]).map((v) => JSON.stringify(v)));
-  return new TextEncoder().encode(`[${items.join(",")}]`);
+  return new TextEncoder().encode(`[${messages.map((m) => m.body as string).join(",")}]`);
 }

@@ -111,7 +111,7 @@ export function appendContent(
     if (!allowEmptyArray) invalid("an append of an empty JSON array has nothing to append");
     return undefined;
   }
-  return { items };
+  return { json: items.map((item) => JSON.stringify(item)).join(",") };
 }
 
 /** Headers every answer about a stream carries: its content type, tail and closed state. */

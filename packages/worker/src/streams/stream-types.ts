@@ -42,10 +42,12 @@ export interface CreateRequest extends StreamConfig {
   fork?: ForkRequest;
 }
 
-/** One append's content as the log stores it: one edgeq message per append. */
-export type AppendContent = { bytes: Uint8Array } | { items: JsonItems };
-/** JSON mode: the messages of one append, each a parsed JSON value. */
-export type JsonItems = unknown[];
+/**
+ * One append's content as the log stores it, one edgeq message per append:
+ * bytes, or in JSON mode the texts of its messages joined by commas (the
+ * inside of a JSON array), so a read joins appends without parsing them.
+ */
+export type AppendContent = { bytes: Uint8Array } | { json: string };
 
 export interface ProducerHeaders {
   /** The engine's producer id (a Durable Streams id mapped to edgeq's name alphabet). */
