@@ -4,7 +4,7 @@ import type { Right } from "../http/auth.js";
 import { errorAnswer } from "../http/error-answer.js";
 import { type Outcome, unwrap } from "../rpc/outcome.js";
 import { checkStreamRight } from "./stream-auth.js";
-import { MAX_APPEND_BYTES } from "./stream-do.js";
+import { MAX_APPEND_BYTES } from "./stream-content.js";
 import {
   appendContent,
   decodeOffset,
