@@ -70,7 +70,9 @@ function validate(messages: readonly DurableSend[], now: number): LogEntry[] {
  * `finish` queues the one log record and the new seq into the transaction.
  */
 export interface LogAppend {
+  /** Validates and numbers `messages`; throws before anything is queued when one is invalid. */
   add(messages: readonly DurableSend[]): QueuedMessage[];
+  /** Queues the log record and the new next seq into the transaction; call once, after the last `add`. */
   finish(): void;
 }
 
