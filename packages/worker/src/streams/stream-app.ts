@@ -1,5 +1,6 @@
 import { EdgeqError, MAX_WAIT_MS } from "@edgeq/core";
 import { type Context, Hono } from "hono";
+import type { AppEnv } from "../http/app.js";
 import type { Right } from "../http/auth.js";
 import { errorAnswer } from "../http/error-answer.js";
 import { type Outcome, unwrap } from "../rpc/outcome.js";
@@ -22,7 +23,6 @@ import { type StreamRpc, streamObject } from "./stream-ref.js";
 import { sseBody, sseEncoding } from "./stream-sse.js";
 import type { ForkRequest, ReadOutcome } from "./stream-types.js";
 
-type AppEnv = { Bindings: Env };
 
 const PREFIX = "/v1/stream/";
 const DEFAULT_LONG_POLL_MS = 20_000;
