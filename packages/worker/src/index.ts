@@ -47,6 +47,19 @@ export { createKvStore, type KvStoreOptions } from "./store/kv-store.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
 export { createStreamApp } from "./streams/stream-app.js";
 export { StreamDO } from "./streams/stream-do.js";
+export type {
+  AppendContent,
+  AppendOutcome,
+  AppendRequest,
+  CreateRequest,
+  ForkGrant,
+  ForkRequest,
+  ProducerHeaders,
+  ReadOutcome,
+  ReadRequest,
+  StreamConfig,
+  StreamState,
+} from "./streams/stream-types.js";
 export { type AppEnv, createApp };
 
 /** The edgeq Worker: the HTTP API of PROTOCOL.md (see `createApp`). */

@@ -1,5 +1,6 @@
 /** Base64 and UTF-8 helpers on standard globals only (atob/btoa exist in browsers, workerd and Node). */
 
+/** Standard base64 (RFC 4648, padded) of `bytes`. */
 export function bytesToBase64(bytes: Uint8Array): string {
   let binary = "";
   const chunk = 0x8000;
@@ -9,6 +10,7 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/** The bytes of standard base64 text (throws on text that is not base64). */
 export function base64ToBytes(text: string): Uint8Array {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);

@@ -23,7 +23,6 @@ import { type StreamRpc, streamObject } from "./stream-ref.js";
 import { sseBody, sseEncoding } from "./stream-sse.js";
 import type { ForkRequest, ReadOutcome } from "./stream-types.js";
 
-
 const PREFIX = "/v1/stream/";
 const DEFAULT_LONG_POLL_MS = 20_000;
 const SSE_CONNECTION_MS = 60_000;

@@ -88,6 +88,7 @@ export class StreamDO extends DurableObject<Env> {
     this.#store = createSqliteStore(ctx.storage);
   }
 
+  /** `PUT`: creates the stream (a fork when `request.fork`), or finds it with the same settings. */
   create(request: CreateRequest): Promise<Outcome<{ created: boolean; state: StreamState }>> {
     return this.#write(async () => {
       const now = this.#now();
@@ -190,6 +191,7 @@ export class StreamDO extends DurableObject<Env> {
     });
   }
 
+  /** `POST`: appends (once per producer seq), and or closes the stream. */
   append(request: AppendRequest): Promise<Outcome<AppendOutcome>> {
     return this.#write(async () => {
       const now = this.#now();
@@ -247,6 +249,7 @@ export class StreamDO extends DurableObject<Env> {
     });
   }
 
+  /** `GET`: appends from an offset; at the tail, waits up to `waitMs` for one. */
   async read(request: ReadRequest): Promise<Outcome<ReadOutcome>> {
     return settle(async () => {
       const now = this.#now();
@@ -274,10 +277,12 @@ export class StreamDO extends DurableObject<Env> {
     });
   }
 
+  /** `HEAD`: the stream's settings and tail. */
   async head(): Promise<Outcome<StreamState>> {
     return settle(async () => this.#state(await this.#existing(this.#now())));
   }
 
+  /** `DELETE`: purges the stream, or only marks it deleted while forks of it live. */
   remove(): Promise<Outcome<void>> {
     return this.#write(async () => {
       const { record } = await this.#existing(this.#now());
@@ -290,6 +295,7 @@ export class StreamDO extends DurableObject<Env> {
     });
   }
 
+  /** Expires the stream when its time comes, and runs the engine's timed work. */
   override async alarm(): Promise<void> {
     const now = this.#now();
     const opened = await this.#stream(now);

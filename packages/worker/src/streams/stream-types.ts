@@ -33,6 +33,7 @@ export interface ForkGrant extends StreamConfig {
   partial?: AppendContent;
 }
 
+/** A `PUT` as the Worker parsed it. */
 export interface CreateRequest extends StreamConfig {
   /** Whether `contentType` came from the request (a fork inherits its source's otherwise). */
   explicitType: boolean;
@@ -49,6 +50,7 @@ export interface CreateRequest extends StreamConfig {
  */
 export type AppendContent = { bytes: Uint8Array } | { json: string };
 
+/** `Producer-Id`, `Producer-Epoch` and `Producer-Seq` of an append. */
 export interface ProducerHeaders {
   /** The engine's producer id (a Durable Streams id mapped to edgeq's name alphabet). */
   id: string;
@@ -56,6 +58,7 @@ export interface ProducerHeaders {
   seq: number;
 }
 
+/** A `POST` as the Worker parsed it. */
 export interface AppendRequest {
   /** Absent on a close-only POST. */
   contentType?: string;
@@ -65,6 +68,7 @@ export interface AppendRequest {
   close: boolean;
 }
 
+/** What a stream's answers say about it (its headers). */
 export interface StreamState extends StreamConfig {
   /** Random per creation: ETags of a deleted stream's reads never match the new one's. */
   incarnation: string;
@@ -73,6 +77,7 @@ export interface StreamState extends StreamConfig {
   closed: boolean;
 }
 
+/** What became of an append. */
 export interface AppendOutcome {
   state: StreamState;
   /** `duplicate`: a producer's retry, nothing appended. */
@@ -81,6 +86,7 @@ export interface AppendOutcome {
   producerSeq?: number;
 }
 
+/** A `GET` as the Worker parsed it. */
 export interface ReadRequest {
   /** Edgeq offset, or `now` for the tail. */
   from: number | "now";
@@ -88,6 +94,7 @@ export interface ReadRequest {
   waitMs: number;
 }
 
+/** A read's answer: the appends from `from` to `next`, and the stream's state. */
 export interface ReadOutcome {
   state: StreamState;
   from: number;
