@@ -49,6 +49,13 @@ export class TokenAuth {
 
   /** Throws `unauthorized` for a missing or unknown token, `forbidden` when it lacks `right` on `topic`. */
   async check(header: string | undefined, topic: string, right: Right): Promise<void> {
+    const grants = await this.grantsOf(header);
+    if (!rightsOn(grants, topic).includes(right))
+      throw new EdgeqError("forbidden", `token may not ${right} on topic ${topic}`);
+  }
+
+  /** The grants of the presented token; throws `unauthorized` for a missing or unknown one. */
+  async grantsOf(header: string | undefined): Promise<Grant[]> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
     if (!match) throw new EdgeqError("unauthorized", "missing bearer token");
     const presented = await digest(match[1]!);
@@ -56,9 +63,15 @@ export class TokenAuth {
     for (const entry of this.entries)
       if (crypto.subtle.timingSafeEqual(entry.digest, presented)) found = entry;
     if (!found) throw new EdgeqError("unauthorized", "unknown token");
-    const allowed = found.grants.some((g) => matches(g.topics, topic) && g.rights.includes(right));
-    if (!allowed) throw new EdgeqError("forbidden", `token may not ${right} on topic ${topic}`);
+    return found.grants;
   }
+}
+
+/** Every right `grants` give on `topic`, each once, in the order produce, consume, admin. */
+export function rightsOn(grants: Grant[], topic: string): Right[] {
+  return [...RIGHTS].filter((right) =>
+    grants.some((g) => matches(g.topics, topic) && g.rights.includes(right)),
+  );
 }
 
 function matches(pattern: string, topic: string): boolean {
