@@ -7,6 +7,7 @@ export const CONSOLE_STYLES = `
 :root { --fg: #111827; --muted: #4b5563; --bg: #ffffff; --panel: #f3f4f6; --line: #d1d5db;
   --link: #1d4ed8; --accent: #1e40af; --danger: #b91c1c; --ok: #166534; --lag: #b45309; --rate: #1d4ed8; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
 a { color: var(--link); }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
@@ -25,7 +26,7 @@ h2 { font-size: 1.1rem; margin: 1.5rem 0 0.5rem; }
 table { border-collapse: collapse; width: 100%; min-width: 32rem; }
 caption { text-align: left; color: var(--muted); padding: 0.3rem 0; }
 th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { font-variant-numeric: tabular-nums; }
 button { font: inherit; padding: 0.45rem 0.8rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); cursor: pointer; min-height: 2.5rem; }
 button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
 button.danger { color: var(--danger); border-color: var(--danger); }

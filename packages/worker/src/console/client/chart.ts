@@ -48,9 +48,6 @@ export function drawChart(container: Element, summary: Element, samples: Sample[
     svg("polyline", { class: "lag", points: points(lags, maxLag) }),
     svg("polyline", { class: "rate", points: points(rates, maxRate) }),
   );
-  const top = svg("text", { x: "6", y: "14", "font-size": "12", fill: "#111827" });
-  top.textContent = `max lag ${maxLag} · max rate ${maxRate.toFixed(1)}/s`;
-  chart.append(top);
   container.replaceChildren(chart);
   const minutes = samples.length > 1 ? (samples.at(-1)!.at - samples[0]!.at) / 60_000 : 0;
   summary.replaceChildren(
@@ -63,6 +60,6 @@ export function drawChart(container: Element, summary: Element, samples: Sample[
       className: "key-rate",
       textContent: `produce rate ${(rates.at(-1) ?? 0).toFixed(1)} msg/s`,
     }),
-    ` (dashed) · over the last ${minutes.toFixed(1)} min`,
+    ` (dashed) · over the last ${minutes.toFixed(1)} min; the top of the chart is lag ${maxLag}, ${maxRate.toFixed(1)} msg/s`,
   );
 }

@@ -19,10 +19,13 @@ export async function deadLettersView(topic: string, group: string): Promise<voi
   const base = topicPath(topic, `/groups/${encodeURIComponent(group)}/dlq`);
   const table = $<HTMLTableElement>("#dead-letters");
   const selectedButton = $<HTMLButtonElement>("#redrive-selected");
+  const allButton = $<HTMLButtonElement>("#redrive-all");
   const more = $<HTMLButtonElement>("#dead-more");
   let limit = STEP;
   if (!admin) for (const i of [6, 0]) table.tHead?.rows[0]?.cells[i]?.remove();
-  $("#redrive-actions").hidden = !admin;
+  // Without admin the API refuses a redrive: the buttons are not there at all.
+  if (admin) $("#redrive-actions").hidden = false;
+  else $("#redrive-actions").remove();
 
   const selected = () =>
     [...table.querySelectorAll<HTMLInputElement>("input[type=checkbox]:checked")].map(
@@ -50,7 +53,8 @@ export async function deadLettersView(topic: string, group: string): Promise<voi
         h("div", { class: "meta" }, `queue ${m.queueId} · offset ${m.offset}`),
       ),
       h("td", { "data-col": "reason" }, d.reason),
-      h("td", { class: "num", "data-col": "deliveries" }, m.reconsumeTimes),
+      // Delivered once, then once more per failure (reconsumeTimes).
+      h("td", { class: "num", "data-col": "deliveries" }, m.reconsumeTimes + 1),
       h("td", {}, time(d.deadAt)),
       h("td", {}, h("pre", {}, bodyText(m))),
     ];
@@ -91,16 +95,13 @@ export async function deadLettersView(topic: string, group: string): Promise<voi
     );
     selectedButton.disabled = true;
     more.hidden = messages.length < limit || limit >= MOST;
-    $<HTMLButtonElement>("#redrive-all").disabled = messages.length === 0;
+    allButton.disabled = messages.length === 0;
   };
   selectedButton.addEventListener("click", () => {
     const ids = selected();
     void redrive({ msgIds: ids }, `${ids.length} selected message${ids.length === 1 ? "" : "s"}`);
   });
-  $("#redrive-all").addEventListener(
-    "click",
-    () => void redrive({ limit: ALL }, "every dead letter"),
-  );
+  allButton.addEventListener("click", () => void redrive({ limit: ALL }, "every dead letter"));
   more.addEventListener("click", () => {
     limit = Math.min(MOST, limit + STEP);
     void load();

@@ -18,7 +18,7 @@ function browse(topic: string, stats: TopicStats): void {
   const fromInput = $<HTMLInputElement>("#from");
   select.replaceChildren(
     ...stats.queues.map((q) =>
-      h("option", { value: q.queueId }, `${q.queueId} (offsets ${q.minOffset}–${q.headOffset})`),
+      h("option", { value: q.queueId }, `${q.queueId} (${q.headOffset - q.minOffset} messages)`),
     ),
   );
   let from = 0;
@@ -29,8 +29,13 @@ function browse(topic: string, stats: TopicStats): void {
         topicPath(topic, `/queues/${queueId}/messages?from=${from}&limit=${PAGE}`),
       );
       show($("#browse-list"), page.messages, "No message at this offset yet.");
+      const last = page.headOffset - 1;
       pager.set(
-        `Queue ${queueId}, offsets ${from}–${Math.max(from, page.nextOffset - 1)} of ${page.minOffset}–${page.headOffset - 1}`,
+        page.messages.length
+          ? `Queue ${queueId}: offsets ${from}–${page.nextOffset - 1} of ${page.minOffset}–${last}`
+          : page.headOffset === page.minOffset
+            ? `Queue ${queueId} holds no message`
+            : `Queue ${queueId}: nothing from offset ${from} (it holds ${page.minOffset}–${last})`,
         from > page.minOffset,
         page.nextOffset < page.headOffset,
       );
