@@ -1,12 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inspectOutbox, type QueuedMessage } from "../src/index.js";
-import {
-  flushEventually,
-  freshOutbox,
-  healthyNetwork,
-  messagesOf,
-  until,
-} from "./helpers.js";
+import { flushEventually, freshOutbox, healthyNetwork, messagesOf, until } from "./helpers.js";
 
 beforeEach(healthyNetwork);
 afterEach(healthyNetwork);
