@@ -239,9 +239,10 @@ it("shows each order's state through an offline → online cycle; a refused orde
   await context.setOffline(false);
   await page.waitForFunction(
     () =>
-      [...document.querySelectorAll<HTMLElement>("#orders .state")]
-        .map((b) => b.dataset.state)
-        .join() === "refused,server,server",
+      Array.from(
+        document.querySelectorAll<HTMLElement>("#orders .state"),
+        (b) => b.dataset.state,
+      ).join() === "refused,server,server",
     undefined,
     { timeout: 60_000 },
   );

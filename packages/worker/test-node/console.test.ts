@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { HttpTransport } from "@edgeq/core";
+import { HttpTransport, type MessageBody } from "@edgeq/core";
 import { type Browser, chromium, type Page } from "playwright";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, chromiumPath } from "../../browser/test/setup/chromium.js";
@@ -47,13 +47,15 @@ async function signedIn(token: string, path = "/console"): Promise<Page> {
   return page;
 }
 
-async function produce(body: unknown, key: string) {
+/** Produces one message through the API; resolves with its msgId. */
+async function produce(body: MessageBody, key: string): Promise<{ msgId: string }> {
   producerSeq += 1;
   const [result] = await api.send("orders", {
     producerId: "console-test",
     messages: [{ seq: producerSeq, body, key }],
   });
-  return result!;
+  if (!result?.msgId) throw new Error(`no msgId in ${JSON.stringify(result)}`);
+  return { msgId: result.msgId };
 }
 
 /** Leases and fails `msgId` for group `billing` until it is a dead letter. */
