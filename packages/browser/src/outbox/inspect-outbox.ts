@@ -1,28 +1,14 @@
-import {
-  inspectProducer,
-  type ListOptions,
-  type MessageInfo,
-  type MessagePage,
-  type QueuedMessage,
-} from "@edgeq/core";
+import { inspectProducer, type ProducerInspector } from "@edgeq/core";
 import type { Outbox } from "./outbox.js";
 
-/** What an outbox holds, message by message (`inspectOutbox`). */
-export interface OutboxInspector {
-  /**
-   * A page of messages in one state: `pending` and `inFlight` (oldest first,
-   * with body and options), `deadLetter` (oldest first, with the reason),
-   * `acknowledged` (newest first, with the broker's `msgId` and `offset`; the
-   * latest 500 or so are kept). Pass the page's `next` as `cursor` for the next.
-   */
-  list(options: ListOptions): Promise<MessagePage>;
-  /** Where the message `send()` returned `id` for is now (`state`, and what goes with it). */
-  status(id: string): Promise<MessageInfo>;
-  /** Sends a dead letter again, as a new message (its new id is returned); `queued` fires for it. */
-  retry(id: string): Promise<QueuedMessage>;
-  /** Drops a dead letter the app has dealt with; false when there was none. */
-  discard(id: string): Promise<boolean>;
-}
+/**
+ * What an outbox holds, message by message (`inspectOutbox`): the core's
+ * `ProducerInspector` over the outbox's IndexedDB. `list` pages `pending` and
+ * `inFlight` (oldest first, with body and options), `deadLetter` (oldest
+ * first, with the reason) and `acknowledged` (newest first, with the broker's
+ * `msgId` and `offset`; the latest 500 or so are kept).
+ */
+export type OutboxInspector = ProducerInspector;
 
 /**
  * Looks into an outbox: what is pending, on the wire, acknowledged recently
@@ -45,6 +31,7 @@ export function inspectOutbox(outbox: Outbox): OutboxInspector {
   const inspector = inspectProducer(outbox.producer);
   return {
     ...inspector,
+    // The copy is a new message of this tab: `queued` fires and the syncing tab looks.
     async retry(id) {
       const copy = await inspector.retry(id);
       outbox.queued([copy]);

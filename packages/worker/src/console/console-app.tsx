@@ -16,6 +16,41 @@ import { CONSOLE_STYLES } from "./styles.js";
 
 type AppEnv = { Bindings: Env };
 
+/** Each page: its path, the client view that fills it, its title and its server-rendered shell. */
+const PAGES: Array<{
+  path: string;
+  page: string;
+  title: (p: PagePlace) => string;
+  body: (p: PagePlace) => JSX.Element;
+}> = [
+  { path: "/console", page: "topics", title: () => "Topics", body: () => <TopicsPage /> },
+  { path: "/console/sign-in", page: "sign-in", title: () => "Sign in", body: () => <SignInPage /> },
+  {
+    path: "/console/topics/:topic",
+    page: "topic",
+    title: (p) => `Topic ${p.topic}`,
+    body: (p) => <TopicPage {...p} />,
+  },
+  {
+    path: "/console/topics/:topic/messages",
+    page: "messages",
+    title: (p) => `Messages of ${p.topic}`,
+    body: (p) => <MessagesPage {...p} />,
+  },
+  {
+    path: "/console/topics/:topic/transactions",
+    page: "transactions",
+    title: (p) => `Transactions of ${p.topic}`,
+    body: (p) => <TransactionsPage {...p} />,
+  },
+  {
+    path: "/console/topics/:topic/groups/:group/dead-letters",
+    page: "dead-letters",
+    title: (p) => `Dead letters of ${p.group}`,
+    body: () => <DeadLettersPage />,
+  },
+];
+
 /**
  * The console talks to this origin's API only and is never framed: the
  * token it holds must not leak to another origin's script or a clickjacker.
@@ -54,57 +89,15 @@ export function createConsoleApp(): Hono<AppEnv> {
   app.get("/console/app.css", (c) =>
     c.body(CONSOLE_STYLES, 200, { ...SECURITY_HEADERS, "content-type": "text/css; charset=utf-8" }),
   );
-  app.get("/console", (c) =>
-    render(
-      c,
-      <Layout page="topics" title="Topics">
-        <TopicsPage />
-      </Layout>,
-    ),
-  );
-  app.get("/console/sign-in", (c) =>
-    render(
-      c,
-      <Layout page="sign-in" title="Sign in">
-        <SignInPage />
-      </Layout>,
-    ),
-  );
-  app.get("/console/topics/:topic", (c) => {
-    const p = place(c);
-    return render(
-      c,
-      <Layout page="topic" title={`Topic ${p.topic}`} {...p}>
-        <TopicPage {...p} />
-      </Layout>,
-    );
-  });
-  app.get("/console/topics/:topic/messages", (c) => {
-    const p = place(c);
-    return render(
-      c,
-      <Layout page="messages" title={`Messages of ${p.topic}`} {...p}>
-        <MessagesPage {...p} />
-      </Layout>,
-    );
-  });
-  app.get("/console/topics/:topic/transactions", (c) => {
-    const p = place(c);
-    return render(
-      c,
-      <Layout page="transactions" title={`Transactions of ${p.topic}`} {...p}>
-        <TransactionsPage {...p} />
-      </Layout>,
-    );
-  });
-  app.get("/console/topics/:topic/groups/:group/dead-letters", (c) => {
-    const p = place(c);
-    return render(
-      c,
-      <Layout page="dead-letters" title={`Dead letters of ${p.group}`} {...p}>
-        <DeadLettersPage />
-      </Layout>,
-    );
-  });
+  for (const { path, page, title, body } of PAGES)
+    app.get(path, (c) => {
+      const p = place(c);
+      return render(
+        c,
+        <Layout page={page} title={title(p)} {...p}>
+          {body(p)}
+        </Layout>,
+      );
+    });
   return app;
 }

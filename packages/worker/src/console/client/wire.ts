@@ -1,78 +1,25 @@
-// The parts of the HTTP API's answers (docs/protocol.md) the console reads.
+// The API's answers (docs/protocol.md) as the console reads them: the core's
+// model types, with message bodies as JSON carries them (WireMessage).
+import type {
+  DeadLetter as CoreDeadLetter,
+  ReadResult as CoreReadResult,
+  Message,
+  TransactionInfo,
+  WireMessage as Wire,
+} from "@edgeq/core";
+
+export type { GroupStats, QueueStats, TopicStats } from "@edgeq/core";
 
 export type Right = "produce" | "consume" | "admin";
 
+/** One entry of `GET /v1/topics`. */
 export interface TopicInfo {
   name: string;
   queueCount: number;
   rights: Right[];
 }
 
-export interface QueueStats {
-  queueId: number;
-  minOffset: number;
-  headOffset: number;
-  scheduled: number;
-  bytes: number;
-  pendingTransactions: number;
-}
-
-export interface GroupQueueStats {
-  queueId: number;
-  committedOffset: number;
-  lag: number;
-  inFlight: number;
-  retrying: number;
-  deadLetters: number;
-}
-
-export interface GroupStats {
-  lag: number;
-  inFlight: number;
-  retrying: number;
-  deadLetters: number;
-  queues: GroupQueueStats[];
-}
-
-export interface TopicStats {
-  topic: string;
-  queues: QueueStats[];
-  groups: Record<string, GroupStats>;
-}
-
-export interface WireMessage {
-  msgId: string;
-  queueId: number;
-  offset: number;
-  body: unknown;
-  encoding?: "json" | "base64";
-  key?: string;
-  tags?: string[];
-  headers?: Record<string, string>;
-  producedAt: number;
-  producerId?: string;
-  seq?: number;
-  reconsumeTimes: number;
-}
-
-export interface ReadResult {
-  messages: WireMessage[];
-  nextOffset: number;
-  headOffset: number;
-  minOffset: number;
-}
-
-export interface DeadLetter {
-  message: WireMessage;
-  deadAt: number;
-  reason: string;
-}
-
-export interface Transaction {
-  txId: string;
-  producerId: string;
-  state: string;
-  createdAt: number;
-  checks: number;
-  messages: unknown[];
-}
+export type WireMessage = Wire<Message>;
+export type ReadResult = Omit<CoreReadResult, "messages"> & { messages: WireMessage[] };
+export type DeadLetter = Omit<CoreDeadLetter, "message"> & { message: WireMessage };
+export type Transaction = Omit<TransactionInfo, "messages"> & { messages: unknown[] };
