@@ -193,4 +193,68 @@ describe("the operator console", () => {
     ]);
     await page.context().close();
   });
+
+  it("browses a queue by offset a page at a time, and fits a phone's width", async () => {
+    producerSeq += 25;
+    const results = await api.send("orders", {
+      producerId: "console-test",
+      messages: Array.from({ length: 25 }, (_, i) => ({
+        seq: producerSeq - 24 + i,
+        body: { page: i },
+        key: "paging",
+      })),
+    });
+    const queueId = results[0]!.queueId;
+    const from = results[0]!.offset!;
+    const page = await signedIn("reader-token", "/console/topics/orders/messages");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByLabel("Queue", { exact: true }).selectOption(String(queueId));
+    await page.getByLabel("From offset").fill(String(from));
+    await page.getByRole("button", { name: "Show" }).click();
+    const shown = () =>
+      page.$$eval("#browse-list li", (items) => items.map((li) => li.getAttribute("data-msg-id")));
+    await expect.poll(async () => (await shown())[0]).toBe(results[0]!.msgId);
+    expect(await shown()).toEqual(results.slice(0, 20).map((r) => r.msgId));
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect.poll(async () => (await shown())[0]).toBe(results[20]!.msgId);
+    expect((await shown()).slice(0, 5)).toEqual(results.slice(20).map((r) => r.msgId));
+    await page.getByRole("button", { name: "Previous" }).click();
+    await expect.poll(async () => (await shown())[0]).toBe(results[0]!.msgId);
+    // Nothing wider than the phone: long ids wrap, tables scroll inside their own box.
+    for (const path of ["/console/topics/orders/messages", "/console/topics/orders", "/console"]) {
+      await page.goto(`${broker.url}${path}`);
+      await page.waitForSelector("body[data-ready=true]");
+      expect(
+        await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+        path,
+      ).toBe(true);
+    }
+    await page.screenshot({ path: `${SHOTS}topics-phone.png`, fullPage: true });
+    await page.context().close();
+  });
+
+  it("commits a transaction awaiting a decision from the transactions page", async () => {
+    const res = await fetch(`${broker.url}/v1/topics/orders/messages`, {
+      method: "POST",
+      headers: { authorization: "Bearer dev-token", "content-type": "application/json" },
+      body: JSON.stringify({
+        producerId: "console-tx",
+        transactional: true,
+        messages: [{ seq: 1, body: { order: 77 }, key: "tx-77" }],
+      }),
+    });
+    const { txId } = (await res.json()) as { txId: string };
+    expect(await api.queryByKey("orders", "tx-77")).toEqual([]);
+    const page = await signedIn("dev-token", "/console/topics/orders/transactions");
+    const row = page.locator(`tr[data-tx-id="${txId}"]`);
+    expect(await row.locator("td").nth(0).textContent()).toBe("console-tx");
+    await row.getByRole("button", { name: "Commit" }).click();
+    await page.locator("#confirm-ok").click();
+    await expect
+      .poll(() => page.locator("#status").textContent())
+      .toBe(`Transaction ${txId} is committed.`);
+    await page.waitForSelector(`tr[data-tx-id="${txId}"]`, { state: "detached" });
+    expect((await api.queryByKey("orders", "tx-77")).map((m) => m.body)).toEqual([{ order: 77 }]);
+    await page.context().close();
+  });
 });
