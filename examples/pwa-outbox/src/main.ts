@@ -82,41 +82,45 @@ async function discard(outbox: Outbox, inspector: OutboxInspector, order: Order)
   if (order.messageId) await inspector.discard(order.messageId);
 }
 
-async function renderOrders(outbox: Outbox, inspector: OutboxInspector, refresh: () => void) {
+/** The order list's items, each with its state (read first, shown together with the rest). */
+async function orderItems(
+  outbox: Outbox,
+  inspector: OutboxInspector,
+  refresh: () => void,
+): Promise<HTMLElement[]> {
   const orders = ((await outbox.db.getAll("orders")) as Order[])
     .sort((a, b) => b.createdAt - a.createdAt)
     .slice(0, SHOWN);
   const infos = await Promise.all(
     orders.map((o) => (o.messageId ? inspector.status(o.messageId) : undefined)),
   );
-  $("orders").replaceChildren(
-    ...orders.map((o, i) => {
-      const li = document.createElement("li");
-      li.dataset.order = o.id;
-      const item = o.item.length > 60 ? `${o.item.slice(0, 57)}…` : o.item;
-      li.textContent = `${o.quantity} × ${item} for ${o.customer} `;
-      const when = document.createElement("small");
-      when.textContent = new Date(o.createdAt).toLocaleTimeString();
-      const { state, text } = describe(o, infos[i]);
-      const badge = document.createElement("span");
-      badge.className = "state";
-      badge.dataset.state = state;
-      badge.textContent = text;
-      li.append(when, " ", badge);
-      if (state === "refused")
-        li.append(
-          " ",
-          button("Retry", () => retry(outbox, inspector, o).then(refresh)),
-          " ",
-          button("Discard", () => discard(outbox, inspector, o).then(refresh)),
-        );
-      return li;
-    }),
-  );
+  return orders.map((o, i) => {
+    const li = document.createElement("li");
+    li.dataset.order = o.id;
+    if (o.messageId) li.dataset.messageId = o.messageId;
+    const item = o.item.length > 60 ? `${o.item.slice(0, 57)}…` : o.item;
+    li.textContent = `${o.quantity} × ${item} for ${o.customer} `;
+    const when = document.createElement("small");
+    when.textContent = new Date(o.createdAt).toLocaleTimeString();
+    const { state, text } = describe(o, infos[i]);
+    const badge = document.createElement("span");
+    badge.className = "state";
+    badge.dataset.state = state;
+    badge.textContent = text;
+    li.append(when, " ", badge);
+    if (state === "refused")
+      li.append(
+        " ",
+        button("Retry", () => retry(outbox, inspector, o).then(refresh)),
+        " ",
+        button("Discard", () => discard(outbox, inspector, o).then(refresh)),
+      );
+    return li;
+  });
 }
 
 /** The outbox panel: a few of the messages in each state, as the outbox holds them. */
-async function renderOutbox(inspector: OutboxInspector): Promise<void> {
+async function outboxSections(inspector: OutboxInspector): Promise<HTMLElement[]> {
   const states = [
     ["pending", "Saved, not sent yet"],
     ["inFlight", "On the way"],
@@ -124,35 +128,38 @@ async function renderOutbox(inspector: OutboxInspector): Promise<void> {
     ["deadLetter", "Refused"],
   ] as const;
   const pages = await Promise.all(states.map(([state]) => inspector.list({ state, limit: 5 })));
-  $("outbox").replaceChildren(
-    ...states.map(([state, title], i) => {
-      const { messages, next } = pages[i]!;
-      const section = document.createElement("div");
-      section.dataset.outboxState = state;
-      const h = document.createElement("h3");
-      h.textContent = `${title}: ${messages.length}${next === undefined ? "" : "+"}`;
-      const ul = document.createElement("ul");
-      ul.append(
-        ...messages.map((m) => {
-          const li = document.createElement("li");
-          const detail =
-            m.state === "acknowledged"
-              ? `queue ${m.answer?.queueId}, offset ${m.answer?.offset ?? "(delayed)"}`
-              : m.state === "deadLetter"
-                ? `${m.reason?.code}`
-                : new Date(m.queuedAt).toLocaleTimeString();
-          li.textContent = `#${m.seq} · ${detail}`;
-          return li;
-        }),
-      );
-      section.append(h, ul);
-      return section;
-    }),
-  );
+  return states.map(([state, title], i) => {
+    const { messages, next } = pages[i]!;
+    const section = document.createElement("div");
+    section.dataset.outboxState = state;
+    const h = document.createElement("h3");
+    h.textContent = `${title}: ${messages.length}${next === undefined ? "" : "+"}`;
+    const ul = document.createElement("ul");
+    ul.append(
+      ...messages.map((m) => {
+        const li = document.createElement("li");
+        const detail =
+          m.state === "acknowledged"
+            ? `queue ${m.answer?.queueId}, offset ${m.answer?.offset ?? "(delayed)"}`
+            : m.state === "deadLetter"
+              ? `${m.reason?.code}`
+              : new Date(m.queuedAt).toLocaleTimeString();
+        li.textContent = `#${m.seq} · ${detail}`;
+        return li;
+      }),
+    );
+    section.append(h, ul);
+    return section;
+  });
 }
 
+/** Reads everything first, then changes the page in one go, so it never shows half an update. */
 async function render(outbox: Outbox, inspector: OutboxInspector, refresh: () => void) {
-  const stats = await outbox.stats();
+  const [stats, orders, sections] = await Promise.all([
+    outbox.stats(),
+    orderItems(outbox, inspector, refresh),
+    outboxSections(inspector),
+  ]);
   $("pending").textContent = String(stats.pending);
   $("synced").textContent = String(stats.acknowledged);
   $("dead").textContent = String(stats.deadLetters);
@@ -160,7 +167,8 @@ async function render(outbox: Outbox, inspector: OutboxInspector, refresh: () =>
   const online = navigator.onLine;
   $("online").textContent = online ? "online" : "offline";
   $("online").dataset.online = String(online);
-  await Promise.all([renderOrders(outbox, inspector, refresh), renderOutbox(inspector)]);
+  $("orders").replaceChildren(...orders);
+  $("outbox").replaceChildren(...sections);
 }
 
 async function main(): Promise<void> {

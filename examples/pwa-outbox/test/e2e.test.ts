@@ -233,7 +233,9 @@ it("shows each order's state through an offline → online cycle; a refused orde
   await addOrder(page, "customer-big", `crate of ${"x".repeat(800)}`, 1);
   await page.waitForFunction(() => document.querySelectorAll("#orders .state").length === 3);
   expect(await orderStates(page)).toEqual(["saved", "saved", "saved"]);
-  expect(await page.textContent("[data-outbox-state=pending] h3")).toBe("Saved, not sent yet: 3");
+  await expect
+    .poll(() => page.textContent("[data-outbox-state=pending] h3"))
+    .toBe("Saved, not sent yet: 3");
   expect(await page.textContent("#online")).toBe("offline");
 
   await context.setOffline(false);
@@ -248,10 +250,10 @@ it("shows each order's state through an offline → online cycle; a refused orde
   );
   const big = page.locator("#orders li", { hasText: "crate of" });
   expect(await big.locator(".state").textContent()).toMatch(/^Refused by the server: .*\S/);
-  expect(await page.textContent("[data-outbox-state=deadLetter] h3")).toBe("Refused: 1");
-  expect(await page.textContent("[data-outbox-state=acknowledged] h3")).toBe(
-    "On the server (latest): 2",
-  );
+  await expect.poll(() => page.textContent("[data-outbox-state=deadLetter] h3")).toBe("Refused: 1");
+  await expect
+    .poll(() => page.textContent("[data-outbox-state=acknowledged] h3"))
+    .toBe("On the server (latest): 2");
   await page.screenshot({ path: screenshotPath("pwa-orders.png"), fullPage: true });
 
   // Retry: a new message for the order (the broker refuses it again, with the same limit).
@@ -269,8 +271,15 @@ it("shows each order's state through an offline → online cycle; a refused orde
   const first = await messageIdOf();
   await big.getByRole("button", { name: "Retry" }).click();
   await expect.poll(messageIdOf).not.toBe(first);
-  await expect.poll(() => big.locator(".state").getAttribute("data-state")).toBe("refused");
-  expect(await page.textContent("[data-outbox-state=deadLetter] h3")).toBe("Refused: 1");
+  const second = await messageIdOf();
+  // The order shows its new message, refused in turn.
+  await expect
+    .poll(async () => [
+      await big.getAttribute("data-message-id"),
+      await big.locator(".state").getAttribute("data-state"),
+    ])
+    .toEqual([second, "refused"]);
+  await expect.poll(() => page.textContent("[data-outbox-state=deadLetter] h3")).toBe("Refused: 1");
 
   await big.getByRole("button", { name: "Discard" }).click();
   await expect.poll(() => big.locator(".state").getAttribute("data-state")).toBe("discarded");
