@@ -78,7 +78,7 @@ export {
   resolveTopicConfig,
   type TopicConfig,
 } from "./engine/config.js";
-export { type MsgIdParts, parseMsgId } from "./engine/ids.js";
+export { type MsgIdKind, type MsgIdParts, parseMsgId } from "./engine/ids.js";
 export { QueueEngine, type QueueEngineOptions, type ReceiveParams } from "./engine/queue-engine.js";
 export type {
   Awaitable,
@@ -86,6 +86,7 @@ export type {
   QueueSnapshot,
   WaitOptions,
 } from "./engine/queue-handle.js";
+export { RouterRotations } from "./engine/rotations.js";
 export {
   type RouterReadOptions,
   type RouterReceiveOptions,

@@ -1,8 +1,9 @@
 /** @edgeq/worker: the edge broker. Deploy this module: it is the Worker and its Durable Object class. */
-import { createApp } from "./http/app.js";
+import { type AppEnv, createApp } from "./http/app.js";
 
 export { DurableQueue } from "./broker/durable-queue.js";
 export { QueueDO } from "./broker/queue-do.js";
+export type { QueueRef, RpcWait } from "./broker/queue-ref.js";
 export {
   type Durability,
   topicConfig,
@@ -44,7 +45,7 @@ export type { ErrorData, Outcome } from "./rpc/outcome.js";
 export { type EdgeqRpcBinding, RpcTransport } from "./rpc/rpc-transport.js";
 export { createKvStore, type KvStoreOptions } from "./store/kv-store.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
-export { createApp };
+export { type AppEnv, createApp };
 
 /** The edgeq Worker: the HTTP API of PROTOCOL.md (see `createApp`). */
 export default createApp();

@@ -9,7 +9,8 @@ import { type Right, tokenAuthOf } from "./auth.js";
 import { listTopics } from "./topic-list.js";
 import { intParam, jsonBody, queueIdParam, transactionToWire } from "./wire.js";
 
-type AppEnv = { Bindings: Env };
+/** Hono's environment of the broker's apps: the Worker's bindings. */
+export type AppEnv = { Bindings: Env };
 
 /** Largest request body: a full batch, base64 bodies included, plus room for the JSON around it. */
 const MAX_BODY_BYTES = Math.ceil(DEFAULT_TOPIC_CONFIG.maxBatchBytes * 1.4) + 64 * 1024;

@@ -27,12 +27,15 @@ export type RpcOptions<O> = Omit<O, "signal">;
  * `Outcome`, errors as data.
  */
 export class EdgeqRpc extends WorkerEntrypoint<Env> {
+  /** The topic and its queue count; `not_found` for an unknown topic. */
   topicInfo(topic: string): Promise<Outcome<TopicInfo>> {
     return settle(() => ({ topic, queueCount: topicConfig(this.env, topic).queueCount }));
   }
+  /** Appends a batch; one result per message, in order (`POST …/messages`). */
   send(topic: string, request: AppendRequest): Promise<Outcome<SendResult[]>> {
     return settle(() => topicRouter(this.env, topic).send(request));
   }
+  /** Reads a queue by offset (`GET …/queues/{queueId}/messages`). */
   read(
     topic: string,
     queueId: number,
@@ -40,9 +43,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<ReadResult>> {
     return settle(() => topicRouter(this.env, topic).read(queueId, options));
   }
+  /** A group's committed offset per queue id. */
   getOffsets(topic: string, group: string): Promise<Outcome<Record<string, number>>> {
     return settle(() => topicRouter(this.env, topic).getOffsets(group));
   }
+  /** Commits a group's offsets (forward only unless `reset`). */
   commitOffsets(
     topic: string,
     group: string,
@@ -53,6 +58,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
       topicRouter(this.env, topic).commitOffsets(group, offsets, options.reset === true),
     );
   }
+  /** Leases messages to `group`, taking turns over the topic's queues. */
   receive(
     topic: string,
     group: string,
@@ -60,9 +66,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<LeasedMessage[]>> {
     return settle(() => topicRouter(this.env, topic).receive(group, options));
   }
+  /** Settles leased messages for good. */
   ack(topic: string, group: string, receipts: string[]): Promise<Outcome<void>> {
     return settle(() => topicRouter(this.env, topic).ack(group, receipts));
   }
+  /** Gives leased messages back to the retry schedule (or after `delayMs`). */
   nack(
     topic: string,
     group: string,
@@ -71,6 +79,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<void>> {
     return settle(() => topicRouter(this.env, topic).nack(group, receipts, options.delayMs));
   }
+  /** Extends leases to `visibilityMs` from now. */
   extend(
     topic: string,
     group: string,
@@ -79,6 +88,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<void>> {
     return settle(() => topicRouter(this.env, topic).extend(group, receipts, visibilityMs));
   }
+  /** A pull consumer's failed message, sent to the group's retry schedule. */
   sendBack(
     topic: string,
     group: string,
@@ -94,9 +104,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
       ),
     );
   }
+  /** One message by msgId. */
   getMessage(topic: string, msgId: string): Promise<Outcome<Message>> {
     return settle(() => topicRouter(this.env, topic).getMessage(msgId));
   }
+  /** Messages with `key`, oldest first. */
   queryByKey(
     topic: string,
     key: string,
@@ -104,6 +116,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<Message[]>> {
     return settle(() => topicRouter(this.env, topic).queryByKey(key, options));
   }
+  /** The group's dead letters, oldest first, with reasons. */
   listDeadLetters(
     topic: string,
     group: string,
@@ -111,6 +124,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<DeadLetter[]>> {
     return settle(() => topicRouter(this.env, topic).listDeadLetters(group, options.limit));
   }
+  /** Moves dead letters back to the retry schedule; answers how many moved. */
   redrive(
     topic: string,
     group: string,
@@ -118,9 +132,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<number>> {
     return settle(() => topicRouter(this.env, topic).redrive(group, options));
   }
+  /** Per-queue offsets and sizes and per-group lag. */
   stats(topic: string): Promise<Outcome<TopicStats>> {
     return settle(() => topicRouter(this.env, topic).stats());
   }
+  /** Commits or rolls back a transaction. */
   endTransaction(
     topic: string,
     txId: string,
@@ -128,6 +144,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<TransactionInfo>> {
     return settle(() => topicRouter(this.env, topic).endTransaction(txId, action));
   }
+  /** Transactions of the topic, optionally of one producer or in one state. */
   listTransactions(
     topic: string,
     filter: { producerId?: string; state?: "unknown" | "pending" } = {},
