@@ -68,6 +68,7 @@ export interface MessagePage {
 
 /** What a durable producer holds, message by message. */
 export interface ProducerInspector {
+  /** One page of the messages in `options.state` (see `ListOptions` for the order and the cursor). */
   list(options: ListOptions): Promise<MessagePage>;
   /** Where the message `send` returned this id for is now. */
   status(id: string): Promise<MessageInfo>;
