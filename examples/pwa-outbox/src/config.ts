@@ -18,6 +18,10 @@ export type Order = {
   item: string;
   quantity: number;
   createdAt: number;
+  /** The outbox message that carries it (the id `send()` returned), to show where it is. */
+  messageId?: string;
+  /** The person gave up on a refused order. */
+  discarded?: boolean;
 };
 
 /** The outbox's options, with the app's own `orders` store beside it in one database. */

@@ -13,6 +13,8 @@ import {
 } from "../../../packages/worker/test-node/local-broker.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+/** Test artefacts (gitignored); the README shows one. */
+const screenshotPath = (name: string) => join(root, "__screenshots__", name);
 const TOKEN = "e2e-token";
 
 let broker: LocalBroker;
@@ -24,7 +26,8 @@ let appUrl: string;
 beforeAll(async () => {
   broker = await startLocalBroker({
     tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }] },
-    topics: { orders: { queueCount: 4 } },
+    // An order's message over 600 bytes is refused (413): how a refused order looks.
+    topics: { orders: { queueCount: 4, maxMessageBytes: 600 } },
   });
   // The production build, pointed at this broker, served as a static site.
   outDir = await mkdtemp(join(tmpdir(), "edgeq-pwa-"));
@@ -58,20 +61,27 @@ async function open(page: Page): Promise<void> {
   await page.waitForSelector("body[data-ready=true]");
 }
 
-async function addOrders(page: Page, from: number, count: number): Promise<void> {
-  for (let i = from; i < from + count; i++) {
-    const before = Number(await page.textContent("#pending"));
-    await page.fill("input[name=customer]", `customer-${i % 5}`);
-    await page.fill("input[name=item]", `item-${i}`);
-    await page.fill("input[name=quantity]", String(1 + (i % 3)));
-    await page.click("button[type=submit]");
-    // Durable before the next one: the pending count moved.
-    await page.waitForFunction(
-      (n) => Number(document.getElementById("pending")?.textContent) > n,
-      before,
-    );
-  }
+async function addOrder(page: Page, customer: string, item: string, quantity: number) {
+  const before = Number(await page.textContent("#pending"));
+  await page.fill("input[name=customer]", customer);
+  await page.fill("input[name=item]", item);
+  await page.fill("input[name=quantity]", String(quantity));
+  await page.click("button[type=submit]");
+  // Durable before the next one: the pending count moved.
+  await page.waitForFunction(
+    (n) => Number(document.getElementById("pending")?.textContent) > n,
+    before,
+  );
 }
+
+async function addOrders(page: Page, from: number, count: number): Promise<void> {
+  for (let i = from; i < from + count; i++)
+    await addOrder(page, `customer-${i % 5}`, `item-${i}`, 1 + (i % 3));
+}
+
+/** The state badge of each order shown, newest first. */
+const orderStates = (page: Page) =>
+  page.$$eval("#orders .state", (badges) => badges.map((b) => (b as HTMLElement).dataset.state));
 
 async function brokerMessages(): Promise<Message[]> {
   const transport = new HttpTransport({ url: broker.url, token: TOKEN });
@@ -209,5 +219,75 @@ it("flushes the outbox from the service worker on a sync event, with no page ope
   expect(await syncTags(again)).toEqual([]);
   expect((await ours()).length).toBe(5);
   await cdp.detach();
+  await context.close();
+});
+
+it("shows each order's state through an offline → online cycle; a refused order can be retried or discarded", async () => {
+  const context = await browser.newContext({ viewport: { width: 760, height: 900 } });
+  const page = await context.newPage();
+  await open(page);
+  const producerId = await producerIdIn(page);
+  await context.setOffline(true);
+  await addOrders(page, 300, 2);
+  // Far over the broker's 600 bytes: it will be refused once it reaches the server.
+  await addOrder(page, "customer-big", `crate of ${"x".repeat(800)}`, 1);
+  await page.waitForFunction(() => document.querySelectorAll("#orders .state").length === 3);
+  expect(await orderStates(page)).toEqual(["saved", "saved", "saved"]);
+  await expect
+    .poll(() => page.textContent("[data-outbox-state=pending] h3"))
+    .toBe("Saved, not sent yet: 3");
+  expect(await page.textContent("#online")).toBe("offline");
+
+  await context.setOffline(false);
+  await page.waitForFunction(
+    () =>
+      Array.from(
+        document.querySelectorAll<HTMLElement>("#orders .state"),
+        (b) => b.dataset.state,
+      ).join() === "refused,server,server",
+    undefined,
+    { timeout: 60_000 },
+  );
+  const big = page.locator("#orders li", { hasText: "crate of" });
+  expect(await big.locator(".state").textContent()).toMatch(/^Refused by the server: .*\S/);
+  await expect.poll(() => page.textContent("[data-outbox-state=deadLetter] h3")).toBe("Refused: 1");
+  await expect
+    .poll(() => page.textContent("[data-outbox-state=acknowledged] h3"))
+    .toBe("On the server (latest): 2");
+  await page.screenshot({ path: screenshotPath("pwa-orders.png"), fullPage: true });
+
+  // Retry: a new message for the order (the broker refuses it again, with the same limit).
+  const messageIdOf = () =>
+    page.evaluate(async () => {
+      const outbox = (
+        globalThis as unknown as {
+          edgeqOutbox: {
+            db: { getAll(s: string): Promise<Array<{ item: string; messageId: string }>> };
+          };
+        }
+      ).edgeqOutbox;
+      return (await outbox.db.getAll("orders")).find((o) => o.item.startsWith("crate"))?.messageId;
+    });
+  const first = await messageIdOf();
+  await big.getByRole("button", { name: "Retry" }).click();
+  await expect.poll(messageIdOf).not.toBe(first);
+  const second = await messageIdOf();
+  // The order shows its new message, refused in turn.
+  await expect
+    .poll(async () => [
+      await big.getAttribute("data-message-id"),
+      await big.locator(".state").getAttribute("data-state"),
+    ])
+    .toEqual([second, "refused"]);
+  await expect.poll(() => page.textContent("[data-outbox-state=deadLetter] h3")).toBe("Refused: 1");
+
+  await big.getByRole("button", { name: "Discard" }).click();
+  await expect.poll(() => big.locator(".state").getAttribute("data-state")).toBe("discarded");
+  await expect.poll(() => page.textContent("[data-outbox-state=deadLetter] h3")).toBe("Refused: 0");
+  const delivered = (await brokerMessages()).filter((m) => m.producerId === producerId);
+  expect(delivered.map((m) => (m.body as { order: { item: string } }).order.item).sort()).toEqual([
+    "item-300",
+    "item-301",
+  ]);
   await context.close();
 });

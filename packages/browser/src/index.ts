@@ -1,5 +1,15 @@
-export type { DeliveredMessage, LocalDeadLetter, QueuedMessage, SyncState } from "@edgeq/core";
+export type {
+  DeliveredMessage,
+  ListOptions,
+  LocalDeadLetter,
+  MessageInfo,
+  MessagePage,
+  MessageState,
+  QueuedMessage,
+  SyncState,
+} from "@edgeq/core";
 export { createInbox, Inbox, type InboxOptions } from "./inbox/inbox.js";
+export { inspectOutbox, type OutboxInspector } from "./outbox/inspect-outbox.js";
 export { createOutbox, Outbox, type OutboxWrite } from "./outbox/outbox.js";
 export type {
   OutboxDatabaseOptions,

@@ -14,6 +14,14 @@ export type {
   LocalDeadLetter,
   QueuedMessage,
 } from "./client/durable/log-records.js";
+export {
+  inspectProducer,
+  type ListOptions,
+  type MessageInfo,
+  type MessagePage,
+  type MessageState,
+  type ProducerInspector,
+} from "./client/durable/producer-inspector.js";
 export type {
   DurableSend,
   LocalDeadLetters,

@@ -10,6 +10,8 @@ export const OUTBOX_BUDGET_BYTES = 8 * 1024;
 export const ENTRIES = {
   "createOutbox only":
     'import { createOutbox } from "@edgeq/browser"; globalThis.x = createOutbox;',
+  "createOutbox + inspectOutbox":
+    'import { createOutbox, inspectOutbox } from "@edgeq/browser"; globalThis.x = [createOutbox, inspectOutbox];',
   "createInbox only": 'import { createInbox } from "@edgeq/browser"; globalThis.x = createInbox;',
   "all of @edgeq/browser": 'import * as edgeq from "@edgeq/browser"; globalThis.x = edgeq;',
   "workbox-background-sync (reference)":

@@ -51,7 +51,8 @@ export class Outbox extends EventTarget {
     /** The database the outbox lives in: the app's own when `database.name` names it. */
     readonly db: IDBPDatabase,
     private readonly store: IdbStore,
-    private readonly producer: DurableProducer,
+    /** @internal The core producer under the outbox (for `inspectOutbox`). */
+    readonly producer: DurableProducer,
     private token: OutboxOptions["token"],
   ) {
     super();
@@ -240,7 +241,8 @@ export class Outbox extends EventTarget {
     return typeof this.token === "function" ? await this.token() : (this.token ?? "");
   }
 
-  private queued(messages: QueuedMessage[]): void {
+  /** @internal Messages entered the log here: events, and the syncing tab should look. */
+  queued(messages: QueuedMessage[]): void {
     this.dispatchEvent(new CustomEvent("queued", { detail: { messages } }));
     this.producer.wake(false);
     this.channel.post({ type: "queued" });

@@ -46,7 +46,8 @@ export function topicConfig(env: Env, topic: string): WorkerTopicConfig {
 
 const parsed = new WeakMap<object, Map<string, WorkerTopicConfig>>();
 
-function topicConfigs(env: Env): Map<string, WorkerTopicConfig> {
+/** Every topic `EDGEQ_TOPICS` configures, by name (parsed once per env). */
+export function topicConfigs(env: Env): Map<string, WorkerTopicConfig> {
   const raw = env.EDGEQ_TOPICS;
   const source: unknown = typeof raw === "string" ? JSON.parse(raw) : raw;
   if (typeof source !== "object" || source === null) return new Map();

@@ -3,9 +3,11 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { topicRouter } from "../broker/topics.js";
+import { createConsoleApp } from "../console/console-app.js";
 import { createCfPullApp } from "../queues/pull-api.js";
 import { createStreamApp } from "../streams/stream-app.js";
 import { type Right, tokenAuthOf } from "./auth.js";
+import { listTopics } from "./topic-list.js";
 import { intParam, jsonBody, queueIdParam, transactionToWire } from "./wire.js";
 
 /** Hono's environment of the broker's apps: the Worker's bindings. */
@@ -196,9 +198,12 @@ export function createApp(): Hono<AppEnv> {
   });
 
   app.get(`${topic}/stats`, need("consume"), async (c) => c.json(await router(c).stats()));
+  app.get("/v1/topics", listTopics);
 
   // Cloudflare Queues' pull consumer API (docs/protocol.md, "Cloudflare Queues pull API").
   app.route("/v1/cf", createCfPullApp());
+  // The operator console (/console, and / redirects there), over the API above.
+  app.route("/", createConsoleApp());
 
   app.notFound(() => {
     throw new EdgeqError("not_found", "no such route");

@@ -49,6 +49,12 @@ export class TokenAuth {
 
   /** Throws `unauthorized` for a missing or unknown token, `forbidden` when it lacks `right` on `topic`. */
   async check(header: string | undefined, topic: string, right: Right): Promise<void> {
+    if (!grantAllows(await this.grantsOf(header), topic, right))
+      throw new EdgeqError("forbidden", `token may not ${right} on topic ${topic}`);
+  }
+
+  /** The grants of the presented token; throws `unauthorized` for a missing or unknown one. */
+  async grantsOf(header: string | undefined): Promise<Grant[]> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
     if (!match) throw new EdgeqError("unauthorized", "missing bearer token");
     const presented = await digest(match[1]!);
@@ -56,14 +62,18 @@ export class TokenAuth {
     for (const entry of this.entries)
       if (crypto.subtle.timingSafeEqual(entry.digest, presented)) found = entry;
     if (!found) throw new EdgeqError("unauthorized", "unknown token");
-    if (!grantAllows(found.grants, topic, right))
-      throw new EdgeqError("forbidden", `token may not ${right} on topic ${topic}`);
+    return found.grants;
   }
 }
 
 /** Whether one of `grants` gives `right` on `topic`. */
 export function grantAllows(grants: readonly Grant[], topic: string, right: Right): boolean {
   return grants.some((g) => matches(g.topics, topic) && g.rights.includes(right));
+}
+
+/** Every right `grants` give on `topic`, each once, in the order produce, consume, admin. */
+export function rightsOn(grants: readonly Grant[], topic: string): Right[] {
+  return [...RIGHTS].filter((right) => grantAllows(grants, topic, right));
 }
 
 function matches(pattern: string, topic: string): boolean {

@@ -77,6 +77,11 @@ export interface DurableProducerOptions {
   backoff?: BackoffOptions;
   /** Whether the host believes it is online. Default: always. */
   isOnline?: () => boolean;
+  /**
+   * Keep the broker's answers (msgId, offset) for about this many of the
+   * latest acknowledged messages, for `inspectProducer`'s lookups. Default 500, at least 1.
+   */
+  keepAcknowledged?: number;
   /** Timestamps of queued and handled messages. Default: the system clock. */
   clock?: Clock;
   hooks?: DurableProducerHooks;
@@ -125,7 +130,10 @@ export class DurableProducer {
   readonly topic: string;
   /** Messages the broker refused for good, kept with the reason. */
   readonly deadLetters: LocalDeadLetters;
-  private readonly log: ProducerLog;
+  /** @internal The local log (for `inspectProducer`). */
+  readonly log: ProducerLog;
+  /** @internal Seqs of the batch on the wire now, in this runner. */
+  sending: { from: number; to: number } | undefined;
   private readonly wakeup = new Wakeup();
   private readonly flushes = new Set<Flush>();
   private readonly hooks: DurableProducerHooks;
@@ -158,7 +166,7 @@ export class DurableProducer {
     const producerId = await ProducerLog.identity(store, keys, () => `dp-${crypto.randomUUID()}`);
     return new DurableProducer(
       store,
-      new ProducerLog(store, keys, producerId, () => clock.now()),
+      new ProducerLog(store, keys, producerId, () => clock.now(), options.keepAcknowledged),
       options,
     );
   }
@@ -327,6 +335,7 @@ export class DurableProducer {
       return attempt;
     }
     this.report("syncing");
+    this.sending = { from: batch[0]!.seq, to: batch[batch.length - 1]!.seq };
     this.hooks.inFlight?.(batch.length);
     let results: SendResult[];
     try {
@@ -351,6 +360,7 @@ export class DurableProducer {
       }
       return attempt;
     } finally {
+      this.sending = undefined;
       this.hooks.inFlight?.(0);
     }
     await this.acknowledge(batch, results);
@@ -392,7 +402,13 @@ export class DurableProducer {
     });
     const doneSeq = batch[batch.length - 1]!.seq;
     const at = this.clock.now();
-    await this.log.complete({ doneSeq, acknowledged: batch.length, deadLetters: [], at });
+    await this.log.complete({
+      doneSeq,
+      acknowledged: batch.length,
+      deadLetters: [],
+      at,
+      delivered,
+    });
     if (doneSeq >= this.isolateUntil) this.isolateUntil = 0;
     this.hooks.delivered?.(delivered);
     await this.progressed();

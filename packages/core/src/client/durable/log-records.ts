@@ -49,6 +49,16 @@ export interface LocalDeadLetter extends QueuedMessage {
   reason: ErrorSummary;
 }
 
+/**
+ * The broker's answers for one acknowledged batch, kept a while so an app can
+ * look up what became of a message it sent (its `msgId` and `offset`). Keyed
+ * by its first seq; its seqs are consecutive.
+ */
+export interface AckRecord {
+  at: number;
+  messages: DeliveredMessage[];
+}
+
 /** `producer`: who this producer is to the broker, and the next seq to hand out. */
 export interface ProducerRecord {
   producerId: string;
@@ -96,8 +106,10 @@ export class ProducerKeys {
   readonly progress: string;
   readonly logPrefix: string;
   readonly deadPrefix: string;
+  readonly ackedPrefix: string;
 
   constructor(name: string) {
+    this.ackedPrefix = `${name}|acked|`;
     this.producer = `${name}|producer`;
     this.progress = `${name}|progress`;
     this.logPrefix = `${name}|log|`;
@@ -110,6 +122,10 @@ export class ProducerKeys {
 
   dead(seq: number): string {
     return this.deadPrefix + encodeNum(seq);
+  }
+
+  acked(first: number): string {
+    return this.ackedPrefix + encodeNum(first);
   }
 }
 
@@ -128,7 +144,7 @@ export function optionsOf({ key, tags, headers, delayMs }: DurableSendOptions): 
   };
 }
 
-function bodyOf(entry: { body: JsonValue; bytes?: true }): MessageBody {
+export function bodyOf(entry: { body: JsonValue; bytes?: true }): MessageBody {
   return entry.bytes ? base64ToBytes(entry.body as string) : entry.body;
 }
 

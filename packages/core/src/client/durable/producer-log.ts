@@ -10,7 +10,9 @@ import {
   transact,
 } from "../../store/store.js";
 import {
+  type AckRecord,
   type DeadRecord,
+  type DeliveredMessage,
   type DurableSendOptions,
   fromDeadRecord,
   INITIAL_PROGRESS,
@@ -43,6 +45,8 @@ export interface Completion {
   acknowledged: number;
   deadLetters: DeadRecord[];
   at: number;
+  /** The broker's answers for the acknowledged ones, kept for status lookups. */
+  delivered?: DeliveredMessage[];
 }
 
 /**
@@ -108,6 +112,8 @@ export class ProducerLog {
     readonly keys: ProducerKeys,
     readonly producerId: string,
     private readonly now: () => number,
+    /** Keep the broker's answers for about this many of the latest seqs (at least 1). */
+    private readonly keepAcknowledged = 500,
   ) {
     this.committer = new GroupCommitter((entries) =>
       transact(store, async (tx) => {
@@ -251,6 +257,22 @@ export class ProducerLog {
           }),
         ),
         ...spent,
+        // The broker's answers, for status lookups: this batch's, and those of about
+        // the latest `keepAcknowledged` seqs before it (older records are dropped).
+        ...(done.delivered?.length
+          ? [
+              {
+                type: "put",
+                key: this.keys.acked(done.delivered[0]!.seq),
+                value: { at: done.at, messages: done.delivered } as AckRecord as never,
+              } as const,
+              {
+                type: "deleteRange",
+                start: this.keys.ackedPrefix,
+                end: this.keys.acked(done.doneSeq - this.keepAcknowledged),
+              } as const,
+            ]
+          : []),
       ]);
       return true;
     });

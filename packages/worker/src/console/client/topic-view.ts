@@ -1,0 +1,72 @@
+import { api, topicPath } from "./api.js";
+import { drawChart, type Sample } from "./chart.js";
+import { $, fillTable, h, pagedList } from "./dom.js";
+import { bytes, count } from "./format.js";
+import type { GroupStats, TopicStats } from "./wire.js";
+
+const POLL_MS = 2000;
+/** Samples kept for the chart: five minutes at one per poll. */
+const KEPT = (5 * 60_000) / POLL_MS;
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
+function groupRow(topic: string, name: string, g: GroupStats): HTMLTableRowElement {
+  const href = `/console/topics/${encodeURIComponent(topic)}/groups/${encodeURIComponent(name)}/dead-letters`;
+  return h(
+    "tr",
+    { "data-group": name },
+    h("th", { scope: "row" }, name),
+    h("td", { class: "num" }, count(g.lag)),
+    h("td", {}, g.queues.map((q) => `${q.queueId}: ${q.lag}`).join(" · ")),
+    h("td", { class: "num" }, count(g.inFlight)),
+    h("td", { class: "num" }, count(g.retrying)),
+    h(
+      "td",
+      { class: "num" },
+      h(
+        "a",
+        { href, "aria-label": `${g.deadLetters} dead letters of ${name}` },
+        count(g.deadLetters),
+      ),
+    ),
+  );
+}
+
+/** A topic: its queues, its groups (a page at a time) and a live chart, from stats polled every 2 s. */
+export async function topicView(topic: string): Promise<void> {
+  const samples: Sample[] = [];
+  const showGroups = pagedList<[string, GroupStats]>($("#groups-pager"), 20, (page) =>
+    fillTable(
+      $<HTMLTableElement>("#groups"),
+      page.map(([name, g]) => groupRow(topic, name, g)),
+      "No consumer group has read this topic yet.",
+    ),
+  );
+  const poll = async () => {
+    const stats = await api<TopicStats>(topicPath(topic, "/stats"));
+    fillTable(
+      $<HTMLTableElement>("#queues"),
+      stats.queues.map((q) =>
+        h(
+          "tr",
+          { "data-queue": q.queueId },
+          h("th", { scope: "row" }, q.queueId),
+          ...[q.minOffset, q.headOffset].map((n) => h("td", { class: "num" }, count(n))),
+          h("td", { class: "num" }, bytes(q.bytes)),
+          ...[q.scheduled, q.pendingTransactions].map((n) => h("td", { class: "num" }, count(n))),
+        ),
+      ),
+      "No queues.",
+    );
+    const groups = Object.entries(stats.groups).sort(([a], [b]) => (a < b ? -1 : 1));
+    showGroups(groups);
+    samples.push({
+      at: Date.now(),
+      head: sum(stats.queues.map((q) => q.headOffset)),
+      lag: sum(groups.map(([, g]) => g.lag)),
+    });
+    if (samples.length > KEPT) samples.shift();
+    drawChart($("#chart"), $("#chart-summary"), samples);
+  };
+  await poll();
+  setInterval(() => void poll().catch(() => undefined), POLL_MS);
+}

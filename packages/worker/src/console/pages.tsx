@@ -1,0 +1,220 @@
+/** @jsxImportSource hono/jsx */
+import type { Child } from "hono/jsx";
+import { consoleHref, type PagePlace } from "./layout.js";
+
+/** A table the client fills, with a caption for screen readers and room to scroll on a phone. */
+function DataTable(props: { id: string; caption: string; columns: string[] }) {
+  return (
+    <div class="scroll">
+      <table id={props.id}>
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>
+            {props.columns.map((c) => (
+              <th scope="col">{c}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody />
+      </table>
+    </div>
+  );
+}
+
+/** Previous / next buttons and where the page is; the client wires them. */
+function Pager(props: { id: string; label: string }) {
+  return (
+    <nav class="pager" id={props.id} aria-label={props.label}>
+      <button type="button" data-dir="prev" disabled>
+        Previous
+      </button>
+      <span aria-live="polite" />
+      <button type="button" data-dir="next" disabled>
+        Next
+      </button>
+    </nav>
+  );
+}
+
+export function SignInPage() {
+  return (
+    <form id="sign-in" class="card">
+      <p>
+        Sign in with a broker token (<code>EDGEQ_TOKENS</code>). It is kept in this tab only
+        (sessionStorage) and sent to the broker's API, nothing else.
+      </p>
+      <label for="token">Token</label>
+      <input id="token" name="token" type="password" autocomplete="current-password" required />
+      <p id="sign-in-error" class="error" role="alert" />
+      <button type="submit" class="primary">
+        Sign in
+      </button>
+    </form>
+  );
+}
+
+export function TopicsPage() {
+  return (
+    <>
+      <DataTable
+        id="topics"
+        caption="Topics this token may use"
+        columns={[
+          "Topic",
+          "Queues",
+          "Messages",
+          "Head offsets",
+          "Min offsets",
+          "Bytes",
+          "Scheduled",
+          "Pending transactions",
+          "Groups",
+        ]}
+      />
+      <Pager id="topics-pager" label="Topic pages" />
+    </>
+  );
+}
+
+function TopicLinks(props: PagePlace) {
+  return (
+    <nav class="links" aria-label="Topic views">
+      <a href={consoleHref(props)}>Overview</a>
+      <a href={consoleHref(props, "/messages")}>Messages</a>
+      <a href={consoleHref(props, "/transactions")}>Transactions</a>
+    </nav>
+  );
+}
+
+export function TopicPage(props: PagePlace) {
+  return (
+    <>
+      <TopicLinks {...props} />
+      <section aria-labelledby="chart-title">
+        <h2 id="chart-title">Lag and produce rate, last minutes</h2>
+        <figure class="chart">
+          <div id="chart" />
+          <figcaption id="chart-summary">Collecting samples…</figcaption>
+        </figure>
+      </section>
+      <section aria-labelledby="queues-title">
+        <h2 id="queues-title">Queues</h2>
+        <DataTable
+          id="queues"
+          caption="Each queue of the topic"
+          columns={[
+            "Queue",
+            "Min offset",
+            "Head offset",
+            "Bytes",
+            "Scheduled",
+            "Pending transactions",
+          ]}
+        />
+      </section>
+      <section aria-labelledby="groups-title">
+        <h2 id="groups-title">Consumer groups</h2>
+        <DataTable
+          id="groups"
+          caption="Consumer groups of the topic"
+          columns={["Group", "Lag", "Lag per queue", "In flight", "Retrying", "Dead letters"]}
+        />
+        <Pager id="groups-pager" label="Group pages" />
+      </section>
+    </>
+  );
+}
+
+function Field(props: {
+  id: string;
+  label: string;
+  children?: Child;
+  type?: string;
+  min?: number;
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      {props.children ?? (
+        <input id={props.id} name={props.id} type={props.type ?? "text"} min={props.min} />
+      )}
+    </div>
+  );
+}
+
+export function MessagesPage(props: PagePlace) {
+  return (
+    <>
+      <TopicLinks {...props} />
+      <section aria-labelledby="browse-title">
+        <h2 id="browse-title">Browse a queue</h2>
+        <form id="browse" class="inline">
+          <Field id="queue" label="Queue">
+            <select id="queue" name="queue" />
+          </Field>
+          <Field id="from" label="From offset" type="number" min={0} />
+          <button type="submit">Show</button>
+        </form>
+        <Pager id="browse-pager" label="Message pages" />
+        <ol id="browse-list" class="messages" />
+      </section>
+      <section aria-labelledby="find-title">
+        <h2 id="find-title">Find a message</h2>
+        <form id="find" class="inline">
+          <Field id="find-by" label="By">
+            <select id="find-by" name="by">
+              <option value="msgId">Message id</option>
+              <option value="key">Key</option>
+            </select>
+          </Field>
+          <Field id="find-value" label="Value" />
+          <button type="submit">Find</button>
+        </form>
+        <ol id="find-list" class="messages" />
+      </section>
+      <section aria-labelledby="tail-title">
+        <h2 id="tail-title">Live tail</h2>
+        <button type="button" id="tail-toggle" aria-pressed="false">
+          Follow new messages
+        </button>
+        <ol id="tail-list" class="messages" aria-live="polite" />
+      </section>
+    </>
+  );
+}
+
+export function DeadLettersPage() {
+  return (
+    <>
+      <div class="actions" id="redrive-actions" hidden>
+        <button type="button" id="redrive-selected" disabled>
+          Redrive selected
+        </button>
+        <button type="button" id="redrive-all">
+          Redrive all
+        </button>
+      </div>
+      <DataTable
+        id="dead-letters"
+        caption="Dead letters of the group, oldest first"
+        columns={["Select", "Message", "Reason", "Delivery count", "Dead since", "Body", "Action"]}
+      />
+      <button type="button" id="dead-more" hidden>
+        Show more
+      </button>
+    </>
+  );
+}
+
+export function TransactionsPage(props: PagePlace) {
+  return (
+    <>
+      <TopicLinks {...props} />
+      <DataTable
+        id="transactions"
+        caption="Transactions awaiting a decision"
+        columns={["Transaction", "Producer", "State", "Created", "Checks", "Messages", "Decide"]}
+      />
+    </>
+  );
+}
