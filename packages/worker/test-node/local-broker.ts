@@ -14,6 +14,8 @@ export interface LocalBrokerOptions {
   /** Another entry module (e.g. the benchmark's worker that adds a raw-SQL object). */
   entry?: string;
   durableObjects?: Record<string, { className: string; useSQLite: true }>;
+  /** Serve the Worker's V8 inspector (DevTools protocol) on this port: the memory benchmark reads heap use through it. */
+  inspectorPort?: number;
 }
 
 export interface LocalBroker {
@@ -43,6 +45,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     durableObjects: { ...worker.durableObjects, ...options.durableObjects },
     // Without a directory, the state lives in memory and dies with the runtime.
     ...(options.persistDir ? { durableObjectsPersist: options.persistDir } : {}),
+    ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
     bindings: {
       EDGEQ_TOKENS: JSON.stringify(options.tokens),
       EDGEQ_TOPICS: JSON.stringify(options.topics),

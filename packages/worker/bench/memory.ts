@@ -1,0 +1,142 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startLocalBroker } from "../test-node/local-broker.js";
+import { freePort, Inspector, workerdRss } from "./inspector.js";
+import { BenchClient } from "./load.js";
+import { type Goal, type Row, table } from "./table.js";
+
+/**
+ * `npm run bench:memory -w @edgeq/worker`: issue 11's worker memory row. One
+ * queue (one Durable Object) is filled over HTTP to each size in turn; after
+ * each, the Worker isolate's live heap after a full GC (through the V8
+ * inspector) and the resident memory of the workerd processes (their
+ * /proc status) are compared with the same after the first, smallest size.
+ * The state is persisted to a temporary directory, as `wrangler dev` does:
+ * in memory, the data itself would be the RSS.
+ *
+ * EDGEQ_MEMORY_SIZES (default `1000,1000000,5000000`): messages in the queue
+ * at each measurement, ascending. EDGEQ_MEMORY_PRODUCERS (default 4) send
+ * batches of EDGEQ_MEMORY_BATCH (default 1,000). EDGEQ_MEMORY_CONSUMERS
+ * (default 0) lease consumers receive 100 and ack alongside.
+ * EDGEQ_MEMORY_SNAPSHOTS: a directory to write each size's heap snapshot to.
+ */
+const SIZES = (process.env.EDGEQ_MEMORY_SIZES ?? "1000,1000000,5000000").split(",").map(Number);
+const PRODUCERS = Number(process.env.EDGEQ_MEMORY_PRODUCERS ?? 4);
+const BATCH = Number(process.env.EDGEQ_MEMORY_BATCH ?? 1000);
+const CONSUMERS = Number(process.env.EDGEQ_MEMORY_CONSUMERS ?? 0);
+/** A directory to keep each size's heap snapshot in (for DevTools' Memory panel), if set. */
+const SNAPSHOTS = process.env.EDGEQ_MEMORY_SNAPSHOTS;
+const TOKEN = "bench-token";
+/** Issue 11: at most 50 MB more than the small queue, and flat from the first million on. */
+const GROWTH_GOAL: Goal = { maxGrowth: 50 };
+const FLAT_GOAL: Goal = { maxGrowth: 10 };
+const MB = 1024 * 1024;
+
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+interface Sample {
+  size: number;
+  heap: number;
+  rss: number;
+}
+
+async function main(): Promise<void> {
+  if (SIZES.some((n, i) => !(n > 0) || (i > 0 && n <= SIZES[i - 1]!)))
+    throw new Error("EDGEQ_MEMORY_SIZES: ascending positive counts");
+  const started = performance.now();
+  const dir = await mkdtemp(join(tmpdir(), "edgeq-memory-"));
+  const port = await freePort();
+  const broker = await startLocalBroker({
+    persistDir: dir,
+    inspectorPort: port,
+    tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }] },
+    topics: { soak: { queueCount: 1 } },
+  });
+  const inspector = await Inspector.connect(port);
+  const bench = new BenchClient(broker.url, TOKEN);
+  const samples: Sample[] = [];
+  let consumed = 0;
+  try {
+    let produced = 0;
+    for (const size of SIZES) {
+      log(`filling to ${size.toLocaleString("en")} messages…`);
+      const start = performance.now();
+      const filling = bench.produce("/v1/topics/soak/messages", size - produced, BATCH, PRODUCERS);
+      let filled = false;
+      const consumers = Array.from({ length: CONSUMERS }, async () => {
+        while (!filled || consumed < size) {
+          const got = await bench.post<{ messages: Array<{ receipt: string }> }>(
+            "/v1/topics/soak/groups/soak/receive",
+            { max: 100, waitMs: 1000 },
+          );
+          if (got.messages.length === 0) continue;
+          await bench.post("/v1/topics/soak/groups/soak/ack", {
+            receipts: got.messages.map((m) => m.receipt),
+          });
+          consumed += got.messages.length;
+        }
+      });
+      await filling;
+      filled = true;
+      await Promise.all(consumers);
+      // Producers round each one's share up: the head says how many there are.
+      const stats = await bench.get<{ queues: Array<{ headOffset: number }> }>(
+        "/v1/topics/soak/stats",
+      );
+      produced = stats.queues[0]!.headOffset;
+      const seconds = (performance.now() - start) / 1000;
+      const { used: heap, snapshot } = await inspector.heapUsedAfterGc(SNAPSHOTS !== undefined);
+      if (snapshot !== undefined) {
+        const file = join(SNAPSHOTS!, `edgeq-${produced}.heapsnapshot`);
+        await writeFile(file, snapshot);
+        log(`  heap snapshot: ${file}`);
+      }
+      const perProcess = workerdRss();
+      const rss = [...perProcess.values()].reduce((a, b) => a + b, 0);
+      samples.push({ size: produced, heap, rss });
+      log(
+        `  ${produced.toLocaleString("en")} in the log (${seconds.toFixed(0)} s), ` +
+          `${consumed.toLocaleString("en")} consumed; heap ${(heap / MB).toFixed(1)} MB, workerd RSS ` +
+          [...perProcess].map(([pid, b]) => `${pid}: ${(b / MB).toFixed(0)} MB`).join(", "),
+      );
+    }
+  } finally {
+    inspector.close();
+    await broker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  process.stdout.write(
+    `\nedgeq worker memory: one queue (one Durable Object) in a local workerd, state on disk; ` +
+      `${PRODUCERS} producers at batch ${BATCH}, ${CONSUMERS} lease consumers.\n` +
+      "heap: the Worker isolate's live JavaScript heap after a full GC (V8 inspector);\n" +
+      "RSS: resident memory of the workerd processes. vs base: growth in MB.\n\n" +
+      `${table(rows(samples))}\n\n${seconds} s\n`,
+  );
+}
+
+/** Each size against the smallest (goal +50 MB), and the largest against the one before (flat). */
+function rows(samples: readonly Sample[]): Row[] {
+  const [first] = samples;
+  if (!first) return [];
+  const count = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : `${(n / 1e3).toFixed(0)}k`);
+  const out: Row[] = [];
+  const pair = (s: Sample, base: Sample, goal: Goal) => {
+    for (const what of ["heap", "rss"] as const)
+      out.push({
+        scenario: `${what === "heap" ? "isolate heap" : "workerd RSS"} after ${count(s.size)} vs ${count(base.size)}`,
+        unit: "MB",
+        edgeq: s[what] / MB,
+        baseline: base[what] / MB,
+        goal,
+      });
+  };
+  for (const s of samples.slice(1)) pair(s, first, GROWTH_GOAL);
+  const last = samples[samples.length - 1]!;
+  const before = samples[samples.length - 2];
+  if (before && before !== first) pair(last, before, FLAT_GOAL);
+  return out;
+}
+
+await main();
