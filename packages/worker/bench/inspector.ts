@@ -93,8 +93,15 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Resident set size (bytes) of each workerd process this Node process started, by pid. */
-export function workerdRss(): Map<number, number> {
+/** Resident memory of a process, bytes: in all, and its anonymous (heap) and file or shared-memory (mapped) parts. */
+export interface Resident {
+  rss: number;
+  anon: number;
+  mapped: number;
+}
+
+/** Resident memory of each workerd process this Node process started, by pid. */
+export function workerdRss(): Map<number, Resident> {
   const parents = new Map<number, number>();
   const names = new Map<number, string>();
   for (const entry of readdirSync("/proc")) {
@@ -115,15 +122,21 @@ export function workerdRss(): Map<number, number> {
       if (p === process.pid) return true;
     return false;
   };
-  const rss = new Map<number, number>();
+  const out = new Map<number, Resident>();
   for (const [pid, name] of names) {
     if (!name.startsWith("workerd") || !ours(pid)) continue;
     try {
-      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-      if (kb !== undefined) rss.set(pid, Number(kb) * 1024);
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const kb = (field: string) =>
+        Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+      out.set(pid, {
+        rss: kb("VmRSS"),
+        anon: kb("RssAnon"),
+        mapped: kb("RssFile") + kb("RssShmem"),
+      });
     } catch {
       // Gone meanwhile.
     }
   }
-  return rss;
+  return out;
 }
