@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { startLocalBroker } from "../test-node/local-broker.js";
 import { freePort, Inspector, type Resident, workerdRss } from "./inspector.js";
 import { BenchClient } from "./load.js";
@@ -20,11 +21,16 @@ import { type Goal, type Row, table } from "./table.js";
  * batches of EDGEQ_MEMORY_BATCH (default 1,000). EDGEQ_MEMORY_CONSUMERS
  * (default 0) lease consumers receive 100 and ack alongside.
  * EDGEQ_MEMORY_SNAPSHOTS: a directory to write each size's heap snapshot to.
+ * Then the same inserts go, as plain SQL rows, into the raw object of the
+ * benchmark's Worker in a fresh runtime: its growth is the runtime's and
+ * SQLite's own (EDGEQ_MEMORY_RAW=0 skips it).
  */
 const SIZES = (process.env.EDGEQ_MEMORY_SIZES ?? "1000,1000000,5000000").split(",").map(Number);
 const PRODUCERS = Number(process.env.EDGEQ_MEMORY_PRODUCERS ?? 4);
 const BATCH = Number(process.env.EDGEQ_MEMORY_BATCH ?? 1000);
 const CONSUMERS = Number(process.env.EDGEQ_MEMORY_CONSUMERS ?? 0);
+/** EDGEQ_MEMORY_RAW=0 skips the raw-SQLite soak that shows what the runtime itself keeps. */
+const RAW = process.env.EDGEQ_MEMORY_RAW !== "0";
 /** A directory to keep each size's heap snapshot in (for DevTools' Memory panel), if set. */
 const SNAPSHOTS = process.env.EDGEQ_MEMORY_SNAPSHOTS;
 const TOKEN = "bench-token";
@@ -43,13 +49,15 @@ interface Sample {
   mapped: number;
 }
 
-async function main(): Promise<void> {
-  if (SIZES.some((n, i) => !(n > 0) || (i > 0 && n <= SIZES[i - 1]!)))
-    throw new Error("EDGEQ_MEMORY_SIZES: ascending positive counts");
-  const started = performance.now();
+type Target = "edgeq" | "raw";
+
+/** Fills one queue of a fresh runtime to each size in turn and samples its memory after each. */
+async function soak(target: Target): Promise<Sample[]> {
   const dir = await mkdtemp(join(tmpdir(), "edgeq-memory-"));
   const port = await freePort();
   const broker = await startLocalBroker({
+    entry: fileURLToPath(new URL("./worker/bench-worker.ts", import.meta.url)),
+    durableObjects: { RAW: { className: "RawDO", useSQLite: true } },
     persistDir: dir,
     inspectorPort: port,
     tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }] },
@@ -57,16 +65,18 @@ async function main(): Promise<void> {
   });
   const inspector = await Inspector.connect(port);
   const bench = new BenchClient(broker.url, TOKEN);
+  const path = target === "edgeq" ? "/v1/topics/soak/messages" : "/__bench/raw?queue=soak";
   const samples: Sample[] = [];
   let consumed = 0;
   try {
     let produced = 0;
     for (const size of SIZES) {
-      log(`filling to ${size.toLocaleString("en")} messages…`);
+      log(`${target}: filling to ${size.toLocaleString("en")} messages…`);
       const start = performance.now();
-      const filling = bench.produce("/v1/topics/soak/messages", size - produced, BATCH, PRODUCERS);
+      const each = Math.ceil((size - produced) / PRODUCERS);
+      const filling = bench.produce(path, each * PRODUCERS, BATCH, PRODUCERS);
       let filled = false;
-      const consumers = Array.from({ length: CONSUMERS }, async () => {
+      const consumers = Array.from({ length: target === "edgeq" ? CONSUMERS : 0 }, async () => {
         while (!filled || consumed < size) {
           const got = await bench.post<{ messages: Array<{ receipt: string }> }>(
             "/v1/topics/soak/groups/soak/receive",
@@ -82,15 +92,11 @@ async function main(): Promise<void> {
       await filling;
       filled = true;
       await Promise.all(consumers);
-      // Producers round each one's share up: the head says how many there are.
-      const stats = await bench.get<{ queues: Array<{ headOffset: number }> }>(
-        "/v1/topics/soak/stats",
-      );
-      produced = stats.queues[0]!.headOffset;
+      produced += each * PRODUCERS;
       const seconds = (performance.now() - start) / 1000;
       const { used: heap, snapshot } = await inspector.heapUsedAfterGc(SNAPSHOTS !== undefined);
       if (snapshot !== undefined) {
-        const file = join(SNAPSHOTS!, `edgeq-${produced}.heapsnapshot`);
+        const file = join(SNAPSHOTS!, `${target}-${produced}.heapsnapshot`);
         await writeFile(file, snapshot);
         log(`  heap snapshot: ${file}`);
       }
@@ -105,29 +111,47 @@ async function main(): Promise<void> {
         mapped: sum("mapped"),
       });
       log(
-        `  ${produced.toLocaleString("en")} in the log (${seconds.toFixed(0)} s), ` +
+        `  ${produced.toLocaleString("en")} stored (${seconds.toFixed(0)} s), ` +
           `${consumed.toLocaleString("en")} consumed; heap ${(heap / MB).toFixed(1)} MB, workerd RSS ` +
           [...perProcess].map(([pid, r]) => `${pid}: ${(r.rss / MB).toFixed(0)} MB`).join(", "),
       );
+    }
+    if (target === "edgeq") {
+      // Producers round each one's share up: the head says every message landed.
+      const stats = await bench.get<{ queues: Array<{ headOffset: number }> }>(
+        "/v1/topics/soak/stats",
+      );
+      if (stats.queues[0]?.headOffset !== produced)
+        throw new Error(`head ${stats.queues[0]?.headOffset}, expected ${produced}`);
     }
   } finally {
     inspector.close();
     await broker.stop();
     await rm(dir, { recursive: true, force: true });
   }
+  return samples;
+}
+
+async function main(): Promise<void> {
+  if (SIZES.some((n, i) => !(n > 0) || (i > 0 && n <= SIZES[i - 1]!)))
+    throw new Error("EDGEQ_MEMORY_SIZES: ascending positive counts");
+  const started = performance.now();
+  const edgeq = await soak("edgeq");
+  const raw = RAW ? await soak("raw") : [];
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   process.stdout.write(
     `\nedgeq worker memory: one queue (one Durable Object) in a local workerd, state on disk; ` +
       `${PRODUCERS} producers at batch ${BATCH}, ${CONSUMERS} lease consumers.\n` +
       "heap: the Worker isolate's live JavaScript heap after a full GC (V8 inspector);\n" +
       "RSS: resident memory of the workerd processes, and its parts: anonymous (malloc, V8) and\n" +
-      "mapped (files and shared memory, e.g. SQLite's WAL index). vs base: growth in MB.\n\n" +
-      `${table(rows(samples))}\n\n${seconds} s\n`,
+      "mapped (files and shared memory). vs base: growth in MB. The raw rows: the same inserts\n" +
+      "as plain SQL rows in a Durable Object of another runtime (what SQLite and workerd keep).\n\n" +
+      `${table([...rows(edgeq, "edgeq", true), ...rows(raw, "raw SQLite", false)])}\n\n${seconds} s\n`,
   );
 }
 
 /** Each size against the smallest (goal +50 MB), and the largest against the one before (flat). */
-function rows(samples: readonly Sample[]): Row[] {
+function rows(samples: readonly Sample[], who: string, goals: boolean): Row[] {
   const [first] = samples;
   if (!first) return [];
   const count = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : `${(n / 1e3).toFixed(0)}k`);
@@ -141,12 +165,12 @@ function rows(samples: readonly Sample[]): Row[] {
   const pair = (s: Sample, base: Sample, goal: Goal) => {
     for (const what of ["heap", "rss", "anon", "mapped"] as const)
       out.push({
-        scenario: `${names[what]} after ${count(s.size)} vs ${count(base.size)}`,
+        scenario: `${who}: ${names[what]} after ${count(s.size)} vs ${count(base.size)}`,
         unit: "MB",
         edgeq: s[what] / MB,
         baseline: base[what] / MB,
         // The parts explain the RSS; the goal is on the whole.
-        ...(what === "heap" || what === "rss" ? { goal } : {}),
+        ...(goals && (what === "heap" || what === "rss") ? { goal } : {}),
       });
   };
   for (const s of samples.slice(1)) pair(s, first, GROWTH_GOAL);

@@ -42,7 +42,7 @@ export function table(rows: readonly Row[]): string {
       ? "—"
       : n.toLocaleString("en", { maximumFractionDigits: unit === "msg/s" ? 0 : 1 });
   const cells = rows.map((r) => {
-    const growth = r.goal !== undefined && "maxGrowth" in r.goal;
+    const growth = r.unit === "MB";
     const compared =
       r.baseline === undefined
         ? "—"
