@@ -295,6 +295,7 @@ export class Leases {
    */
   private checkReceipts(group: string, receipts: string[], now: number): number[] {
     const g = this.s.groups.get(group);
+    const hash = groupHash(group);
     const unknown: string[] = [];
     const stale: string[] = [];
     const offsets: number[] = [];
@@ -304,7 +305,7 @@ export class Leases {
         !r ||
         r.epoch !== this.s.meta.epoch ||
         r.queueId !== this.s.queueId ||
-        r.groupHash !== groupHash(group) ||
+        r.groupHash !== hash ||
         r.leaseId >= this.s.meta.nextLeaseId ||
         r.offset >= this.s.meta.head
       ) {
