@@ -63,18 +63,24 @@ class CountingStore extends MemoryStore {
   }
 }
 
+/** A queue over a CountingStore that keeps `segmentCacheBytes` of decoded segments. */
+async function openQueue(segmentCacheBytes: number) {
+  const clock = new ManualClock(1_000);
+  const config = resolveTopicConfig({});
+  const store = new CountingStore();
+  const engine = await QueueEngine.open(store, {
+    topic: "t",
+    queueId: 0,
+    config,
+    clock,
+    segmentCacheBytes,
+  });
+  return { clock, config, store, engine };
+}
+
 describe("a queue with a segment cache", () => {
   async function leaseAll(segmentCacheBytes: number) {
-    const clock = new ManualClock(1_000);
-    const config = resolveTopicConfig({});
-    const store = new CountingStore();
-    const engine = await QueueEngine.open(store, {
-      topic: "t",
-      queueId: 0,
-      config,
-      clock,
-      segmentCacheBytes,
-    });
+    const { clock, config, store, engine } = await openQueue(segmentCacheBytes);
     const messages = Array.from({ length: 1000 }, (_, i) => ({ body: { i } }));
     await engine.append(normalizeAppend({ messages }, config, clock.now()));
     const bodies: unknown[] = [];
@@ -102,16 +108,7 @@ describe("a queue with a segment cache", () => {
   });
 
   it("forgets what a reload may have changed", async () => {
-    const clock = new ManualClock(1_000);
-    const config = resolveTopicConfig({});
-    const store = new CountingStore();
-    const engine = await QueueEngine.open(store, {
-      topic: "t",
-      queueId: 0,
-      config,
-      clock,
-      segmentCacheBytes: 1024 * 1024,
-    });
+    const { clock, config, store, engine } = await openQueue(1024 * 1024);
     await engine.append(normalizeAppend({ messages: [{ body: 1 }] }, config, clock.now()));
     await engine.read(0, 10);
     // A failed write makes the engine reload from the store before its next mutation.
