@@ -146,7 +146,24 @@ async function main(): Promise<void> {
       "RSS: resident memory of the workerd processes, and its parts: anonymous (malloc, V8) and\n" +
       "mapped (files and shared memory). vs base: growth in MB. The raw rows: the same inserts\n" +
       "as plain SQL rows in a Durable Object of another runtime (what SQLite and workerd keep).\n\n" +
-      `${table([...rows(edgeq, "edgeq", true), ...rows(raw, "raw SQLite", false)])}\n\n${seconds} s\n`,
+      `${table([...rows(edgeq, "edgeq", true), ...rows(raw, "raw SQLite", false), ...beyondRaw(edgeq, raw)])}\n\n${seconds} s\n`,
+  );
+}
+
+/** edgeq's RSS growth at each size against the raw object's: what edgeq adds to the runtime's own. */
+function beyondRaw(edgeq: readonly Sample[], raw: readonly Sample[]): Row[] {
+  const growth = (xs: readonly Sample[], i: number) => (xs[i]!.rss - xs[0]!.rss) / MB;
+  return edgeq.slice(1).flatMap((s, i) =>
+    raw[i + 1] === undefined
+      ? []
+      : [
+          {
+            scenario: `RSS growth to ${s.size >= 1e6 ? `${s.size / 1e6}M` : s.size}: edgeq vs raw SQLite`,
+            unit: "MB" as const,
+            edgeq: growth(edgeq, i + 1),
+            baseline: growth(raw, i + 1),
+          },
+        ],
   );
 }
 
