@@ -18,7 +18,8 @@ import { type Goal, type Row, table } from "./table.js";
  *
  * EDGEQ_BENCH_LOG_SIZE (default 1,000,000; rounded down to a multiple of 8,000)
  * shrinks the big log for a quick run; EDGEQ_BENCH_REPS (default 5) sets the
- * repetitions whose median is printed.
+ * repetitions whose median is printed; EDGEQ_BENCH_ONLY (e.g. `lease,durability`)
+ * runs only those of the sections produce, durability, lease and read.
  */
 // A multiple of 8,000, so 8 producers' batches of 1,000 make segments of exactly 1,000.
 const LOG = Math.max(
@@ -226,6 +227,14 @@ async function readRows(bench: BenchClient): Promise<Row[]> {
   ];
 }
 
+const SECTIONS: Record<string, (bench: BenchClient) => Promise<Row[]>> = {
+  produce: produceRows,
+  durability: durabilityRows,
+  lease: leaseRows,
+  read: readRows,
+};
+const ONLY = process.env.EDGEQ_BENCH_ONLY?.split(",");
+
 async function main(): Promise<void> {
   const started = performance.now();
   const broker: LocalBroker = await startLocalBroker({
@@ -237,10 +246,8 @@ async function main(): Promise<void> {
   const bench = new BenchClient(broker.url, TOKEN);
   const rows: Row[] = [];
   try {
-    rows.push(...(await produceRows(bench)));
-    rows.push(...(await durabilityRows(bench)));
-    rows.push(...(await leaseRows(bench)));
-    rows.push(...(await readRows(bench)));
+    for (const [name, section] of Object.entries(SECTIONS))
+      if (!ONLY || ONLY.includes(name)) rows.push(...(await section(bench)));
   } finally {
     await broker.stop();
   }
