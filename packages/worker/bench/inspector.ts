@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 /**
@@ -91,52 +90,4 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   if (typeof address !== "object" || address === null) throw new Error("no port");
   return address.port;
-}
-
-/** Resident memory of a process, bytes: in all, and its anonymous (heap) and file or shared-memory (mapped) parts. */
-export interface Resident {
-  rss: number;
-  anon: number;
-  mapped: number;
-}
-
-/** Resident memory of each workerd process this Node process started, by pid. */
-export function workerdRss(): Map<number, Resident> {
-  const parents = new Map<number, number>();
-  const names = new Map<number, string>();
-  for (const entry of readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      // `pid (comm) state ppid …`; comm may hold spaces, so split after its closing paren.
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      names.set(pid, stat.slice(stat.indexOf("(") + 1, close));
-      parents.set(pid, Number(stat.slice(close + 2).split(" ")[1]));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const ours = (pid: number): boolean => {
-    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p))
-      if (p === process.pid) return true;
-    return false;
-  };
-  const out = new Map<number, Resident>();
-  for (const [pid, name] of names) {
-    if (!name.startsWith("workerd") || !ours(pid)) continue;
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      const kb = (field: string) =>
-        Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
-      out.set(pid, {
-        rss: kb("VmRSS"),
-        anon: kb("RssAnon"),
-        mapped: kb("RssFile") + kb("RssShmem"),
-      });
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return out;
 }

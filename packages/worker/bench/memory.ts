@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLocalBroker } from "../test-node/local-broker.js";
-import { freePort, Inspector, type Resident, workerdRss } from "./inspector.js";
+import { freePort, Inspector } from "./inspector.js";
 import { BenchClient } from "./load.js";
 import { type Goal, type Row, table } from "./table.js";
+import { type Resident, workerdRss } from "./workerd-process.js";
 
 /**
  * `npm run bench:memory -w @edgeq/worker`: issue 11's worker memory row. One

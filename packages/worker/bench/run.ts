@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { type LocalBroker, startLocalBroker } from "../test-node/local-broker.js";
 import { BenchClient, median, quantile } from "./load.js";
 import { type Goal, type Row, table } from "./table.js";
+import { workerdCpuMs } from "./workerd-process.js";
 
 /**
  * `npm run bench -w @edgeq/worker`: in one local workerd (Miniflare), the
@@ -63,13 +64,15 @@ const log = (text: string) => process.stderr.write(`${text}\n`);
 async function produceRows(bench: BenchClient): Promise<Row[]> {
   const rows: Row[] = [];
   const latency: Row[] = [];
+  const cpu: Row[] = [];
   for (const batch of BATCHES)
     for (const clients of CLIENTS) {
       log(`produce: batch ${batch}, ${clients} producer(s)…`);
       const topic = `p${batch}x${clients}`;
       const total = TOTALS[batch]!;
-      const raw: number[] = [];
-      const edgeq: number[] = [];
+      const sent = Math.ceil(total / clients) * clients;
+      const raw = new Sides();
+      const edgeq = new Sides();
       const rawMs: number[][] = [];
       const edgeqMs: number[][] = [];
       // Alternate the sides: the machine's noise (it is shared) hits both alike.
@@ -77,8 +80,12 @@ async function produceRows(bench: BenchClient): Promise<Row[]> {
         const [r, e] = [[], []] as [number[], number[]];
         rawMs.push(r);
         edgeqMs.push(e);
-        raw.push(await bench.produce(`/__bench/raw?queue=${topic}`, total, batch, clients, r));
-        edgeq.push(await bench.produce(`/v1/topics/${topic}/messages`, total, batch, clients, e));
+        await raw.measure(sent, () =>
+          bench.produce(`/__bench/raw?queue=${topic}`, total, batch, clients, r),
+        );
+        await edgeq.measure(sent, () =>
+          bench.produce(`/v1/topics/${topic}/messages`, total, batch, clients, e),
+        );
       }
       // Answers were not parsed: make sure every message did land.
       await expectHead(bench, topic, REPS * Math.ceil(total / clients) * clients);
@@ -88,10 +95,11 @@ async function produceRows(bench: BenchClient): Promise<Row[]> {
         batch,
         clients,
         unit: "msg/s",
-        edgeq: median(edgeq),
-        baseline: median(raw),
+        edgeq: median(edgeq.rates),
+        baseline: median(raw.rates),
         ...(goal === undefined ? {} : { goal }),
       });
+      if (batch >= 100) cpu.push(cpuRow("HTTP produce", batch, clients, edgeq, raw));
       if (batch !== 1) continue;
       // Each rep's quantile, then the median over the reps, as for throughput.
       const at = (reps: number[][], p: number) => median(reps.map((ms) => quantile(ms, p)));
@@ -109,7 +117,35 @@ async function produceRows(bench: BenchClient): Promise<Row[]> {
           ...(name === "p99" ? { goal: P99_GOAL } : {}),
         });
     }
-  return [...rows, ...latency];
+  return [...rows, ...latency, ...cpu];
+}
+
+/**
+ * One side's measurements: msg/s, and the CPU time workerd spent per 1,000
+ * messages (from /proc), which the other tenants of a shared machine do not
+ * inflate as they do wall time.
+ */
+class Sides {
+  readonly rates: number[] = [];
+  readonly cpuPer1k: number[] = [];
+
+  async measure(messages: number, run: () => Promise<number>): Promise<void> {
+    const before = workerdCpuMs();
+    this.rates.push(await run());
+    this.cpuPer1k.push((workerdCpuMs() - before) / (messages / 1000));
+  }
+}
+
+/** workerd's CPU per 1,000 messages, edgeq against the baseline (no goal: it explains the rate's). */
+function cpuRow(what: string, batch: number, clients: number, edgeq: Sides, base: Sides): Row {
+  return {
+    scenario: `${what}: workerd CPU per 1k msgs`,
+    batch,
+    clients,
+    unit: "ms",
+    edgeq: median(edgeq.cpuPer1k),
+    baseline: median(base.cpuPer1k),
+  };
 }
 
 async function expectHead(bench: BenchClient, topic: string, head: number): Promise<void> {
@@ -159,24 +195,25 @@ async function leaseRows(bench: BenchClient): Promise<Row[]> {
     };
     const group = `/v1/topics/${topic}/groups/bench`;
     const edgeqPaths = { receive: `${group}/receive`, ack: `${group}/ack` };
-    const raw: number[] = [];
-    const edgeq: number[] = [];
+    const raw = new Sides();
+    const edgeq = new Sides();
     for (let rep = 0; rep < REPS; rep++) {
       // Both filled alike (batches of 1,000 from 4 producers), untimed.
       await bench.produce(`/__bench/raw?queue=${topic}`, LEASED, 1000, 4);
       await bench.produce(`/v1/topics/${topic}/messages`, LEASED, 1000, 4);
-      raw.push(await bench.receiveAndAck(rawPaths, LEASED, clients));
-      edgeq.push(await bench.receiveAndAck(edgeqPaths, LEASED, clients));
+      await raw.measure(LEASED, () => bench.receiveAndAck(rawPaths, LEASED, clients));
+      await edgeq.measure(LEASED, () => bench.receiveAndAck(edgeqPaths, LEASED, clients));
     }
     rows.push({
       scenario: "lease receive 100 + ack vs raw",
       batch: 100,
       clients,
       unit: "msg/s",
-      edgeq: median(edgeq),
-      baseline: median(raw),
+      edgeq: median(edgeq.rates),
+      baseline: median(raw.rates),
       goal: LEASE_GOAL,
     });
+    rows.push(cpuRow("lease receive 100 + ack", 100, clients, edgeq, raw));
   }
   return rows;
 }
