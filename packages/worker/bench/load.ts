@@ -12,6 +12,15 @@ const BODY_JSON = JSON.stringify({
   items: ["a", "b", "c"],
 });
 
+/** Long enough that no lease runs out during a measurement (a redelivery would count twice). */
+const LEASE_MS = 120_000;
+
+/** Where a lease consumer receives and acks. */
+export interface LeasePaths {
+  receive: string;
+  ack: string;
+}
+
 export class BenchClient {
   private producers = 0;
   private readonly headers: Record<string, string>;
@@ -44,16 +53,26 @@ export class BenchClient {
   /**
    * `producers` distinct producerIds post `total` messages between them, in
    * batches of `batch`, each waiting for its answer before the next (so at
-   * most `producers` requests are in flight); returns msg/s.
+   * most `producers` requests are in flight); returns msg/s. Each request's
+   * round trip (ms) goes into `latencies` when given.
    */
-  async produce(path: string, total: number, batch: number, producers: number): Promise<number> {
+  async produce(
+    path: string,
+    total: number,
+    batch: number,
+    producers: number,
+    latencies?: number[],
+  ): Promise<number> {
     const each = Math.ceil(total / producers);
     const start = performance.now();
     await Promise.all(
       Array.from({ length: producers }, async () => {
         const producerId = `bench-${this.producers++}`;
-        for (let seq = 1; seq <= each; seq += batch)
+        for (let seq = 1; seq <= each; seq += batch) {
+          const sent = performance.now();
           await this.send(path, producerId, seq, Math.min(batch, each - seq + 1));
+          latencies?.push(performance.now() - sent);
+        }
       }),
     );
     return (each * producers * 1000) / (performance.now() - start);
@@ -77,26 +96,27 @@ export class BenchClient {
     if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
   }
 
-  /** `consumers` lease consumers receive (100 at a time) and ack until `total` are done; msg/s. */
-  async receiveAndAck(topic: string, total: number, consumers: number): Promise<number> {
+  /**
+   * `consumers` lease consumers receive (100 at a time) and ack until `total`
+   * are done; msg/s. `paths` are edgeq's group endpoints or the raw object's.
+   */
+  async receiveAndAck(paths: LeasePaths, total: number, consumers: number): Promise<number> {
     let done = 0;
     const start = performance.now();
     await Promise.all(
       Array.from({ length: consumers }, async () => {
         while (done < total) {
           const { messages } = await this.post<{ messages: Array<{ receipt: string }> }>(
-            `/v1/topics/${topic}/groups/bench/receive`,
-            { max: 100 },
+            paths.receive,
+            { max: 100, visibilityMs: LEASE_MS },
           );
           if (messages.length === 0) break;
-          await this.post(`/v1/topics/${topic}/groups/bench/ack`, {
-            receipts: messages.map((m) => m.receipt),
-          });
+          await this.post(paths.ack, { receipts: messages.map((m) => m.receipt) });
           done += messages.length;
         }
       }),
     );
-    if (done < total) throw new Error(`${topic}: only ${done} of ${total} received`);
+    if (done < total) throw new Error(`${paths.receive}: only ${done} of ${total} received`);
     return (done * 1000) / (performance.now() - start);
   }
 
@@ -117,15 +137,12 @@ export class BenchClient {
   }
 }
 
-export function median(xs: readonly number[]): number {
+/** The `p`-quantile (0..1) of `xs`, nearest rank. */
+export function quantile(xs: readonly number[], p: number): number {
   const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
 }
 
-/** A text table: the first column left-aligned, the others right-aligned. */
-export function formatTable(head: readonly string[], cells: readonly string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: readonly string[]) =>
-    c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  ");
-  return [line(head), ...cells.map(line)].join("\n");
+export function median(xs: readonly number[]): number {
+  return quantile(xs, 0.5);
 }

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { DurableStream } from "@durable-streams/client";
 import { DurableStreamTestServer } from "@durable-streams/server";
 import { startLocalBroker } from "../test-node/local-broker.js";
-import { formatTable, median } from "./load.js";
+import { median, quantile } from "./load.js";
+import { type Row, table } from "./table.js";
 
 /**
  * `npm run bench:streams -w @edgeq/worker`: the same `@durable-streams/client`
@@ -110,39 +111,6 @@ async function liveLatencies(server: Server, samples: number): Promise<number[]>
   return out;
 }
 
-function percentile(xs: number[], p: number): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-interface Row {
-  scenario: string;
-  unit: string;
-  edgeq: number;
-  reference: number;
-  /** Throughput rows want edgeq ÷ reference ≥ 1, latency rows ≤ 1. */
-  higherIsBetter: boolean;
-}
-
-function table(rows: Row[]): string {
-  const cells = rows.map((r) => {
-    const ratio = r.edgeq / r.reference;
-    const ok = r.higherIsBetter ? ratio >= 1 : ratio <= 1;
-    const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en") : n.toFixed(1));
-    return [
-      r.scenario,
-      r.unit,
-      fmt(r.edgeq),
-      fmt(r.reference),
-      ratio.toFixed(2),
-      r.higherIsBetter ? ">= 1.00" : "<= 1.00",
-      ok ? "ok" : "MISSED",
-    ];
-  });
-  const head = ["scenario", "unit", "edgeq", "reference", "edgeq/ref", "goal", ""];
-  return formatTable(head, cells);
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
   // The reference server reports every append over 50 ms on console.info
@@ -176,8 +144,8 @@ async function main(): Promise<void> {
         scenario: `append 1 KiB JSON, batch ${batch}`,
         unit: "msg/s",
         edgeq: median(rates.edgeq),
-        reference: median(rates.reference),
-        higherIsBetter: true,
+        baseline: median(rates.reference),
+        goal: { min: 1 },
       });
     }
     log(`catch-up read of ${CATCHUP.toLocaleString("en")} messages…`);
@@ -187,8 +155,8 @@ async function main(): Promise<void> {
       scenario: `catch-up read, ${CATCHUP.toLocaleString("en")} messages`,
       unit: "msg/s",
       edgeq: median(reads.edgeq),
-      reference: median(reads.reference),
-      higherIsBetter: true,
+      baseline: median(reads.reference),
+      goal: { min: 1 },
     });
     log("live tail over SSE…");
     const latency = { edgeq: [] as number[], reference: [] as number[] };
@@ -198,9 +166,9 @@ async function main(): Promise<void> {
       rows.push({
         scenario: `live tail (SSE) append → seen, p${p}`,
         unit: "ms",
-        edgeq: percentile(latency.edgeq, p),
-        reference: percentile(latency.reference, p),
-        higherIsBetter: false,
+        edgeq: quantile(latency.edgeq, p / 100),
+        baseline: quantile(latency.reference, p / 100),
+        goal: { max: 1 },
       });
   } finally {
     await reference.stop();
@@ -211,7 +179,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     "\nDurable Streams bench: the same @durable-streams/client workload, one process.\n" +
       "edgeq: the broker in one local workerd (Miniflare), one StreamDO per stream.\n" +
-      "reference: @durable-streams/server 0.3.7, file-backed (LMDB + log files), in Node.\n" +
+      "baseline: the reference server, @durable-streams/server 0.3.7, file-backed (LMDB + log files), in Node.\n" +
       `median of ${REPS} for appends; catch-up once; ${LIVE_SAMPLES} live samples each.\n\n` +
       `${table(rows)}\n\n${seconds} s\n`,
   );

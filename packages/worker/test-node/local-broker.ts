@@ -16,6 +16,8 @@ export interface LocalBrokerOptions {
   durableObjects?: Record<string, { className: string; useSQLite: true }>;
   /** More vars for the Worker (e.g. `EDGEQ_ANONYMOUS_STREAMS`). */
   bindings?: Record<string, string>;
+  /** Serve the Worker's V8 inspector (DevTools protocol) on this port: the memory benchmark reads heap use through it. */
+  inspectorPort?: number;
 }
 
 export interface LocalBroker {
@@ -45,6 +47,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     durableObjects: { ...worker.durableObjects, ...options.durableObjects },
     // Without a directory, the state lives in memory and dies with the runtime.
     ...(options.persistDir ? { durableObjectsPersist: options.persistDir } : {}),
+    ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
     bindings: {
       EDGEQ_TOKENS: JSON.stringify(options.tokens),
       EDGEQ_TOPICS: JSON.stringify(options.topics),

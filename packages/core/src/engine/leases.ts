@@ -71,8 +71,7 @@ export class Leases {
       const room = params.max - retryOffsets.length;
       if (!params.retriesOnly && room > 0 && cursor < this.s.durableHead) {
         const range = await readLog(
-          this.s.store,
-          this.s.keys,
+          this.s,
           cursor,
           this.s.durableHead,
           room,
@@ -206,7 +205,7 @@ export class Leases {
     if (offset < this.s.meta.minOffset || offset >= this.s.durableHead)
       throw new EdgeqError("not_found", `no message at offset ${offset}`);
     const generation = this.s.generation;
-    const bodies = await readOffsets(this.s.store, this.s.keys, [offset]);
+    const bodies = await readOffsets(this.s, [offset]);
     await this.s.mutate((ops, now) => {
       const g = this.s.groupState(group);
       const existing = g.pending.get(offset);
@@ -282,7 +281,7 @@ export class Leases {
     offsets: number[],
   ): Promise<Map<number, StoredMessage>> {
     const fromLog = offsets.filter((o) => !g?.pending.get(o)?.copy);
-    const bodies = await readOffsets(this.s.store, this.s.keys, fromLog);
+    const bodies = await readOffsets(this.s, fromLog);
     for (const o of offsets) {
       const copy = g?.pending.get(o)?.copy;
       if (copy) bodies.set(o, copy);
@@ -296,6 +295,7 @@ export class Leases {
    */
   private checkReceipts(group: string, receipts: string[], now: number): number[] {
     const g = this.s.groups.get(group);
+    const hash = groupHash(group);
     const unknown: string[] = [];
     const stale: string[] = [];
     const offsets: number[] = [];
@@ -305,7 +305,7 @@ export class Leases {
         !r ||
         r.epoch !== this.s.meta.epoch ||
         r.queueId !== this.s.queueId ||
-        r.groupHash !== groupHash(group) ||
+        r.groupHash !== hash ||
         r.leaseId >= this.s.meta.nextLeaseId ||
         r.offset >= this.s.meta.head
       ) {

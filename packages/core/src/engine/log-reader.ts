@@ -1,5 +1,13 @@
 import type { Store } from "../store/store.js";
 import { fromJson, type QueueKeys, type Segment, type StoredMessage } from "./records.js";
+import type { SegmentCache } from "./segment-cache.js";
+
+/** Where a queue's commitlog is read from (a QueueState is one). */
+export interface LogSource {
+  store: Store;
+  keys: QueueKeys;
+  segments: SegmentCache;
+}
 
 export interface LogEntry {
   offset: number;
@@ -20,25 +28,19 @@ const SEGMENTS_PER_SCAN = 16;
  * one read into a scan of the whole log.
  */
 export async function readLog(
-  store: Store,
-  keys: QueueKeys,
+  log: LogSource,
   from: number,
   end: number,
   limit: number,
   filter?: (msg: StoredMessage) => boolean,
   maxScan = Math.max(limit * 16, 1024),
 ): Promise<LogRange> {
+  const { store, keys } = log;
   const entries: LogEntry[] = [];
   let next = from;
   if (from >= end || limit <= 0) return { entries, next };
-  // The segment holding `from` starts at or before it.
-  const [head] = await store.scan({
-    start: keys.segmentPrefix(),
-    end: keys.segment(from + 1),
-    reverse: true,
-    limit: 1,
-  });
-  let segments = head ? [fromJson<Segment>(head[1])] : [];
+  const first = await segmentAt(log, from);
+  let segments = first ? [first] : [];
   let scanFrom = from + 1;
   let scanned = 0;
   for (;;) {
@@ -56,34 +58,50 @@ export async function readLog(
       scanFrom = seg.first + seg.msgs.length;
     }
     if (next >= end || entries.length >= limit || scanned >= maxScan) return { entries, next };
+    const at = Math.max(scanFrom, next);
+    const cached = log.segments.find(at);
+    if (cached) {
+      segments = [cached];
+      continue;
+    }
     const more = await store.scan({
-      start: keys.segment(Math.max(scanFrom, next)),
+      start: keys.segment(at),
       end: keys.segment(end),
       limit: SEGMENTS_PER_SCAN,
     });
     if (more.length === 0) return { entries, next };
     segments = more.map(([, v]) => fromJson<Segment>(v));
+    for (const seg of segments) log.segments.add(seg);
   }
+}
+
+/** The segment holding `offset` (or the last one before it, if none does), cached or read. */
+async function segmentAt(log: LogSource, offset: number): Promise<Segment | undefined> {
+  const cached = log.segments.find(offset);
+  if (cached) return cached;
+  // The segment holding `offset` starts at or before it.
+  const [hit] = await log.store.scan({
+    start: log.keys.segmentPrefix(),
+    end: log.keys.segment(offset + 1),
+    reverse: true,
+    limit: 1,
+  });
+  if (!hit) return undefined;
+  const seg = fromJson<Segment>(hit[1]);
+  log.segments.add(seg);
+  return seg;
 }
 
 /** Reads scattered offsets (leases, retries), one segment lookup per distinct segment. */
 export async function readOffsets(
-  store: Store,
-  keys: QueueKeys,
+  log: LogSource,
   offsets: readonly number[],
 ): Promise<Map<number, StoredMessage>> {
   const found = new Map<number, StoredMessage>();
   let seg: Segment | undefined;
   for (const offset of [...offsets].sort((a, b) => a - b)) {
-    if (!seg || offset < seg.first || offset >= seg.first + seg.msgs.length) {
-      const [hit] = await store.scan({
-        start: keys.segmentPrefix(),
-        end: keys.segment(offset + 1),
-        reverse: true,
-        limit: 1,
-      });
-      seg = hit ? fromJson<Segment>(hit[1]) : undefined;
-    }
+    if (!seg || offset < seg.first || offset >= seg.first + seg.msgs.length)
+      seg = await segmentAt(log, offset);
     const msg =
       seg && offset - seg.first < seg.msgs.length ? seg.msgs[offset - seg.first] : undefined;
     if (msg) found.set(offset, msg);

@@ -169,6 +169,7 @@ export class Maintenance {
       this.s.meta.bytes -= freed;
       ops.push(this.s.metaOp());
     }, generation);
+    this.s.segments.trim(this.s.meta.minOffset);
     const [oldest] = await this.s.store.scan({ prefix: this.s.keys.segmentPrefix(), limit: 1 });
     this.s.oldestAt = oldest ? fromJson<Segment>(oldest[1]).lastAt : undefined;
   }

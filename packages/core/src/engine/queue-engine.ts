@@ -48,6 +48,13 @@ export interface QueueEngineOptions {
    * saves one index record per keyed message on a queue nobody queries by key.
    */
   indexKeys?: boolean;
+  /**
+   * Bytes of decoded commitlog segments to keep between reads, so lease
+   * receives and reads that walk one segment in steps decode it once.
+   * Default 0 (none): readers share the cached messages, so only a host that
+   * copies every result it hands out (a Durable Object, through RPC) may set it.
+   */
+  segmentCacheBytes?: number;
 }
 
 /**
@@ -74,6 +81,7 @@ export class QueueEngine implements QueueHandle {
       clock: options.clock,
       random: options.random ?? Math.random,
       indexKeys: options.indexKeys ?? true,
+      segmentCacheBytes: options.segmentCacheBytes ?? 0,
     });
     this.leases = new Leases(this.s);
     this.transactions = new Transactions(this.s);
@@ -215,14 +223,7 @@ export class QueueEngine implements QueueHandle {
     await this.s.ready();
     this.assertReadable(from);
     const filter = tagFilter(tags);
-    const { entries, next } = await readLog(
-      this.s.store,
-      this.s.keys,
-      from,
-      this.s.durableHead,
-      limit,
-      filter,
-    );
+    const { entries, next } = await readLog(this.s, from, this.s.durableHead, limit, filter);
     const minOffset = this.s.meta.minOffset;
     const messages = entries
       .filter((e) => e.offset >= minOffset)
@@ -337,7 +338,7 @@ export class QueueEngine implements QueueHandle {
       }
     }
     if (offset < this.s.meta.minOffset || offset >= this.s.durableHead) throw missing();
-    const msg = (await readOffsets(this.s.store, this.s.keys, [offset])).get(offset);
+    const msg = (await readOffsets(this.s, [offset])).get(offset);
     if (!msg) throw missing();
     return this.s.toMessage(offset, msg, 0);
   }
@@ -379,7 +380,7 @@ export class QueueEngine implements QueueHandle {
     const offsets = rows
       .map(([, v]) => v as number)
       .filter((o) => o >= this.s.meta.minOffset && o < this.s.durableHead);
-    const bodies = await readOffsets(this.s.store, this.s.keys, offsets);
+    const bodies = await readOffsets(this.s, offsets);
     const out: Message[] = [];
     for (const offset of offsets) {
       const msg = bodies.get(offset);

@@ -23,6 +23,7 @@ import {
   type StoredMessage,
   toJson,
 } from "./records.js";
+import { SegmentCache } from "./segment-cache.js";
 
 export interface QueueStateOptions {
   topic: string;
@@ -31,6 +32,8 @@ export interface QueueStateOptions {
   clock: Clock;
   random: () => number;
   indexKeys: boolean;
+  /** Bytes of decoded segments to keep (`SegmentCache`); 0 keeps none. */
+  segmentCacheBytes: number;
 }
 
 /**
@@ -57,6 +60,8 @@ export class QueueState {
   meta!: QueueMeta;
   /** Offsets below this are in the store; only they are visible to readers. */
   durableHead = 0;
+  /** The commitlog segments read last, decoded. */
+  readonly segments: SegmentCache;
   /** Producer windows, loaded on demand (a bounded cache over the `prod|` records). */
   readonly producers: ProducerCache;
   /** The earliest `pidl|` entry's time: the next idleness check is due `producerTtlMs` after it. */
@@ -93,6 +98,7 @@ export class QueueState {
     this.random = options.random;
     this.indexKeys = options.indexKeys;
     this.producers = new ProducerCache(store, this.keys);
+    this.segments = new SegmentCache(options.segmentCacheBytes);
     this.committer = GroupCommitter.forStore(store, {
       failQueued: true,
       onFailure: () => {
@@ -123,6 +129,7 @@ export class QueueState {
       }
       this.durableHead = this.meta.head;
       this.producers.clear();
+      this.segments.clear();
       if (!this.meta.producerIndex) await this.indexProducers();
       this.oldestProducerCheck = await this.firstIndexTime(k.producerIdlePrefix());
       this.groups = new Map();

@@ -275,6 +275,33 @@ export function runStoreConformance(options: SuiteOptions): void {
     );
 
     test(
+      "a large batch applies its ops in order: the last put of a key wins, deletes see the puts before them",
+      withStore(async (s) => {
+        const key = (i: number) => `b|${String(i).padStart(3, "0")}`;
+        await s.write([
+          ...Array.from({ length: 130 }, (_, i) => ({
+            type: "put" as const,
+            key: key(i),
+            value: i,
+          })),
+          // In the same multi-row statement as its first put, on a store that batches them.
+          { type: "put", key: key(122), value: "again" },
+          ...Array.from({ length: 120 }, (_, i) => ({ type: "delete" as const, key: key(i) })),
+          { type: "put", key: key(10), value: "back" },
+          { type: "put", key: key(125), value: "last" },
+        ]);
+        const rows = await s.scan({ prefix: "b|" });
+        expect(rows).toEqual([
+          [key(10), "back"],
+          ...Array.from({ length: 10 }, (_, i) => [
+            key(120 + i),
+            i === 2 ? "again" : i === 5 ? "last" : 120 + i,
+          ]),
+        ]);
+      }),
+    );
+
+    test(
       "a write that resolved before close is never lost, even when close follows at once",
       withStore(async (s) => {
         const writes = Array.from({ length: 20 }, (_, i) =>

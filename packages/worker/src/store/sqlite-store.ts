@@ -15,6 +15,15 @@ export interface SqliteStoreOptions {
 }
 
 const TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** A Durable Object's SQL binds at most 100 parameters per statement (platform limits). */
+const MAX_BINDINGS = 100;
+const PUTS_PER_STATEMENT = MAX_BINDINGS / 2;
+const DELETES_PER_STATEMENT = MAX_BINDINGS;
+
+/** `n` copies of `row`, comma-separated: the placeholders of a multi-row statement. */
+function rows(n: number, row: string): string {
+  return Array.from({ length: n }, () => row).join(", ");
+}
 
 /**
  * The core's Store over a Durable Object's SQLite storage: one table of
@@ -75,11 +84,37 @@ export function createSqliteStore(
         op.type === "put" ? { ...op, json: JSON.stringify(op.value) } : op,
       );
       storage.transactionSync(() => {
-        for (const op of prepared) {
-          if (op.type === "put")
-            sql.exec(`INSERT OR REPLACE INTO ${table} (k, v) VALUES (?, ?)`, op.key, op.json);
-          else if (op.type === "delete") sql.exec(`DELETE FROM ${table} WHERE k = ?`, op.key);
-          else sql.exec(`DELETE FROM ${table} WHERE k >= ? AND k < ?`, op.start, op.end);
+        // Runs of puts and of deletes go in as few statements as the bound-parameter
+        // limit allows: each `exec` costs more than the row it writes. Runs keep
+        // the ops' order, and a row of a multi-row INSERT replaces the rows before it.
+        for (let at = 0; at < prepared.length; ) {
+          const op = prepared[at]!;
+          if (op.type === "deleteRange") {
+            sql.exec(`DELETE FROM ${table} WHERE k >= ? AND k < ?`, op.start, op.end);
+            at++;
+            continue;
+          }
+          const perStatement = op.type === "put" ? PUTS_PER_STATEMENT : DELETES_PER_STATEMENT;
+          let end = at + 1;
+          while (
+            end < prepared.length &&
+            end - at < perStatement &&
+            prepared[end]!.type === op.type
+          )
+            end++;
+          const run = prepared.slice(at, end);
+          if (op.type === "put") {
+            const values: string[] = [];
+            for (const p of run as Array<{ key: string; json: string }>) values.push(p.key, p.json);
+            sql.exec(
+              `INSERT OR REPLACE INTO ${table} (k, v) VALUES ${rows(run.length, "(?, ?)")}`,
+              ...values,
+            );
+          } else {
+            const keys = (run as Array<{ key: string }>).map((d) => d.key);
+            sql.exec(`DELETE FROM ${table} WHERE k IN (${rows(run.length, "?")})`, ...keys);
+          }
+          at = end;
         }
       });
     },

@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../src/clock.js";
+import { resolveTopicConfig } from "../src/engine/config.js";
+import { QueueEngine } from "../src/engine/queue-engine.js";
+import type { Segment } from "../src/engine/records.js";
+import { SegmentCache } from "../src/engine/segment-cache.js";
+import { normalizeAppend } from "../src/engine/validate.js";
+import { MemoryStore } from "../src/store/memory-store.js";
+import type { StoreEntry, StoreRange } from "../src/store/store.js";
+
+/** A segment of `n` messages from `first`, `bytes` in all. */
+function segment(first: number, n: number, bytes: number): Segment {
+  const msgs = Array.from({ length: n }, (_, i) => ({ body: first + i, producedAt: 0, size: 1 }));
+  return { first, lastAt: 0, bytes, msgs };
+}
+
+describe("SegmentCache", () => {
+  it("finds the segment holding an offset", () => {
+    const cache = new SegmentCache(1000);
+    cache.add(segment(0, 10, 10));
+    cache.add(segment(10, 5, 10));
+    expect(cache.find(9)?.first).toBe(0);
+    expect(cache.find(10)?.first).toBe(10);
+    expect(cache.find(15)).toBeUndefined();
+  });
+
+  it("drops the least recently used past its bytes, but keeps the latest however large", () => {
+    const cache = new SegmentCache(100);
+    cache.add(segment(0, 10, 40));
+    cache.add(segment(10, 10, 40));
+    cache.find(0); // now the most recent
+    cache.add(segment(20, 10, 40));
+    expect(cache.find(5)?.first).toBe(0);
+    expect(cache.find(15)).toBeUndefined();
+    cache.add(segment(30, 10, 500));
+    expect(cache.size).toBe(1);
+    expect(cache.find(35)?.first).toBe(30);
+  });
+
+  it("forgets segments wholly below the queue's minimum offset", () => {
+    const cache = new SegmentCache(1000);
+    cache.add(segment(0, 10, 10));
+    cache.add(segment(10, 10, 10));
+    cache.trim(15);
+    expect(cache.find(5)).toBeUndefined();
+    expect(cache.find(15)?.first).toBe(10);
+  });
+
+  it("keeps nothing with no bytes to spend", () => {
+    const cache = new SegmentCache(0);
+    cache.add(segment(0, 10, 10));
+    expect(cache.find(0)).toBeUndefined();
+  });
+});
+
+/** A MemoryStore that counts the segment records it hands out. */
+class CountingStore extends MemoryStore {
+  segmentsRead = 0;
+  override async scan(range: StoreRange): Promise<StoreEntry[]> {
+    const rows = await super.scan(range);
+    this.segmentsRead += rows.filter(([key]) => key.startsWith("seg|")).length;
+    return rows;
+  }
+}
+
+/** A queue over a CountingStore that keeps `segmentCacheBytes` of decoded segments. */
+async function openQueue(segmentCacheBytes: number) {
+  const clock = new ManualClock(1_000);
+  const config = resolveTopicConfig({});
+  const store = new CountingStore();
+  const engine = await QueueEngine.open(store, {
+    topic: "t",
+    queueId: 0,
+    config,
+    clock,
+    segmentCacheBytes,
+  });
+  return { clock, config, store, engine };
+}
+
+describe("a queue with a segment cache", () => {
+  async function leaseAll(segmentCacheBytes: number) {
+    const { clock, config, store, engine } = await openQueue(segmentCacheBytes);
+    const messages = Array.from({ length: 1000 }, (_, i) => ({ body: { i } }));
+    await engine.append(normalizeAppend({ messages }, config, clock.now()));
+    const bodies: unknown[] = [];
+    for (let i = 0; i < 10; i++) {
+      const leased = await engine.receive("g", { max: 100, visibilityMs: 60_000 });
+      await engine.ack(
+        "g",
+        leased.map((m) => m.receipt),
+      );
+      bodies.push(...leased.map((m) => m.body));
+    }
+    const read = await engine.read(0, 1000);
+    return { store, bodies, read };
+  }
+
+  it("decodes a segment once for ten receives of 100 and a read of the whole", async () => {
+    const cached = await leaseAll(1024 * 1024);
+    expect(cached.store.segmentsRead).toBe(1);
+    expect(cached.bodies).toEqual(Array.from({ length: 1000 }, (_, i) => ({ i })));
+    expect(cached.read.messages.map((m) => m.body)).toEqual(cached.bodies);
+    // Without it, each receive decodes the segment again.
+    const uncached = await leaseAll(0);
+    expect(uncached.store.segmentsRead).toBe(11);
+    expect(uncached.bodies).toEqual(cached.bodies);
+  });
+
+  it("forgets what a reload may have changed", async () => {
+    const { clock, config, store, engine } = await openQueue(1024 * 1024);
+    await engine.append(normalizeAppend({ messages: [{ body: 1 }] }, config, clock.now()));
+    await engine.read(0, 10);
+    // A failed write makes the engine reload from the store before its next mutation.
+    store.failNextWrite();
+    await expect(
+      engine.append(normalizeAppend({ messages: [{ body: 2 }] }, config, clock.now())),
+    ).rejects.toMatchObject({ code: "unavailable" });
+    await engine.append(normalizeAppend({ messages: [{ body: 3 }] }, config, clock.now()));
+    const before = store.segmentsRead;
+    const read = await engine.read(0, 10);
+    expect(read.messages.map((m) => m.body)).toEqual([1, 3]);
+    // Both segments from the store: the one read before the reload was forgotten.
+    expect(store.segmentsRead - before).toBe(2);
+  });
+});

@@ -1,0 +1,84 @@
+import { fileURLToPath } from "node:url";
+import { startLocalBroker } from "../test-node/local-broker.js";
+import { freePort, Inspector } from "./inspector.js";
+import { BenchClient } from "./load.js";
+
+/**
+ * `npm run bench:profile -w @edgeq/worker -- <lease|produce|async>`: where a
+ * workerd CPU goes while one client drives one case, through the V8
+ * inspector's sampling profiler over the Worker's isolate (the Worker and its
+ * Durable Objects run there). Prints the functions with the most self time;
+ * `exec` and `transactionSync` are SQLite, `(program)` is native work outside
+ * JavaScript (RPC serialisation, HTTP, the runtime).
+ *
+ * - lease: receive 100 + ack, one consumer, from 20,000 messages;
+ * - produce: batches of 1,000, one producer, 50,000 messages;
+ * - async: batches of 100 into an `async` topic, then the same into a `sync` one.
+ */
+const TOKEN = "bench-token";
+const TOP = 25;
+
+interface ProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+async function profile(inspector: Inspector, name: string, run: () => Promise<number>) {
+  await inspector.send("Profiler.enable");
+  await inspector.send("Profiler.setSamplingInterval", { interval: 200 });
+  await inspector.send("Profiler.start");
+  const rate = await run();
+  const { profile } = await inspector.send<{ profile: { nodes: ProfileNode[] } }>("Profiler.stop");
+  const self = new Map<string, number>();
+  let total = 0;
+  for (const { callFrame: f, hitCount = 0 } of profile.nodes) {
+    const where = f.url ? ` ${f.url.split("/").pop()}:${f.lineNumber + 1}` : "";
+    const key = `${f.functionName || "(anonymous)"}${where}`;
+    self.set(key, (self.get(key) ?? 0) + hitCount);
+    total += hitCount;
+  }
+  const lines = [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, TOP)
+    .map(([key, hits]) => `${((100 * hits) / total).toFixed(1).padStart(5)}%  ${key}`);
+  process.stdout.write(
+    `\n${name}: ${Math.round(rate).toLocaleString("en")} msg/s while profiled; ` +
+      `self time of ${total} samples:\n${lines.join("\n")}\n`,
+  );
+}
+
+async function main(mode: string): Promise<void> {
+  const port = await freePort();
+  const broker = await startLocalBroker({
+    entry: fileURLToPath(new URL("./worker/bench-worker.ts", import.meta.url)),
+    durableObjects: { RAW: { className: "RawDO", useSQLite: true } },
+    inspectorPort: port,
+    tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }] },
+    topics: { sync: { queueCount: 1 }, async: { queueCount: 1, durability: "async" } },
+  });
+  const inspector = await Inspector.connect(port);
+  const bench = new BenchClient(broker.url, TOKEN);
+  try {
+    if (mode === "lease") {
+      await bench.produce("/v1/topics/sync/messages", 20_000, 1000, 4);
+      const group = "/v1/topics/sync/groups/profile";
+      await profile(inspector, "lease receive 100 + ack, 1 consumer", () =>
+        bench.receiveAndAck({ receive: `${group}/receive`, ack: `${group}/ack` }, 20_000, 1),
+      );
+    } else if (mode === "produce") {
+      await profile(inspector, "produce, batch 1,000, 1 producer", () =>
+        bench.produce("/v1/topics/sync/messages", 50_000, 1000, 1),
+      );
+    } else if (mode === "async") {
+      for (const durability of ["async", "sync"])
+        await profile(inspector, `produce, batch 100, 1 producer, ${durability}`, () =>
+          bench.produce(`/v1/topics/${durability}/messages`, 20_000, 100, 1),
+        );
+    } else throw new Error(`unknown case ${mode}: lease, produce or async`);
+  } finally {
+    inspector.close();
+    await broker.stop();
+  }
+}
+
+await main(process.argv[2] ?? "lease");
