@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DurableStream } from "@durable-streams/client";
 import { DurableStreamTestServer } from "@durable-streams/server";
 import { startLocalBroker } from "../test-node/local-broker.js";
-import { median, quantile } from "./load.js";
+import { BenchClient, median, quantile } from "./load.js";
 import { type Row, table } from "./table.js";
 
 /**
@@ -15,7 +15,10 @@ import { type Row, table } from "./table.js";
  * appends of 1 KiB JSON messages at batch 1 and 100, a catch-up read of a
  * long stream, and live-tail latency (append → a live SSE reader sees it).
  * Prints edgeq ÷ reference per row, with the goal (≥ 1 for throughput, ≤ 1
- * for latency) and ok/MISSED.
+ * for latency) and ok/MISSED. Then issue 11's comparison of edgeq's own
+ * HTTP API (produce with producerId/seq at batch 100 by 1 and 8 writers, a
+ * read by offset of 40,000 messages) with the reference server doing the
+ * same its way (Producer-* headers, a catch-up read).
  *
  * EDGEQ_BENCH_CATCHUP (default 100,000) sets the catch-up stream's length;
  * EDGEQ_BENCH_REPS (default 3) the repetitions whose median is printed.
@@ -25,6 +28,9 @@ const REPS = Number(process.env.EDGEQ_BENCH_REPS ?? 3);
 /** Messages per append measurement: a second or two each on this machine. */
 const APPENDS: Record<number, number> = { 1: 300, 100: 20_000 };
 const LIVE_SAMPLES = 200;
+/** Messages of the edgeq-API catch-up row (issue 11: 40,000 of about 220 B as read). */
+const API_READ = Number(process.env.EDGEQ_BENCH_API_READ ?? 40_000);
+const TOKEN = "bench-token";
 /** Appends that fill the catch-up stream: under edgeq's 1 MiB append limit. */
 const FILL_BATCH = 500;
 
@@ -55,8 +61,8 @@ async function newStream(server: Server): Promise<DurableStream> {
  * joined by commas go as one array, which the server stores as `count`
  * messages (protocol §7.1).
  */
-function batchText(first: number, count: number): string {
-  return Array.from({ length: count }, (_, j) => JSON.stringify(message(first + j))).join(",");
+function batchText(first: number, count: number, make: (n: number) => unknown = message): string {
+  return Array.from({ length: count }, (_, j) => JSON.stringify(make(first + j))).join(",");
 }
 
 /** Appends `total` messages in requests of `batch`, one request at a time; msg/s. */
@@ -69,11 +75,15 @@ async function appendRate(server: Server, total: number, batch: number): Promise
 }
 
 /** Fills a stream with `total` messages, then reads it all from the start; msg/s of the read. */
-async function catchUpRate(server: Server, total: number): Promise<number> {
+async function catchUpRate(
+  server: Server,
+  total: number,
+  make: (n: number) => { n: number } = message,
+): Promise<number> {
   const stream = await newStream(server);
   for (let at = 0; at < total; at += FILL_BATCH) {
     const n = Math.min(FILL_BATCH, total - at);
-    await stream.append(batchText(at, n));
+    await stream.append(batchText(at, n, make));
   }
   const start = performance.now();
   // Not `live: false`: the client makes one request then, and a server may
@@ -111,6 +121,91 @@ async function liveLatencies(server: Server, samples: number): Promise<number[]>
   return out;
 }
 
+/** The order event edgeq's own HTTP bench sends (load.ts), numbered. */
+function order(n: number) {
+  return { n, type: "order.created", id: "order-0000", amount: 42.5, items: ["a", "b", "c"] };
+}
+
+/**
+ * The reference's idempotent producers: `writers` of them append `total`
+ * messages to one stream, in requests of `batch` with Producer-Id, -Epoch
+ * and -Seq (as edgeq's own API gets producerId and seq); msg/s.
+ */
+async function idempotentAppendRate(
+  server: Server,
+  total: number,
+  batch: number,
+  writers: number,
+): Promise<number> {
+  const stream = await newStream(server);
+  const each = Math.ceil(total / writers);
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      for (let seq = 0; seq * batch < each; seq++) {
+        const res = await fetch(stream.url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "producer-id": `writer-${w}`,
+            "producer-epoch": "0",
+            "producer-seq": String(seq),
+          },
+          body: `[${batchText(seq * batch, Math.min(batch, each - seq * batch), order)}]`,
+        });
+        if (!res.ok) throw new Error(`${server.name}: append answered ${res.status}`);
+        await res.arrayBuffer();
+      }
+    }),
+  );
+  return (each * writers * 1000) / (performance.now() - start);
+}
+
+/**
+ * Issue 11's rows: edgeq's own HTTP API (produce with producerId and seq,
+ * read by offset a page of 1,000 at a time) against the reference server
+ * doing the same work its way.
+ */
+async function nativeRows(bench: BenchClient, reference: Server): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const writers of [1, 8]) {
+    log(`edgeq API append at batch 100, ${writers} writer(s)…`);
+    const rates = { edgeq: [] as number[], reference: [] as number[] };
+    for (let rep = 0; rep < REPS; rep++) {
+      rates.edgeq.push(
+        await bench.produce(`/v1/topics/api-${writers}/messages`, 20_000, 100, writers),
+      );
+      rates.reference.push(await idempotentAppendRate(reference, 20_000, 100, writers));
+    }
+    rows.push({
+      scenario: "edgeq API append (producerId/seq) vs reference (Producer-* headers)",
+      batch: 100,
+      clients: writers,
+      unit: "msg/s",
+      edgeq: median(rates.edgeq),
+      baseline: median(rates.reference),
+      goal: { min: 1 },
+    });
+  }
+  log(`edgeq API catch-up read of ${API_READ.toLocaleString("en")} messages…`);
+  await bench.produce("/v1/topics/api-read/messages", API_READ, 1000, 1);
+  const reads = { edgeq: [] as number[], reference: [] as number[] };
+  for (let rep = 0; rep < REPS; rep++) {
+    reads.edgeq.push(await bench.read("api-read", 0, API_READ));
+    reads.reference.push(await catchUpRate(reference, API_READ, order));
+  }
+  rows.push({
+    scenario: `edgeq API read by offset vs reference catch-up, ${API_READ.toLocaleString("en")} msgs`,
+    batch: 1000,
+    clients: 1,
+    unit: "msg/s",
+    edgeq: median(reads.edgeq),
+    baseline: median(reads.reference),
+    goal: { min: 1 },
+  });
+  return rows;
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   // The reference server reports every append over 50 ms on console.info
@@ -119,8 +214,9 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "edgeq-ds-reference-"));
   const reference = new DurableStreamTestServer({ dataDir, port: 0 });
   const broker = await startLocalBroker({
-    tokens: {},
-    topics: {},
+    tokens: { [TOKEN]: [{ topics: "api-*", rights: ["produce", "consume"] }] },
+    // One queue each, as one stream is one Durable Object.
+    topics: Object.fromEntries(["api-1", "api-8", "api-read"].map((t) => [t, { queueCount: 1 }])),
     bindings: {
       EDGEQ_ANONYMOUS_STREAMS: JSON.stringify([
         { topics: "*", rights: ["produce", "consume", "admin"] },
@@ -158,6 +254,7 @@ async function main(): Promise<void> {
       baseline: median(reads.reference),
       goal: { min: 1 },
     });
+    rows.push(...(await nativeRows(new BenchClient(broker.url, TOKEN), servers[1]!)));
     log("live tail over SSE…");
     const latency = { edgeq: [] as number[], reference: [] as number[] };
     for (const s of servers)
