@@ -6,6 +6,8 @@ declare namespace Cloudflare {
     EDGEQ_TOPICS?: unknown;
     /** Token → grants, as a JSON object or its text (see http/auth.ts). */
     EDGEQ_TOKENS?: unknown;
+    /** Per-user JWT verification: issuer, audience and a secret or keys, as JSON (see http/auth/jwt.ts). */
+    EDGEQ_JWT?: unknown;
     /** Allowed CORS origins, comma-separated, or "*". Default "*". */
     EDGEQ_CORS_ORIGINS?: string;
   }

@@ -4,10 +4,10 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { topicRouter } from "../broker/topics.js";
 import { createCfPullApp } from "../queues/pull-api.js";
-import { type Right, tokenAuthOf } from "./auth.js";
+import { type Principal, type Right, tokenAuthOf } from "./auth.js";
 import { intParam, jsonBody, queueIdParam, transactionToWire } from "./wire.js";
 
-type AppEnv = { Bindings: Env };
+type AppEnv = { Bindings: Env; Variables: { principal: Principal } };
 
 /** Largest request body: a full batch, base64 bodies included, plus room for the JSON around it. */
 const MAX_BODY_BYTES = Math.ceil(DEFAULT_TOPIC_CONFIG.maxBatchBytes * 1.4) + 64 * 1024;
@@ -25,7 +25,14 @@ export function createApp(): Hono<AppEnv> {
     (right: Right): MiddlewareHandler<AppEnv> =>
     async (c, next) => {
       const auth = await tokenAuthOf(c.env);
-      await auth.check(c.req.header("authorization"), c.req.param("topic") ?? "", right);
+      // Every route under …/groups/{group} checks the group too (a grant's `groups` pattern).
+      const principal = await auth.check(
+        c.req.header("authorization"),
+        c.req.param("topic") ?? "",
+        right,
+        c.req.param("group"),
+      );
+      c.set("principal", principal);
       await next();
     };
   const router = (c: Context<AppEnv>): TopicRouter =>

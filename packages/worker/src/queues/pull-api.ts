@@ -31,8 +31,9 @@ export function createCfPullApp(): Hono<AppEnv> {
   const prefix = "/accounts/:account/queues/:topic/messages";
   const setup = async (c: Context<AppEnv>): Promise<{ router: TopicRouter; group: string }> => {
     const topic = c.req.param("topic") ?? "";
-    await (await tokenAuthOf(c.env)).check(c.req.header("authorization"), topic, "consume");
-    return { router: topicRouter(c.env, topic), group: c.req.query("group") ?? `cf-${topic}` };
+    const group = c.req.query("group") ?? `cf-${topic}`;
+    await (await tokenAuthOf(c.env)).check(c.req.header("authorization"), topic, "consume", group);
+    return { router: topicRouter(c.env, topic), group };
   };
 
   app.post(`${prefix}/pull`, async (c) => {
