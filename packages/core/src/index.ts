@@ -71,6 +71,7 @@ export {
   type TopicConfig,
 } from "./engine/config.js";
 export { type MsgIdParts, parseMsgId } from "./engine/ids.js";
+export type { ProducerScope } from "./engine/producer-scope.js";
 export { QueueEngine, type QueueEngineOptions, type ReceiveParams } from "./engine/queue-engine.js";
 export type {
   Awaitable,
@@ -83,6 +84,7 @@ export {
   type RouterReceiveOptions,
   TopicRouter,
 } from "./engine/topic-router.js";
+export type { TransactionFilter } from "./engine/transactions.js";
 export {
   assertName,
   type NormalizedAppend,

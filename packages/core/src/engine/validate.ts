@@ -2,6 +2,7 @@ import { EdgeqError, invalid } from "../errors.js";
 import type { JsonValue } from "../model.js";
 import { bytesToBase64, isBase64, utf8Length } from "../util/bytes.js";
 import type { TopicConfig } from "./config.js";
+import type { ProducerScope } from "./producer-scope.js";
 
 /** Topic, group and producer names (PROTOCOL.md). */
 export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
@@ -70,6 +71,8 @@ declare const validated: unique symbol;
  */
 export interface NormalizedAppend {
   producerId?: string;
+  /** Whose producer `producerId` is; set by the host after validation, never read from the request. */
+  scope?: ProducerScope;
   messages: NormalizedMessage[];
   readonly [validated]: true;
 }

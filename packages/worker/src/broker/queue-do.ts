@@ -6,6 +6,7 @@ import {
   ManualClock,
   type Message,
   type NormalizedAppend,
+  type ProducerScope,
   QueueEngine,
   type QueueSnapshot,
   type ReadResult,
@@ -14,6 +15,7 @@ import {
   type Store,
   type TransactionAction,
   type TransactionCheckResult,
+  type TransactionFilter,
   type TransactionInfo,
 } from "@edgeq/core";
 import { type Outcome, settle } from "../rpc/outcome.js";
@@ -140,13 +142,11 @@ export class QueueDO extends DurableObject<Env> {
     txId: string,
     action: TransactionAction,
     by: "producer" | "check",
+    scope?: ProducerScope,
   ): Promise<Outcome<TransactionInfo>> {
-    return this.#run(ref, (q) => q.decideTransaction(txId, action, by));
+    return this.#run(ref, (q) => q.decideTransaction(txId, action, by, scope));
   }
-  listTransactions(
-    ref: QueueRef,
-    filter: { producerId?: string; checkedOnly?: boolean },
-  ): Promise<Outcome<TransactionInfo[]>> {
+  listTransactions(ref: QueueRef, filter: TransactionFilter): Promise<Outcome<TransactionInfo[]>> {
     return this.#run(ref, (q) => q.listTransactions(filter));
   }
 

@@ -1,4 +1,10 @@
-import { DEFAULT_TOPIC_CONFIG, EdgeqError, messageToWire, type TopicRouter } from "@edgeq/core";
+import {
+  DEFAULT_TOPIC_CONFIG,
+  EdgeqError,
+  messageToWire,
+  type ProducerScope,
+  type TopicRouter,
+} from "@edgeq/core";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -38,6 +44,11 @@ export function createApp(): Hono<AppEnv> {
   const router = (c: Context<AppEnv>): TopicRouter =>
     topicRouter(c.env, c.req.param("topic") ?? "");
   const group = (c: Context<AppEnv>): string => c.req.param("group") ?? "";
+  /** Producer windows and transactions are the principal's (docs/protocol.md, Principals). */
+  const scope = (c: Context<AppEnv>): ProducerScope => {
+    const { id, inheritsUnscoped } = c.get("principal");
+    return { principal: id, inheritsUnscoped };
+  };
 
   app.use("*", (c, next) => {
     const origins = (c.env.EDGEQ_CORS_ORIGINS ?? "*").split(",").map((o) => o.trim());
@@ -77,7 +88,7 @@ export function createApp(): Hono<AppEnv> {
 
   app.post(`${topic}/messages`, need("produce"), async (c) => {
     const body = await jsonBody(c);
-    const results = await router(c).send(body);
+    const results = await router(c).send(body, scope(c));
     // Half messages: the transaction to commit or roll back.
     const txId = body.transactional === true ? results[0]?.txId : undefined;
     return c.json(txId === undefined ? { results } : { results, txId });
@@ -85,7 +96,8 @@ export function createApp(): Hono<AppEnv> {
 
   app.post(`${topic}/transactions/:txId`, need("produce"), async (c) => {
     const { action } = await jsonBody(c);
-    return c.json(transactionToWire(await router(c).endTransaction(c.req.param("txId"), action)));
+    const info = await router(c).endTransaction(c.req.param("txId"), action, "producer", scope(c));
+    return c.json(transactionToWire(info));
   });
 
   app.get(`${topic}/transactions`, need("produce"), async (c) => {
@@ -94,6 +106,7 @@ export function createApp(): Hono<AppEnv> {
     const transactions = await router(c).listTransactions({
       ...(producerId === undefined ? {} : { producerId }),
       ...(state === undefined ? {} : { state }),
+      scope: scope(c),
     });
     return c.json({ transactions: transactions.map(transactionToWire) });
   });
