@@ -43,6 +43,15 @@ export default defineConfig({
             orders: { queueCount: 4 },
             // Security suite (test/security.test.ts).
             sec: { queueCount: 1 },
+            // Buckets that do not refill during a test (one token per 100 s), and one that does.
+            limited: {
+              queueCount: 1,
+              rateLimit: {
+                produce: { messagesPerSecond: 0.01, burst: 3 },
+                consume: { requestsPerSecond: 0.01, burst: 2 },
+              },
+            },
+            paced: { queueCount: 1, rateLimit: { produce: { messagesPerSecond: 10, burst: 10 } } },
             single: { queueCount: 1, maxReconsumeTimes: 2, retrySchedule: [1000, 2000] },
             small: { queueCount: 1, maxMessageBytes: 1024, maxBatchMessages: 5 },
             fast: { queueCount: 2, durability: "async" },

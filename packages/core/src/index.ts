@@ -87,6 +87,7 @@ export {
 export type { TransactionFilter } from "./engine/transactions.js";
 export {
   assertName,
+  isPlainObject,
   type NormalizedAppend,
   type NormalizedMessage,
   normalizeAppend,
@@ -102,4 +103,10 @@ export * from "./model.js";
 export { MemoryStorage, MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export type { Store, StoreEntry, StoreOp, StoreRange, StoreTransaction } from "./store/store.js";
 export { rangeBounds, transact } from "./store/store.js";
+export {
+  type BucketState,
+  type RateLimit,
+  type TakeResult,
+  takeTokens,
+} from "./util/token-bucket.js";
 export { messageFromWire, messageToWire, type WireMessage } from "./wire.js";

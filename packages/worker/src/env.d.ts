@@ -2,6 +2,8 @@
 declare namespace Cloudflare {
   interface Env {
     QUEUE: DurableObjectNamespace<import("./broker/queue-do.js").QueueDO>;
+    /** One object per (topic, principal) holding its rate-limit buckets. */
+    RATE_LIMITER: DurableObjectNamespace<import("./broker/rate-limiter.js").RateLimiterDO>;
     /** Topic name → partial TopicConfig, as a JSON object or its text. */
     EDGEQ_TOPICS?: unknown;
     /** Token → grants, as a JSON object or its text (see http/auth.ts). */

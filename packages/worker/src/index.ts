@@ -3,8 +3,10 @@ import { createApp } from "./http/app.js";
 
 export { DurableQueue } from "./broker/durable-queue.js";
 export { QueueDO } from "./broker/queue-do.js";
+export { RateLimiterDO } from "./broker/rate-limiter.js";
 export {
   type Durability,
+  type TopicRateLimit,
   topicConfig,
   topicRouter,
   type WorkerTopicConfig,

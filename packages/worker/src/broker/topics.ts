@@ -1,35 +1,8 @@
-import {
-  assertName,
-  EdgeqError,
-  ManualClock,
-  resolveTopicConfig,
-  type TopicConfig,
-  TopicRouter,
-} from "@edgeq/core";
+import { assertName, EdgeqError, ManualClock, TopicRouter } from "@edgeq/core";
 import { DurableQueue } from "./durable-queue.js";
+import { parseTopicSettings, type WorkerTopicConfig } from "./topic-settings.js";
 
-/**
- * How a queue's writes reach disk before its answer leaves:
- * - `sync` (default): the Durable Object's output gate holds every answer
- *   until the write is confirmed durable; an acknowledged message survives
- *   any crash;
- * - `async`: answers leave as soon as the write is applied in memory
- *   (`allowUnconfirmed`); lower latency, but a machine failure in the few
- *   milliseconds before the flush can lose acknowledged messages.
- */
-export type Durability = "sync" | "async";
-
-/** A topic's settings at the edge: the core's, plus how its Durable Objects store and check back. */
-export interface WorkerTopicConfig extends TopicConfig {
-  /** Default `sync`. */
-  durability: Durability;
-  /**
-   * Name of a service binding whose `checkLocalTransaction(topic, tx)` answers
-   * check-backs for this topic's undecided transactions (RocketMQ's producer
-   * callback). Without one, producers poll `GET …/transactions?state=unknown`.
-   */
-  transactionChecker?: string;
-}
+export type { Durability, TopicRateLimit, WorkerTopicConfig } from "./topic-settings.js";
 
 /**
  * Topic settings come from the `EDGEQ_TOPICS` var: a JSON object of topic
@@ -53,16 +26,15 @@ function topicConfigs(env: Env): Map<string, WorkerTopicConfig> {
   let configs = parsed.get(source);
   if (!configs) {
     configs = new Map(
-      Object.entries(source as Record<string, Partial<WorkerTopicConfig>>).map(
-        ([name, { durability = "sync", ...c }]) => {
-          if (durability !== "sync" && durability !== "async")
-            throw new EdgeqError(
-              "invalid_request",
-              `topic ${name}: durability must be sync or async`,
-            );
-          return [name, { ...resolveTopicConfig(c), durability }];
-        },
-      ),
+      Object.entries(source).map(([name, settings]) => {
+        try {
+          return [name, parseTopicSettings(settings)];
+        } catch (error) {
+          throw new Error(`EDGEQ_TOPICS: topic ${name}: ${(error as Error).message}`, {
+            cause: error,
+          });
+        }
+      }),
     );
     parsed.set(source, configs);
   }

@@ -8,10 +8,11 @@ import {
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { enforceRateLimit, type RateKind } from "../broker/rate-limiter.js";
 import { topicRouter } from "../broker/topics.js";
 import { createCfPullApp } from "../queues/pull-api.js";
 import { type Principal, type Right, tokenAuthOf } from "./auth.js";
-import { intParam, jsonBody, queueIdParam, transactionToWire } from "./wire.js";
+import { intParam, jsonBody, queueIdParam, setRetryAfter, transactionToWire } from "./wire.js";
 
 type AppEnv = { Bindings: Env; Variables: { principal: Principal } };
 
@@ -39,8 +40,12 @@ export function createApp(): Hono<AppEnv> {
         c.req.param("group"),
       );
       c.set("principal", principal);
+      // Consume calls cost one request each; produce is charged per message once its body is read.
+      if (right === "consume") await limit(c, "consume", 1);
       await next();
     };
+  const limit = (c: Context<AppEnv>, kind: RateKind, cost: number): Promise<void> =>
+    enforceRateLimit(c.env, c.req.param("topic") ?? "", c.get("principal").id, kind, cost);
   const router = (c: Context<AppEnv>): TopicRouter =>
     topicRouter(c.env, c.req.param("topic") ?? "");
   const group = (c: Context<AppEnv>): string => c.req.param("group") ?? "";
@@ -88,6 +93,7 @@ export function createApp(): Hono<AppEnv> {
 
   app.post(`${topic}/messages`, need("produce"), async (c) => {
     const body = await jsonBody(c);
+    await limit(c, "produce", Array.isArray(body.messages) ? Math.max(1, body.messages.length) : 1);
     const results = await router(c).send(body, scope(c));
     // Half messages: the transaction to commit or roll back.
     const txId = body.transactional === true ? results[0]?.txId : undefined;
@@ -226,6 +232,7 @@ export function createApp(): Hono<AppEnv> {
       error instanceof EdgeqError
         ? error
         : new EdgeqError("internal", "internal error", { cause: error });
+    setRetryAfter(c, answer);
     return c.json(answer.toJSON(), answer.status as 400);
   });
   return app;
