@@ -4,6 +4,8 @@ declare namespace Cloudflare {
     QUEUE: DurableObjectNamespace<import("./broker/queue-do.js").QueueDO>;
     /** One object per (topic, principal) holding its rate-limit buckets. */
     RATE_LIMITER: DurableObjectNamespace<import("./broker/rate-limiter.js").RateLimiterDO>;
+    /** The topic registry (one object); without it, EDGEQ_TOPICS alone says which topics exist. */
+    TOPIC_REGISTRY?: DurableObjectNamespace<import("./broker/topic-registry.js").TopicRegistryDO>;
     /** Topic name → partial TopicConfig, as a JSON object or its text. */
     EDGEQ_TOPICS?: unknown;
     /** Token → grants, as a JSON object or its text (see http/auth.ts). */

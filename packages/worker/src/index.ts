@@ -4,8 +4,11 @@ import { createApp } from "./http/app.js";
 export { DurableQueue } from "./broker/durable-queue.js";
 export { QueueDO } from "./broker/queue-do.js";
 export { RateLimiterDO } from "./broker/rate-limiter.js";
+export type { TopicDescription } from "./broker/topic-admin.js";
+export { type TopicChange, TopicRegistryDO, type TopicsSnapshot } from "./broker/topic-registry.js";
 export {
   type Durability,
+  routerOf,
   type TopicRateLimit,
   topicConfig,
   topicRouter,

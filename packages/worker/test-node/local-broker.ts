@@ -14,6 +14,8 @@ export interface LocalBrokerOptions {
   /** Another entry module (e.g. the benchmark's worker that adds a raw-SQL object). */
   entry?: string;
   durableObjects?: Record<string, { className: string; useSQLite: true }>;
+  /** Leave out the topic registry's binding: topics come from `topics` alone, fixed (the registry benchmark's baseline). */
+  withoutTopicRegistry?: boolean;
 }
 
 export interface LocalBroker {
@@ -40,7 +42,11 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     compatibilityFlags: worker.compatibilityFlags,
     host: "127.0.0.1",
     port: 0,
-    durableObjects: { ...worker.durableObjects, ...options.durableObjects },
+    durableObjects: Object.fromEntries(
+      Object.entries({ ...worker.durableObjects, ...options.durableObjects }).filter(
+        ([name]) => !(options.withoutTopicRegistry && name === "TOPIC_REGISTRY"),
+      ),
+    ),
     // Without a directory, the state lives in memory and dies with the runtime.
     ...(options.persistDir ? { durableObjectsPersist: options.persistDir } : {}),
     bindings: {

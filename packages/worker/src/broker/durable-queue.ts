@@ -102,6 +102,11 @@ export class DurableQueue implements QueueHandle {
     return this.call((q) => q.listTransactions(this.ref, filter));
   }
 
+  /** Deletes the queue and all its data (its topic was deleted). */
+  destroy(): Promise<void> {
+    return this.call((q) => q.destroy());
+  }
+
   private async call<T>(rpc: (queue: QueueRpc) => Promise<Outcome<T>>): Promise<T> {
     return unwrap(await rpc(this.stub));
   }

@@ -39,7 +39,7 @@ export async function enforceRateLimit(
   kind: RateKind,
   cost: number,
 ): Promise<void> {
-  const limit = bucketOf(topicConfig(env, topic), kind);
+  const limit = bucketOf(await topicConfig(env, topic), kind);
   if (!limit) return;
   const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(`${topic}\n${principal}`));
   const retryAfterMs = await stub.take(kind, limit, cost);

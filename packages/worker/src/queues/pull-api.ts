@@ -36,7 +36,7 @@ export function createCfPullApp(): Hono<AppEnv> {
     const auth = await tokenAuthOf(c.env);
     const principal = await auth.check(c.req.header("authorization"), topic, "consume", group);
     await enforceRateLimit(c.env, topic, principal.id, "consume", 1);
-    return { router: topicRouter(c.env, topic), group };
+    return { router: await topicRouter(c.env, topic), group };
   };
 
   app.post(`${prefix}/pull`, async (c) => {

@@ -13,6 +13,14 @@ import type {
   TransactionAction,
   TransactionInfo,
 } from "@edgeq/core";
+import {
+  deleteTopic,
+  getTopic,
+  listTopics,
+  putTopic,
+  type TopicDescription,
+} from "../broker/topic-admin.js";
+import type { TopicChange } from "../broker/topic-registry.js";
 import { topicConfig, topicRouter } from "../broker/topics.js";
 import { type Outcome, settle } from "./outcome.js";
 
@@ -28,20 +36,23 @@ export type RpcOptions<O> = Omit<O, "signal">;
  */
 export class EdgeqRpc extends WorkerEntrypoint<Env> {
   topicInfo(topic: string): Promise<Outcome<TopicInfo>> {
-    return settle(() => ({ topic, queueCount: topicConfig(this.env, topic).queueCount }));
+    return settle(async () => ({
+      topic,
+      queueCount: (await topicConfig(this.env, topic)).queueCount,
+    }));
   }
   send(topic: string, request: AppendRequest): Promise<Outcome<SendResult[]>> {
-    return settle(() => topicRouter(this.env, topic).send(request));
+    return settle(async () => (await topicRouter(this.env, topic)).send(request));
   }
   read(
     topic: string,
     queueId: number,
     options: RpcOptions<ReadOptions>,
   ): Promise<Outcome<ReadResult>> {
-    return settle(() => topicRouter(this.env, topic).read(queueId, options));
+    return settle(async () => (await topicRouter(this.env, topic)).read(queueId, options));
   }
   getOffsets(topic: string, group: string): Promise<Outcome<Record<string, number>>> {
-    return settle(() => topicRouter(this.env, topic).getOffsets(group));
+    return settle(async () => (await topicRouter(this.env, topic)).getOffsets(group));
   }
   commitOffsets(
     topic: string,
@@ -49,8 +60,8 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     offsets: Record<string, number>,
     options: { reset?: boolean } = {},
   ): Promise<Outcome<Record<string, number>>> {
-    return settle(() =>
-      topicRouter(this.env, topic).commitOffsets(group, offsets, options.reset === true),
+    return settle(async () =>
+      (await topicRouter(this.env, topic)).commitOffsets(group, offsets, options.reset === true),
     );
   }
   receive(
@@ -58,10 +69,10 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     group: string,
     options: RpcOptions<ReceiveOptions> = {},
   ): Promise<Outcome<LeasedMessage[]>> {
-    return settle(() => topicRouter(this.env, topic).receive(group, options));
+    return settle(async () => (await topicRouter(this.env, topic)).receive(group, options));
   }
   ack(topic: string, group: string, receipts: string[]): Promise<Outcome<void>> {
-    return settle(() => topicRouter(this.env, topic).ack(group, receipts));
+    return settle(async () => (await topicRouter(this.env, topic)).ack(group, receipts));
   }
   nack(
     topic: string,
@@ -69,7 +80,9 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     receipts: string[],
     options: { delayMs?: number } = {},
   ): Promise<Outcome<void>> {
-    return settle(() => topicRouter(this.env, topic).nack(group, receipts, options.delayMs));
+    return settle(async () =>
+      (await topicRouter(this.env, topic)).nack(group, receipts, options.delayMs),
+    );
   }
   extend(
     topic: string,
@@ -77,7 +90,9 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     receipts: string[],
     visibilityMs: number,
   ): Promise<Outcome<void>> {
-    return settle(() => topicRouter(this.env, topic).extend(group, receipts, visibilityMs));
+    return settle(async () =>
+      (await topicRouter(this.env, topic)).extend(group, receipts, visibilityMs),
+    );
   }
   sendBack(
     topic: string,
@@ -85,8 +100,8 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     message: Pick<Message, "queueId" | "offset">,
     options: { delayMs?: number } = {},
   ): Promise<Outcome<void>> {
-    return settle(() =>
-      topicRouter(this.env, topic).sendBack(
+    return settle(async () =>
+      (await topicRouter(this.env, topic)).sendBack(
         group,
         message.queueId,
         message.offset,
@@ -95,43 +110,62 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     );
   }
   getMessage(topic: string, msgId: string): Promise<Outcome<Message>> {
-    return settle(() => topicRouter(this.env, topic).getMessage(msgId));
+    return settle(async () => (await topicRouter(this.env, topic)).getMessage(msgId));
   }
   queryByKey(
     topic: string,
     key: string,
     options: { limit?: number } = {},
   ): Promise<Outcome<Message[]>> {
-    return settle(() => topicRouter(this.env, topic).queryByKey(key, options));
+    return settle(async () => (await topicRouter(this.env, topic)).queryByKey(key, options));
   }
   listDeadLetters(
     topic: string,
     group: string,
     options: { limit?: number } = {},
   ): Promise<Outcome<DeadLetter[]>> {
-    return settle(() => topicRouter(this.env, topic).listDeadLetters(group, options.limit));
+    return settle(async () =>
+      (await topicRouter(this.env, topic)).listDeadLetters(group, options.limit),
+    );
   }
   redrive(
     topic: string,
     group: string,
     options: { limit?: number; msgIds?: string[] } = {},
   ): Promise<Outcome<number>> {
-    return settle(() => topicRouter(this.env, topic).redrive(group, options));
+    return settle(async () => (await topicRouter(this.env, topic)).redrive(group, options));
   }
   stats(topic: string): Promise<Outcome<TopicStats>> {
-    return settle(() => topicRouter(this.env, topic).stats());
+    return settle(async () => (await topicRouter(this.env, topic)).stats());
   }
   endTransaction(
     topic: string,
     txId: string,
     action: TransactionAction,
   ): Promise<Outcome<TransactionInfo>> {
-    return settle(() => topicRouter(this.env, topic).endTransaction(txId, action));
+    return settle(async () => (await topicRouter(this.env, topic)).endTransaction(txId, action));
   }
   listTransactions(
     topic: string,
     filter: { producerId?: string; state?: "unknown" | "pending" } = {},
   ): Promise<Outcome<TransactionInfo[]>> {
-    return settle(() => topicRouter(this.env, topic).listTransactions(filter));
+    return settle(async () => (await topicRouter(this.env, topic)).listTransactions(filter));
+  }
+
+  // ── topics at runtime (docs/protocol.md, Topics at runtime) ──
+
+  listTopics(): Promise<Outcome<TopicDescription[]>> {
+    return settle(() => listTopics(this.env));
+  }
+  getTopic(topic: string): Promise<Outcome<TopicDescription>> {
+    return settle(() => getTopic(this.env, topic));
+  }
+  /** Creates or updates a topic: `created` says which. */
+  putTopic(topic: string, settings: unknown): Promise<Outcome<TopicChange>> {
+    return settle(() => putTopic(this.env, topic, settings));
+  }
+  /** Deletes a topic and every queue's data. */
+  deleteTopic(topic: string): Promise<Outcome<void>> {
+    return settle(() => deleteTopic(this.env, topic));
   }
 }

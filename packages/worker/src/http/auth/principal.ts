@@ -20,9 +20,14 @@ export interface Principal {
   inheritsUnscoped: boolean;
 }
 
+/** Whether the principal's grants cover `access`. */
+export function allows(principal: Principal, access: Access): boolean {
+  return grantsAllow(principal.grants, access, principal.subject);
+}
+
 /** Throws `forbidden` unless the principal's grants cover `access`. */
 export function authorize(principal: Principal, access: Access): void {
-  if (grantsAllow(principal.grants, access, principal.subject)) return;
+  if (allows(principal, access)) return;
   const via = access.group === undefined ? "" : ` through group ${access.group}`;
   throw new EdgeqError("forbidden", `token may not ${access.right} on topic ${access.topic}${via}`);
 }
