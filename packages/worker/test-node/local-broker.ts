@@ -14,6 +14,8 @@ export interface LocalBrokerOptions {
   /** Another entry module (e.g. the benchmark's worker that adds a raw-SQL object). */
   entry?: string;
   durableObjects?: Record<string, { className: string; useSQLite: true }>;
+  /** `EDGEQ_JWT`, when the broker should accept per-user tokens. */
+  jwt?: unknown;
   /** Leave out the topic registry's binding: topics come from `topics` alone, fixed (the registry benchmark's baseline). */
   withoutTopicRegistry?: boolean;
 }
@@ -53,6 +55,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       EDGEQ_TOKENS: JSON.stringify(options.tokens),
       EDGEQ_TOPICS: JSON.stringify(options.topics),
       EDGEQ_CORS_ORIGINS: "*",
+      ...(options.jwt === undefined ? {} : { EDGEQ_JWT: JSON.stringify(options.jwt) }),
     },
   });
   const url = (await mf.ready).origin;

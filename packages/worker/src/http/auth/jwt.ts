@@ -124,6 +124,8 @@ function refusal(error: unknown): EdgeqError {
   if (
     error instanceof errors.JWKSTimeout ||
     error instanceof errors.JWKSInvalid ||
+    // jose's plain JOSEError is what a key set fetch that failed (not 200, not JSON) throws.
+    error?.constructor === errors.JOSEError ||
     !(error instanceof errors.JOSEError)
   )
     // The issuer's keys could not be fetched: not the client's fault, so retried, not paused.
