@@ -23,6 +23,7 @@ export async function listTopics(env: Env): Promise<TopicDescription[]> {
     .map(([topic, settings]) => ({ topic, settings }));
 }
 
+/** One topic and its settings, read from the registry now. */
 export async function getTopic(env: Env, topic: string): Promise<TopicDescription> {
   return { topic, settings: await topicConfig(env, topic, { fresh: true }) };
 }

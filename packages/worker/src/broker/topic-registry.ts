@@ -43,6 +43,7 @@ export class TopicRegistryDO extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(() => this.#load());
   }
 
+  /** Every topic's settings, resolved with the current defaults: what Workers cache. */
   snapshot(): Promise<Outcome<TopicsSnapshot>> {
     return settle(() => {
       const topics: Record<string, WorkerTopicConfig> = {};

@@ -154,9 +154,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
 
   // ── topics at runtime (docs/protocol.md, Topics at runtime) ──
 
+  /** Every topic with its settings, sorted by name. */
   listTopics(): Promise<Outcome<TopicDescription[]>> {
     return settle(() => listTopics(this.env));
   }
+  /** One topic's settings (`not_found` when it does not exist). */
   getTopic(topic: string): Promise<Outcome<TopicDescription>> {
     return settle(() => getTopic(this.env, topic));
   }
