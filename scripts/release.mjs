@@ -1,4 +1,4 @@
-// npm run release: build, test, then pack the three publishable packages into release/.
+// npm run release: build, test, generate the API reference, then pack the three publishable packages into release/.
 // Publishes nothing: `npm publish release/*.tgz` is for a machine with registry credentials.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
@@ -8,6 +8,8 @@ const npm = (...args) => execFileSync("npm", args, { stdio: "inherit" });
 
 npm("run", "build");
 npm("test");
+// The API reference: fails on any undocumented public member (typedoc.json).
+npm("run", "docs");
 rmSync("release", { recursive: true, force: true });
 mkdirSync("release");
 npm("pack", "--pack-destination", "release", ...PACKAGES.flatMap((p) => ["-w", p]));

@@ -36,3 +36,22 @@ export function table(rows: Figure[], baseline: (row: Figure) => Figure | undefi
   });
   return lines.join("\n");
 }
+
+/** The median of `xs` (upper median for an even count). */
+export function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Runs `fn` and answers how long it took, in ms. */
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** One line of a goal table: `edgeq ÷ baseline`, its goal, and ok or MISSED. */
+export function goalLine(name: string, ratio: number, goal: number, atLeast = true): string {
+  const met = atLeast ? ratio >= goal : ratio <= goal;
+  return `${name.padEnd(58)} ${ratio.toFixed(2).padStart(6)}x  goal ${atLeast ? ">=" : "<="} ${goal.toFixed(2)}  ${met ? "ok" : "MISSED"}`;
+}

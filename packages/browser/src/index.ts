@@ -13,6 +13,7 @@ export {
   type IdbStoreOptions,
   openIdbStore,
   type RecordStoreName,
+  type Records,
   type RecordsDatabase,
   type RecordsObjectStore,
   type RecordsSchema,

@@ -70,7 +70,7 @@ export {
   resolveTopicConfig,
   type TopicConfig,
 } from "./engine/config.js";
-export { type MsgIdParts, parseMsgId } from "./engine/ids.js";
+export { type MsgIdKind, type MsgIdParts, parseMsgId } from "./engine/ids.js";
 export type { ProducerScope } from "./engine/producer-scope.js";
 export { QueueEngine, type QueueEngineOptions, type ReceiveParams } from "./engine/queue-engine.js";
 export type {
@@ -79,6 +79,7 @@ export type {
   QueueSnapshot,
   WaitOptions,
 } from "./engine/queue-handle.js";
+export { RouterRotations } from "./engine/rotations.js";
 export {
   type RouterReadOptions,
   type RouterReceiveOptions,

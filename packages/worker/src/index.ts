@@ -1,9 +1,10 @@
 /** @edgeq/worker: the edge broker. Deploy this module: it is the Worker and its Durable Object class. */
-import { createApp } from "./http/app.js";
+import { type AppEnv, createApp } from "./http/app.js";
 
 export { DurableQueue } from "./broker/durable-queue.js";
 export { QueueDO } from "./broker/queue-do.js";
-export { RateLimiterDO } from "./broker/rate-limiter.js";
+export type { QueueRef, RpcWait } from "./broker/queue-ref.js";
+export { type RateKind, RateLimiterDO } from "./broker/rate-limiter.js";
 export type { TopicDescription } from "./broker/topic-admin.js";
 export { type TopicChange, TopicRegistryDO, type TopicsSnapshot } from "./broker/topic-registry.js";
 export {
@@ -14,6 +15,7 @@ export {
   topicRouter,
   type WorkerTopicConfig,
 } from "./broker/topics.js";
+export type { Grant, Principal, Right } from "./http/auth.js";
 export type {
   QueueMessage,
   QueueMessageBatch,
@@ -49,7 +51,7 @@ export type { ErrorData, Outcome } from "./rpc/outcome.js";
 export { type EdgeqRpcBinding, RpcTransport } from "./rpc/rpc-transport.js";
 export { createKvStore, type KvStoreOptions } from "./store/kv-store.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
-export { createApp };
+export { type AppEnv, createApp };
 
 /** The edgeq Worker: the HTTP API of PROTOCOL.md (see `createApp`). */
 export default createApp();

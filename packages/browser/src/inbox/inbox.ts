@@ -63,6 +63,7 @@ export class Inbox {
     return inbox;
   }
 
+  /** Counts of handled, failed and in-flight messages, and when offsets were last committed. */
   stats(): PushConsumerStats {
     return this.consumer.stats();
   }

@@ -22,6 +22,7 @@ import type { OutboxEventMap, OutboxOptions, OutboxStats } from "./types.js";
 
 /** What `commitWith`'s callback gets: the app's stores and a `send` that commits with them. */
 export interface OutboxWrite {
+  /** One of the app's stores named in `commitWith`, inside the shared transaction. */
   objectStore(name: string): IDBPObjectStore<unknown, string[], string, "readwrite">;
   /** Queues a message in this transaction; it exists if and only if the transaction commits. */
   send<T>(body: T & Jsonable<T>, options?: DurableSendOptions): QueuedMessage;
@@ -167,6 +168,7 @@ export class Outbox extends EventTarget {
     return done;
   }
 
+  /** Pending, delivered and dead-lettered counts from IndexedDB, with this tab's view of the sync loop. */
   async stats(): Promise<OutboxStats> {
     return {
       ...(await this.producer.stats()),
@@ -215,6 +217,7 @@ export class Outbox extends EventTarget {
     await this.store.close();
   }
 
+  /** Listens to `queued`, `acknowledged`, `failed`, `syncstate`, `online`, `offline` and `persisted` (typed by `OutboxEventMap`). */
   override addEventListener<K extends keyof OutboxEventMap>(
     type: K,
     listener: ((event: OutboxEventMap[K]) => void) | null,

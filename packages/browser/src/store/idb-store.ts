@@ -14,7 +14,8 @@ import { fromIdbError } from "./idb-errors.js";
 /** `strict` waits for the OS to flush each write; `relaxed` acks once the browser has it. */
 export type IdbDurability = "strict" | "relaxed";
 
-type Records = { key: string; value: JsonValue };
+/** One object store of records: string keys, JSON values. */
+export type Records = { key: string; value: JsonValue };
 
 /** The object stores edgeq keeps in a database: string keys, JSON values. */
 export interface RecordsSchema extends DBSchema {
@@ -31,8 +32,11 @@ export type RecordStoreName = StoreNames<RecordsSchema>;
 
 /** An object store of records inside a readwrite transaction, the adapter's or the app's. */
 export interface RecordsObjectStore {
+  /** The record under `key`. */
   get(key: string): Promise<JsonValue | undefined>;
+  /** Writes `value` under `key`. */
   put(value: JsonValue, key: string): Promise<unknown>;
+  /** Deletes `key`, or every key in a range. */
   delete(key: string | IDBKeyRange): Promise<void>;
 }
 

@@ -31,6 +31,7 @@ export class DedupSet {
     return this.ids.size;
   }
 
+  /** Whether `msgId` was seen (and not forgotten since). */
   has(msgId: string): boolean {
     return this.ids.has(msgId);
   }
@@ -47,10 +48,12 @@ export class DedupSet {
     }
   }
 
+  /** Forgets `msgId` (its handling failed, so a redelivery must run again); answers whether it was there. */
   delete(msgId: string): boolean {
     return this.ids.delete(msgId);
   }
 
+  /** Forgets every id. */
   clear(): void {
     this.ids.clear();
   }

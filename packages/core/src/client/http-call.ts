@@ -16,7 +16,12 @@ export type FetchLike = (
 /** The part of a fetch Response the transport reads. */
 export interface FetchResponseLike {
   readonly status: number;
-  readonly headers: { get(name: string): string | null };
+  /** Response headers (`retry-after` is read). */
+  readonly headers: {
+    /** The header's value, or null. */
+    get(name: string): string | null;
+  };
+  /** The body as text. */
   text(): Promise<string>;
 }
 

@@ -80,6 +80,7 @@ export class LocalGroupTransport implements Transport {
     private readonly retries: Partial<Pick<TopicConfig, "maxReconsumeTimes" | "retrySchedule">>,
   ) {}
 
+  /** Opens the group over `store` (its offsets, retries and dead letters), consuming from `remote`. */
   static async open(
     remote: Transport,
     store: Store,

@@ -89,6 +89,7 @@ export class Producer {
     return this.seq;
   }
 
+  /** Sends one message; resolves with its result once the broker has stored it (or answered `duplicate`). */
   async send(message: OutgoingMessage, options: SendOptions = {}): Promise<SendResult> {
     const [result] = await this.sendBatch([message], options);
     if (!result) throw new EdgeqError("internal", "the broker returned no result for the message");

@@ -102,6 +102,7 @@ export class PushConsumer {
     return this.commitChain;
   }
 
+  /** Counts of handled, failed and in-flight messages so far. */
   stats(): PushConsumerStats {
     let inProcess = this.runner.leased;
     for (const q of this.queues) inProcess += q.size;

@@ -131,18 +131,22 @@ export class Broker {
   // The calls below are the router's, plus re-arming the wake-up timer after
   // anything that may have moved it.
 
+  /** Appends a batch (validated as a produce request) to the topic; one result per message, in order. */
   async send(topicName: string, request: unknown): Promise<SendResult[]> {
     return this.after(this.router(topicName).send(request));
   }
 
+  /** Reads a queue by offset (pull mode); nothing is leased or committed. */
   async read(topicName: string, queueId: number, options: RouterReadOptions): Promise<ReadResult> {
     return this.router(topicName).read(queueId, options);
   }
 
+  /** A group's committed offset per queue id. */
   async getOffsets(topicName: string, group: string): Promise<Record<string, number>> {
     return this.router(topicName).getOffsets(group);
   }
 
+  /** Commits a group's offsets (queue id → next offset to read); they only move forward unless `reset`. */
   async commitOffsets(
     topicName: string,
     group: string,
@@ -152,6 +156,7 @@ export class Broker {
     return this.router(topicName).commitOffsets(group, offsets, reset);
   }
 
+  /** Leases up to `max` deliverable messages for `group`, taking turns over the topic's queues. */
   async receive(
     topicName: string,
     group: string,
@@ -160,14 +165,17 @@ export class Broker {
     return this.after(this.router(topicName).receive(group, options));
   }
 
+  /** Settles leased messages for good (receipts from `receive`). */
   async ack(topicName: string, group: string, receipts: unknown): Promise<void> {
     return this.after(this.router(topicName).ack(group, receipts));
   }
 
+  /** Gives leased messages back: each goes to the group's retry schedule (or `delayMs`), then its dead letters. */
   async nack(topicName: string, group: string, receipts: unknown, delayMs?: number): Promise<void> {
     return this.after(this.router(topicName).nack(group, receipts, delayMs));
   }
 
+  /** Extends the leases of `receipts` to `visibilityMs` from now. */
   async extend(
     topicName: string,
     group: string,
@@ -177,6 +185,7 @@ export class Broker {
     return this.after(this.router(topicName).extend(group, receipts, visibilityMs));
   }
 
+  /** A pull consumer's failed message at `offset`, sent to the group's retry schedule (RocketMQ's consumer send-back). */
   async sendBack(
     topicName: string,
     group: string,
@@ -187,10 +196,12 @@ export class Broker {
     return this.after(this.router(topicName).sendBack(group, queueId, offset, delayMs));
   }
 
+  /** The group's dead letters, oldest first, each with its reason and delivery count. */
   async listDeadLetters(topicName: string, group: string, limit?: number): Promise<DeadLetter[]> {
     return this.router(topicName).listDeadLetters(group, limit);
   }
 
+  /** Moves dead letters (all, up to `limit`, or only `msgIds`) back to the group's retry schedule; answers how many moved. */
   async redrive(
     topicName: string,
     group: string,
@@ -199,10 +210,12 @@ export class Broker {
     return this.after(this.router(topicName).redrive(group, options));
   }
 
+  /** One message by its msgId; `not_found` when it is not (or no longer) in the log. */
   async getMessage(topicName: string, msgId: string): Promise<Message> {
     return this.router(topicName).getMessage(msgId);
   }
 
+  /** Messages with `key`, oldest first, optionally within a `producedAt` window. */
   async queryByKey(
     topicName: string,
     key: string,
@@ -211,6 +224,7 @@ export class Broker {
     return this.router(topicName).queryByKey(key, options);
   }
 
+  /** Commits or rolls back a half message (`action`: `commit` | `rollback`). */
   async endTransaction(
     topicName: string,
     txId: unknown,
@@ -219,6 +233,7 @@ export class Broker {
     return this.after(this.router(topicName).endTransaction(txId, action));
   }
 
+  /** Transactions of the topic, optionally of one producer or in one state. */
   async listTransactions(
     topicName: string,
     filter: { producerId?: unknown; state?: unknown } = {},
@@ -240,6 +255,7 @@ export class Broker {
     };
   }
 
+  /** Per-queue offsets, sizes and per-group lag of the topic. */
   async stats(topicName: string): Promise<TopicStats> {
     return this.router(topicName).stats();
   }

@@ -1,5 +1,4 @@
 import { fnv1a } from "../util/hash.js";
-import type { PositionKind } from "./records.js";
 
 /**
  * Message ids and receipts carry their own location, as RocketMQ's offset
@@ -10,8 +9,8 @@ import type { PositionKind } from "./records.js";
  *           <epoch>-<queueId>-s<sid>         a delayed message (scheduled id)
  *   receipt <epoch>-<queueId>-<group hash>-<offset>-<leaseId>
  */
-/** Positions a message id can name: an offset, or a scheduled id. */
-export type MsgIdKind = Exclude<PositionKind, 2>;
+/** Positions a message id can name (`PositionKind` without transactions): 0, an offset; 1, a scheduled id. */
+export type MsgIdKind = 0 | 1;
 
 /** What a message id says: which queue, and which position in it. */
 export interface MsgIdParts {

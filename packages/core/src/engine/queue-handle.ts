@@ -53,17 +53,23 @@ export interface QueueHandle {
   commitOffset(group: string, offset: number, reset: boolean): Promise<number>;
   /** Leases messages, long-polling up to `wait.waitMs` while none is receivable. */
   receive(group: string, params: ReceiveParams, wait?: WaitOptions): Promise<LeasedMessage[]>;
+  /** Settles leased messages for good. */
   ack(group: string, receipts: string[]): Promise<void>;
+  /** Gives leased messages back to the retry schedule (or after `delayMs`). */
   nack(group: string, receipts: string[], delayMs?: number): Promise<void>;
+  /** Extends the leases of `receipts` to `visibilityMs` from now. */
   extend(group: string, receipts: string[], visibilityMs: number): Promise<void>;
   /** A pull consumer's failed message, sent to the group's retry schedule. */
   sendBack(group: string, offset: number, delayMs?: number): Promise<void>;
+  /** The group's dead letters, oldest first. */
   listDeadLetters(group: string, limit: number): Promise<DeadLetter[]>;
   /** Moves up to `limit` dead letters (only `msgIds`, when given) back to the retry schedule. */
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number>;
+  /** One message by msgId; `not_found` when absent. */
   getMessage(msgId: string): Promise<Message>;
   /** Messages with `key`, oldest first, optionally within a `producedAt` window. */
   queryByKey(key: string, limit: number, from?: number, to?: number): Promise<Message[]>;
+  /** Offsets, sizes and per-group state of the queue, for stats. */
   snapshot(): Awaitable<QueueSnapshot>;
   /** Stores half messages of transaction `txId`: invisible until committed. */
   appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]>;

@@ -15,8 +15,10 @@ import {
  * insert in one namespace never shifts the sorted keys of another.
  */
 export class MemoryStorage {
+  /** @internal */
   readonly namespaces = new Map<string, SortedRecords>();
 
+  /** @internal The sorted records of `key`'s namespace, created on first use. */
   namespaceOf(key: string): SortedRecords {
     const cut = key.indexOf("|");
     const ns = cut < 0 ? key : key.slice(0, cut);
@@ -28,6 +30,7 @@ export class MemoryStorage {
     return records;
   }
 
+  /** How many records it holds. */
   get size(): number {
     let n = 0;
     for (const records of this.namespaces.values()) n += records.keys.length;

@@ -16,10 +16,13 @@ import type { JsonValue } from "../model.js";
  *   transaction (IndexedDB transactions close when control leaves them).
  */
 export interface Store {
+  /** The value under `key`, or undefined. */
   get(key: string): Promise<JsonValue | undefined>;
   /** Entries in key order (or reverse), within `[start, end)` and/or under `prefix`. */
   scan(range: StoreRange): Promise<StoreEntry[]>;
+  /** Applies `ops` atomically and in order; resolves once they are durable. */
   write(ops: readonly StoreOp[]): Promise<void>;
+  /** Releases what the store holds open; the engine calls it last, after its final write. */
   close(): Promise<void>;
   /**
    * Optional: runs `fn` in one native transaction that reads and writes
@@ -32,6 +35,7 @@ export interface Store {
 
 /** A read-then-write transaction of a store (`Store.transact`). */
 export interface StoreTransaction {
+  /** Reads `key` inside the transaction, isolated from other writers until it commits. */
   get(key: string): Promise<JsonValue | undefined>;
   /** Queues ops; they apply when the transaction commits, all of them or none. */
   write(ops: readonly StoreOp[]): void;

@@ -5,17 +5,20 @@ import type { TopicConfig } from "../engine/config.js";
 import type { EdgeqErrorCode } from "../errors.js";
 import { ProbedStore, type SuiteOptions } from "./harness.js";
 
+/** A broker over a probed store and a manual clock, for the core suites. */
 export interface BrokerFixture {
   broker: Broker;
   clock: ManualClock;
   store: ProbedStore;
   /** Closes the broker and opens a new one over the same durable data. */
   restart(): Promise<void>;
+  /** Closes the broker and its store. */
   close(): Promise<void>;
 }
 
 export const TOPIC = "orders";
 
+/** Opens a broker over a new store of `options.create` with topic `orders` (2 queues, `config` on top). */
 export async function openFixture(
   options: SuiteOptions,
   config: Partial<TopicConfig> = {},

@@ -5,6 +5,7 @@ import { registerProduceContract } from "./transport-produce.js";
 
 export type { TransportHarness } from "./transport-harness.js";
 
+/** Options of `runTransportConformance`: the transport under test and what to skip. */
 export interface TransportSuiteOptions {
   /** Prefix of the describe block, e.g. the transport's name. */
   name: string;

@@ -60,9 +60,11 @@ export class QueueDO extends DurableObject<Env> {
     this.#sqlStore = createSqliteStore(ctx.storage);
   }
 
+  /** Appends a validated batch to this queue (producer windows dedup by seq). */
   append(ref: QueueRef, batch: NormalizedAppend): Promise<Outcome<SendResult[]>> {
     return this.#run(ref, (q) => q.append(batch));
   }
+  /** Reads by offset, long-polling up to `wait.waitMs` when nothing is there yet. */
   read(
     ref: QueueRef,
     from: number,
@@ -72,9 +74,11 @@ export class QueueDO extends DurableObject<Env> {
   ): Promise<Outcome<ReadResult>> {
     return this.#run(ref, (q) => q.read(from, limit, tags, wait));
   }
+  /** A group's committed offset in this queue, if it has one. */
   committedOffset(ref: QueueRef, group: string): Promise<Outcome<number | undefined>> {
     return this.#run(ref, (q) => q.committedOffset(group));
   }
+  /** Commits a group's offset in this queue (forward only unless `reset`). */
   commitOffset(
     ref: QueueRef,
     group: string,
@@ -83,6 +87,7 @@ export class QueueDO extends DurableObject<Env> {
   ): Promise<Outcome<number>> {
     return this.#run(ref, (q) => q.commitOffset(group, offset, reset));
   }
+  /** Leases deliverable messages of this queue to `group`. */
   receive(
     ref: QueueRef,
     group: string,
@@ -91,12 +96,15 @@ export class QueueDO extends DurableObject<Env> {
   ): Promise<Outcome<LeasedMessage[]>> {
     return this.#run(ref, (q) => q.receive(group, params, wait));
   }
+  /** Settles leased messages for good. */
   ack(ref: QueueRef, group: string, receipts: string[]): Promise<Outcome<void>> {
     return this.#run(ref, (q) => q.ack(group, receipts));
   }
+  /** Gives leased messages back to the group's retry schedule. */
   nack(ref: QueueRef, group: string, receipts: string[], delayMs?: number): Promise<Outcome<void>> {
     return this.#run(ref, (q) => q.nack(group, receipts, delayMs));
   }
+  /** Extends leases to `visibilityMs` from now. */
   extend(
     ref: QueueRef,
     group: string,
@@ -105,12 +113,15 @@ export class QueueDO extends DurableObject<Env> {
   ): Promise<Outcome<void>> {
     return this.#run(ref, (q) => q.extend(group, receipts, visibilityMs));
   }
+  /** A pull consumer's failed message, sent to the group's retry schedule. */
   sendBack(ref: QueueRef, group: string, offset: number, delayMs?: number): Promise<Outcome<void>> {
     return this.#run(ref, (q) => q.sendBack(group, offset, delayMs));
   }
+  /** The group's dead letters in this queue, oldest first. */
   listDeadLetters(ref: QueueRef, group: string, limit: number): Promise<Outcome<DeadLetter[]>> {
     return this.#run(ref, (q) => q.listDeadLetters(group, limit));
   }
+  /** Moves dead letters back to the group's retry schedule; answers how many moved. */
   redrive(
     ref: QueueRef,
     group: string,
@@ -119,9 +130,11 @@ export class QueueDO extends DurableObject<Env> {
   ): Promise<Outcome<number>> {
     return this.#run(ref, (q) => q.redrive(group, limit, msgIds));
   }
+  /** One message by msgId. */
   getMessage(ref: QueueRef, msgId: string): Promise<Outcome<Message>> {
     return this.#run(ref, (q) => q.getMessage(msgId));
   }
+  /** Messages with `key`, oldest first, within an optional `producedAt` window. */
   queryByKey(
     ref: QueueRef,
     key: string,
@@ -131,12 +144,15 @@ export class QueueDO extends DurableObject<Env> {
   ): Promise<Outcome<Message[]>> {
     return this.#run(ref, (q) => q.queryByKey(key, limit, from, to));
   }
+  /** Offsets, sizes and per-group state of the queue, for stats. */
   snapshot(ref: QueueRef): Promise<Outcome<QueueSnapshot>> {
     return this.#run(ref, (q) => q.snapshot());
   }
+  /** Stores a transaction's half messages: invisible until `decideTransaction` commits them. */
   appendHalf(ref: QueueRef, txId: string, batch: NormalizedAppend): Promise<Outcome<SendResult[]>> {
     return this.#run(ref, (q) => q.appendHalf(txId, batch));
   }
+  /** Commits or rolls back a transaction's half messages. */
   decideTransaction(
     ref: QueueRef,
     txId: string,
@@ -146,10 +162,12 @@ export class QueueDO extends DurableObject<Env> {
   ): Promise<Outcome<TransactionInfo>> {
     return this.#run(ref, (q) => q.decideTransaction(txId, action, by, scope));
   }
+  /** This queue's transactions, optionally of one producer, in one state, or in one producer scope. */
   listTransactions(ref: QueueRef, filter: TransactionFilter): Promise<Outcome<TransactionInfo[]>> {
     return this.#run(ref, (q) => q.listTransactions(filter));
   }
 
+  /** Runs the engine's due work (delays, lease expiry, retries, retention, checks) and re-arms. */
   override async alarm(): Promise<void> {
     this.#takeTime();
     const identity = (await this.#sqlStore.get(REF_KEY)) as Identity | undefined;

@@ -3,6 +3,7 @@ import { type BucketState, EdgeqError, type RateLimit, takeTokens } from "@edgeq
 import { bucketOf } from "./topic-settings.js";
 import { topicConfig } from "./topics.js";
 
+/** Which bucket a call takes from: produce (per message) or consume (per call). */
 export type RateKind = "produce" | "consume";
 
 /**

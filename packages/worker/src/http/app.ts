@@ -16,7 +16,11 @@ import { allows } from "./auth/principal.js";
 import { type Principal, type Right, tokenAuthOf } from "./auth.js";
 import { intParam, jsonBody, queueIdParam, setRetryAfter, transactionToWire } from "./wire.js";
 
-type AppEnv = { Bindings: Env; Variables: { principal: Principal; router: TopicRouter } };
+/**
+ * Hono's environment of the broker's app: the Worker's bindings, and what its
+ * middleware sets for the handlers (who calls, the topic's router).
+ */
+export type AppEnv = { Bindings: Env; Variables: { principal: Principal; router: TopicRouter } };
 
 /** Largest request body: a full batch, base64 bodies included, plus room for the JSON around it. */
 const MAX_BODY_BYTES = Math.ceil(DEFAULT_TOPIC_CONFIG.maxBatchBytes * 1.4) + 64 * 1024;

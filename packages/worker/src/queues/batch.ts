@@ -16,7 +16,9 @@ export interface QueueMessage<Body = unknown> {
   readonly timestamp: Date;
   readonly body: Body;
   readonly attempts: number;
+  /** Marks the message done: it is not delivered again. */
   ack(): void;
+  /** Delivers the message again, after `delaySeconds` if given. */
   retry(options?: RetryOptions): void;
 }
 
@@ -25,7 +27,9 @@ export interface QueueMessageBatch<Body = unknown> {
   readonly queue: string;
   readonly messages: readonly QueueMessage<Body>[];
   readonly metadata: { metrics: BacklogMetrics };
+  /** Marks every message of the batch done. */
   ackAll(): void;
+  /** Delivers every message of the batch again, after `delaySeconds` if given. */
   retryAll(options?: RetryOptions): void;
 }
 

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { QueueConsumer } from "./consumer.js";
 
+/** Options of `createQueueConsumerObject`. */
 export interface QueueConsumerObjectOptions {
   /** How long an idle consumer waits before it polls again (after its long-poll came back empty). Default 1 s. */
   idleMs?: number;
@@ -12,6 +13,7 @@ export interface QueueConsumerObjectOptions {
 
 /** The RPC face of a consumer object: `start()` arms its alarm if it is not armed yet. */
 export interface QueueConsumerObjectStub {
+  /** Arms the drain alarm unless it is armed already. */
   start(): Promise<void>;
 }
 
@@ -59,7 +61,11 @@ export function createQueueConsumerObject<Env>(
 export type QueueConsumerObjectClass<Env> = new (
   ctx: DurableObjectState,
   env: Env,
-) => DurableObject<Env> & QueueConsumerObjectStub & { alarm(): Promise<void> };
+) => DurableObject<Env> &
+  QueueConsumerObjectStub & {
+    /** Drains the topic for up to `budgetMs`, then sets the next alarm. */
+    alarm(): Promise<void>;
+  };
 
 /** What the handler gets as `ctx` in an alarm: waitUntil on the object's state. */
 function executionContext(state: DurableObjectState): ExecutionContext {

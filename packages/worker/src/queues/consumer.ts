@@ -54,6 +54,7 @@ export interface DrainReport {
   idle: boolean;
 }
 
+/** How long one `drain` call runs and how it fills batches. */
 export interface DrainOptions {
   /** Stop leasing new batches after this long (ms). Default 25 s. */
   budgetMs?: number;

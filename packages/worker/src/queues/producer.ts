@@ -21,6 +21,7 @@ export interface QueueProducerResponse {
   metadata: { metrics: BacklogMetrics };
 }
 
+/** Options of `createQueueProducer`: the topic and how its answers are filled. */
 export interface QueueProducerOptions {
   /**
    * The consumer group whose backlog `metrics()` reports. Default: the group
@@ -42,11 +43,14 @@ export interface QueueProducerOptions {
 
 /** A Cloudflare `Queue<Body>` whose messages go to an edgeq topic. */
 export interface QueueProducer<Body = unknown> {
+  /** Sends one message; resolves once it is durable in the topic. */
   send(body: Body, options?: QueueProducerSendOptions): Promise<QueueProducerResponse>;
+  /** Sends up to 100 messages in one append. */
   sendBatch(
     messages: Iterable<QueueProducerRequest<Body>>,
     options?: { delaySeconds?: number },
   ): Promise<QueueProducerResponse>;
+  /** The topic's backlog: message count and bytes. */
   metrics(): Promise<BacklogMetrics>;
 }
 

@@ -35,15 +35,18 @@ export type RpcOptions<O> = Omit<O, "signal">;
  * `Outcome`, errors as data.
  */
 export class EdgeqRpc extends WorkerEntrypoint<Env> {
+  /** The topic and its queue count; `not_found` for an unknown topic. */
   topicInfo(topic: string): Promise<Outcome<TopicInfo>> {
     return settle(async () => ({
       topic,
       queueCount: (await topicConfig(this.env, topic)).queueCount,
     }));
   }
+  /** Appends a batch; one result per message, in order (`POST …/messages`). */
   send(topic: string, request: AppendRequest): Promise<Outcome<SendResult[]>> {
     return settle(async () => (await topicRouter(this.env, topic)).send(request));
   }
+  /** Reads a queue by offset (`GET …/queues/{queueId}/messages`). */
   read(
     topic: string,
     queueId: number,
@@ -51,9 +54,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<ReadResult>> {
     return settle(async () => (await topicRouter(this.env, topic)).read(queueId, options));
   }
+  /** A group's committed offset per queue id. */
   getOffsets(topic: string, group: string): Promise<Outcome<Record<string, number>>> {
     return settle(async () => (await topicRouter(this.env, topic)).getOffsets(group));
   }
+  /** Commits a group's offsets (forward only unless `reset`). */
   commitOffsets(
     topic: string,
     group: string,
@@ -64,6 +69,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
       (await topicRouter(this.env, topic)).commitOffsets(group, offsets, options.reset === true),
     );
   }
+  /** Leases messages to `group`, taking turns over the topic's queues. */
   receive(
     topic: string,
     group: string,
@@ -71,9 +77,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<LeasedMessage[]>> {
     return settle(async () => (await topicRouter(this.env, topic)).receive(group, options));
   }
+  /** Settles leased messages for good. */
   ack(topic: string, group: string, receipts: string[]): Promise<Outcome<void>> {
     return settle(async () => (await topicRouter(this.env, topic)).ack(group, receipts));
   }
+  /** Gives leased messages back to the retry schedule (or after `delayMs`). */
   nack(
     topic: string,
     group: string,
@@ -84,6 +92,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
       (await topicRouter(this.env, topic)).nack(group, receipts, options.delayMs),
     );
   }
+  /** Extends leases to `visibilityMs` from now. */
   extend(
     topic: string,
     group: string,
@@ -94,6 +103,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
       (await topicRouter(this.env, topic)).extend(group, receipts, visibilityMs),
     );
   }
+  /** A pull consumer's failed message, sent to the group's retry schedule. */
   sendBack(
     topic: string,
     group: string,
@@ -109,9 +119,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
       ),
     );
   }
+  /** One message by msgId. */
   getMessage(topic: string, msgId: string): Promise<Outcome<Message>> {
     return settle(async () => (await topicRouter(this.env, topic)).getMessage(msgId));
   }
+  /** Messages with `key`, oldest first. */
   queryByKey(
     topic: string,
     key: string,
@@ -119,6 +131,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<Message[]>> {
     return settle(async () => (await topicRouter(this.env, topic)).queryByKey(key, options));
   }
+  /** The group's dead letters, oldest first, with reasons. */
   listDeadLetters(
     topic: string,
     group: string,
@@ -128,6 +141,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
       (await topicRouter(this.env, topic)).listDeadLetters(group, options.limit),
     );
   }
+  /** Moves dead letters back to the retry schedule; answers how many moved. */
   redrive(
     topic: string,
     group: string,
@@ -135,9 +149,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<number>> {
     return settle(async () => (await topicRouter(this.env, topic)).redrive(group, options));
   }
+  /** Per-queue offsets and sizes and per-group lag. */
   stats(topic: string): Promise<Outcome<TopicStats>> {
     return settle(async () => (await topicRouter(this.env, topic)).stats());
   }
+  /** Commits or rolls back a transaction. */
   endTransaction(
     topic: string,
     txId: string,
@@ -145,6 +161,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<TransactionInfo>> {
     return settle(async () => (await topicRouter(this.env, topic)).endTransaction(txId, action));
   }
+  /** Transactions of the topic, optionally of one producer or in one state. */
   listTransactions(
     topic: string,
     filter: { producerId?: string; state?: "unknown" | "pending" } = {},

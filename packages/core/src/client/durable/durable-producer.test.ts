@@ -3,6 +3,7 @@ import { ManualClock } from "../../clock.js";
 import { Broker } from "../../engine/broker.js";
 import { EdgeqError } from "../../errors.js";
 import { MemoryStorage, MemoryStore } from "../../store/memory-store.js";
+import type { StoreRange } from "../../store/store.js";
 import { ProbedStore } from "../../testing/harness.js";
 import { flushed } from "../../testing/producer-flush.js";
 import { LocalTransport } from "../local-transport.js";
@@ -77,6 +78,30 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
     expect(store.writes - before).toBe(1);
     expect(queued.flat().map((q) => q.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect((await store.scan({ prefix: "producer|log|" })).length).toBe(1);
+  });
+
+  it("drains a record of many messages in batches, reading it once, and frees it when spent", async () => {
+    const { broker, transport } = await openBroker();
+    const store = new (class extends ProbedStore {
+      logReads = 0;
+      override async scan(range: StoreRange) {
+        const entries = await super.scan(range);
+        this.logReads += entries.filter(([key]) => key.startsWith("producer|log|")).length;
+        return entries;
+      }
+    })(new MemoryStore());
+    const producer = await open(store, transport, { batchSize: 40 });
+    // One send of 600: one record, drained in 15 batches.
+    await producer.send(Array.from({ length: 600 }, (_, i) => ({ body: i })));
+    producer.start();
+    await producer.flush();
+    expect((await logOf(broker, producer.producerId)).map((m) => m.body)).toEqual(
+      Array.from({ length: 600 }, (_, i) => i),
+    );
+    expect(store.logReads).toBe(1);
+    expect(await store.scan({ prefix: "producer|log|" })).toEqual([]);
+    expect(await producer.stats()).toMatchObject({ pending: 0, acknowledged: 600 });
+    producer.close();
   });
 
   it("refuses a message the broker could never take in send, and queues nothing", async () => {

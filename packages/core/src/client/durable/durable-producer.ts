@@ -49,9 +49,13 @@ export type SyncState =
 
 /** What the sync loop reports as it goes; hosts turn these into events. */
 export interface DurableProducerHooks {
+  /** The sync loop's state changed (with the failure that caused it, if one did). */
   state?(state: SyncState, error?: ErrorSummary): void;
+  /** How many messages are on the wire now. */
   inFlight?(count: number): void;
+  /** The broker acknowledged these messages (stored, or duplicates of stored ones). */
   delivered?(messages: DeliveredMessage[]): void;
+  /** The broker refused a message for good; it is kept as a local dead letter. */
   deadLettered?(deadLetter: LocalDeadLetter): void;
 }
 
@@ -259,6 +263,7 @@ export class DurableProducer {
       f.reject(new EdgeqError(error.code, `sync failed: ${error.message}`));
   }
 
+  /** Pending, delivered and dead-lettered counts, read from the store. */
   async stats(): Promise<DurableProducerStats> {
     const [producer, progress] = await Promise.all([this.log.producer(), this.log.progress()]);
     return {

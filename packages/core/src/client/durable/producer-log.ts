@@ -2,7 +2,13 @@ import { DEFAULT_TOPIC_CONFIG } from "../../engine/config.js";
 import { GroupCommitter } from "../../engine/group-commit.js";
 import { normalizeAppend } from "../../engine/validate.js";
 import type { JsonValue, MessageBody } from "../../model.js";
-import { type Store, type StoreOp, type StoreTransaction, transact } from "../../store/store.js";
+import {
+  prefixEnd,
+  type Store,
+  type StoreOp,
+  type StoreTransaction,
+  transact,
+} from "../../store/store.js";
 import {
   type DeadRecord,
   type DurableSendOptions,
@@ -70,7 +76,9 @@ function validate(messages: readonly DurableSend[], now: number): LogEntry[] {
  * `finish` queues the one log record and the new seq into the transaction.
  */
 export interface LogAppend {
+  /** Validates and numbers `messages`; throws before anything is queued when one is invalid. */
   add(messages: readonly DurableSend[]): QueuedMessage[];
+  /** Queues the log record and the new next seq into the transaction; call once, after the last `add`. */
   finish(): void;
 }
 
@@ -83,6 +91,17 @@ export interface LogAppend {
  */
 export class ProducerLog {
   private readonly committer: GroupCommitter<LogEntry, QueuedMessage>;
+  /**
+   * The next pending messages, read ahead of the sync loop: one record holds
+   * a whole group commit (thousands of messages for an app that was offline),
+   * so it is read once, not once per batch. Appends only add higher seqs, so
+   * it stays a prefix of what is pending.
+   */
+  private readonly readAhead: PendingMessage[] = [];
+  /** Key and last seq of each record the read-ahead came through, oldest first. */
+  private readonly spans: Array<{ key: string; last: number }> = [];
+  /** The last seq read into the read-ahead. */
+  private readThrough = 0;
 
   constructor(
     readonly store: Store,
@@ -158,41 +177,60 @@ export class ProducerLog {
   /** Up to `max` messages after the last handled one, in seq order, within about `maxBytes` of JSON. */
   async pending(max: number, maxBytes: number): Promise<PendingMessage[]> {
     const { doneSeq } = await this.progress();
-    // Fully handled records are deleted on completion, so the first one holds doneSeq + 1.
-    const records = await this.store.scan({ prefix: this.keys.logPrefix, limit: max });
+    this.forget(doneSeq);
+    if (this.readAhead.length < max) await this.readMore(doneSeq, max);
     const out: PendingMessage[] = [];
     let bytes = 0;
-    for (const [, value] of records) {
-      const record = value as unknown as LogRecord;
-      for (const [i, entry] of record.messages.entries()) {
-        const seq = record.first + i;
-        if (seq <= doneSeq) continue;
-        const size = approximateSize(entry);
-        // Always take one, however big: the broker is the judge of its size.
-        if (out.length > 0 && (out.length >= max || bytes + size > maxBytes)) return out;
-        out.push({ ...entry, seq, queuedAt: record.queuedAt });
-        bytes += size;
-      }
+    for (const message of this.readAhead) {
+      const size = approximateSize(message);
+      // Always take one, however big: the broker is the judge of its size.
+      if (out.length > 0 && (out.length >= max || bytes + size > maxBytes)) break;
+      out.push(message);
+      bytes += size;
     }
     return out;
   }
 
+  /** Reads the records after those already read until the read-ahead holds `max` messages or the log ends. */
+  private async readMore(doneSeq: number, max: number): Promise<void> {
+    const next = Math.max(this.readThrough, doneSeq) + 1;
+    // Fully handled records are deleted on completion, so the log's first record holds doneSeq + 1.
+    const after = this.spans.at(-1)?.key;
+    let start = after === undefined ? this.keys.logPrefix : `${after}\0`;
+    const end = prefixEnd(this.keys.logPrefix);
+    while (this.readAhead.length < max) {
+      const records = await this.store.scan({ start, end, limit: READ_RECORDS });
+      for (const [key, value] of records) {
+        const record = value as unknown as LogRecord;
+        const last = record.first + record.messages.length - 1;
+        if (last < next) continue;
+        this.spans.push({ key, last });
+        this.readThrough = last;
+        for (const [i, entry] of record.messages.entries()) {
+          const seq = record.first + i;
+          if (seq >= next) this.readAhead.push({ ...entry, seq, queuedAt: record.queuedAt });
+        }
+      }
+      if (records.length < READ_RECORDS) return;
+      start = `${records.at(-1)![0]}\0`;
+    }
+  }
+
+  /** Drops what the read-ahead holds at or below `doneSeq` (handled, here or by another tab). */
+  private forget(doneSeq: number): void {
+    const kept = this.readAhead.findIndex((m) => m.seq > doneSeq);
+    this.readAhead.splice(0, kept < 0 ? this.readAhead.length : kept);
+  }
+
   /** Records what the broker did with a prefix of the pending messages, and frees their space. */
   async complete(done: Completion): Promise<boolean> {
-    // Records are keyed by their first seq: only those starting at or before
-    // doneSeq can be spent, so the scan reads the batch's records, not the
-    // whole pending log (a device offline for days holds many).
-    const records = await this.store.scan({
-      start: this.keys.logPrefix,
-      end: this.keys.log(done.doneSeq + 1),
-    });
-    const spent: StoreOp[] = [];
-    for (const [key, value] of records) {
-      const record = value as unknown as LogRecord;
-      if (record.first + record.messages.length - 1 > done.doneSeq) break;
-      spent.push({ type: "delete", key });
-    }
-    return transact(this.store, async (tx) => {
+    // A record is deleted with the progress that spends its last message, so
+    // the ones this completion spends are among those the read-ahead came through.
+    const count = this.spans.findIndex((span) => span.last > done.doneSeq);
+    const spans = this.spans.slice(0, count < 0 ? this.spans.length : count);
+    const spent = spans.map(({ key }): StoreOp => ({ type: "delete", key }));
+    // Only once written: a failed write leaves them pending, to send again.
+    const written = await transact(this.store, async (tx) => {
       const progress = ((await tx.get(this.keys.progress)) ??
         INITIAL_PROGRESS) as unknown as ProgressRecord;
       // Another writer completed this range already (a takeover raced a late answer).
@@ -216,6 +254,9 @@ export class ProducerLog {
       ]);
       return true;
     });
+    this.spans.splice(0, spans.length);
+    this.forget(done.doneSeq);
+    return written;
   }
 
   async producer(): Promise<ProducerRecord> {
@@ -237,6 +278,9 @@ export class ProducerLog {
     },
   };
 }
+
+/** Log records read per scan while filling the read-ahead. */
+const READ_RECORDS = 8;
 
 /** JSON length as a stand-in for wire size; bytes are base64 already. */
 function approximateSize(entry: LogEntry): number {

@@ -1,3 +1,4 @@
+/** What a grant allows on its topics: produce, consume (reads, groups, stats), admin (redrive, topic settings). */
 export type Right = "produce" | "consume" | "admin";
 
 /**
