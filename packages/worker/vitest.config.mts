@@ -8,6 +8,13 @@ export const TEST_TOKENS = {
   "consumer-token": [{ topics: "ord*", rights: ["consume"] }],
 };
 
+/** Per-user tokens in the tests: HS256 with this secret (test/auth-tokens.ts mints them). */
+export const TEST_JWT = {
+  issuer: "edgeq-test",
+  audience: "edgeq",
+  secret: "test-secret-test-secret-test-secret-0123",
+};
+
 // Tests run inside workerd with the real Durable Object SQLite storage.
 export default defineConfig({
   // @edgeq/core from its TypeScript source (its "edgeq-source" export condition),
@@ -33,8 +40,20 @@ export default defineConfig({
           EDGEQ_TOKENS: JSON.stringify(TEST_TOKENS),
           // Streams under public/ are readable without a token (test/streams-auth.test.ts).
           EDGEQ_ANONYMOUS_STREAMS: JSON.stringify([{ topics: "public/*", rights: ["consume"] }]),
+          EDGEQ_JWT: JSON.stringify(TEST_JWT),
           EDGEQ_TOPICS: JSON.stringify({
             orders: { queueCount: 4 },
+            // Security suite (test/security.test.ts).
+            sec: { queueCount: 1 },
+            // Buckets that do not refill during a test (one token per 100 s), and one that does.
+            limited: {
+              queueCount: 1,
+              rateLimit: {
+                produce: { messagesPerSecond: 0.01, burst: 3 },
+                consume: { requestsPerSecond: 0.01, burst: 2 },
+              },
+            },
+            paced: { queueCount: 1, rateLimit: { produce: { messagesPerSecond: 10, burst: 10 } } },
             single: { queueCount: 1, maxReconsumeTimes: 2, retrySchedule: [1000, 2000] },
             small: { queueCount: 1, maxMessageBytes: 1024, maxBatchMessages: 5 },
             fast: { queueCount: 2, durability: "async" },

@@ -4,4 +4,11 @@
  * other Workers bind to.
  * Add your own routes or middleware by wrapping `createApp()` from "@edgeq/worker".
  */
-export { default, EdgeqRpc, QueueDO, StreamDO } from "@edgeq/worker";
+export {
+  default,
+  EdgeqRpc,
+  QueueDO,
+  RateLimiterDO,
+  StreamDO,
+  TopicRegistryDO,
+} from "@edgeq/worker";

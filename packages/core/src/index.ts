@@ -79,6 +79,7 @@ export {
   type TopicConfig,
 } from "./engine/config.js";
 export { type MsgIdKind, type MsgIdParts, parseMsgId } from "./engine/ids.js";
+export type { ProducerScope } from "./engine/producer-scope.js";
 export { QueueEngine, type QueueEngineOptions, type ReceiveParams } from "./engine/queue-engine.js";
 export type {
   Awaitable,
@@ -92,8 +93,10 @@ export {
   type RouterReceiveOptions,
   TopicRouter,
 } from "./engine/topic-router.js";
+export type { TransactionFilter } from "./engine/transactions.js";
 export {
   assertName,
+  isPlainObject,
   type NormalizedAppend,
   type NormalizedMessage,
   normalizeAppend,
@@ -110,4 +113,10 @@ export { MemoryStorage, MemoryStore, type MemoryStoreOptions } from "./store/mem
 export type { Store, StoreEntry, StoreOp, StoreRange, StoreTransaction } from "./store/store.js";
 export { rangeBounds, transact } from "./store/store.js";
 export { base64ToBytes, bytesToBase64 } from "./util/bytes.js";
+export {
+  type BucketState,
+  type RateLimit,
+  type TakeResult,
+  takeTokens,
+} from "./util/token-bucket.js";
 export { messageFromWire, messageToWire, type WireMessage } from "./wire.js";

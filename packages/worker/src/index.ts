@@ -4,12 +4,18 @@ import { type AppEnv, createApp } from "./http/app.js";
 export { DurableQueue } from "./broker/durable-queue.js";
 export { QueueDO } from "./broker/queue-do.js";
 export type { QueueRef, RpcWait } from "./broker/queue-ref.js";
+export { type RateKind, RateLimiterDO } from "./broker/rate-limiter.js";
+export type { TopicDescription } from "./broker/topic-admin.js";
+export { type TopicChange, TopicRegistryDO, type TopicsSnapshot } from "./broker/topic-registry.js";
 export {
   type Durability,
+  routerOf,
+  type TopicRateLimit,
   topicConfig,
   topicRouter,
   type WorkerTopicConfig,
 } from "./broker/topics.js";
+export type { Grant, Principal, Right } from "./http/auth.js";
 export type {
   QueueMessage,
   QueueMessageBatch,

@@ -18,6 +18,10 @@ export interface LocalBrokerOptions {
   bindings?: Record<string, string>;
   /** Serve the Worker's V8 inspector (DevTools protocol) on this port: the memory benchmark reads heap use through it. */
   inspectorPort?: number;
+  /** `EDGEQ_JWT`, when the broker should accept per-user tokens. */
+  jwt?: unknown;
+  /** Leave out the topic registry's binding: topics come from `topics` alone, fixed (the registry benchmark's baseline). */
+  withoutTopicRegistry?: boolean;
 }
 
 export interface LocalBroker {
@@ -44,7 +48,11 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     compatibilityFlags: worker.compatibilityFlags,
     host: "127.0.0.1",
     port: 0,
-    durableObjects: { ...worker.durableObjects, ...options.durableObjects },
+    durableObjects: Object.fromEntries(
+      Object.entries({ ...worker.durableObjects, ...options.durableObjects }).filter(
+        ([name]) => !(options.withoutTopicRegistry && name === "TOPIC_REGISTRY"),
+      ),
+    ),
     // Without a directory, the state lives in memory and dies with the runtime.
     ...(options.persistDir ? { durableObjectsPersist: options.persistDir } : {}),
     ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
@@ -53,6 +61,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       EDGEQ_TOPICS: JSON.stringify(options.topics),
       EDGEQ_CORS_ORIGINS: "*",
       ...options.bindings,
+      ...(options.jwt === undefined ? {} : { EDGEQ_JWT: JSON.stringify(options.jwt) }),
     },
   });
   const url = (await mf.ready).origin;

@@ -11,6 +11,8 @@ it("reads the deployed Worker's settings from wrangler.jsonc", () => {
   expect(config.durableObjects).toEqual({
     QUEUE: { className: "QueueDO", useSQLite: true },
     STREAMS: { className: "StreamDO", useSQLite: true },
+    RATE_LIMITER: { className: "RateLimiterDO", useSQLite: true },
+    TOPIC_REGISTRY: { className: "TopicRegistryDO", useSQLite: true },
   });
 });
 

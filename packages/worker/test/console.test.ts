@@ -49,27 +49,28 @@ describe("GET /v1/topics", () => {
   const list = (token?: string) =>
     page("/v1/topics", token ? { headers: { authorization: `Bearer ${token}` } } : {});
 
-  it("lists every configured topic, by name, with the token's rights on it", async () => {
+  it("lists every topic with the token's rights on it, and its settings for admin", async () => {
     const res = await list("admin-token");
     expect(res.status).toBe(200);
     const { topics } = (await res.json()) as {
-      topics: Array<{ name: string; queueCount: number; rights: string[] }>;
+      topics: Array<{ topic: string; queueCount: number; rights: string[]; settings?: object }>;
     };
-    expect(topics.find((t) => t.name === "orders")).toEqual({
-      name: "orders",
+    expect(topics.find((t) => t.topic === "orders")).toMatchObject({
+      topic: "orders",
       queueCount: 4,
       rights: ["produce", "consume", "admin"],
+      settings: { queueCount: 4 },
     });
-    const names = topics.map((t) => t.name);
+    const names = topics.map((t) => t.topic);
     expect(names).toEqual([...names].sort());
     expect(names).toContain("single");
   });
 
   it("names only the topics the token has a right on", async () => {
     const { topics } = (await (await list("producer-token")).json()) as {
-      topics: Array<{ name: string; rights: string[] }>;
+      topics: Array<{ topic: string; rights: string[] }>;
     };
-    expect(topics).toEqual([{ name: "orders", queueCount: 4, rights: ["produce"] }]);
+    expect(topics).toEqual([{ topic: "orders", queueCount: 4, rights: ["produce"] }]);
   });
 
   it("refuses a request without a known token", async () => {

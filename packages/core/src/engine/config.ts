@@ -1,4 +1,4 @@
-import { invalid } from "../errors.js";
+import { EdgeqError } from "../errors.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -101,17 +101,23 @@ export const CALL_DEFAULTS = Object.freeze({
 /** Longest long-poll (`waitMs`) any read or receive may ask for: 30 s. */
 export const MAX_WAIT_MS = 30_000;
 
-/** Fills defaults and rejects nonsense (`invalid_request`). */
+/** Refuses a setting: `invalid_request` with the setting's name in `details.field`. */
+function invalid(field: string, message: string): never {
+  throw new EdgeqError("invalid_request", message, { details: { field } });
+}
+
+/** Fills defaults and rejects nonsense (`invalid_request`, naming the setting in `details.field`). */
 export function resolveTopicConfig(partial: Partial<TopicConfig> = {}): TopicConfig {
   const config: TopicConfig = { ...DEFAULT_TOPIC_CONFIG, ...stripUndefined(partial) };
   const positiveInt = (name: keyof TopicConfig, max = 1_000_000) => {
     const v = config[name];
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max)
-      invalid(`${name} must be an integer from 1 to ${max}`);
+      invalid(name, `${name} must be an integer from 1 to ${max}`);
   };
   const positive = (name: keyof TopicConfig) => {
     const v = config[name];
-    if (typeof v !== "number" || Number.isNaN(v) || v <= 0) invalid(`${name} must be positive`);
+    if (typeof v !== "number" || Number.isNaN(v) || v <= 0)
+      invalid(name, `${name} must be positive`);
   };
   positiveInt("queueCount", 1024);
   positive("retentionMs");
@@ -133,7 +139,10 @@ export function resolveTopicConfig(partial: Partial<TopicConfig> = {}): TopicCon
     config.retrySchedule.length === 0 ||
     !config.retrySchedule.every((d) => Number.isInteger(d) && d >= 0)
   )
-    invalid("retrySchedule must be a non-empty list of non-negative integer delays");
+    invalid(
+      "retrySchedule",
+      "retrySchedule must be a non-empty list of non-negative integer delays",
+    );
   return config;
 }
 

@@ -27,8 +27,12 @@ export class ProducerCache {
     private readonly limit = PRODUCER_CACHE_SIZE,
   ) {}
 
-  /** The producer's window (a new one if the store has none), pinned until `release`. */
-  async acquire(producerId: string): Promise<ProducerWindow> {
+  /**
+   * The producer's window, pinned until `release`. When the store has none,
+   * a copy of the window under `inheritFrom` if there is one (see
+   * `ProducerScope.inheritsUnscoped`), else a new one.
+   */
+  async acquire(producerId: string, inheritFrom?: string): Promise<ProducerWindow> {
     this.pins.set(producerId, (this.pins.get(producerId) ?? 0) + 1);
     try {
       const cached = this.windows.get(producerId);
@@ -40,11 +44,7 @@ export class ProducerCache {
       }
       let load = this.loading.get(producerId);
       if (!load) {
-        load = this.store.get(this.keys.producer(producerId)).then((value) => {
-          const window =
-            value === undefined
-              ? new ProducerWindow()
-              : new ProducerWindow(fromJson<ProducerRecord>(value));
+        load = this.load(producerId, inheritFrom).then((window) => {
           this.windows.set(producerId, window);
           return window;
         });
@@ -59,6 +59,20 @@ export class ProducerCache {
       this.release(producerId);
       throw error;
     }
+  }
+
+  private async load(producerId: string, inheritFrom?: string): Promise<ProducerWindow> {
+    const value = await this.store.get(this.keys.producer(producerId));
+    if (value !== undefined) return new ProducerWindow(fromJson<ProducerRecord>(value));
+    if (inheritFrom === undefined) return new ProducerWindow();
+    const cached = this.windows.get(inheritFrom)?.toRecord();
+    const stored = cached ? undefined : await this.store.get(this.keys.producer(inheritFrom));
+    const inherited =
+      cached ?? (stored === undefined ? undefined : fromJson<ProducerRecord>(stored));
+    if (inherited === undefined) return new ProducerWindow();
+    // A copy with no idleness entry yet: its first write indexes it under its own id.
+    const { idx: _, ...record } = inherited;
+    return new ProducerWindow(record);
   }
 
   /** Unpins a window; the cache then trims itself to its limit. */

@@ -18,11 +18,12 @@ import { Leases, type ReceiveParams } from "./leases.js";
 import { readLog, readOffsets, tagFilter } from "./log-reader.js";
 import { Maintenance } from "./maintenance.js";
 import { placeMessages, toStored } from "./placement.js";
+import { inheritedWindowId, type ProducerScope, producerWindowId } from "./producer-scope.js";
 import type { ProducerWindow } from "./producer-window.js";
 import type { QueueHandle, QueueSnapshot, WaitOptions } from "./queue-handle.js";
 import { QueueState } from "./queue-state.js";
 import { fromJson, type ScheduledRecord, type StoredMessage } from "./records.js";
-import { Transactions } from "./transactions.js";
+import { type TransactionFilter, Transactions } from "./transactions.js";
 import {
   assertIntInRange,
   assertName,
@@ -117,15 +118,16 @@ export class QueueEngine implements QueueHandle {
 
   /** Appends a validated batch. Each (producerId, seq) is stored once; a retry answers `duplicate`. */
   async append(request: NormalizedAppend): Promise<SendResult[]> {
-    const { producerId } = request;
+    const { producerId, scope } = request;
     if (producerId === undefined) return this.appendTo(request, undefined);
     await this.s.ready();
     const generation = this.s.generation;
-    const window = await this.s.producers.acquire(producerId);
+    const windowId = producerWindowId(producerId, scope);
+    const window = await this.s.producers.acquire(windowId, inheritedWindowId(producerId, scope));
     try {
-      return await this.appendTo(request, window, generation);
+      return await this.appendTo(request, { id: windowId, window }, generation);
     } finally {
-      this.s.producers.release(producerId);
+      this.s.producers.release(windowId);
     }
   }
 
@@ -155,9 +157,10 @@ export class QueueEngine implements QueueHandle {
 
   private async appendTo(
     request: NormalizedAppend,
-    window: ProducerWindow | undefined,
+    producer: { id: string; window: ProducerWindow } | undefined,
     generation?: number,
   ): Promise<SendResult[]> {
+    const window = producer?.window;
     const { results, head } = await this.s.mutate((ops, now) => {
       const { producerId, producerEpoch } = request;
       if (window && producerEpoch !== undefined)
@@ -187,7 +190,7 @@ export class QueueEngine implements QueueHandle {
       });
       for (const [i, earlier] of repeats)
         results[i] = { ...results[earlier]!, status: "duplicate" };
-      if (window && producerId !== undefined) this.s.producerOps(ops, producerId, window, now);
+      if (producer) this.s.producerOps(ops, producer.id, producer.window, now);
       ops.push(this.s.metaOp());
       return { results, head: this.s.meta.head };
     }, generation);
@@ -496,17 +499,18 @@ export class QueueEngine implements QueueHandle {
     txId: string,
     action: TransactionAction,
     by: "producer" | "check" = "producer",
+    scope?: ProducerScope,
   ): Promise<TransactionInfo> {
     assertName("txId", txId);
     if (action !== "commit" && action !== "rollback")
       throw new EdgeqError("invalid_request", "action must be commit or rollback");
-    const { info, head } = await this.transactions.decide(txId, action, by);
+    const { info, head } = await this.transactions.decide(txId, action, by, scope);
     this.s.advanceDurableHead(head);
     return info;
   }
 
   /** Undecided transactions (only those the broker is asking about, with `checkedOnly`). */
-  listTransactions(filter: { producerId?: string; checkedOnly?: boolean } = {}): TransactionInfo[] {
+  listTransactions(filter: TransactionFilter = {}): TransactionInfo[] {
     if (filter.producerId !== undefined) assertName("producerId", filter.producerId);
     return this.transactions.list(filter);
   }

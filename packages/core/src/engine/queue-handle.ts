@@ -10,6 +10,8 @@ import type {
   TransactionInfo,
 } from "../model.js";
 import type { ReceiveParams } from "./leases.js";
+import type { ProducerScope } from "./producer-scope.js";
+import type { TransactionFilter } from "./transactions.js";
 import type { NormalizedAppend } from "./validate.js";
 
 /** A queue's stats and every group's stats on it, taken at one moment. */
@@ -76,10 +78,8 @@ export interface QueueHandle {
     txId: string,
     action: TransactionAction,
     by: "producer" | "check",
+    scope?: ProducerScope,
   ): Promise<TransactionInfo>;
-  /** Undecided transactions (only those being checked back, with `checkedOnly`). */
-  listTransactions(filter: {
-    producerId?: string;
-    checkedOnly?: boolean;
-  }): Awaitable<TransactionInfo[]>;
+  /** Undecided transactions (only those being checked back, with `checkedOnly`; only the scope's, with `scope`). */
+  listTransactions(filter: TransactionFilter): Awaitable<TransactionInfo[]>;
 }

@@ -90,6 +90,8 @@ export interface HalfRecord {
   num: number;
   txId: string;
   producerId: string;
+  /** The scope's principal of the producer that opened it; absent without a scope. */
+  principal?: string;
   createdAt: number;
   state: TransactionState;
   /** Check-backs asked so far, and when the next one is due. */

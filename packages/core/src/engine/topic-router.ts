@@ -13,6 +13,7 @@ import type {
 import { fnv1a, pickQueue } from "../util/hash.js";
 import { CALL_DEFAULTS, MAX_WAIT_MS, type TopicConfig } from "./config.js";
 import { queueOf } from "./ids.js";
+import { type ProducerScope, producerWindowId } from "./producer-scope.js";
 import type { QueueHandle } from "./queue-handle.js";
 import { RouterRotations } from "./rotations.js";
 import {
@@ -83,13 +84,15 @@ export class TopicRouter {
   /**
    * Validates the whole batch first (a bad one stores nothing), then appends
    * each part on its queue. With `transactional: true` the messages are half
-   * messages of one transaction (see `sendHalf`).
+   * messages of one transaction (see `sendHalf`). `scope` says whose producer
+   * the request's `producerId` is (see `ProducerScope`).
    */
-  async send(request: unknown): Promise<SendResult[]> {
+  async send(request: unknown, scope?: ProducerScope): Promise<SendResult[]> {
     const transactional = isPlainObject(request) ? request.transactional : undefined;
     if (transactional !== undefined && typeof transactional !== "boolean")
       throw new EdgeqError("invalid_request", "transactional must be a boolean");
-    const batch = normalizeAppend(request, this.config, this.clock.now());
+    const normalized = normalizeAppend(request, this.config, this.clock.now());
+    const batch = scope === undefined ? normalized : { ...normalized, scope };
     if (transactional) return this.sendHalf(batch);
     const parts = this.partition(batch);
     // Gapless seqs are per queue: a batch split over queues would leave a gap on each.
@@ -137,8 +140,9 @@ export class TopicRouter {
   /**
    * A transaction spans the queues its messages route to, and its id names
    * them (`<producer hash>-<first seq>.<queue>_<queue>`), so a decision finds
-   * every part without asking anyone. The id is derived from the producer and
-   * its first seq, so a retried send lands in the same transaction.
+   * every part without asking anyone. The id is derived from the producer
+   * (in its scope) and its first seq, so a retried send lands in the same
+   * transaction, and another principal's producer of the same name in another.
    */
   private async sendHalf(batch: NormalizedAppend): Promise<SendResult[]> {
     const { producerId } = batch;
@@ -156,7 +160,8 @@ export class TopicRouter {
       );
     const parts = this.partition(batch);
     const queueIds = [...parts.keys()].sort((a, b) => a - b);
-    const hash = `${fnv1a(producerId).toString(36)}${fnv1a(`${producerId}#`).toString(36)}`;
+    const id = producerWindowId(producerId, batch.scope);
+    const hash = `${fnv1a(id).toString(36)}${fnv1a(`${id}#`).toString(36)}`;
     const txId = `${hash}-${firstSeq.toString(36)}.${queueIds.join("_")}`;
     const results: SendResult[] = new Array(batch.messages.length);
     await Promise.all(
@@ -170,26 +175,36 @@ export class TopicRouter {
     return results;
   }
 
-  /** Commits or rolls back every part of a transaction; repeating a decision is harmless. */
+  /**
+   * Commits or rolls back every part of a transaction; repeating a decision
+   * is harmless. With `scope`, only a transaction of that scope's producers
+   * (another's is `not_found`).
+   */
   async endTransaction(
     txId: unknown,
     action: unknown,
     by: "producer" | "check" = "producer",
+    scope?: ProducerScope,
   ): Promise<TransactionInfo> {
     assertName("txId", txId);
     if (action !== "commit" && action !== "rollback")
       throw new EdgeqError("invalid_request", "action must be commit or rollback");
     const infos = await Promise.all(
-      this.transactionQueues(txId).map((q) => this.queue(q).decideTransaction(txId, action, by)),
+      this.transactionQueues(txId).map((q) =>
+        this.queue(q).decideTransaction(txId, action, by, scope),
+      ),
     );
     return mergeTransactions(infos)[0]!;
   }
 
-  /** Undecided transactions; `state: "unknown"` only those the broker is checking back. */
+  /**
+   * Undecided transactions; `state: "unknown"` only those the broker is
+   * checking back; with `scope`, only those of that scope's producers.
+   */
   async listTransactions(
-    filter: { producerId?: unknown; state?: unknown } = {},
+    filter: { producerId?: unknown; state?: unknown; scope?: ProducerScope } = {},
   ): Promise<TransactionInfo[]> {
-    const { producerId, state } = filter;
+    const { producerId, state, scope } = filter;
     if (producerId !== undefined) assertName("producerId", producerId);
     if (state !== undefined && state !== "unknown" && state !== "pending")
       throw new EdgeqError("invalid_request", "state must be unknown or pending");
@@ -197,6 +212,7 @@ export class TopicRouter {
       this.queues.map((q) =>
         q.listTransactions({
           ...(producerId === undefined ? {} : { producerId }),
+          ...(scope === undefined ? {} : { scope }),
           checkedOnly: state === "unknown",
         }),
       ),

@@ -4,9 +4,24 @@ import type { StoreOp } from "../store/store.js";
 import { base64ToBytes } from "../util/bytes.js";
 import { formatMsgId } from "./ids.js";
 import { placeMessages, toStored } from "./placement.js";
+import {
+  inheritedWindowId,
+  type ProducerScope,
+  producerWindowId,
+  scopeOwns,
+} from "./producer-scope.js";
 import type { QueueState } from "./queue-state.js";
 import { type HalfRecord, type PositionKind, type StoredMessage, toJson } from "./records.js";
 import type { NormalizedAppend } from "./validate.js";
+
+/** Which undecided transactions a listing shows. */
+export interface TransactionFilter {
+  producerId?: string;
+  /** Only those the broker is checking back. */
+  checkedOnly?: boolean;
+  /** Only those of producers in this scope (see `ProducerScope`); without one, all. */
+  scope?: ProducerScope;
+}
 
 /** How long a decided transaction is remembered, so late repeats of its decision answer the same. */
 const DECIDED_KEPT_MS = 24 * 60 * 60 * 1000;
@@ -33,12 +48,13 @@ export class Transactions {
   }
 
   async appendHalf(txId: string, request: NormalizedAppend): Promise<SendResult[]> {
-    const { producerId } = request;
+    const { producerId, scope } = request;
     if (producerId === undefined)
       throw new EdgeqError("invalid_request", "a transactional send needs a producerId");
     await this.s.ready();
     const generation = this.s.generation;
-    const window = await this.s.producers.acquire(producerId);
+    const windowId = producerWindowId(producerId, scope);
+    const window = await this.s.producers.acquire(windowId, inheritedWindowId(producerId, scope));
     try {
       return await this.s.mutate((ops, now) => {
         const results: SendResult[] = [];
@@ -65,6 +81,7 @@ export class Transactions {
             num,
             txId,
             producerId,
+            ...(scope === undefined ? {} : { principal: scope.principal }),
             createdAt: now,
             state: "pending",
             checks: 0,
@@ -74,12 +91,12 @@ export class Transactions {
           this.s.transactions.set(num, rec);
           ops.push(this.halfOp(rec));
         }
-        this.s.producerOps(ops, producerId, window, now);
+        this.s.producerOps(ops, windowId, window, now);
         ops.push(this.s.metaOp());
         return results;
       }, generation);
     } finally {
-      this.s.producers.release(producerId);
+      this.s.producers.release(windowId);
     }
   }
 
@@ -87,10 +104,13 @@ export class Transactions {
     txId: string,
     action: TransactionAction,
     by: NonNullable<HalfRecord["decidedBy"]>,
+    scope?: ProducerScope,
   ): Promise<{ info: TransactionInfo; head: number }> {
     return this.s.mutate((ops, now) => {
       const rec = this.find(txId);
-      if (!rec) throw new EdgeqError("not_found", `no transaction ${txId} on this queue`);
+      // Another principal's transaction is not there as far as this caller can tell.
+      if (!rec || !scopeOwns(rec.principal, scope))
+        throw new EdgeqError("not_found", `no transaction ${txId} on this queue`);
       const target = action === "commit" ? "committed" : "rolled_back";
       if (rec.state === target) return { info: this.info(rec), head: this.s.meta.head };
       if (rec.state !== "pending")
@@ -107,10 +127,11 @@ export class Transactions {
     });
   }
 
-  list(filter: { producerId?: string; checkedOnly?: boolean }): TransactionInfo[] {
+  list(filter: TransactionFilter): TransactionInfo[] {
     const out: TransactionInfo[] = [];
     for (const rec of this.s.transactions.values()) {
       if (rec.state !== "pending") continue;
+      if (!scopeOwns(rec.principal, filter.scope)) continue;
       if (filter.producerId !== undefined && rec.producerId !== filter.producerId) continue;
       if (filter.checkedOnly && rec.checks === 0) continue;
       out.push(this.info(rec));

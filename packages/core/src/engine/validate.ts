@@ -2,6 +2,7 @@ import { EdgeqError, invalid } from "../errors.js";
 import type { JsonValue } from "../model.js";
 import { bytesToBase64, isBase64, utf8Length } from "../util/bytes.js";
 import type { TopicConfig } from "./config.js";
+import type { ProducerScope } from "./producer-scope.js";
 
 /** Topic, group and producer names (PROTOCOL.md). */
 export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
@@ -75,6 +76,8 @@ export interface NormalizedAppend {
    * newer epoch, and its seqs must be gapless (see `ProducerWindow.admit`).
    */
   producerEpoch?: number;
+  /** Whose producer `producerId` is; set by the host after validation, never read from the request. */
+  scope?: ProducerScope;
   messages: NormalizedMessage[];
   readonly [validated]: true;
 }

@@ -3,12 +3,14 @@ import type {
   LeasedMessage,
   Message,
   NormalizedAppend,
+  ProducerScope,
   QueueHandle,
   QueueSnapshot,
   ReadResult,
   ReceiveParams,
   SendResult,
   TransactionAction,
+  TransactionFilter,
   TransactionInfo,
   WaitOptions,
 } from "@edgeq/core";
@@ -92,14 +94,17 @@ export class DurableQueue implements QueueHandle {
     txId: string,
     action: TransactionAction,
     by: "producer" | "check",
+    scope?: ProducerScope,
   ): Promise<TransactionInfo> {
-    return this.call((q) => q.decideTransaction(this.ref, txId, action, by));
+    return this.call((q) => q.decideTransaction(this.ref, txId, action, by, scope));
   }
-  listTransactions(filter: {
-    producerId?: string;
-    checkedOnly?: boolean;
-  }): Promise<TransactionInfo[]> {
+  listTransactions(filter: TransactionFilter): Promise<TransactionInfo[]> {
     return this.call((q) => q.listTransactions(this.ref, filter));
+  }
+
+  /** Deletes the queue and all its data (its topic was deleted). */
+  destroy(): Promise<void> {
+    return this.call((q) => q.destroy());
   }
 
   private async call<T>(rpc: (queue: QueueRpc) => Promise<Outcome<T>>): Promise<T> {

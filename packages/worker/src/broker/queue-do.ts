@@ -6,6 +6,7 @@ import {
   ManualClock,
   type Message,
   type NormalizedAppend,
+  type ProducerScope,
   QueueEngine,
   type QueueSnapshot,
   type ReadResult,
@@ -14,13 +15,14 @@ import {
   type Store,
   type TransactionAction,
   type TransactionCheckResult,
+  type TransactionFilter,
   type TransactionInfo,
 } from "@edgeq/core";
 import { type Outcome, settle } from "../rpc/outcome.js";
 import { createKvStore } from "../store/kv-store.js";
 import { createSqliteStore } from "../store/sqlite-store.js";
 import type { QueueRef, RpcWait } from "./queue-ref.js";
-import { type Durability, topicConfig, topicRouter } from "./topics.js";
+import { type Durability, routerOf, topicConfig } from "./topics.js";
 
 const REF_KEY = "do|ref";
 /**
@@ -49,7 +51,7 @@ interface Identity extends QueueRef {
  */
 export class QueueDO extends DurableObject<Env> {
   /** Holds the object's identity; also the message store of `sync` queues. */
-  readonly #sqlStore: Store;
+  #sqlStore: Store;
   #queue: Promise<{ ref: QueueRef; engine: QueueEngine }> | undefined;
   /** The alarm as last set; one alarm per object, so only an earlier wake-up needs a new one. */
   #alarmAt: number | null | undefined;
@@ -162,14 +164,12 @@ export class QueueDO extends DurableObject<Env> {
     txId: string,
     action: TransactionAction,
     by: "producer" | "check",
+    scope?: ProducerScope,
   ): Promise<Outcome<TransactionInfo>> {
-    return this.#run(ref, (q) => q.decideTransaction(txId, action, by));
+    return this.#run(ref, (q) => q.decideTransaction(txId, action, by, scope));
   }
-  /** This queue's transactions, optionally of one producer or in one state. */
-  listTransactions(
-    ref: QueueRef,
-    filter: { producerId?: string; checkedOnly?: boolean },
-  ): Promise<Outcome<TransactionInfo[]>> {
+  /** This queue's transactions, optionally of one producer, in one state, or in one producer scope. */
+  listTransactions(ref: QueueRef, filter: TransactionFilter): Promise<Outcome<TransactionInfo[]>> {
     return this.#run(ref, (q) => q.listTransactions(filter));
   }
 
@@ -185,11 +185,31 @@ export class QueueDO extends DurableObject<Env> {
     await this.#arm(engine);
   }
 
+  /**
+   * Deletes the queue and everything in it (its topic was deleted). A call
+   * that arrives later finds no queue, asks the registry afresh, and is
+   * `not_found` unless the topic was created again.
+   */
+  destroy(): Promise<Outcome<void>> {
+    return settle(async () => {
+      const opened = await this.#queue?.catch(() => undefined);
+      this.#queue = undefined;
+      await opened?.engine.close();
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      this.#alarmAt = undefined;
+      // deleteAll dropped the store's table too: a new queue here starts from a new one.
+      this.#sqlStore = createSqliteStore(this.ctx.storage);
+    });
+  }
+
   /** Runs one engine call for the queue `ref` names, then re-arms the alarm; errors come back as data. */
   #run<T>(ref: QueueRef, call: (engine: QueueEngine) => T | Promise<T>): Promise<Outcome<T>> {
     this.#takeTime();
     return settle(async () => {
       const engine = await this.#open(ref);
+      // Settings changed at runtime reach an open queue within the isolate's cache time.
+      engine.config = await topicConfig(this.env, ref.topic);
       const value = await call(engine);
       await this.#arm(engine);
       return value;
@@ -202,11 +222,18 @@ export class QueueDO extends DurableObject<Env> {
   }
 
   async #open(ref: QueueRef): Promise<QueueEngine> {
-    this.#queue ??= this.ctx.blockConcurrencyWhile(async () => {
-      const config = topicConfig(this.env, ref.topic);
+    if (!this.#queue) {
+      // Checked before blockConcurrencyWhile, where a throw would break the object.
+      // A queue about to be created asks the registry itself: a caller's cached
+      // copy may still list a topic that was just deleted.
+      const exists = (await this.#sqlStore.get(REF_KEY)) !== undefined;
+      const config = await topicConfig(this.env, ref.topic, { fresh: !exists });
       if (ref.queueId >= config.queueCount)
         throw new EdgeqError("not_found", `topic ${ref.topic} has no queue ${ref.queueId}`);
+    }
+    this.#queue ??= this.ctx.blockConcurrencyWhile(async () => {
       const known = (await this.#sqlStore.get(REF_KEY)) as Identity | undefined;
+      const config = await topicConfig(this.env, ref.topic);
       const identity: Identity = {
         topic: ref.topic,
         queueId: ref.queueId,
@@ -263,10 +290,11 @@ interface TransactionCheckerBinding {
  */
 async function checkBack(env: Env, topic: string, due: TransactionInfo[]): Promise<void> {
   if (due.length === 0) return;
-  const name = topicConfig(env, topic).transactionChecker;
+  const config = await topicConfig(env, topic);
+  const name = config.transactionChecker;
   const checker = name ? (env as unknown as Record<string, unknown>)[name] : undefined;
   if (!checker) return;
-  const router = topicRouter(env, topic);
+  const router = routerOf(env, topic, config);
   for (const tx of due) {
     try {
       const answer = await (checker as TransactionCheckerBinding).checkLocalTransaction(topic, tx);

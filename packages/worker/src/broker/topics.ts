@@ -1,77 +1,97 @@
-import {
-  assertName,
-  EdgeqError,
-  ManualClock,
-  resolveTopicConfig,
-  type TopicConfig,
-  TopicRouter,
-} from "@edgeq/core";
+import { assertName, EdgeqError, ManualClock, TopicRouter } from "@edgeq/core";
+import { unwrap } from "../rpc/outcome.js";
 import { DurableQueue } from "./durable-queue.js";
+import { seedTopics, type TopicsSnapshot } from "./topic-registry.js";
+import { parseTopicSettings, type WorkerTopicConfig } from "./topic-settings.js";
+
+export type { Durability, TopicRateLimit, WorkerTopicConfig } from "./topic-settings.js";
 
 /**
- * How a queue's writes reach disk before its answer leaves:
- * - `sync` (default): the Durable Object's output gate holds every answer
- *   until the write is confirmed durable; an acknowledged message survives
- *   any crash;
- * - `async`: answers leave as soon as the write is applied in memory
- *   (`allowUnconfirmed`); lower latency, but a machine failure in the few
- *   milliseconds before the flush can lose acknowledged messages.
+ * How long an isolate serves topics from its copy of the registry. A change
+ * (PUT or DELETE) is seen at once by the isolate that made it and by every
+ * other isolate within this time: the first request after it expires fetches
+ * the registry's snapshot again (one Durable Object call per isolate per 5 s,
+ * so routing adds no round trip per request). A queue's Durable Object checks
+ * the registry itself, uncached, before it creates its queue, so a writer
+ * with a stale copy cannot bring back a deleted topic's data.
  */
-export type Durability = "sync" | "async";
+export const TOPIC_CACHE_TTL_MS = 5_000;
 
-/** A topic's settings at the edge: the core's, plus how its Durable Objects store and check back. */
-export interface WorkerTopicConfig extends TopicConfig {
-  /** Default `sync`. */
-  durability: Durability;
-  /**
-   * Name of a service binding whose `checkLocalTransaction(topic, tx)` answers
-   * check-backs for this topic's undecided transactions (RocketMQ's producer
-   * callback). Without one, producers poll `GET …/transactions?state=unknown`.
-   */
-  transactionChecker?: string;
+interface Cached {
+  topics: Map<string, WorkerTopicConfig>;
+  at: number;
+}
+
+// One copy per env object (per isolate in production), not per request.
+const cached = new WeakMap<object, Promise<Cached>>();
+
+/** The registry's object: one per Worker. */
+export function topicRegistry(env: Env) {
+  return env.TOPIC_REGISTRY!.get(env.TOPIC_REGISTRY!.idFromName("topics"));
+}
+
+function fetchTopics(env: Env): Promise<Cached> {
+  const load = (async (): Promise<Cached> => {
+    // Without the registry binding (a Worker deployed with the QUEUE binding only),
+    // EDGEQ_TOPICS is the whole truth, as before topics could change at runtime.
+    const snapshot: TopicsSnapshot = env.TOPIC_REGISTRY
+      ? unwrap(await topicRegistry(env).snapshot())
+      : { version: 0, topics: staticTopics(env) };
+    return { topics: new Map(Object.entries(snapshot.topics)), at: Date.now() };
+  })();
+  cached.set(env, load);
+  load.catch(() => {
+    if (cached.get(env) === load) cached.delete(env);
+  });
+  return load;
+}
+
+function staticTopics(env: Env): Record<string, WorkerTopicConfig> {
+  return Object.fromEntries(
+    Object.entries(seedTopics(env)).map(([name, settings]) => [name, parseTopicSettings(settings)]),
+  );
+}
+
+/** Every topic's settings as this isolate knows them (`fresh`: from the registry now). */
+export async function knownTopics(
+  env: Env,
+  options: { fresh?: boolean } = {},
+): Promise<Map<string, WorkerTopicConfig>> {
+  const pending = cached.get(env);
+  if (pending && !options.fresh) {
+    const copy = await pending.catch(() => undefined);
+    // Without the registry nothing changes at runtime: the copy never expires.
+    if (copy && (!env.TOPIC_REGISTRY || Date.now() - copy.at < TOPIC_CACHE_TTL_MS))
+      return copy.topics;
+    // Someone else may have started the refresh already.
+    const current = cached.get(env);
+    if (current && current !== pending) return (await current).topics;
+  }
+  return (await fetchTopics(env)).topics;
+}
+
+/** Drops this isolate's copy, after a change made here. */
+export function forgetTopics(env: Env): void {
+  cached.delete(env);
 }
 
 /**
- * Topic settings come from the `EDGEQ_TOPICS` var: a JSON object of topic
- * name to partial TopicConfig (defaults fill the rest). A topic not listed is
- * unknown (404), so a typo never creates a queue.
+ * A topic's settings, from the registry (through the isolate's copy). A
+ * topic it does not hold is unknown (404), so a typo never creates a queue.
  */
-export function topicConfig(env: Env, topic: string): WorkerTopicConfig {
+export async function topicConfig(
+  env: Env,
+  topic: string,
+  options: { fresh?: boolean } = {},
+): Promise<WorkerTopicConfig> {
   assertName("topic", topic);
-  const configs = topicConfigs(env);
-  const config = configs.get(topic);
+  const config = (await knownTopics(env, options)).get(topic);
   if (!config) throw new EdgeqError("not_found", `unknown topic ${topic}`);
   return config;
 }
 
-const parsed = new WeakMap<object, Map<string, WorkerTopicConfig>>();
-
-/** Every topic `EDGEQ_TOPICS` configures, by name (parsed once per env). */
-export function topicConfigs(env: Env): Map<string, WorkerTopicConfig> {
-  const raw = env.EDGEQ_TOPICS;
-  const source: unknown = typeof raw === "string" ? JSON.parse(raw) : raw;
-  if (typeof source !== "object" || source === null) return new Map();
-  let configs = parsed.get(source);
-  if (!configs) {
-    configs = new Map(
-      Object.entries(source as Record<string, Partial<WorkerTopicConfig>>).map(
-        ([name, { durability = "sync", ...c }]) => {
-          if (durability !== "sync" && durability !== "async")
-            throw new EdgeqError(
-              "invalid_request",
-              `topic ${name}: durability must be sync or async`,
-            );
-          return [name, { ...resolveTopicConfig(c), durability }];
-        },
-      ),
-    );
-    parsed.set(source, configs);
-  }
-  return configs;
-}
-
 /**
- * The topic's router over its Durable Object queues, for one request. It
+ * A topic's router over its Durable Object queues, for one request. It
  * takes the time once, when made: in production `Date.now()` moves only
  * across I/O, so a request has one time, and nothing measures durations with it.
  *
@@ -81,11 +101,15 @@ export function topicConfigs(env: Env): Map<string, WorkerTopicConfig> {
  * each starts at a random queue, so isolates spread over the queues too.
  * Nothing is persisted: a new isolate starts its turns at random queues again.
  */
-export function topicRouter(env: Env, topic: string): TopicRouter {
-  const config = topicConfig(env, topic);
+export function routerOf(env: Env, topic: string, config: WorkerTopicConfig): TopicRouter {
   const queues = Array.from(
     { length: config.queueCount },
     (_, queueId) => new DurableQueue(env.QUEUE, { topic, queueId }),
   );
   return new TopicRouter(topic, config, queues, new ManualClock(Date.now()));
+}
+
+/** `routerOf` the topic's current settings. */
+export async function topicRouter(env: Env, topic: string): Promise<TopicRouter> {
+  return routerOf(env, topic, await topicConfig(env, topic));
 }

@@ -1,17 +1,28 @@
-import { DEFAULT_TOPIC_CONFIG, EdgeqError, messageToWire, type TopicRouter } from "@edgeq/core";
+import {
+  DEFAULT_TOPIC_CONFIG,
+  EdgeqError,
+  messageToWire,
+  type ProducerScope,
+  type TopicRouter,
+} from "@edgeq/core";
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { enforceRateLimit, type RateKind } from "../broker/rate-limiter.js";
+import { deleteTopic, getTopic, putTopic } from "../broker/topic-admin.js";
 import { topicRouter } from "../broker/topics.js";
 import { createConsoleApp } from "../console/console-app.js";
 import { createCfPullApp } from "../queues/pull-api.js";
 import { createStreamApp } from "../streams/stream-app.js";
-import { type Right, tokenAuthOf } from "./auth.js";
-import { listTopics } from "./topic-list.js";
-import { intParam, jsonBody, queueIdParam, transactionToWire } from "./wire.js";
+import { type Principal, type Right, tokenAuthOf } from "./auth.js";
+import { listTopicsOf } from "./topic-list.js";
+import { intParam, jsonBody, queueIdParam, setRetryAfter, transactionToWire } from "./wire.js";
 
-/** Hono's environment of the broker's apps: the Worker's bindings. */
-export type AppEnv = { Bindings: Env };
+/**
+ * Hono's environment of the broker's app: the Worker's bindings, and what its
+ * middleware sets for the handlers (who calls, the topic's router).
+ */
+export type AppEnv = { Bindings: Env; Variables: { principal: Principal; router: TopicRouter } };
 
 /** Largest request body: a full batch, base64 bodies included, plus room for the JSON around it. */
 const MAX_BODY_BYTES = Math.ceil(DEFAULT_TOPIC_CONFIG.maxBatchBytes * 1.4) + 64 * 1024;
@@ -27,22 +38,45 @@ export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   // Durable Streams (docs/protocol.md): first, so its own CORS and headers answer its paths.
   app.route("/v1/stream", createStreamApp());
-  const need =
+  /** Authenticates, and checks `right` on the path's topic (and group, under …/groups/{group}). */
+  const allowed =
     (right: Right): MiddlewareHandler<AppEnv> =>
     async (c, next) => {
       const auth = await tokenAuthOf(c.env);
-      await auth.check(c.req.header("authorization"), c.req.param("topic") ?? "", right);
+      const principal = await auth.check(
+        c.req.header("authorization"),
+        c.req.param("topic") ?? "",
+        right,
+        c.req.param("group"),
+      );
+      c.set("principal", principal);
       await next();
     };
-  const router = (c: Context<AppEnv>): TopicRouter =>
-    topicRouter(c.env, c.req.param("topic") ?? "");
+  /** `allowed`, then the topic's router (404 for an unknown topic) and the consume rate limit. */
+  const need =
+    (right: Right): MiddlewareHandler<AppEnv> =>
+    (c, next) =>
+      allowed(right)(c, async () => {
+        const topicName = c.req.param("topic") ?? "";
+        c.set("router", await topicRouter(c.env, topicName));
+        // Consume calls cost one request each; produce is charged per message once its body is read.
+        if (right === "consume") await limit(c, "consume", 1);
+        await next();
+      });
+  const limit = (c: Context<AppEnv>, kind: RateKind, cost: number): Promise<void> =>
+    enforceRateLimit(c.env, c.req.param("topic") ?? "", c.get("principal").id, kind, cost);
   const group = (c: Context<AppEnv>): string => c.req.param("group") ?? "";
+  /** Producer windows and transactions are the principal's (docs/protocol.md, Principals). */
+  const scope = (c: Context<AppEnv>): ProducerScope => {
+    const { id, inheritsUnscoped } = c.get("principal");
+    return { principal: id, inheritsUnscoped };
+  };
 
   app.use("*", (c, next) => {
     const origins = (c.env.EDGEQ_CORS_ORIGINS ?? "*").split(",").map((o) => o.trim());
     return cors({
       origin: origins.includes("*") ? "*" : origins,
-      allowMethods: ["GET", "POST", "OPTIONS"],
+      allowMethods: ["GET", "POST", "PUT", "DELETE", "OPTIONS"],
       allowHeaders: ["authorization", "content-type"],
       exposeHeaders: ["retry-after"],
       maxAge: 86_400,
@@ -76,7 +110,8 @@ export function createApp(): Hono<AppEnv> {
 
   app.post(`${topic}/messages`, need("produce"), async (c) => {
     const body = await jsonBody(c);
-    const results = await router(c).send(body);
+    await limit(c, "produce", Array.isArray(body.messages) ? Math.max(1, body.messages.length) : 1);
+    const results = await c.var.router.send(body, scope(c));
     // Half messages: the transaction to commit or roll back.
     const txId = body.transactional === true ? results[0]?.txId : undefined;
     return c.json(txId === undefined ? { results } : { results, txId });
@@ -84,15 +119,22 @@ export function createApp(): Hono<AppEnv> {
 
   app.post(`${topic}/transactions/:txId`, need("produce"), async (c) => {
     const { action } = await jsonBody(c);
-    return c.json(transactionToWire(await router(c).endTransaction(c.req.param("txId"), action)));
+    const info = await c.var.router.endTransaction(
+      c.req.param("txId"),
+      action,
+      "producer",
+      scope(c),
+    );
+    return c.json(transactionToWire(info));
   });
 
   app.get(`${topic}/transactions`, need("produce"), async (c) => {
     const producerId = c.req.query("producerId");
     const state = c.req.query("state");
-    const transactions = await router(c).listTransactions({
+    const transactions = await c.var.router.listTransactions({
       ...(producerId === undefined ? {} : { producerId }),
       ...(state === undefined ? {} : { state }),
+      scope: scope(c),
     });
     return c.json({ transactions: transactions.map(transactionToWire) });
   });
@@ -103,7 +145,7 @@ export function createApp(): Hono<AppEnv> {
     const tags = c.req.query("tags")?.split(",").filter(Boolean);
     const limit = intParam(c, "limit");
     const waitMs = intParam(c, "waitMs");
-    const result = await router(c).read(queueIdParam(c.req.param("queueId")), {
+    const result = await c.var.router.read(queueIdParam(c.req.param("queueId")), {
       from,
       ...(limit === undefined ? {} : { limit }),
       ...(waitMs === undefined ? {} : { waitMs }),
@@ -114,33 +156,33 @@ export function createApp(): Hono<AppEnv> {
   });
 
   app.get(`${topic}/messages/:msgId`, need("consume"), async (c) =>
-    c.json(messageToWire(await router(c).getMessage(c.req.param("msgId")))),
+    c.json(messageToWire(await c.var.router.getMessage(c.req.param("msgId")))),
   );
 
   app.get(`${topic}/messages`, need("consume"), async (c) => {
     const key = c.req.query("key");
     if (!key) throw new EdgeqError("invalid_request", "key is required");
     const limit = intParam(c, "limit");
-    const messages = await router(c).queryByKey(key, limit === undefined ? {} : { limit });
+    const messages = await c.var.router.queryByKey(key, limit === undefined ? {} : { limit });
     return c.json({ messages: messages.map(messageToWire) });
   });
 
   app.get(`${groupPath}/offsets`, need("consume"), async (c) =>
-    c.json({ offsets: await router(c).getOffsets(group(c)) }),
+    c.json({ offsets: await c.var.router.getOffsets(group(c)) }),
   );
 
   app.post(`${groupPath}/offsets`, need("consume"), async (c) => {
     const { offsets, reset } = await jsonBody(c);
     if (reset !== undefined && typeof reset !== "boolean")
       throw new EdgeqError("invalid_request", "reset must be a boolean");
-    return c.json({ offsets: await router(c).commitOffsets(group(c), offsets, reset === true) });
+    return c.json({ offsets: await c.var.router.commitOffsets(group(c), offsets, reset === true) });
   });
 
   app.post(`${groupPath}/receive`, need("consume"), async (c) => {
     const { max, visibilityMs, waitMs, retriesOnly, tags } = await jsonBody(c);
     if (retriesOnly !== undefined && typeof retriesOnly !== "boolean")
       throw new EdgeqError("invalid_request", "retriesOnly must be a boolean");
-    const messages = await router(c).receive(group(c), {
+    const messages = await c.var.router.receive(group(c), {
       ...optionalInt("max", max),
       ...optionalInt("visibilityMs", visibilityMs),
       ...optionalInt("waitMs", waitMs),
@@ -153,13 +195,13 @@ export function createApp(): Hono<AppEnv> {
 
   app.post(`${groupPath}/ack`, need("consume"), async (c) => {
     const { receipts } = await jsonBody(c);
-    await router(c).ack(group(c), receipts);
+    await c.var.router.ack(group(c), receipts);
     return c.json({ acked: (receipts as unknown[]).length });
   });
 
   app.post(`${groupPath}/nack`, need("consume"), async (c) => {
     const { receipts, delayMs } = await jsonBody(c);
-    await router(c).nack(group(c), receipts, optionalInt("delayMs", delayMs).delayMs);
+    await c.var.router.nack(group(c), receipts, optionalInt("delayMs", delayMs).delayMs);
     return c.json({ nacked: (receipts as unknown[]).length });
   });
 
@@ -167,7 +209,7 @@ export function createApp(): Hono<AppEnv> {
     const { receipts, visibilityMs } = await jsonBody(c);
     if (typeof visibilityMs !== "number")
       throw new EdgeqError("invalid_request", "visibilityMs is required");
-    await router(c).extend(group(c), receipts, visibilityMs);
+    await c.var.router.extend(group(c), receipts, visibilityMs);
     return c.json({ extended: (receipts as unknown[]).length });
   });
 
@@ -175,12 +217,12 @@ export function createApp(): Hono<AppEnv> {
     const { queueId, offset, delayMs } = await jsonBody(c);
     if (typeof queueId !== "number" || typeof offset !== "number")
       throw new EdgeqError("invalid_request", "queueId and offset are required numbers");
-    await router(c).sendBack(group(c), queueId, offset, optionalInt("delayMs", delayMs).delayMs);
+    await c.var.router.sendBack(group(c), queueId, offset, optionalInt("delayMs", delayMs).delayMs);
     return c.json({ ok: true });
   });
 
   app.get(`${groupPath}/dlq`, need("consume"), async (c) => {
-    const deadLetters = await router(c).listDeadLetters(group(c), intParam(c, "limit"));
+    const deadLetters = await c.var.router.listDeadLetters(group(c), intParam(c, "limit"));
     return c.json({
       messages: deadLetters.map((d) => ({ ...d, message: messageToWire(d.message) })),
     });
@@ -190,15 +232,29 @@ export function createApp(): Hono<AppEnv> {
     const { limit, msgIds } = await jsonBody(c);
     if (msgIds !== undefined && !Array.isArray(msgIds))
       throw new EdgeqError("invalid_request", "msgIds must be a list");
-    const redriven = await router(c).redrive(group(c), {
+    const redriven = await c.var.router.redrive(group(c), {
       ...optionalInt("limit", limit),
       ...(msgIds ? { msgIds: msgIds as string[] } : {}),
     });
     return c.json({ redriven });
   });
 
-  app.get(`${topic}/stats`, need("consume"), async (c) => c.json(await router(c).stats()));
-  app.get("/v1/topics", listTopics);
+  app.get(`${topic}/stats`, need("consume"), async (c) => c.json(await c.var.router.stats()));
+
+  // Topics at runtime (docs/protocol.md): right `admin` on the topic.
+  app.get("/v1/topics", listTopicsOf);
+  app.get(topic, allowed("admin"), async (c) =>
+    c.json(await getTopic(c.env, c.req.param("topic") ?? "")),
+  );
+  app.put(topic, allowed("admin"), async (c) => {
+    const name = c.req.param("topic") ?? "";
+    const { created, settings } = await putTopic(c.env, name, await jsonBody(c));
+    return c.json({ topic: name, settings }, created ? 201 : 200);
+  });
+  app.delete(topic, allowed("admin"), async (c) => {
+    await deleteTopic(c.env, c.req.param("topic") ?? "");
+    return c.body(null, 204);
+  });
 
   // Cloudflare Queues' pull consumer API (docs/protocol.md, "Cloudflare Queues pull API").
   app.route("/v1/cf", createCfPullApp());
@@ -215,6 +271,7 @@ export function createApp(): Hono<AppEnv> {
       error instanceof EdgeqError
         ? error
         : new EdgeqError("internal", "internal error", { cause: error });
+    setRetryAfter(c, answer);
     return c.json(answer.toJSON(), answer.status as 400);
   });
   return app;

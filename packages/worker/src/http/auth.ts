@@ -1,98 +1,116 @@
 import { EdgeqError } from "@edgeq/core";
+import { type Grant, grantsProblem, type Right } from "./auth/grants.js";
+import { JwtAuth } from "./auth/jwt.js";
+import { authorize, type Principal, sha256Hex } from "./auth/principal.js";
 
-export type Right = "produce" | "consume" | "admin";
-
-/** One grant: rights on the topics a pattern matches (`*` alone, or a trailing `*` for a prefix). */
-export interface Grant {
-  topics: string;
-  rights: Right[];
-}
+export type { Grant, Right } from "./auth/grants.js";
+export type { Principal } from "./auth/principal.js";
 
 interface TokenEntry {
   digest: ArrayBuffer;
-  grants: Grant[];
+  principal: Principal;
 }
 
-const RIGHTS = new Set<Right>(["produce", "consume", "admin"]);
+/** An `authorization` header longer than this is refused before any work (a JWT with 64 grants fits). */
+export const MAX_AUTHORIZATION_BYTES = 8 * 1024;
+
+const PRINCIPAL_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
- * Token checking. `EDGEQ_TOKENS` maps each token to its grants, e.g.
- * `{"dev-token": [{"topics": "*", "rights": ["produce", "consume", "admin"]}]}`.
- * Tokens are compared by SHA-256 digest with `timingSafeEqual`, and every
- * configured token is compared every time, so timing says nothing about which
- * one (or how much of one) matched.
+ * Who may call. `EDGEQ_TOKENS` maps each static token to its grants, either
+ * a list (`{"dev-token": [{"topics": "*", "rights": ["produce", "consume",
+ * "admin"]}]}`) or `{"principal": "billing", "grants": [...]}`, naming the
+ * principal its producers belong to (so a rotated token keeps its producers'
+ * windows); without a name the principal is a digest of the token. Static
+ * tokens are compared by SHA-256 digest with `timingSafeEqual`, every
+ * configured token every time, so timing says nothing about which one (or
+ * how much of one) matched. `EDGEQ_JWT` adds per-user tokens (auth/jwt.ts).
  */
 export class TokenAuth {
-  private constructor(private readonly entries: TokenEntry[]) {}
+  private constructor(
+    private readonly entries: TokenEntry[],
+    private readonly jwt: JwtAuth | undefined,
+  ) {}
 
-  static async fromEnv(raw: unknown): Promise<TokenAuth> {
+  static async fromEnv(raw: unknown, rawJwt?: unknown): Promise<TokenAuth> {
     const source: unknown = typeof raw === "string" ? JSON.parse(raw) : (raw ?? {});
     if (typeof source !== "object" || source === null)
       throw new Error("EDGEQ_TOKENS must be a JSON object");
     const entries: TokenEntry[] = [];
-    for (const [token, grants] of Object.entries(source)) {
-      if (!Array.isArray(grants)) throw new Error(`EDGEQ_TOKENS: grants of a token must be a list`);
-      for (const g of grants as Grant[]) {
-        if (
-          typeof g.topics !== "string" ||
-          !Array.isArray(g.rights) ||
-          !g.rights.every((r) => RIGHTS.has(r))
-        )
-          throw new Error(
-            "EDGEQ_TOKENS: each grant needs topics (a pattern) and rights (produce, consume, admin)",
-          );
-      }
-      entries.push({ digest: await digest(token), grants: grants as Grant[] });
+    for (const [token, value] of Object.entries(source)) {
+      const named = !Array.isArray(value) && typeof value === "object" && value !== null;
+      const { principal, grants } = (named ? value : { grants: value }) as {
+        principal?: unknown;
+        grants: unknown;
+      };
+      const problem = grantsProblem(grants);
+      if (problem) throw new Error(`EDGEQ_TOKENS: ${problem}`);
+      if (
+        principal !== undefined &&
+        (typeof principal !== "string" || !PRINCIPAL_NAME.test(principal))
+      )
+        throw new Error("EDGEQ_TOKENS: principal must match [A-Za-z0-9._-]{1,128}");
+      entries.push({
+        digest: await digest(token),
+        principal: {
+          id: `t:${principal ?? (await sha256Hex(token)).slice(0, 32)}`,
+          grants: grants as Grant[],
+          inheritsUnscoped: true,
+        },
+      });
     }
-    return new TokenAuth(entries);
+    return new TokenAuth(entries, JwtAuth.fromEnv(rawJwt));
   }
 
-  /** Throws `unauthorized` for a missing or unknown token, `forbidden` when it lacks `right` on `topic`. */
-  async check(header: string | undefined, topic: string, right: Right): Promise<void> {
-    if (!grantAllows(await this.grantsOf(header), topic, right))
-      throw new EdgeqError("forbidden", `token may not ${right} on topic ${topic}`);
-  }
-
-  /** The grants of the presented token; throws `unauthorized` for a missing or unknown one. */
-  async grantsOf(header: string | undefined): Promise<Grant[]> {
+  /**
+   * The principal of an `authorization: Bearer …` header: a static token,
+   * else a JWT when `EDGEQ_JWT` is set. Throws `invalid_request` for an
+   * oversized header, `unauthorized` for a missing, unknown or refused token.
+   */
+  async authenticate(header: string | undefined): Promise<Principal> {
+    if (header !== undefined && header.length > MAX_AUTHORIZATION_BYTES)
+      throw new EdgeqError(
+        "invalid_request",
+        `authorization is over ${MAX_AUTHORIZATION_BYTES} bytes`,
+      );
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
     if (!match) throw new EdgeqError("unauthorized", "missing bearer token");
-    const presented = await digest(match[1]!);
+    const token = match[1]!;
+    const presented = await digest(token);
     let found: TokenEntry | undefined;
     for (const entry of this.entries)
       if (crypto.subtle.timingSafeEqual(entry.digest, presented)) found = entry;
-    if (!found) throw new EdgeqError("unauthorized", "unknown token");
-    return found.grants;
+    if (found) return found.principal;
+    if (this.jwt && token.split(".").length === 3) return this.jwt.verify(token);
+    throw new EdgeqError("unauthorized", "unknown token");
   }
-}
 
-/** Whether one of `grants` gives `right` on `topic`. */
-export function grantAllows(grants: readonly Grant[], topic: string, right: Right): boolean {
-  return grants.some((g) => matches(g.topics, topic) && g.rights.includes(right));
-}
-
-/** Every right `grants` give on `topic`, each once, in the order produce, consume, admin. */
-export function rightsOn(grants: readonly Grant[], topic: string): Right[] {
-  return [...RIGHTS].filter((right) => grantAllows(grants, topic, right));
-}
-
-function matches(pattern: string, topic: string): boolean {
-  if (pattern === "*") return true;
-  return pattern.endsWith("*") ? topic.startsWith(pattern.slice(0, -1)) : pattern === topic;
+  /** Throws `unauthorized` for a missing or unknown token, `forbidden` when it lacks `right` on `topic`. */
+  async check(
+    header: string | undefined,
+    topic: string,
+    right: Right,
+    group?: string,
+  ): Promise<Principal> {
+    const principal = await this.authenticate(header);
+    authorize(principal, { topic, right, ...(group === undefined ? {} : { group }) });
+    return principal;
+  }
 }
 
 function digest(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
 }
 
-// Parsed once per env object (one per isolate in production), not per request.
+// Parsed once per env object (one per isolate in production), not per request:
+// a remote JWKS is cached with it.
 const parsed = new WeakMap<object, Promise<TokenAuth>>();
 
-/** The `TokenAuth` of `env.EDGEQ_TOKENS`, shared by every app of the Worker. */
+/** The `TokenAuth` of `env.EDGEQ_TOKENS` and `env.EDGEQ_JWT`, shared by every app of the Worker. */
 export function tokenAuthOf(env: Env): Promise<TokenAuth> {
   let auth = parsed.get(env);
   if (!auth) {
-    auth = TokenAuth.fromEnv(env.EDGEQ_TOKENS);
+    auth = TokenAuth.fromEnv(env.EDGEQ_TOKENS, env.EDGEQ_JWT);
     parsed.set(env, auth);
   }
   return auth;

@@ -1,21 +1,24 @@
 import type { Context } from "hono";
-import { topicConfigs } from "../broker/topics.js";
-import { rightsOn, tokenAuthOf } from "./auth.js";
+import { listTopics } from "../broker/topic-admin.js";
+import type { Right } from "./auth/grants.js";
+import { allows } from "./auth/principal.js";
+import { tokenAuthOf } from "./auth.js";
+
+const RIGHTS: readonly Right[] = ["produce", "consume", "admin"];
 
 /**
- * `GET /v1/topics`: the configured topics the token has any right on, by
- * name, with its rights on each, so a client (the console) shows only what
- * the token may use. Topics the token has no right on stay unnamed.
+ * `GET /v1/topics`: the topics the caller has any right on, each with its
+ * queue count and the caller's rights, and its settings where the caller has
+ * `admin` (a client such as the console shows only what the token may use).
+ * Topics the caller has no right on stay unnamed.
  */
-export async function listTopics(c: Context<{ Bindings: Env }>): Promise<Response> {
-  const grants = await (await tokenAuthOf(c.env)).grantsOf(c.req.header("authorization"));
-  const topics = [...topicConfigs(c.env)]
-    .map(([name, config]) => ({
-      name,
-      queueCount: config.queueCount,
-      rights: rightsOn(grants, name),
-    }))
-    .filter((t) => t.rights.length > 0)
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+export async function listTopicsOf(c: Context<{ Bindings: Env }>): Promise<Response> {
+  const principal = await (await tokenAuthOf(c.env)).authenticate(c.req.header("authorization"));
+  const topics = (await listTopics(c.env)).flatMap(({ topic, settings }) => {
+    const rights = RIGHTS.filter((right) => allows(principal, { topic, right }));
+    if (rights.length === 0) return [];
+    const admin = rights.includes("admin");
+    return [{ topic, queueCount: settings.queueCount, rights, ...(admin ? { settings } : {}) }];
+  });
   return c.json({ topics });
 }

@@ -7,6 +7,13 @@ export function transactionToWire(tx: TransactionInfo) {
 }
 
 /** Reads a JSON object body; malformed JSON or a non-object is `invalid_request` and changes nothing. */
+/** A 429's wait as the `retry-after` header, in whole seconds as HTTP has it (clients also read `details.retryAfterMs`). */
+export function setRetryAfter(c: Context, error: EdgeqError): void {
+  const retryAfterMs = error.details?.retryAfterMs;
+  if (typeof retryAfterMs === "number")
+    c.header("retry-after", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+}
+
 export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/json\b/i.test(type))

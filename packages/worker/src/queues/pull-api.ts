@@ -1,8 +1,9 @@
 import { EdgeqError, isEdgeqError, type LeasedMessage, type TopicRouter } from "@edgeq/core";
 import { type Context, Hono } from "hono";
+import { enforceRateLimit } from "../broker/rate-limiter.js";
 import { topicRouter } from "../broker/topics.js";
 import { tokenAuthOf } from "../http/auth.js";
-import { jsonBody } from "../http/wire.js";
+import { jsonBody, setRetryAfter } from "../http/wire.js";
 import { bytesToBase64, contentTypeOf } from "./content.js";
 import { queueMetrics } from "./metrics.js";
 
@@ -31,8 +32,11 @@ export function createCfPullApp(): Hono<AppEnv> {
   const prefix = "/accounts/:account/queues/:topic/messages";
   const setup = async (c: Context<AppEnv>): Promise<{ router: TopicRouter; group: string }> => {
     const topic = c.req.param("topic") ?? "";
-    await (await tokenAuthOf(c.env)).check(c.req.header("authorization"), topic, "consume");
-    return { router: topicRouter(c.env, topic), group: c.req.query("group") ?? `cf-${topic}` };
+    const group = c.req.query("group") ?? `cf-${topic}`;
+    const auth = await tokenAuthOf(c.env);
+    const principal = await auth.check(c.req.header("authorization"), topic, "consume", group);
+    await enforceRateLimit(c.env, topic, principal.id, "consume", 1);
+    return { router: await topicRouter(c.env, topic), group };
   };
 
   app.post(`${prefix}/pull`, async (c) => {
@@ -100,6 +104,7 @@ export function createCfPullApp(): Hono<AppEnv> {
       error instanceof EdgeqError
         ? error
         : new EdgeqError("internal", "internal error", { cause: error });
+    setRetryAfter(c, answer);
     return c.json(
       {
         ...answer.toJSON(),

@@ -13,6 +13,14 @@ import type {
   TransactionAction,
   TransactionInfo,
 } from "@edgeq/core";
+import {
+  deleteTopic,
+  getTopic,
+  listTopics,
+  putTopic,
+  type TopicDescription,
+} from "../broker/topic-admin.js";
+import type { TopicChange } from "../broker/topic-registry.js";
 import { topicConfig, topicRouter } from "../broker/topics.js";
 import { type Outcome, settle } from "./outcome.js";
 
@@ -29,11 +37,14 @@ export type RpcOptions<O> = Omit<O, "signal">;
 export class EdgeqRpc extends WorkerEntrypoint<Env> {
   /** The topic and its queue count; `not_found` for an unknown topic. */
   topicInfo(topic: string): Promise<Outcome<TopicInfo>> {
-    return settle(() => ({ topic, queueCount: topicConfig(this.env, topic).queueCount }));
+    return settle(async () => ({
+      topic,
+      queueCount: (await topicConfig(this.env, topic)).queueCount,
+    }));
   }
   /** Appends a batch; one result per message, in order (`POST …/messages`). */
   send(topic: string, request: AppendRequest): Promise<Outcome<SendResult[]>> {
-    return settle(() => topicRouter(this.env, topic).send(request));
+    return settle(async () => (await topicRouter(this.env, topic)).send(request));
   }
   /** Reads a queue by offset (`GET …/queues/{queueId}/messages`). */
   read(
@@ -41,11 +52,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     queueId: number,
     options: RpcOptions<ReadOptions>,
   ): Promise<Outcome<ReadResult>> {
-    return settle(() => topicRouter(this.env, topic).read(queueId, options));
+    return settle(async () => (await topicRouter(this.env, topic)).read(queueId, options));
   }
   /** A group's committed offset per queue id. */
   getOffsets(topic: string, group: string): Promise<Outcome<Record<string, number>>> {
-    return settle(() => topicRouter(this.env, topic).getOffsets(group));
+    return settle(async () => (await topicRouter(this.env, topic)).getOffsets(group));
   }
   /** Commits a group's offsets (forward only unless `reset`). */
   commitOffsets(
@@ -54,8 +65,8 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     offsets: Record<string, number>,
     options: { reset?: boolean } = {},
   ): Promise<Outcome<Record<string, number>>> {
-    return settle(() =>
-      topicRouter(this.env, topic).commitOffsets(group, offsets, options.reset === true),
+    return settle(async () =>
+      (await topicRouter(this.env, topic)).commitOffsets(group, offsets, options.reset === true),
     );
   }
   /** Leases messages to `group`, taking turns over the topic's queues. */
@@ -64,11 +75,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     group: string,
     options: RpcOptions<ReceiveOptions> = {},
   ): Promise<Outcome<LeasedMessage[]>> {
-    return settle(() => topicRouter(this.env, topic).receive(group, options));
+    return settle(async () => (await topicRouter(this.env, topic)).receive(group, options));
   }
   /** Settles leased messages for good. */
   ack(topic: string, group: string, receipts: string[]): Promise<Outcome<void>> {
-    return settle(() => topicRouter(this.env, topic).ack(group, receipts));
+    return settle(async () => (await topicRouter(this.env, topic)).ack(group, receipts));
   }
   /** Gives leased messages back to the retry schedule (or after `delayMs`). */
   nack(
@@ -77,7 +88,9 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     receipts: string[],
     options: { delayMs?: number } = {},
   ): Promise<Outcome<void>> {
-    return settle(() => topicRouter(this.env, topic).nack(group, receipts, options.delayMs));
+    return settle(async () =>
+      (await topicRouter(this.env, topic)).nack(group, receipts, options.delayMs),
+    );
   }
   /** Extends leases to `visibilityMs` from now. */
   extend(
@@ -86,7 +99,9 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     receipts: string[],
     visibilityMs: number,
   ): Promise<Outcome<void>> {
-    return settle(() => topicRouter(this.env, topic).extend(group, receipts, visibilityMs));
+    return settle(async () =>
+      (await topicRouter(this.env, topic)).extend(group, receipts, visibilityMs),
+    );
   }
   /** A pull consumer's failed message, sent to the group's retry schedule. */
   sendBack(
@@ -95,8 +110,8 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     message: Pick<Message, "queueId" | "offset">,
     options: { delayMs?: number } = {},
   ): Promise<Outcome<void>> {
-    return settle(() =>
-      topicRouter(this.env, topic).sendBack(
+    return settle(async () =>
+      (await topicRouter(this.env, topic)).sendBack(
         group,
         message.queueId,
         message.offset,
@@ -106,7 +121,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   }
   /** One message by msgId. */
   getMessage(topic: string, msgId: string): Promise<Outcome<Message>> {
-    return settle(() => topicRouter(this.env, topic).getMessage(msgId));
+    return settle(async () => (await topicRouter(this.env, topic)).getMessage(msgId));
   }
   /** Messages with `key`, oldest first. */
   queryByKey(
@@ -114,7 +129,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     key: string,
     options: { limit?: number } = {},
   ): Promise<Outcome<Message[]>> {
-    return settle(() => topicRouter(this.env, topic).queryByKey(key, options));
+    return settle(async () => (await topicRouter(this.env, topic)).queryByKey(key, options));
   }
   /** The group's dead letters, oldest first, with reasons. */
   listDeadLetters(
@@ -122,7 +137,9 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     group: string,
     options: { limit?: number } = {},
   ): Promise<Outcome<DeadLetter[]>> {
-    return settle(() => topicRouter(this.env, topic).listDeadLetters(group, options.limit));
+    return settle(async () =>
+      (await topicRouter(this.env, topic)).listDeadLetters(group, options.limit),
+    );
   }
   /** Moves dead letters back to the retry schedule; answers how many moved. */
   redrive(
@@ -130,11 +147,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     group: string,
     options: { limit?: number; msgIds?: string[] } = {},
   ): Promise<Outcome<number>> {
-    return settle(() => topicRouter(this.env, topic).redrive(group, options));
+    return settle(async () => (await topicRouter(this.env, topic)).redrive(group, options));
   }
   /** Per-queue offsets and sizes and per-group lag. */
   stats(topic: string): Promise<Outcome<TopicStats>> {
-    return settle(() => topicRouter(this.env, topic).stats());
+    return settle(async () => (await topicRouter(this.env, topic)).stats());
   }
   /** Commits or rolls back a transaction. */
   endTransaction(
@@ -142,13 +159,32 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     txId: string,
     action: TransactionAction,
   ): Promise<Outcome<TransactionInfo>> {
-    return settle(() => topicRouter(this.env, topic).endTransaction(txId, action));
+    return settle(async () => (await topicRouter(this.env, topic)).endTransaction(txId, action));
   }
   /** Transactions of the topic, optionally of one producer or in one state. */
   listTransactions(
     topic: string,
     filter: { producerId?: string; state?: "unknown" | "pending" } = {},
   ): Promise<Outcome<TransactionInfo[]>> {
-    return settle(() => topicRouter(this.env, topic).listTransactions(filter));
+    return settle(async () => (await topicRouter(this.env, topic)).listTransactions(filter));
+  }
+
+  // ── topics at runtime (docs/protocol.md, Topics at runtime) ──
+
+  /** Every topic with its settings, sorted by name. */
+  listTopics(): Promise<Outcome<TopicDescription[]>> {
+    return settle(() => listTopics(this.env));
+  }
+  /** One topic's settings (`not_found` when it does not exist). */
+  getTopic(topic: string): Promise<Outcome<TopicDescription>> {
+    return settle(() => getTopic(this.env, topic));
+  }
+  /** Creates or updates a topic: `created` says which. */
+  putTopic(topic: string, settings: unknown): Promise<Outcome<TopicChange>> {
+    return settle(() => putTopic(this.env, topic, settings));
+  }
+  /** Deletes a topic and every queue's data. */
+  deleteTopic(topic: string): Promise<Outcome<void>> {
+    return settle(() => deleteTopic(this.env, topic));
   }
 }

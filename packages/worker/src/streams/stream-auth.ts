@@ -1,4 +1,5 @@
-import { type Grant, grantAllows, type Right, tokenAuthOf } from "../http/auth.js";
+import { type Grant, grantsAllow, type Right } from "../http/auth/grants.js";
+import { tokenAuthOf } from "../http/auth.js";
 
 const parsed = new WeakMap<object, Grant[]>();
 
@@ -37,7 +38,8 @@ export async function checkStreamRight(
   path: string,
   right: Right,
 ): Promise<void> {
-  if (authorization === undefined && grantAllows(anonymousGrants(env), path, right)) return;
+  if (authorization === undefined && grantsAllow(anonymousGrants(env), { topic: path, right }))
+    return;
   const auth = await tokenAuthOf(env);
   await auth.check(authorization, path, right);
 }

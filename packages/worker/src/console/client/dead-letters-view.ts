@@ -15,7 +15,7 @@ const ALL = 100_000;
  * all, each after a confirmation.
  */
 export async function deadLettersView(topic: string, group: string): Promise<void> {
-  const admin = (await topics()).find((t) => t.name === topic)?.rights.includes("admin") ?? false;
+  const admin = (await topics()).find((t) => t.topic === topic)?.rights.includes("admin") ?? false;
   const base = topicPath(topic, `/groups/${encodeURIComponent(group)}/dlq`);
   const table = $<HTMLTableElement>("#dead-letters");
   const selectedButton = $<HTMLButtonElement>("#redrive-selected");

@@ -24,11 +24,11 @@ function topicRow(topic: TopicInfo, stats: TopicStats | undefined): HTMLTableRow
     : ["no consume right", "", "", "", "", "", ""];
   return h(
     "tr",
-    { "data-topic": topic.name },
+    { "data-topic": topic.topic },
     h(
       "th",
       { scope: "row" },
-      h("a", { href: `/console/topics/${encodeURIComponent(topic.name)}` }, topic.name),
+      h("a", { href: `/console/topics/${encodeURIComponent(topic.topic)}` }, topic.topic),
     ),
     h("td", { class: "num", "data-col": "queues" }, topic.queueCount),
     ...cells.map((c) => h("td", {}, c)),
@@ -44,7 +44,7 @@ export async function topicsView(): Promise<void> {
         topicRow(
           t,
           t.rights.includes("consume")
-            ? await api<TopicStats>(topicPath(t.name, "/stats"))
+            ? await api<TopicStats>(topicPath(t.topic, "/stats"))
             : undefined,
         ),
       ),

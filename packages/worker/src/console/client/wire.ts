@@ -14,7 +14,7 @@ export type Right = "produce" | "consume" | "admin";
 
 /** One entry of `GET /v1/topics`. */
 export interface TopicInfo {
-  name: string;
+  topic: string;
   queueCount: number;
   rights: Right[];
 }

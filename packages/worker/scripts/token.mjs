@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Mints a per-user dev token signed with EDGEQ_JWT from .dev.vars (HS256 only):
+//   npm run token -w @edgeq/worker -- --sub alice [--topics orders] [--rights produce,consume]
+//                                       [--groups 'user-{sub}-*'] [--ttl 3600]
+// Prints the token; use it as `authorization: Bearer <token>` against `npm start`.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { SignJWT } from "jose";
+
+const { values } = parseArgs({
+  options: {
+    sub: { type: "string" },
+    topics: { type: "string", default: "*" },
+    rights: { type: "string", default: "produce,consume" },
+    groups: { type: "string" },
+    ttl: { type: "string", default: "3600" },
+    vars: { type: "string", default: new URL("../.dev.vars", import.meta.url).pathname },
+  },
+});
+if (!values.sub) {
+  console.error(
+    "usage: npm run token -w @edgeq/worker -- --sub <subject> [--topics p] [--rights a,b] [--groups p] [--ttl s]",
+  );
+  process.exit(2);
+}
+const line = readFileSync(values.vars, "utf8")
+  .split("\n")
+  .find((l) => l.startsWith("EDGEQ_JWT="));
+if (!line) throw new Error(`no EDGEQ_JWT in ${values.vars}`);
+const { issuer, audience, secret } = JSON.parse(line.slice("EDGEQ_JWT=".length));
+if (!secret) throw new Error("EDGEQ_JWT in .dev.vars has no HS256 secret");
+const grant = { topics: values.topics, rights: values.rights.split(",") };
+if (values.groups) grant.groups = values.groups;
+const token = await new SignJWT({ edgeq: [grant] })
+  .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+  .setSubject(values.sub)
+  .setIssuer(issuer)
+  .setAudience(audience)
+  .setIssuedAt()
+  .setExpirationTime(`${Number(values.ttl)}s`)
+  .sign(new TextEncoder().encode(secret));
+console.log(token);

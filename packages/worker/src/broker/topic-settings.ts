@@ -1,0 +1,119 @@
+import {
+  DEFAULT_TOPIC_CONFIG,
+  EdgeqError,
+  isPlainObject,
+  type RateLimit,
+  resolveTopicConfig,
+  type TopicConfig,
+} from "@edgeq/core";
+
+/**
+ * How a queue's writes reach disk before its answer leaves:
+ * - `sync` (default): the Durable Object's output gate holds every answer
+ *   until the write is confirmed durable; an acknowledged message survives
+ *   any crash;
+ * - `async`: answers leave as soon as the write is applied in memory
+ *   (`allowUnconfirmed`); lower latency, but a machine failure in the few
+ *   milliseconds before the flush can lose acknowledged messages.
+ */
+export type Durability = "sync" | "async";
+
+/**
+ * Per principal and topic (docs/protocol.md, Rate limits): `produce` counts
+ * messages, `consume` counts consume calls. `burst` defaults to one second's
+ * worth (at least 1).
+ */
+export interface TopicRateLimit {
+  produce?: { messagesPerSecond: number; burst?: number };
+  consume?: { requestsPerSecond: number; burst?: number };
+}
+
+/** A topic's settings at the edge: the core's, plus how its Durable Objects store, check back and limit. */
+export interface WorkerTopicConfig extends TopicConfig {
+  /** Default `sync`. */
+  durability: Durability;
+  /**
+   * Name of a service binding whose `checkLocalTransaction(topic, tx)` answers
+   * check-backs for this topic's undecided transactions (RocketMQ's producer
+   * callback). Without one, producers poll `GET …/transactions?state=unknown`.
+   */
+  transactionChecker?: string;
+  /** Default: no limit. */
+  rateLimit?: TopicRateLimit;
+}
+
+const EDGE_SETTINGS = ["durability", "transactionChecker", "rateLimit"];
+const KNOWN = new Set([...Object.keys(DEFAULT_TOPIC_CONFIG), ...EDGE_SETTINGS]);
+
+function refuse(field: string, message: string): never {
+  throw new EdgeqError("invalid_request", message, { details: { field } });
+}
+
+/**
+ * A topic's settings from `EDGEQ_TOPICS` or a `PUT /v1/topics/{topic}` body:
+ * every field known, every value in range, defaults filled in. A bad one is
+ * `invalid_request` naming the setting in `details.field`.
+ */
+export function parseTopicSettings(raw: unknown): WorkerTopicConfig {
+  if (!isPlainObject(raw)) refuse("settings", "topic settings must be an object");
+  for (const field of Object.keys(raw))
+    if (!KNOWN.has(field)) refuse(field, `unknown topic setting ${field}`);
+  const { durability = "sync", transactionChecker, rateLimit, ...core } = raw;
+  if (durability !== "sync" && durability !== "async")
+    refuse("durability", "durability must be sync or async");
+  if (transactionChecker !== undefined && typeof transactionChecker !== "string")
+    refuse("transactionChecker", "transactionChecker must be a binding name");
+  const config: WorkerTopicConfig = {
+    ...resolveTopicConfig(core as Partial<TopicConfig>),
+    durability,
+    ...(transactionChecker === undefined ? {} : { transactionChecker }),
+  };
+  if (rateLimit !== undefined) config.rateLimit = parseRateLimit(rateLimit);
+  return config;
+}
+
+function parseRateLimit(raw: unknown): TopicRateLimit {
+  if (!isPlainObject(raw)) refuse("rateLimit", "rateLimit must be an object");
+  const out: TopicRateLimit = {};
+  for (const [kind, unit] of [
+    ["produce", "messagesPerSecond"],
+    ["consume", "requestsPerSecond"],
+  ] as const) {
+    const value = raw[kind];
+    if (value === undefined) continue;
+    const field = `rateLimit.${kind}`;
+    if (!isPlainObject(value)) refuse(field, `${field} must be an object`);
+    for (const key of Object.keys(value))
+      if (key !== unit && key !== "burst")
+        refuse(`${field}.${key}`, `unknown setting ${field}.${key}`);
+    const rate = value[unit];
+    if (typeof rate !== "number" || !Number.isFinite(rate) || rate <= 0 || rate > 1_000_000)
+      refuse(`${field}.${unit}`, `${field}.${unit} must be a number above 0, at most 1,000,000`);
+    const burst = value.burst;
+    if (
+      burst !== undefined &&
+      (typeof burst !== "number" || !Number.isInteger(burst) || burst < 1 || burst > 1_000_000)
+    )
+      refuse(`${field}.burst`, `${field}.burst must be an integer from 1 to 1,000,000`);
+    (out as Record<string, unknown>)[kind] = {
+      [unit]: rate,
+      ...(burst === undefined ? {} : { burst }),
+    };
+  }
+  for (const key of Object.keys(raw))
+    if (key !== "produce" && key !== "consume")
+      refuse(`rateLimit.${key}`, `unknown setting rateLimit.${key}`);
+  return out;
+}
+
+/** The bucket of one kind of call under a topic's rate limit, or undefined when it has none. */
+export function bucketOf(
+  config: WorkerTopicConfig,
+  kind: "produce" | "consume",
+): RateLimit | undefined {
+  const setting = config.rateLimit?.[kind];
+  if (!setting) return undefined;
+  const rate =
+    "messagesPerSecond" in setting ? setting.messagesPerSecond : setting.requestsPerSecond;
+  return { rate, burst: setting.burst ?? Math.max(1, Math.ceil(rate)) };
+}
