@@ -1,3 +1,11 @@
+/** The message every browser bench sends: a small app event, numbered. */
+export const body = (i: number) => ({
+  type: "todo.updated",
+  id: `todo-${i}`,
+  title: "buy milk",
+  done: i % 2 === 0,
+});
+
 /** One measured scenario: messages per second over a whole run. */
 export interface Figure {
   name: string;

@@ -2,15 +2,9 @@ import { deleteDB, openDB } from "idb";
 import { expect, it } from "vitest";
 import { Queue } from "workbox-background-sync";
 import { createOutbox } from "../src/index.js";
-import { type Figure, measure, table } from "./measure.js";
+import { body, type Figure, measure, table } from "./measure.js";
 
 const N = 10_000;
-const body = (i: number) => ({
-  type: "todo.updated",
-  id: `todo-${i}`,
-  title: "buy milk",
-  done: i % 2 === 0,
-});
 let run = 0;
 
 /** The outbox's send path only: no broker, so the sync loop stays off. */

@@ -1,7 +1,7 @@
 import { deleteDB } from "idb";
 import { expect, inject, it } from "vitest";
 import { createOutbox, type Outbox } from "../src/index.js";
-import { goalLine, median, timed } from "./measure.js";
+import { body, goalLine, median, timed } from "./measure.js";
 
 // A device offline for days, and the drain once it is back: issue 11's rows.
 const BACKLOG = 100_000;
@@ -11,12 +11,6 @@ const DRAIN = 10_000;
 const REPS = 3;
 const TOKEN = "test-token";
 const TOPIC = "bench";
-const body = (i: number) => ({
-  type: "todo.updated",
-  id: `todo-${i}`,
-  title: "buy milk",
-  done: i % 2 === 0,
-});
 
 let run = 0;
 async function freshOutbox(): Promise<Outbox> {
