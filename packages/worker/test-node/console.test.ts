@@ -98,6 +98,21 @@ describe("the operator console", () => {
     await page.context().close();
   });
 
+  it("shows a topic's settings to a token with admin, and only a notice to one without", async () => {
+    const admin = await signedIn("dev-token", "/console/topics/orders");
+    const setting = (page: typeof admin, name: string) =>
+      page.locator(`#settings dd[data-setting=${name}]`).textContent();
+    await expect.poll(() => setting(admin, "maxReconsumeTimes")).toBe("1");
+    expect(await setting(admin, "queueCount")).toBe("4");
+    await admin.context().close();
+    const reader = await signedIn("reader-token", "/console/topics/events");
+    await expect
+      .poll(() => reader.locator("#settings").textContent())
+      .toContain("Only a token with admin");
+    expect(await reader.locator("#settings dd[data-setting]").count()).toBe(0);
+    await reader.context().close();
+  });
+
   it("shows a message produced through the API in the live tail within 2 s", async () => {
     const page = await signedIn("dev-token", "/console/topics/orders/messages");
     await page.getByRole("button", { name: "Follow new messages" }).click();

@@ -121,6 +121,10 @@ export function TopicPage(props: PagePlace) {
         />
         <Pager id="groups-pager" label="Group pages" />
       </section>
+      <section aria-labelledby="settings-title">
+        <h2 id="settings-title">Settings</h2>
+        <dl id="settings" class="settings" />
+      </section>
     </>
   );
 }

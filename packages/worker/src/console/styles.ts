@@ -53,6 +53,9 @@ pre { margin: 0.3rem 0 0; padding: 0.4rem; background: var(--panel); overflow-x:
 .key-lag { color: var(--lag); font-weight: 600; }
 .key-rate { color: var(--rate); font-weight: 600; }
 figure { margin: 0; }
+.settings { display: grid; grid-template-columns: minmax(0, max-content) minmax(0, 1fr); gap: 0.2rem 1rem; }
+.settings dt { font-weight: 600; }
+.settings dt, .settings dd { margin: 0; overflow-wrap: anywhere; }
 dialog { border: 1px solid var(--line); border-radius: 8px; max-width: 26rem; }
 dialog::backdrop { background: rgb(0 0 0 / 0.4); }
 @media (max-width: 40rem) { main { padding: 0.6rem; } table { min-width: 100%; font-size: 0.9rem; } }

@@ -1,4 +1,4 @@
-import { api, topicPath } from "./api.js";
+import { api, topicPath, topics } from "./api.js";
 import { drawChart, type Sample } from "./chart.js";
 import { $, fillTable, h, pagedList } from "./dom.js";
 import { bytes, count } from "./format.js";
@@ -31,8 +31,25 @@ function groupRow(topic: string, name: string, g: GroupStats): HTMLTableRowEleme
   );
 }
 
-/** A topic: its queues, its groups (a page at a time) and a live chart, from stats polled every 2 s. */
+/** The topic's settings as `GET /v1/topics` gives them to a token with `admin`. */
+async function showSettings(topic: string): Promise<void> {
+  const list = $<HTMLDListElement>("#settings");
+  const settings = (await topics()).find((t) => t.topic === topic)?.settings;
+  if (!settings) {
+    list.replaceChildren(h("dd", {}, "Only a token with admin on this topic sees its settings."));
+    return;
+  }
+  list.replaceChildren(
+    ...Object.entries(settings).flatMap(([name, value]) => [
+      h("dt", {}, name),
+      h("dd", { "data-setting": name }, JSON.stringify(value)),
+    ]),
+  );
+}
+
+/** A topic: its queues, its groups (a page at a time), a live chart from stats polled every 2 s, and its settings. */
 export async function topicView(topic: string): Promise<void> {
+  void showSettings(topic).catch(() => undefined);
   const samples: Sample[] = [];
   const showGroups = pagedList<[string, GroupStats]>($("#groups-pager"), 20, (page) =>
     fillTable(

@@ -17,6 +17,8 @@ export interface TopicInfo {
   topic: string;
   queueCount: number;
   rights: Right[];
+  /** Every setting, resolved; only for a token with `admin` on the topic. */
+  settings?: Record<string, unknown>;
 }
 
 export type WireMessage = Wire<Message>;
