@@ -1,6 +1,6 @@
 /**
- * The whole broker: the HTTP API (the default export), the Durable Object class
- * that holds each topic queue, and the RPC entrypoint other Workers bind to.
+ * The whole broker: the HTTP API (the default export), the Durable Object classes
+ * that hold each topic queue and its replicas, and the RPC entrypoint other Workers bind to.
  * Add your own routes or middleware by wrapping `createApp()` from "@edgeq/worker".
  */
-export { default, EdgeqRpc, QueueDO } from "@edgeq/worker";
+export { default, EdgeqRpc, QueueDO, ReplicaDO } from "@edgeq/worker";

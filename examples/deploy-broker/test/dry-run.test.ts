@@ -10,7 +10,7 @@ import { expect, it } from "vitest";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
 
-it("builds for deployment with wrangler deploy --dry-run: one bundle exporting the Worker, QueueDO and EdgeqRpc", async () => {
+it("builds for deployment with wrangler deploy --dry-run: one bundle exporting the Worker, QueueDO, ReplicaDO and EdgeqRpc", async () => {
   const outdir = await mkdtemp(join(tmpdir(), "edgeq-deploy-"));
   try {
     // As a user runs it: @edgeq/worker from its published entry (dist), no workspace condition.
@@ -20,13 +20,14 @@ it("builds for deployment with wrangler deploy --dry-run: one bundle exporting t
       { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
     );
     expect(stdout).toContain("env.QUEUE (QueueDO)");
+    expect(stdout).toContain("env.REPLICA (ReplicaDO)");
     expect(stdout).toContain("--dry-run: exiting now.");
     const files = await readdir(outdir);
     expect(files).toContain("index.js");
     const bundle = await readFile(join(outdir, "index.js"), "utf8");
     // The module's exports, as wrangler wrote them last.
     const exports = bundle.slice(bundle.lastIndexOf("export {"));
-    for (const name of ["QueueDO", "EdgeqRpc", "as default"]) expect(exports).toContain(name);
+    for (const name of ["QueueDO", "ReplicaDO", "EdgeqRpc", "as default"]) expect(exports).toContain(name);
     // Bundled from the package's dist, never from the workspace's TypeScript source.
     expect(bundle).not.toContain("packages/worker/src/");
   } finally {

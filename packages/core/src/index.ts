@@ -100,6 +100,7 @@ export {
 export * from "./model.js";
 export { LocalReplicaLink } from "./replication/local-replica-link.js";
 export { ReplicaApplier, type ReplicaApplierOptions } from "./replication/replica-applier.js";
+export { readReplica } from "./replication/replica-reader.js";
 export {
   ReplicatedStore,
   type ReplicatedStoreOptions,

@@ -2,6 +2,8 @@
 declare namespace Cloudflare {
   interface Env {
     QUEUE: DurableObjectNamespace<import("./broker/queue-do.js").QueueDO>;
+    /** The replicas of queues whose topic sets `replication`. */
+    REPLICA: DurableObjectNamespace<import("./broker/replica-do.js").ReplicaDO>;
     /** Topic name → partial TopicConfig, as a JSON object or its text. */
     EDGEQ_TOPICS?: unknown;
     /** Token → grants, as a JSON object or its text (see http/auth.ts). */

@@ -4,6 +4,7 @@ import { type AppEnv, createApp } from "./http/app.js";
 export { DurableQueue } from "./broker/durable-queue.js";
 export { QueueDO } from "./broker/queue-do.js";
 export type { QueueRef, RpcWait } from "./broker/queue-ref.js";
+export { ReplicaDO } from "./broker/replica-do.js";
 export {
   type Durability,
   topicConfig,
@@ -40,6 +41,8 @@ export {
   type QueueProducerResponse,
   type QueueProducerSendOptions,
 } from "./queues/producer.js";
+export type { PromoteResult } from "./replication/queue-replication.js";
+export type { ReplicationSetting } from "./replication/replication-setting.js";
 export { EdgeqRpc, type RpcOptions } from "./rpc/entrypoint.js";
 export type { ErrorData, Outcome } from "./rpc/outcome.js";
 export { type EdgeqRpcBinding, RpcTransport } from "./rpc/rpc-transport.js";

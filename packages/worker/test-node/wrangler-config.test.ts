@@ -8,7 +8,10 @@ it("reads the deployed Worker's settings from wrangler.jsonc", () => {
   const config = readWorkerConfig();
   expect(config.main).toMatch(/packages\/worker\/src\/index\.ts$/);
   expect(config.compatibilityDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-  expect(config.durableObjects).toEqual({ QUEUE: { className: "QueueDO", useSQLite: true } });
+  expect(config.durableObjects).toEqual({
+    QUEUE: { className: "QueueDO", useSQLite: true },
+    REPLICA: { className: "ReplicaDO", useSQLite: true },
+  });
 });
 
 it("strips comments and trailing commas, not string contents", () => {

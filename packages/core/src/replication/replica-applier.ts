@@ -61,6 +61,7 @@ export class ReplicaApplier {
         if (batch.seq <= rec.seq) continue; // a repeat: already applied
         if (batch.seq > rec.seq + 1) break; // a gap: the answer asks for what is missing
         rec.seq = batch.seq;
+        rec.lastAt = batch.at;
         // Durability invariant: the batch, its place in the tail and the new position are one write.
         await this.store.write([...batch.ops, ...tailOps(batch, this.tailBatches), recordOp(rec)]);
         this.record = { ...rec };

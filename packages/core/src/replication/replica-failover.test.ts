@@ -60,8 +60,9 @@ describe("promotion and fencing", () => {
       clock,
       links: [replicas[0]!.link],
     });
-    const refused = await expectCode(writeRecords(wiped, 0, 1), "conflict");
-    expect(refused.details).toMatchObject({ primary: "" });
+    const refused = await expectCode(writeRecords(wiped, 0, 1), "unavailable");
+    expect(refused.details).toMatchObject({ retryAfterMs: 1000 });
+    expect(wiped.status().fencedBy).toEqual({ term: 1, primary: "" });
     expect(await replicas[0]!.store.get("k|0")).toBe(0);
   });
 

@@ -281,7 +281,7 @@ export class ReplicatedStore implements Store {
       timer = setTimeout(resolve, this.ackTimeoutMs);
     });
     await Promise.race([this.pump(), deadline]);
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 
   private async fence(answer: ReplicaAnswer): Promise<void> {
@@ -308,11 +308,14 @@ export class ReplicatedStore implements Store {
   private fencedError(): EdgeqError | undefined {
     const fenced = this.record.fencedBy;
     if (!fenced) return undefined;
+    // Lost storage is not the client's fault: retryable until an operator promotes a replica.
+    if (!fenced.primary)
+      return this.refusal(
+        "a replica holds writes this primary lacks (its storage was lost): promote a replica",
+      );
     return new EdgeqError(
       "conflict",
-      fenced.primary
-        ? `this queue's primary moved to ${fenced.primary} (term ${fenced.term})`
-        : "a replica holds writes this primary lacks (its storage was lost): promote a replica",
+      `this queue's primary moved to ${fenced.primary} (term ${fenced.term})`,
       { details: { primary: fenced.primary, term: fenced.term } },
     );
   }

@@ -16,6 +16,8 @@ export interface ReplicationRecord {
   term: number;
   /** The last batch written (primary) or applied whole (replica). */
   seq: number;
+  /** The primary's clock when it wrote batch `seq` (a replica's staleness). */
+  lastAt?: number;
   terms: TermStart[];
   /** The primary this member follows (a replica) or its own name (a primary). */
   primary: string;

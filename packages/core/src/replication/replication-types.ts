@@ -102,3 +102,14 @@ export interface ReplicationStatus {
   /** Set once a newer primary fenced this one. */
   fencedBy?: { term: number; primary: string };
 }
+
+/** A replicated queue in stats: which member is primary, each replica by name, the last promotion. */
+export interface QueueReplicationStats {
+  /** The member that takes writes: `primary` (the queue's own object) or a replica's name (`r0`…). */
+  primary: string;
+  term: number;
+  /** Batches the primary has written. */
+  seq: number;
+  replicas: Array<Omit<ReplicaStatus, "replica"> & { replica: string }>;
+  lastPromotion?: { replica: string; term: number; at: number };
+}

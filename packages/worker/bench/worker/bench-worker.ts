@@ -6,7 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import app from "../../src/index.js";
 
-export { QueueDO } from "../../src/index.js";
+export { QueueDO, ReplicaDO } from "../../src/index.js";
 
 interface BenchEnv extends Env {
   RAW: DurableObjectNamespace<RawDO>;

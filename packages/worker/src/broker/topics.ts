@@ -6,6 +6,7 @@ import {
   type TopicConfig,
   TopicRouter,
 } from "@edgeq/core";
+import { parseReplication, type ReplicationSetting } from "../replication/replication-setting.js";
 import { DurableQueue } from "./durable-queue.js";
 
 /**
@@ -29,6 +30,8 @@ export interface WorkerTopicConfig extends TopicConfig {
    * callback). Without one, producers poll `GET …/transactions?state=unknown`.
    */
   transactionChecker?: string;
+  /** Copies of each queue in replica Durable Objects (see `ReplicationSetting`). Default none. */
+  replication?: ReplicationSetting;
 }
 
 /**
@@ -54,13 +57,21 @@ function topicConfigs(env: Env): Map<string, WorkerTopicConfig> {
   if (!configs) {
     configs = new Map(
       Object.entries(source as Record<string, Partial<WorkerTopicConfig>>).map(
-        ([name, { durability = "sync", ...c }]) => {
+        ([name, { durability = "sync", replication, ...c }]) => {
           if (durability !== "sync" && durability !== "async")
             throw new EdgeqError(
               "invalid_request",
               `topic ${name}: durability must be sync or async`,
             );
-          return [name, { ...resolveTopicConfig(c), durability }];
+          const replicated =
+            replication === undefined ? {} : { replication: parseReplication(name, replication) };
+          // Replicas copy what the primary's SQL store holds; `async` durability keeps it elsewhere.
+          if (replication !== undefined && durability === "async")
+            throw new EdgeqError(
+              "invalid_request",
+              `topic ${name}: replication needs durability sync`,
+            );
+          return [name, { ...resolveTopicConfig(c), durability, ...replicated }];
         },
       ),
     );
@@ -84,7 +95,12 @@ export function topicRouter(env: Env, topic: string): TopicRouter {
   const config = topicConfig(env, topic);
   const queues = Array.from(
     { length: config.queueCount },
-    (_, queueId) => new DurableQueue(env.QUEUE, { topic, queueId }),
+    (_, queueId) =>
+      new DurableQueue(
+        env.QUEUE,
+        { topic, queueId },
+        config.replication && { env, setting: config.replication },
+      ),
   );
   return new TopicRouter(topic, config, queues, new ManualClock(Date.now()));
 }
