@@ -300,7 +300,8 @@ export class ReplicatedStore implements Store {
     return { term: this.record.term, primary: this.options.name, terms: this.record.terms };
   }
 
-  private assertWritable(): void {
+  /** Throws what a write would be refused with now that this primary is fenced (nothing if it is not). */
+  assertWritable(): void {
     const error = this.fencedError();
     if (error) throw error;
   }

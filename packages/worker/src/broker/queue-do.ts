@@ -253,8 +253,8 @@ export class QueueDO extends DurableObject<Env> {
   }
 
   async #open(ref: QueueRef): Promise<QueueEngine> {
-    if (!this.#queue && topicConfig(this.env, ref.topic).replication)
-      await this.#replication.assertPrimary(ref);
+    const replication = topicConfig(this.env, ref.topic).replication;
+    if (!this.#queue && replication) await this.#replication.prepare(ref, replication);
     this.#queue ??= this.ctx.blockConcurrencyWhile(async () => {
       const config = topicConfig(this.env, ref.topic);
       if (ref.queueId >= config.queueCount)
@@ -272,7 +272,7 @@ export class QueueDO extends DurableObject<Env> {
         await this.#sqlStore.write([{ type: "put", key: REF_KEY, value: { ...identity } }]);
       this.#alarmAt = await this.ctx.storage.getAlarm();
       const store = config.replication
-        ? await this.#replication.engineStore(ref, config.replication)
+        ? this.#replication.engineStore()
         : identity.durability === "async"
           ? createKvStore(this.ctx.storage, { allowUnconfirmed: true })
           : this.#sqlStore;

@@ -62,6 +62,7 @@ export interface ReplicaRead extends ReadResult {
  */
 export class QueueReplication {
   #primary: ReplicatedStore | undefined;
+  #opening: Promise<ReplicatedStore> | undefined;
   #applier: ReplicaApplier | undefined;
   #member: string | undefined;
 
@@ -74,26 +75,15 @@ export class QueueReplication {
   ) {}
 
   /**
-   * Throws `conflict` with a pointer to the primary unless this member is it.
-   * The host checks before it opens the engine, outside any
-   * `blockConcurrencyWhile` (an error thrown there resets the object).
+   * Opens this member as the primary: throws `conflict` with a pointer to the
+   * primary unless it is, and the fenced store's error when it was replaced
+   * or lost its storage. The host calls it before it opens the engine,
+   * outside `blockConcurrencyWhile` (an error thrown there resets the object).
    */
-  async assertPrimary(ref: QueueRef): Promise<void> {
+  async prepare(ref: QueueRef, setting: ReplicationSetting): Promise<void> {
+    await this.assertPrimary(ref);
     const member = this.memberOf(ref);
-    const pointer = (await this.store.get(POINTER_KEY)) as Pointer | undefined;
-    if (pointer && pointer.member !== member) throw moved(pointer.member, pointer.term);
-    const applier = this.applierOf(ref);
-    applier.reload();
-    const position = await applier.position();
-    const neverPrimary = position.primary === "" && member !== ORIGIN;
-    if (position.role === "replica" && (neverPrimary || position.primary !== ""))
-      throw moved(position.primary || ORIGIN, position.term);
-  }
-
-  /** The store the engine of this member writes through as primary (after `assertPrimary`). */
-  async engineStore(ref: QueueRef, setting: ReplicationSetting): Promise<Store> {
-    const member = this.memberOf(ref);
-    this.#primary = await ReplicatedStore.open(this.store, {
+    this.#opening ??= ReplicatedStore.open(this.store, {
       name: member,
       mode: setting.mode,
       acks: setting.acks,
@@ -109,7 +99,30 @@ export class QueueReplication {
             }),
         ),
     });
+    const opened = await this.#opening.catch((error: unknown) => {
+      this.#opening = undefined;
+      throw error;
+    });
+    this.#primary = opened;
+    opened.assertWritable();
+  }
+
+  /** The store this member's engine writes through as primary (after `prepare`). */
+  engineStore(): Store {
+    if (!this.#primary) throw new EdgeqError("internal", "replication was not prepared");
     return this.#primary;
+  }
+
+  private async assertPrimary(ref: QueueRef): Promise<void> {
+    const member = this.memberOf(ref);
+    const pointer = (await this.store.get(POINTER_KEY)) as Pointer | undefined;
+    if (pointer && pointer.member !== member) throw moved(pointer.member, pointer.term);
+    const applier = this.applierOf(ref);
+    applier.reload();
+    const position = await applier.position();
+    const neverPrimary = position.primary === "" && member !== ORIGIN;
+    if (position.role === "replica" && (neverPrimary || position.primary !== ""))
+      throw moved(position.primary || ORIGIN, position.term);
   }
 
   /** Applies a primary's batches (a primary of a newer term first demotes this one). */
@@ -186,6 +199,7 @@ export class QueueReplication {
 
   private demote(): void {
     this.#primary = undefined;
+    this.#opening = undefined;
     this.#applier?.reload();
     this.onDemote();
   }

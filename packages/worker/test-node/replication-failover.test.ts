@@ -1,0 +1,166 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { forward, readBody, send } from "./http-forward.js";
+import { type LocalBroker, startLocalBroker } from "./local-broker.js";
+
+// Issue 13's proof: a queue replicated synchronously to 2 replicas loses its
+// primary's storage (the SQLite files deleted while the runtime is stopped,
+// PLATFORM-NOTES), an operator promotes a replica, and every acknowledged
+// message is there exactly once.
+
+const TOKENS = { "t-admin": [{ topics: "*", rights: ["produce", "consume", "admin"] }] };
+const TOPICS = { rep: { queueCount: 1, replication: { replicas: 2, mode: "sync", acks: 2 } } };
+const headers = { authorization: "Bearer t-admin", "content-type": "application/json" };
+
+interface SendResult {
+  status: "stored" | "duplicate";
+  seq: number;
+}
+interface WireMessage {
+  producerId?: string;
+  seq?: number;
+}
+
+let dir: string;
+let broker: LocalBroker | undefined;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "edgeq-failover-"));
+});
+afterEach(async () => {
+  await broker?.stop();
+  broker = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function restart(): Promise<void> {
+  await broker?.stop();
+  broker = await startLocalBroker({ persistDir: dir, tokens: TOKENS, topics: TOPICS });
+}
+
+function request(path: string, body?: unknown, base = broker?.url): Promise<Response> {
+  return fetch(`${base}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+async function call<T>(path: string, body?: unknown): Promise<T> {
+  const response = await request(path, body);
+  const json = (await response.json()) as T;
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const batchOf = (producerId: string, first: number) => ({
+  producerId,
+  messages: Array.from({ length: 10 }, (_, i) => ({ seq: first + i, body: { n: first + i } })),
+});
+
+/**
+ * Deletes the SQLite files of every QueueDO (here `<persist>/<script>-QueueDO/<id>.sqlite`
+ * with its -wal and -shm; the script has no name): the primaries' storage is gone,
+ * the replicas' (ReplicaDO) and Miniflare's own metadata stay.
+ */
+async function deletePrimaryStorage(): Promise<number> {
+  const classDir = (await readdir(dir)).find((d) => d.endsWith("-QueueDO"));
+  expect(classDir, `QueueDO storage under ${dir}`).toBeDefined();
+  const files = (await readdir(join(dir, classDir!))).filter((f) => !f.startsWith("metadata."));
+  for (const f of files) await rm(join(dir, classDir!, f));
+  return files.filter((f) => f.endsWith(".sqlite")).length;
+}
+
+it("sync with 2 replicas: after the primary's storage is lost and a replica promoted, every acknowledged message is there once", async () => {
+  await restart();
+  // A proxy that drops every third answer after the broker committed it: those sends are unacknowledged.
+  let n = 0;
+  const proxy = createServer(async (req, res) => {
+    const answer = await forward(broker!.url, req, await readBody(req));
+    if (++n % 3 === 0) res.destroy();
+    else send(res, answer);
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  const viaProxy = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const acked: string[] = [];
+  const batches: Array<ReturnType<typeof batchOf>> = [];
+  try {
+    for (let i = 0; i < 12; i++) {
+      const batch = batchOf(i % 2 === 0 ? "pa" : "pb", Math.floor(i / 2) * 10 + 1);
+      batches.push(batch);
+      const response = await request("/v1/topics/rep/messages", batch, viaProxy).catch(
+        () => undefined,
+      );
+      if (!response) continue;
+      expect(response.status).toBe(200);
+      const { results } = (await response.json()) as { results: SendResult[] };
+      for (const r of results) acked.push(`${batch.producerId}:${r.seq}`);
+    }
+  } finally {
+    await new Promise((r) => proxy.close(r));
+  }
+  expect(acked).toHaveLength(80); // 8 of 12 answers arrived
+  await call("/v1/topics/rep/groups/g/offsets", { offsets: { "0": 25 } });
+  const half = await call<{ txId: string }>("/v1/topics/rep/messages", {
+    producerId: "tx",
+    transactional: true,
+    messages: [{ seq: 1, body: "half" }],
+  });
+
+  await broker!.stop();
+  broker = undefined;
+  expect(await deletePrimaryStorage()).toBe(1);
+  await restart();
+
+  // The empty primary finds replicas ahead of it: it refuses writes (retryable) until a promotion.
+  const refused = await request("/v1/topics/rep/messages", batchOf("pc", 1));
+  expect(refused.status).toBe(503);
+  expect(refused.headers.get("retry-after")).toBe("1");
+  expect(await refused.json()).toMatchObject({ error: { code: "unavailable" } });
+
+  const promoted = await call<{ primary: string; term: number }>(
+    "/v1/topics/rep/queues/0/promote",
+    { replica: 0 },
+  );
+  expect(promoted).toMatchObject({ primary: "r0", term: 2 });
+
+  const { messages } = await call<{ messages: WireMessage[] }>(
+    "/v1/topics/rep/queues/0/messages?from=0&limit=1000",
+  );
+  const stored = messages.map((m) => `${m.producerId}:${m.seq}`);
+  for (const id of acked)
+    expect(
+      stored.filter((s) => s === id),
+      id,
+    ).toHaveLength(1);
+  expect(new Set(stored).size).toBe(stored.length);
+  expect(stored.some((s) => s.startsWith("pc:"))).toBe(false);
+
+  // Every batch again, acknowledged or not: each message answers duplicate (the dropped ones were committed too).
+  for (const batch of batches) {
+    const { results } = await call<{ results: SendResult[] }>("/v1/topics/rep/messages", batch);
+    expect(results.map((r) => r.status)).toEqual(batch.messages.map(() => "duplicate"));
+  }
+  expect(await call("/v1/topics/rep/groups/g/offsets")).toEqual({ offsets: { "0": 25 } });
+  const { transactions } = await call<{ transactions: Array<{ txId: string; state: string }> }>(
+    "/v1/topics/rep/transactions?producerId=tx",
+  );
+  expect(transactions.map((t) => [t.txId, t.state])).toEqual([[half.txId, "pending"]]);
+
+  // The queue goes on at its new primary, with both other members as its replicas.
+  await call("/v1/topics/rep/messages", batchOf("pc", 1));
+  const stats = await call<{
+    queues: Array<{
+      replication: { primary: string; replicas: Array<{ replica: string; state: string }> };
+    }>;
+  }>("/v1/topics/rep/stats");
+  expect(stats.queues[0]!.replication.primary).toBe("r0");
+  expect(stats.queues[0]!.replication.replicas.map((r) => [r.replica, r.state])).toEqual([
+    ["origin", "in_sync"],
+    ["r1", "in_sync"],
+  ]);
+});
