@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { type LocalBroker, startLocalBroker } from "../test-node/local-broker.js";
 import { BenchClient, median } from "./load.js";
+import { type Row, table } from "./table.js";
 
 /**
  * `npm run bench -w @edgeq/worker`: in one local workerd (Miniflare), HTTP
@@ -28,16 +29,6 @@ const LEASED = 20_000;
 /** Messages per read measurement, whole segments of 1,000. */
 const READ = Math.min(20_000, Math.floor(LOG / 4_000) * 1_000);
 const GOALS: Record<number, number> = { 100: 0.7, 1000: 0.8 };
-
-interface Row {
-  scenario: string;
-  batch: number;
-  clients: number;
-  edgeq: number;
-  /** Raw INSERTs for produce, the empty-start queue for reads; none for leases. */
-  baseline?: number;
-  goal?: number;
-}
 
 // One topic per measured case, so edgeq starts empty as each raw object does, and
 // one queue per topic: one Durable Object, as the raw side has.
@@ -136,38 +127,6 @@ async function readRows(bench: BenchClient): Promise<Row[]> {
     // Not a goal: shows what a page costs when it starts inside a segment.
     row("read, empty-start, pages from mid-segment", straddling),
   ];
-}
-
-function table(rows: readonly Row[]): string {
-  const fmt = (n: number | undefined) =>
-    n === undefined ? "—" : Math.round(n).toLocaleString("en");
-  const cells = rows.map((r) => {
-    const ratio = r.baseline === undefined ? undefined : r.edgeq / r.baseline;
-    return [
-      r.scenario,
-      String(r.batch),
-      String(r.clients),
-      fmt(r.edgeq),
-      fmt(r.baseline),
-      ratio === undefined ? "—" : ratio.toFixed(2),
-      r.goal === undefined ? "" : `>= ${r.goal.toFixed(2)}`,
-      r.goal === undefined || ratio === undefined ? "" : ratio >= r.goal ? "ok" : "MISSED",
-    ];
-  });
-  const head = [
-    "scenario",
-    "batch",
-    "clients",
-    "edgeq msg/s",
-    "baseline msg/s",
-    "ratio",
-    "goal",
-    "",
-  ];
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) =>
-    c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  ");
-  return [line(head), ...cells.map(line)].join("\n");
 }
 
 async function main(): Promise<void> {

@@ -56,20 +56,19 @@ export class ReplicaApplier {
       const rec = { ...(await this.current()) };
       const refused = this.check(rec, request);
       if (refused) return refused;
-      let written = false;
+      const ops: StoreOp[] = [];
       for (const batch of request.batches) {
         if (batch.seq <= rec.seq) continue; // a repeat: already applied
         if (batch.seq > rec.seq + 1) break; // a gap: the answer asks for what is missing
         rec.seq = batch.seq;
         rec.lastAt = batch.at;
-        // Durability invariant: the batch, its place in the tail and the new position are one write.
-        await this.store.write([...batch.ops, ...tailOps(batch, this.tailBatches), recordOp(rec)]);
-        this.record = { ...rec };
-        written = true;
+        ops.push(...batch.ops, ...tailOps(batch, this.tailBatches));
       }
-      // A new term is durable before it is answered: a restart must not forget whom it follows.
-      if (!written && rec.term !== this.record?.term) {
-        await this.store.write([recordOp(rec)]);
+      // Durability invariant: the batches, their place in the tail and the new position are
+      // one write (several batches at once stay in order and all-or-nothing). A new term is
+      // written even with no batch: a restart must not forget whom it follows.
+      if (ops.length > 0 || rec.term !== this.record?.term) {
+        await this.store.write([...ops, recordOp(rec)]);
         this.record = { ...rec };
       }
       const last = request.batches[request.batches.length - 1];

@@ -44,6 +44,8 @@ export interface ReplicatedStoreOptions {
   tailBatches?: number;
   /** Key prefixes the host keeps for itself: not replicated. Default none. */
   localPrefixes?: readonly string[];
+  /** Async mode: how long after a write its batch waits for others to travel with. Default 100. */
+  asyncDelayMs?: number;
   /** Batches per call to a replica. Default 64. */
   maxBatchesPerCall?: number;
   /** Records per snapshot page. Default 256. */
@@ -79,6 +81,7 @@ export class ReplicatedStore implements Store {
   /** Batch times of the retained tail, for lag in milliseconds. */
   private readonly times = new Map<number, number>();
   private chain: Promise<unknown> = Promise.resolve();
+  private feedTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly acks: number;
   private readonly tailBatches: number;
   private readonly localPrefixes: readonly string[];
@@ -148,14 +151,28 @@ export class ReplicatedStore implements Store {
     }
     const seq = await this.writeLocal(ops);
     if (this.options.mode === "async") {
-      for (const f of this.feeds) void f.pump();
+      this.feedSoon();
       return;
     }
     await this.quorum(seq);
   }
 
   close(): Promise<void> {
+    if (this.feedTimer !== undefined) clearTimeout(this.feedTimer);
+    this.feedTimer = undefined;
     return this.inner.close();
+  }
+
+  /**
+   * Async mode: feeds the replicas a moment after a write rather than at once,
+   * so the batches of that moment travel in one call (and apply in one write).
+   */
+  private feedSoon(): void {
+    if (this.feedTimer !== undefined) return;
+    this.feedTimer = setTimeout(() => {
+      this.feedTimer = undefined;
+      for (const f of this.feeds) void f.pump();
+    }, this.options.asyncDelayMs ?? 100);
   }
 
   /** Feeds every replica until it holds the head or fails (an async primary's alarm calls it). */
