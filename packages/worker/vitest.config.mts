@@ -55,6 +55,7 @@ export default defineConfig({
             // Replication (test/replication.test.ts): one topic per scenario.
             "repl-sync": { queueCount: 1, replication: { replicas: 2, mode: "sync", acks: 2 } },
             "repl-async": { queueCount: 1, replication: { replicas: 1, mode: "async" } },
+            "repl-rpc": { queueCount: 1, replication: { replicas: 2, mode: "sync", acks: 2 } },
             "repl-promote": {
               queueCount: 1,
               replication: { replicas: 2, mode: "sync", acks: 1, locationHints: ["weur"] },

@@ -41,7 +41,7 @@ export {
   type QueueProducerResponse,
   type QueueProducerSendOptions,
 } from "./queues/producer.js";
-export type { PromoteResult } from "./replication/queue-replication.js";
+export type { PromoteResult, ReplicaRead } from "./replication/queue-replication.js";
 export type { ReplicationSetting } from "./replication/replication-setting.js";
 export { EdgeqRpc, type RpcOptions } from "./rpc/entrypoint.js";
 export type { ErrorData, Outcome } from "./rpc/outcome.js";

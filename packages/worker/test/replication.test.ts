@@ -1,7 +1,8 @@
 import { SELF } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { topicConfig } from "../src/broker/topics.js";
+import type { EdgeqRpc } from "../src/rpc/entrypoint.js";
 import { fetchJson, get, headers, post, url } from "./api.js";
 
 interface Results {
@@ -149,5 +150,28 @@ describe("a replicated queue", () => {
       body: JSON.stringify({ replica: 0 }),
     });
     expect(consumer.status).toBe(403);
+  });
+});
+
+describe("replication over RPC", () => {
+  it("EdgeqRpc reads from a named replica and promotes like HTTP", async () => {
+    const rpc = (exports as unknown as { EdgeqRpc: EdgeqRpc }).EdgeqRpc;
+    await send("repl-rpc", "pr", [1, 2]);
+    const read = await rpc.readReplica("repl-rpc", 0, 1, { from: 0 });
+    expect(read).toMatchObject({ ok: true, value: { replica: { name: "r1" }, headOffset: 2 } });
+    expect(await rpc.readReplica("repl-rpc", 0, 2, { from: 0 })).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
+    expect(await rpc.promote("repl-rpc", 0, 0)).toMatchObject({
+      ok: true,
+      value: { primary: "r0", term: 2 },
+    });
+    expect(await rpc.promote("repl-rpc", 0, 5)).toMatchObject({
+      ok: false,
+      error: { code: "invalid_request" },
+    });
+    const again = await send("repl-rpc", "pr", [2, 3]);
+    expect(again.results.map((r) => r.status)).toEqual(["duplicate", "stored"]);
   });
 });

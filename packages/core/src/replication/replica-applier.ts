@@ -158,6 +158,8 @@ export class ReplicaApplier {
       rec.primary = request.primary;
       // Written with the next batch; until then memory and store agree on every batch held.
     }
+    // The first call of a primary of the same term (a new replica, or a restart): note who it is.
+    rec.primary = request.primary;
     return undefined;
   }
 

@@ -1,10 +1,10 @@
 import { readLog, tagFilter } from "../engine/log-reader.js";
 import { toMessage } from "../engine/message-view.js";
 import { fromJson, QueueKeys, type QueueMeta } from "../engine/records.js";
+import { assertIntInRange, assertOffset, assertTags } from "../engine/validate.js";
 import { EdgeqError } from "../errors.js";
 import type { ReadResult } from "../model.js";
 import type { Store } from "../store/store.js";
-import { assertIntInRange, assertOffset, assertTags } from "../engine/validate.js";
 
 /**
  * Reads a queue's log by offset straight from a replica's store, which runs

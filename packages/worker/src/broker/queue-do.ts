@@ -3,6 +3,7 @@ import {
   type ApplyRequest,
   type DeadLetter,
   EdgeqError,
+  isEdgeqError,
   type LeasedMessage,
   ManualClock,
   type Message,
@@ -228,7 +229,12 @@ export class QueueDO extends DurableObject<Env> {
     this.#takeTime();
     const identity = (await this.#sqlStore.get(REF_KEY)) as Identity | undefined;
     if (!identity) return;
-    const engine = await this.#open(identity);
+    // A member that stopped being the primary has no timed work left: its queue runs elsewhere.
+    const engine = await this.#open(identity).catch((error: unknown) => {
+      if (isEdgeqError(error, "conflict")) return undefined;
+      throw error;
+    });
+    if (!engine) return;
     this.#alarmAt = null;
     await engine.tick();
     await checkBack(this.env, identity.topic, engine.takeDueChecks());

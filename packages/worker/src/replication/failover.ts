@@ -5,9 +5,6 @@ import { memberStub, ORIGIN, replicaName } from "./members.js";
 import type { PromoteResult, ReplicaRead } from "./queue-replication.js";
 import type { ReplicationSetting } from "./replication-setting.js";
 
-/** Which replica a `?replica=` read goes to. */
-export type ReplicaChoice = "nearest" | "any";
-
 /** Location hints by the continent Cloudflare reports for a request (`request.cf.continent`). */
 const HINTS_NEAR: Record<string, string[]> = {
   NA: ["enam", "wnam"],
@@ -56,7 +53,7 @@ export async function promoteReplica(
   return promoted;
 }
 
-/** A read by offset answered by one replica (`?replica=nearest|any`). */
+/** A read by offset answered by one replica (`?replica=nearest|any|<i>`). */
 export async function readFromReplica(
   env: Env,
   topic: string,
@@ -64,13 +61,18 @@ export async function readFromReplica(
   choice: string,
   read: { from: number; limit?: number; tags?: string[]; continent?: string },
 ): Promise<ReplicaRead> {
-  if (choice !== "nearest" && choice !== "any")
-    throw new EdgeqError("invalid_request", "replica must be nearest or any");
   const setting = replicatedQueue(env, topic, queueId);
+  const named = /^\d$/.test(choice) ? Number(choice) : undefined;
+  if (named !== undefined && named >= setting.replicas)
+    throw new EdgeqError("invalid_request", `replica must be 0…${setting.replicas - 1}`);
+  if (named === undefined && choice !== "nearest" && choice !== "any")
+    throw new EdgeqError("invalid_request", "replica must be nearest, any or a replica number");
   const index =
-    choice === "any"
-      ? Math.floor(Math.random() * setting.replicas)
-      : nearest(setting, read.continent);
+    named !== undefined
+      ? named
+      : choice === "any"
+        ? Math.floor(Math.random() * setting.replicas)
+        : nearest(setting, read.continent);
   const member = replicaName(index);
   const ref = { topic, queueId, member };
   return unwrap(
