@@ -27,7 +27,8 @@ it("builds for deployment with wrangler deploy --dry-run: one bundle exporting t
     const bundle = await readFile(join(outdir, "index.js"), "utf8");
     // The module's exports, as wrangler wrote them last.
     const exports = bundle.slice(bundle.lastIndexOf("export {"));
-    for (const name of ["QueueDO", "ReplicaDO", "EdgeqRpc", "as default"]) expect(exports).toContain(name);
+    for (const name of ["QueueDO", "ReplicaDO", "EdgeqRpc", "as default"])
+      expect(exports).toContain(name);
     // Bundled from the package's dist, never from the workspace's TypeScript source.
     expect(bundle).not.toContain("packages/worker/src/");
   } finally {

@@ -1,11 +1,10 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { forward, readBody, send } from "./http-forward.js";
-import { type LocalBroker, startLocalBroker } from "./local-broker.js";
+import { persistedBroker } from "./persisted-broker.js";
 
 // Issue 13's proof: a queue replicated synchronously to 2 replicas loses its
 // primary's storage (the SQLite files deleted while the runtime is stopped,
@@ -28,24 +27,10 @@ interface WireMessage {
   seq?: number;
 }
 
-let dir: string;
-let broker: LocalBroker | undefined;
+const local = persistedBroker({ tokens: TOKENS, topics: TOPICS });
+const restart = () => local.restart();
 
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "edgeq-failover-"));
-});
-afterEach(async () => {
-  await broker?.stop();
-  broker = undefined;
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function restart(): Promise<void> {
-  await broker?.stop();
-  broker = await startLocalBroker({ persistDir: dir, tokens: TOKENS, topics: TOPICS });
-}
-
-function request(path: string, body?: unknown, base = broker?.url): Promise<Response> {
+function request(path: string, body?: unknown, base = local.broker?.url): Promise<Response> {
   return fetch(`${base}${path}`, {
     method: body === undefined ? "GET" : "POST",
     headers,
@@ -71,6 +56,7 @@ const batchOf = (producerId: string, first: number) => ({
  * the replicas' (ReplicaDO) and Miniflare's own metadata stay.
  */
 async function deletePrimaryStorage(): Promise<number> {
+  const dir = local.dir;
   const classDir = (await readdir(dir)).find((d) => d.endsWith("-QueueDO"));
   expect(classDir, `QueueDO storage under ${dir}`).toBeDefined();
   const files = (await readdir(join(dir, classDir!))).filter((f) => !f.startsWith("metadata."));
@@ -83,7 +69,7 @@ it("sync with 2 replicas: after the primary's storage is lost and a replica prom
   // A proxy that drops every third answer after the broker committed it: those sends are unacknowledged.
   let n = 0;
   const proxy = createServer(async (req, res) => {
-    const answer = await forward(broker!.url, req, await readBody(req));
+    const answer = await forward(local.broker!.url, req, await readBody(req));
     if (++n % 3 === 0) res.destroy();
     else send(res, answer);
   });
@@ -114,8 +100,7 @@ it("sync with 2 replicas: after the primary's storage is lost and a replica prom
     messages: [{ seq: 1, body: "half" }],
   });
 
-  await broker!.stop();
-  broker = undefined;
+  await local.stop();
   expect(await deletePrimaryStorage()).toBe(1);
   await restart();
 
@@ -183,8 +168,7 @@ it("async: after the primary's storage is lost, what is missing is at most what 
     queues: Array<{ replication: { replicas: Array<{ lagBatches: number }> } }>;
   }>("/v1/topics/arep/stats");
   const lagBatches = stats.queues[0]!.replication.replicas[0]!.lagBatches;
-  await broker!.stop();
-  broker = undefined;
+  await local.stop();
   expect(await deletePrimaryStorage()).toBe(1);
   await restart();
   await call("/v1/topics/arep/queues/0/promote", { replica: 0 });
