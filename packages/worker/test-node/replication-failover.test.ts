@@ -1,9 +1,8 @@
-import { readdir, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { expect, it } from "vitest";
 import { forward, readBody, send } from "./http-forward.js";
+import { deleteObjectStorage } from "./local-broker.js";
 import { persistedBroker } from "./persisted-broker.js";
 
 // Issue 13's proof: a queue replicated synchronously to 2 replicas loses its
@@ -13,6 +12,7 @@ import { persistedBroker } from "./persisted-broker.js";
 
 const TOKENS = { "t-admin": [{ topics: "*", rights: ["produce", "consume", "admin"] }] };
 const TOPICS = {
+  lone: { queueCount: 1, replication: { replicas: 1, mode: "sync", acks: 1 } },
   rep: { queueCount: 1, replication: { replicas: 2, mode: "sync", acks: 2 } },
   arep: { queueCount: 1, replication: { replicas: 1, mode: "async" } },
 };
@@ -49,20 +49,6 @@ const batchOf = (producerId: string, first: number) => ({
   producerId,
   messages: Array.from({ length: 10 }, (_, i) => ({ seq: first + i, body: { n: first + i } })),
 });
-
-/**
- * Deletes the SQLite files of every QueueDO (here `<persist>/<script>-QueueDO/<id>.sqlite`
- * with its -wal and -shm; the script has no name): the primaries' storage is gone,
- * the replicas' (ReplicaDO) and Miniflare's own metadata stay.
- */
-async function deletePrimaryStorage(): Promise<number> {
-  const dir = local.dir;
-  const classDir = (await readdir(dir)).find((d) => d.endsWith("-QueueDO"));
-  expect(classDir, `QueueDO storage under ${dir}`).toBeDefined();
-  const files = (await readdir(join(dir, classDir!))).filter((f) => !f.startsWith("metadata."));
-  for (const f of files) await rm(join(dir, classDir!, f));
-  return files.filter((f) => f.endsWith(".sqlite")).length;
-}
 
 it("sync with 2 replicas: after the primary's storage is lost and a replica promoted, every acknowledged message is there once", async () => {
   await restart();
@@ -101,7 +87,7 @@ it("sync with 2 replicas: after the primary's storage is lost and a replica prom
   });
 
   await local.stop();
-  expect(await deletePrimaryStorage()).toBe(1);
+  expect(await deleteObjectStorage(local.dir, "QueueDO")).toBe(1);
   await restart();
 
   // The empty primary finds replicas ahead of it: it refuses writes (retryable) until a promotion.
@@ -169,7 +155,7 @@ it("async: after the primary's storage is lost, what is missing is at most what 
   }>("/v1/topics/arep/stats");
   const lagBatches = stats.queues[0]!.replication.replicas[0]!.lagBatches;
   await local.stop();
-  expect(await deletePrimaryStorage()).toBe(1);
+  expect(await deleteObjectStorage(local.dir, "QueueDO")).toBe(1);
   await restart();
   await call("/v1/topics/arep/queues/0/promote", { replica: 0 });
   const { messages } = await call<{ messages: WireMessage[] }>(
@@ -181,4 +167,24 @@ it("async: after the primary's storage is lost, what is missing is at most what 
   expect(missing.length).toBeLessThanOrEqual(lagBatches * 10);
   // What survived is a prefix: the replica applies batches in order.
   expect(stored).toEqual(acked.slice(0, stored.length));
+});
+
+it("a replica whose storage is lost is caught up from the primary's tail and counts again", async () => {
+  await local.restart();
+  for (let i = 0; i < 5; i++) await call("/v1/topics/lone/messages", batchOf("pl", i * 10 + 1));
+  await local.stop();
+  expect(await deleteObjectStorage(local.dir, "ReplicaDO")).toBe(1);
+  await local.restart();
+  // The empty replica answers where it is; the primary refeeds it before it acks the next write.
+  await call("/v1/topics/lone/messages", batchOf("pl", 51));
+  const stats = await call<{
+    queues: Array<{ replication: { replicas: Array<{ state: string; lagBatches: number }> } }>;
+  }>("/v1/topics/lone/stats");
+  expect(stats.queues[0]!.replication.replicas).toMatchObject([
+    { state: "in_sync", lagBatches: 0 },
+  ]);
+  const read = await call<{ messages: WireMessage[]; replica: { name: string } }>(
+    "/v1/topics/lone/queues/0/messages?from=0&limit=1000&replica=0",
+  );
+  expect(read.messages.map((m) => m.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
 });
