@@ -35,10 +35,12 @@ export class LocalReplicaLink implements ReplicaLink {
     for (const go of held) go();
   }
 
+  /** Hands a copy of `request` to the applier (as a wire would), unless down or held. */
   apply(request: ApplyRequest): Promise<ReplicaAnswer> {
     return this.call(() => this.applier.apply(structuredClone(request)));
   }
 
+  /** Hands a copy of `page` to the applier (as a wire would), unless down or held. */
   snapshot(page: SnapshotPage): Promise<ReplicaAnswer> {
     return this.call(() => {
       this.snapshotPages++;

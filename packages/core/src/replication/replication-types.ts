@@ -71,7 +71,9 @@ export type ReplicaAnswer =
  * its own deadline rejects); the primary then counts the replica as lagging.
  */
 export interface ReplicaLink {
+  /** Sends batches to apply (none: asks where the replica stands); resolves once they are durable there. */
   apply(request: ApplyRequest): Promise<ReplicaAnswer>;
+  /** Sends one page of a snapshot; resolves once the replica stored it. */
   snapshot(page: SnapshotPage): Promise<ReplicaAnswer>;
 }
 
