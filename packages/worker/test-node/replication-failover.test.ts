@@ -45,6 +45,22 @@ async function call<T>(path: string, body?: unknown): Promise<T> {
   return json;
 }
 
+interface Leased extends WireMessage {
+  receipt: string;
+  offset: number;
+  deliveryCount: number;
+}
+
+/** Leases for group `lg` of topic `rep`. */
+const receive = async (max: number, visibilityMs: number, waitMs = 0) =>
+  (
+    await call<{ messages: Leased[] }>("/v1/topics/rep/groups/lg/receive", {
+      max,
+      visibilityMs,
+      waitMs,
+    })
+  ).messages;
+
 const batchOf = (producerId: string, first: number) => ({
   producerId,
   messages: Array.from({ length: 10 }, (_, i) => ({ seq: first + i, body: { n: first + i } })),
@@ -80,6 +96,11 @@ it("sync with 2 replicas: after the primary's storage is lost and a replica prom
   }
   expect(acked).toHaveLength(80); // 8 of 12 answers arrived
   await call("/v1/topics/rep/groups/g/offsets", { offsets: { "0": 25 } });
+  // A lease-mode group holds 5 messages when the primary is lost; it finished 2 of them.
+  const leased = await receive(5, 1_000);
+  await call("/v1/topics/rep/groups/lg/ack", {
+    receipts: leased.slice(0, 2).map((m) => m.receipt),
+  });
   const half = await call<{ txId: string }>("/v1/topics/rep/messages", {
     producerId: "tx",
     transactional: true,
@@ -124,6 +145,25 @@ it("sync with 2 replicas: after the primary's storage is lost and a replica prom
     "/v1/topics/rep/transactions?producerId=tx",
   );
   expect(transactions.map((t) => [t.txId, t.state])).toEqual([[half.txId, "pending"]]);
+
+  // The lease group resumes: the 3 unfinished leases come again once they expire, nothing is lost,
+  // and the 2 it acked never come back.
+  const delivered: Leased[] = [];
+  const deadline = Date.now() + 30_000;
+  while (delivered.length < stored.length - 2 && Date.now() < deadline) {
+    const got = await receive(100, 30_000, 2_000);
+    await call("/v1/topics/rep/groups/lg/ack", { receipts: got.map((m) => m.receipt) });
+    delivered.push(...got);
+  }
+  const ids = (ms: Leased[]) => ms.map((m) => `${m.producerId}:${m.seq}`);
+  expect(ids(delivered).sort()).toEqual(
+    ids(messages as Leased[])
+      .slice(2)
+      .sort(),
+  );
+  expect(delivered.filter((m) => m.deliveryCount === 2).map((m) => m.offset)).toEqual(
+    leased.slice(2).map((m) => m.offset),
+  );
 
   // The queue goes on at its new primary, with both other members as its replicas.
   await call("/v1/topics/rep/messages", batchOf("pc", 1));
