@@ -22,3 +22,23 @@ it("loses, duplicates and skips nothing across 50 fault schedules", {
     summary.skipped,
   ]).toEqual([0, 0, 0, 0, 0]);
 });
+
+// Replicated topic (sync, 2 replicas, acks 2): some schedules also lose every
+// primary's storage mid-run and promote replica 0 of each queue.
+it("loses and duplicates nothing when primaries lose their storage and replicas are promoted", {
+  timeout: 600_000,
+}, async () => {
+  const seed = 500;
+  const summary = await runChaos(10, seed, undefined, { replicated: true });
+  console.log(formatSummary(summary, seed));
+  expect(summary.storageLosses).toBeGreaterThan(0);
+  expect(summary.messages).toBeGreaterThan(100);
+  expect(summary.failures).toEqual([]);
+  expect([
+    summary.lost,
+    summary.duplicated,
+    summary.misordered,
+    summary.unprocessed,
+    summary.skipped,
+  ]).toEqual([0, 0, 0, 0, 0]);
+});
