@@ -25,6 +25,23 @@ export interface FeedOptions {
   maxBatchesPerCall: number;
 }
 
+/** About how much one call to a replica carries: well under a Durable Object RPC's 32 MiB. */
+const CALL_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The leading batches that fit one call (one at least). Only a catch-up sends
+ * several, so only a catch-up pays for measuring them.
+ */
+function fitCall(batches: ReplicationBatch[]): ReplicationBatch[] {
+  if (batches.length <= 1) return batches;
+  let bytes = 0;
+  const fit = batches.findIndex((b, i) => {
+    bytes += JSON.stringify(b.ops).length;
+    return i > 0 && bytes > CALL_BYTES;
+  });
+  return fit > 0 ? batches.slice(0, fit) : batches;
+}
+
 /** Thrown inside a feed when its replica fenced the primary: the loop stops for good. */
 class FencedError extends Error {}
 
@@ -80,7 +97,8 @@ export class ReplicaFeed {
         const before = this.acked;
         const from = this.acked + 1;
         const to = Math.min(this.source.head(), from + this.options.maxBatchesPerCall - 1);
-        const batches = this.needSnapshot ? undefined : await this.source.batches(from, to);
+        const found = this.needSnapshot ? undefined : await this.source.batches(from, to);
+        const batches = found && fitCall(found);
         if (batches === undefined) {
           if (this.state === "in_sync") this.state = "catching_up";
           await this.sendSnapshot();

@@ -128,6 +128,30 @@ describe("catch-up", () => {
     expect((await replicas[0]!.applier.position()).seq).toBe(15);
   });
 
+  it("keeps each call and snapshot page to a few MiB, whatever the batch count", async () => {
+    const big = (i: number) => [{ type: "put" as const, key: `big|${i}`, value: "x".repeat(3e6) }];
+    const fed = await openCluster(1, { mode: "async", tailBatches: 10 });
+    fed.replicas[0]!.link.down = true;
+    for (let i = 0; i < 3; i++) await fed.primary.write(big(i));
+    await fed.primary.pump();
+    fed.replicas[0]!.link.down = false;
+    const before = fed.replicas[0]!.link.calls;
+    await fed.primary.pump();
+    // Batches 1-2 (6 MB), then 3 alone: all three (9 MB) would be over 8 MiB.
+    expect(fed.replicas[0]!.link.calls - before).toBe(2);
+    expect(await shippedRecords(fed.replicas[0]!.store)).toEqual(await shippedRecords(fed.primary));
+    const snap = await openCluster(1, { mode: "async", tailBatches: 1 });
+    snap.replicas[0]!.link.down = true;
+    for (let i = 0; i < 3; i++) await snap.primary.write(big(i));
+    await snap.primary.pump();
+    snap.replicas[0]!.link.down = false;
+    await snap.primary.pump();
+    expect(snap.replicas[0]!.link.snapshotPages).toBe(3); // one 3 MB record a page
+    expect(await shippedRecords(snap.replicas[0]!.store)).toEqual(
+      await shippedRecords(snap.primary),
+    );
+  });
+
   it("applies a batch sent twice once, and asks for what is missing on a gap", async () => {
     const { primary, replicas } = await openCluster(1, { acks: 1 });
     await writeRecords(primary, 0, 2);

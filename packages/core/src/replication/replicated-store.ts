@@ -52,6 +52,9 @@ export interface ReplicatedStoreOptions {
   snapshotPageSize?: number;
 }
 
+/** About how much one snapshot page carries: well under a Durable Object RPC's 32 MiB. */
+const SNAPSHOT_PAGE_BYTES = 4 * 1024 * 1024;
+
 /** Batches kept in memory for the feeds (the rest are read back from the tail). */
 const RECENT_BATCHES = 64;
 
@@ -102,6 +105,13 @@ export class ReplicatedStore implements Store {
       snapshotPage: async (after) => {
         const size = options.snapshotPageSize ?? 256;
         const entries = await readShippedPage(inner, this.localPrefixes, after, size);
+        // Segments can be megabytes each: a page stops at SNAPSHOT_PAGE_BYTES (one record at least).
+        let bytes = 0;
+        const fit = entries.findIndex((e, i) => {
+          bytes += e[0].length + JSON.stringify(e[1]).length;
+          return i > 0 && bytes > SNAPSHOT_PAGE_BYTES;
+        });
+        if (fit > 0) return { entries: entries.slice(0, fit), done: false };
         return { entries, done: entries.length < size };
       },
       fence: (answer) => this.fence(answer),
