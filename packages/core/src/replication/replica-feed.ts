@@ -29,14 +29,25 @@ export interface FeedOptions {
 const CALL_BYTES = 8 * 1024 * 1024;
 
 /**
- * The leading batches that fit one call (one at least). Only a catch-up sends
- * several, so only a catch-up pays for measuring them.
+ * Calls of this many batches or fewer are not measured: an engine write is a
+ * few MiB at most (a produce request's limit), so they fit; only a catch-up
+ * sends more, and pays for measuring them.
  */
+const UNMEASURED_BATCHES = 4;
+/** Each batch's size, measured once for every feed (the feeds share the batch objects). */
+const sizes = new WeakMap<ReplicationBatch, number>();
+
+/** The leading batches that fit one call (one at least). */
 function fitCall(batches: ReplicationBatch[]): ReplicationBatch[] {
-  if (batches.length <= 1) return batches;
+  if (batches.length <= UNMEASURED_BATCHES) return batches;
   let bytes = 0;
   const fit = batches.findIndex((b, i) => {
-    bytes += JSON.stringify(b.ops).length;
+    let size = sizes.get(b);
+    if (size === undefined) {
+      size = JSON.stringify(b.ops).length;
+      sizes.set(b, size);
+    }
+    bytes += size;
     return i > 0 && bytes > CALL_BYTES;
   });
   return fit > 0 ? batches.slice(0, fit) : batches;

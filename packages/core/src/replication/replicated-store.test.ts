@@ -132,12 +132,12 @@ describe("catch-up", () => {
     const big = (i: number) => [{ type: "put" as const, key: `big|${i}`, value: "x".repeat(3e6) }];
     const fed = await openCluster(1, { mode: "async", tailBatches: 10 });
     fed.replicas[0]!.link.down = true;
-    for (let i = 0; i < 3; i++) await fed.primary.write(big(i));
+    for (let i = 0; i < 5; i++) await fed.primary.write(big(i));
     await fed.primary.pump();
     fed.replicas[0]!.link.down = false;
     const before = fed.replicas[0]!.link.calls;
     await fed.primary.pump();
-    // Batches 1-2 (6 MB), then 3 alone: all three (9 MB) would be over 8 MiB.
+    // Five are measured: batches 1-2 (6 MB; three would be over 8 MiB), then 3-5 (four or fewer go unmeasured).
     expect(fed.replicas[0]!.link.calls - before).toBe(2);
     expect(await shippedRecords(fed.replicas[0]!.store)).toEqual(await shippedRecords(fed.primary));
     const snap = await openCluster(1, { mode: "async", tailBatches: 1 });
