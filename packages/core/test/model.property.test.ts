@@ -341,5 +341,6 @@ describe("the engine against a reference model", () => {
       }),
       { numRuns: 400 },
     );
-  });
+    // 400 runs take ~3 s alone and several times that on a busy 2-core machine.
+  }, 60_000);
 });
