@@ -7,7 +7,12 @@ export type { QueueRef, RpcWait } from "./broker/queue-ref.js";
 export { type RateKind, RateLimiterDO } from "./broker/rate-limiter.js";
 export { ReplicaDO } from "./broker/replica-do.js";
 export type { TopicDescription } from "./broker/topic-admin.js";
-export { type TopicChange, TopicRegistryDO, type TopicsSnapshot } from "./broker/topic-registry.js";
+export {
+  type DeletedTopic,
+  type TopicChange,
+  TopicRegistryDO,
+  type TopicsSnapshot,
+} from "./broker/topic-registry.js";
 export {
   type Durability,
   routerOf,

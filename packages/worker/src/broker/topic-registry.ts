@@ -17,7 +17,7 @@ export interface TopicChange {
 }
 
 /** A deleted topic, remembered so a seed does not bring it back and a repeated DELETE wipes again. */
-export interface Tombstone {
+export interface DeletedTopic {
   queueCount: number;
   /** Its replicas hold copies of its queues: they are wiped too. */
   replication?: ReplicationSetting;
@@ -38,7 +38,7 @@ const VERSION = "version";
  */
 export class TopicRegistryDO extends DurableObject<Env> {
   #settings = new Map<string, Record<string, unknown>>();
-  #gone = new Map<string, Tombstone>();
+  #gone = new Map<string, DeletedTopic>();
   #version = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -91,7 +91,7 @@ export class TopicRegistryDO extends DurableObject<Env> {
   }
 
   /** Removes a topic; answers what it had (queues, replicas) to wipe (again, for a topic deleted before). */
-  delete(name: string): Promise<Outcome<Tombstone>> {
+  delete(name: string): Promise<Outcome<DeletedTopic>> {
     return settle(async () => {
       const before = this.#settings.get(name);
       if (before === undefined) {
@@ -100,7 +100,7 @@ export class TopicRegistryDO extends DurableObject<Env> {
         return gone;
       }
       const { queueCount, replication } = parseTopicSettings(before);
-      const tombstone: Tombstone = { queueCount, ...(replication ? { replication } : {}) };
+      const tombstone: DeletedTopic = { queueCount, ...(replication ? { replication } : {}) };
       this.#settings.delete(name);
       this.#gone.set(name, tombstone);
       this.#version++;
@@ -113,7 +113,7 @@ export class TopicRegistryDO extends DurableObject<Env> {
   async #load(): Promise<void> {
     const topics = await this.ctx.storage.list<Record<string, unknown>>({ prefix: TOPIC });
     for (const [key, value] of topics) this.#settings.set(key.slice(TOPIC.length), value);
-    const gone = await this.ctx.storage.list<Tombstone>({ prefix: GONE });
+    const gone = await this.ctx.storage.list<DeletedTopic>({ prefix: GONE });
     for (const [key, value] of gone) this.#gone.set(key.slice(GONE.length), value);
     this.#version = (await this.ctx.storage.get<number>(VERSION)) ?? 0;
     const seeds = seedTopics(this.env);
