@@ -73,6 +73,14 @@ export default defineConfig({
             cfjobs: { queueCount: 2, maxReconsumeTimes: 2 },
             cfmany: { queueCount: 2, maxReconsumeTimes: 16 },
             cfdead: { queueCount: 1 },
+            // Replication (test/replication.test.ts): one topic per scenario.
+            "repl-sync": { queueCount: 1, replication: { replicas: 2, mode: "sync", acks: 2 } },
+            "repl-async": { queueCount: 1, replication: { replicas: 1, mode: "async" } },
+            "repl-rpc": { queueCount: 1, replication: { replicas: 2, mode: "sync", acks: 2 } },
+            "repl-promote": {
+              queueCount: 1,
+              replication: { replicas: 2, mode: "sync", acks: 1, locationHints: ["weur"] },
+            },
             quick: {
               queueCount: 1,
               maxReconsumeTimes: 2,

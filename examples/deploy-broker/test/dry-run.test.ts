@@ -10,7 +10,7 @@ import { expect, it } from "vitest";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
 
-it("builds for deployment with wrangler deploy --dry-run: one bundle exporting the Worker, QueueDO, StreamDO and EdgeqRpc", async () => {
+it("builds for deployment with wrangler deploy --dry-run: one bundle exporting the Worker, every Durable Object class and EdgeqRpc", async () => {
   const outdir = await mkdtemp(join(tmpdir(), "edgeq-deploy-"));
   try {
     // As a user runs it: @edgeq/worker from its published entry (dist), no workspace condition.
@@ -21,13 +21,24 @@ it("builds for deployment with wrangler deploy --dry-run: one bundle exporting t
     );
     expect(stdout).toContain("env.QUEUE (QueueDO)");
     expect(stdout).toContain("env.STREAMS (StreamDO)");
+    expect(stdout).toContain("env.RATE_LIMITER (RateLimiterDO)");
+    expect(stdout).toContain("env.TOPIC_REGISTRY (TopicRegistryDO)");
+    expect(stdout).toContain("env.REPLICA (ReplicaDO)");
     expect(stdout).toContain("--dry-run: exiting now.");
     const files = await readdir(outdir);
     expect(files).toContain("index.js");
     const bundle = await readFile(join(outdir, "index.js"), "utf8");
     // The module's exports, as wrangler wrote them last.
     const exports = bundle.slice(bundle.lastIndexOf("export {"));
-    for (const name of ["QueueDO", "StreamDO", "EdgeqRpc", "as default"])
+    for (const name of [
+      "QueueDO",
+      "RateLimiterDO",
+      "ReplicaDO",
+      "StreamDO",
+      "TopicRegistryDO",
+      "EdgeqRpc",
+      "as default",
+    ])
       expect(exports).toContain(name);
     // Bundled from the package's dist, never from the workspace's TypeScript source.
     expect(bundle).not.toContain("packages/worker/src/");

@@ -109,6 +109,15 @@ export {
   isEdgeqError,
 } from "./errors.js";
 export * from "./model.js";
+export { LocalReplicaLink } from "./replication/local-replica-link.js";
+export { ReplicaApplier, type ReplicaApplierOptions } from "./replication/replica-applier.js";
+export { readReplica } from "./replication/replica-reader.js";
+export {
+  ReplicatedStore,
+  type ReplicatedStoreOptions,
+} from "./replication/replicated-store.js";
+export type { ReplicationRecord } from "./replication/replication-log.js";
+export type * from "./replication/replication-types.js";
 export { MemoryStorage, MemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export type { Store, StoreEntry, StoreOp, StoreRange, StoreTransaction } from "./store/store.js";
 export { rangeBounds, transact } from "./store/store.js";

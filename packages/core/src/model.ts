@@ -154,6 +154,8 @@ export interface QueueStats {
   bytes: number;
   /** Transactions begun and not yet decided (their half messages are invisible). */
   pendingTransactions: number;
+  /** A replicated queue's primary, replicas and last promotion (edge broker, topic setting `replication`). */
+  replication?: import("./replication/replication-types.js").QueueReplicationStats;
 }
 
 /** One group's progress on one queue. */

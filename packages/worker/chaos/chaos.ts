@@ -1,5 +1,5 @@
 import { FAULT_KINDS, type FaultKind } from "./chaos-proxy.js";
-import { runSchedule, type ScheduleReport } from "./schedule.js";
+import { runSchedule, type ScheduleOptions, type ScheduleReport } from "./schedule.js";
 
 export interface ChaosSummary {
   schedules: number;
@@ -8,6 +8,7 @@ export interface ChaosSummary {
   faults: Record<FaultKind, number>;
   restarts: number;
   crashes: number;
+  storageLosses: number;
   lost: number;
   duplicated: number;
   misordered: number;
@@ -23,6 +24,7 @@ export async function runChaos(
   schedules: number,
   seed: number,
   onSchedule?: (report: ScheduleReport, index: number) => void,
+  options: ScheduleOptions = {},
 ): Promise<ChaosSummary> {
   const summary: ChaosSummary = {
     schedules: 0,
@@ -31,6 +33,7 @@ export async function runChaos(
     faults: Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>,
     restarts: 0,
     crashes: 0,
+    storageLosses: 0,
     lost: 0,
     duplicated: 0,
     misordered: 0,
@@ -40,13 +43,14 @@ export async function runChaos(
     failures: [],
   };
   for (let i = 0; i < schedules; i++) {
-    const report = await runSchedule(seed + i);
+    const report = await runSchedule(seed + i, options);
     summary.schedules++;
     summary.messages += report.messages;
     summary.failedSends += report.failedSends;
     for (const kind of FAULT_KINDS) summary.faults[kind] += report.faults[kind];
     summary.restarts += report.restarts;
     summary.crashes += report.crashes;
+    summary.storageLosses += report.storageLosses;
     summary.lost += report.lost.length;
     summary.duplicated += report.duplicated.length;
     summary.misordered += report.misordered.length;
@@ -75,7 +79,7 @@ export function formatSummary(s: ChaosSummary, seed: number): string {
     `schedules      ${s.schedules} (seeds ${seed}..${seed + s.schedules - 1})`,
     `messages       ${s.messages} acknowledged, ${s.failedSends} sends given up after retries (not owed)`,
     `faults         ${faults}`,
-    `runtime        ${s.restarts} broker restarts, ${s.crashes} consumer crashes`,
+    `runtime        ${s.restarts} broker restarts, ${s.crashes} consumer crashes, ${s.storageLosses} primary storage losses → promote`,
     `lost           ${s.lost}`,
     `duplicated     ${s.duplicated} (in the broker's log)`,
     `misordered     ${s.misordered}`,

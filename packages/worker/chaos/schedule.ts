@@ -10,7 +10,11 @@ import {
   type SendResult,
   type Transport,
 } from "@edgeq/core";
-import { type LocalBroker, startLocalBroker } from "../test-node/local-broker.js";
+import {
+  deleteObjectStorage,
+  type LocalBroker,
+  startLocalBroker,
+} from "../test-node/local-broker.js";
 import { type FaultKind, startChaosProxy } from "./chaos-proxy.js";
 import { between, pick, seededRandom } from "./prng.js";
 
@@ -27,6 +31,8 @@ export interface ScheduleReport {
   faults: Record<FaultKind, number>;
   restarts: number;
   crashes: number;
+  /** Replicated schedules: the primaries' storage deleted while stopped, then replica 0 promoted. */
+  storageLosses: number;
   /** Acknowledged (producerId, seq) missing from the log. */
   lost: string[];
   /** (producerId, seq) stored more than once. */
@@ -41,20 +47,41 @@ export interface ScheduleReport {
   redeliveries: number;
 }
 
+/** Options of a schedule. */
+export interface ScheduleOptions {
+  /**
+   * The topic's queues are replicated synchronously to 2 replicas (acks 2),
+   * and one event of a schedule may be "primary storage lost → promote":
+   * the runtime stops, every queue's primary storage is deleted, it starts
+   * again and replica 0 of each queue is promoted.
+   */
+  replicated?: boolean;
+}
+
+const REPLICATION = { replicas: 2, mode: "sync", acks: 2 };
+
 /**
  * One seeded schedule: producers send through the chaos proxy while a push
  * consumer processes; meanwhile the broker is restarted over its persisted
  * state and the consumer crashes mid-batch. Then the network calms, the group
  * drains, and the log is checked against what the producers were told.
  */
-export async function runSchedule(seed: number): Promise<ScheduleReport> {
+export async function runSchedule(
+  seed: number,
+  options: ScheduleOptions = {},
+): Promise<ScheduleReport> {
   const random = seededRandom(seed);
   const dir = await mkdtemp(join(tmpdir(), "edgeq-chaos-"));
+  const topic = {
+    queueCount: 2,
+    retrySchedule: [50, 100, 200],
+    ...(options.replicated ? { replication: REPLICATION } : {}),
+  };
   const start = () =>
     startLocalBroker({
       persistDir: dir,
       tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }] },
-      topics: { [TOPIC]: { queueCount: 2, retrySchedule: [50, 100, 200] } },
+      topics: { [TOPIC]: topic },
     });
   let broker: LocalBroker | undefined = await start();
   const proxy = await startChaosProxy(() => broker?.url, random);
@@ -65,6 +92,7 @@ export async function runSchedule(seed: number): Promise<ScheduleReport> {
     faults: proxy.counts,
     restarts: 0,
     crashes: 0,
+    storageLosses: 0,
     lost: [],
     duplicated: [],
     misordered: [],
@@ -84,7 +112,16 @@ export async function runSchedule(seed: number): Promise<ScheduleReport> {
     const events = between(random, 1, 3);
     for (let i = 0; i < events; i++) {
       await sleep(between(random, 30, 250));
-      if (random() < 0.5) {
+      // Once per replicated schedule at most: after it the primaries are replicas' objects.
+      if (options.replicated && report.storageLosses === 0 && random() < 0.4) {
+        const old = broker;
+        broker = undefined;
+        await old?.stop();
+        await deleteObjectStorage(dir, "QueueDO");
+        broker = await start();
+        await promoteAll(broker.url);
+        report.storageLosses++;
+      } else if (random() < 0.5) {
         const old = broker;
         broker = undefined;
         await old?.stop();
@@ -110,6 +147,19 @@ export async function runSchedule(seed: number): Promise<ScheduleReport> {
     await rm(dir, { recursive: true, force: true });
   }
   return report;
+}
+
+/** The operator's failover: replica 0 of every queue becomes its primary (straight to the broker). */
+async function promoteAll(url: string): Promise<void> {
+  for (const queueId of [0, 1]) {
+    const response = await fetch(`${url}/v1/topics/${TOPIC}/queues/${queueId}/promote`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ replica: 0 }),
+    });
+    if (!response.ok)
+      throw new Error(`promote ${queueId}: ${response.status} ${await response.text()}`);
+  }
 }
 
 /** Two or three producers, each sending 10 to 25 messages in small batches, keyed or not. */

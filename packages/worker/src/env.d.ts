@@ -6,6 +6,8 @@ declare namespace Cloudflare {
     RATE_LIMITER: DurableObjectNamespace<import("./broker/rate-limiter.js").RateLimiterDO>;
     /** The topic registry (one object); without it, EDGEQ_TOPICS alone says which topics exist. */
     TOPIC_REGISTRY?: DurableObjectNamespace<import("./broker/topic-registry.js").TopicRegistryDO>;
+    /** The replicas of queues whose topic sets `replication`. */
+    REPLICA: DurableObjectNamespace<import("./broker/replica-do.js").ReplicaDO>;
     /** Topic name → partial TopicConfig, as a JSON object or its text. */
     EDGEQ_TOPICS?: unknown;
     /** Token → grants, as a JSON object or its text (see http/auth.ts). */

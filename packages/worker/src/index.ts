@@ -5,8 +5,14 @@ export { DurableQueue } from "./broker/durable-queue.js";
 export { QueueDO } from "./broker/queue-do.js";
 export type { QueueRef, RpcWait } from "./broker/queue-ref.js";
 export { type RateKind, RateLimiterDO } from "./broker/rate-limiter.js";
+export { ReplicaDO } from "./broker/replica-do.js";
 export type { TopicDescription } from "./broker/topic-admin.js";
-export { type TopicChange, TopicRegistryDO, type TopicsSnapshot } from "./broker/topic-registry.js";
+export {
+  type DeletedTopic,
+  type TopicChange,
+  TopicRegistryDO,
+  type TopicsSnapshot,
+} from "./broker/topic-registry.js";
 export {
   type Durability,
   routerOf,
@@ -46,6 +52,8 @@ export {
   type QueueProducerResponse,
   type QueueProducerSendOptions,
 } from "./queues/producer.js";
+export type { PromoteResult, ReplicaRead } from "./replication/queue-replication.js";
+export type { ReplicationSetting } from "./replication/replication-setting.js";
 export { EdgeqRpc, type RpcOptions } from "./rpc/entrypoint.js";
 export type { ErrorData, Outcome } from "./rpc/outcome.js";
 export { type EdgeqRpcBinding, RpcTransport } from "./rpc/rpc-transport.js";

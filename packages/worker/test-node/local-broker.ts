@@ -1,5 +1,5 @@
 import { rmSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -131,4 +131,19 @@ export function bundleWorker(entry: string): Promise<{ dir: string; scriptPath: 
     bundles.set(entry, built);
   }
   return built;
+}
+
+/**
+ * Deletes the storage of every Durable Object of class `className` under a
+ * persisted directory (`<persist>/<script>-<Class>/<id>.sqlite` with its -wal
+ * and -shm; the script has no name here), keeping Miniflare's own metadata:
+ * the objects' storage is gone, as after a disk or region loss. Run it while
+ * the runtime is stopped. Answers how many objects lost their storage.
+ */
+export async function deleteObjectStorage(dir: string, className: string): Promise<number> {
+  const classDir = (await readdir(dir)).find((d) => d.endsWith(`-${className}`));
+  if (!classDir) throw new Error(`no ${className} storage under ${dir}`);
+  const files = (await readdir(join(dir, classDir))).filter((f) => !f.startsWith("metadata."));
+  for (const f of files) await rm(join(dir, classDir, f));
+  return files.filter((f) => f.endsWith(".sqlite")).length;
 }

@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { forward, readBody } from "./http-forward.js";
-import { type LocalBroker, startLocalBroker } from "./local-broker.js";
+import { persistedBroker } from "./persisted-broker.js";
 
 // The issue's restart scenario for real: a workerd over a persisted directory,
 // disposed, and a new one over the same directory (PLATFORM-NOTES: Durable
@@ -37,27 +34,12 @@ interface Leased extends WireMessage {
   deliveryCount: number;
 }
 
-let dir: string;
-let broker: LocalBroker | undefined;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "edgeq-restart-"));
-});
-afterEach(async () => {
-  await broker?.stop();
-  broker = undefined;
-  await rm(dir, { recursive: true, force: true });
-});
-
-/** Disposes the runtime (if any) and starts a new one over the same persisted directory. */
-async function restart(): Promise<void> {
-  await broker?.stop();
-  broker = await startLocalBroker({ persistDir: dir, tokens: TOKENS, topics: TOPICS });
-}
+const local = persistedBroker({ tokens: TOKENS, topics: TOPICS });
+const restart = () => local.restart();
 
 function url(path: string): string {
-  if (!broker) throw new Error("no broker running");
-  return `${broker.url}${path}`;
+  if (!local.broker) throw new Error("no broker running");
+  return `${local.broker.url}${path}`;
 }
 
 async function request(method: string, path: string, body?: unknown): Promise<Response> {

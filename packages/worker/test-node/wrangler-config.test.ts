@@ -13,6 +13,7 @@ it("reads the deployed Worker's settings from wrangler.jsonc", () => {
     STREAMS: { className: "StreamDO", useSQLite: true },
     RATE_LIMITER: { className: "RateLimiterDO", useSQLite: true },
     TOPIC_REGISTRY: { className: "TopicRegistryDO", useSQLite: true },
+    REPLICA: { className: "ReplicaDO", useSQLite: true },
   });
 });
 

@@ -3,11 +3,11 @@ import { EdgeqError } from "../errors.js";
 import type { Message } from "../model.js";
 import { decodeNum } from "../store/keys.js";
 import type { Store, StoreOp } from "../store/store.js";
-import { base64ToBytes } from "../util/bytes.js";
 import type { TopicConfig } from "./config.js";
 import { GroupCommitter } from "./group-commit.js";
 import { GroupState } from "./group-state.js";
-import { formatMsgId, newEpoch } from "./ids.js";
+import { newEpoch } from "./ids.js";
+import { msgIdOf, toMessage } from "./message-view.js";
 import { ProducerCache } from "./producer-cache.js";
 import type { ProducerWindow } from "./producer-window.js";
 import {
@@ -340,25 +340,10 @@ export class QueueState {
   }
 
   msgIdOf(offset: number, msg: StoredMessage): string {
-    return msg.msgId ?? formatMsgId(this.meta.epoch, this.queueId, 0, offset);
+    return msgIdOf(this.meta.epoch, this.queueId, offset, msg);
   }
 
   toMessage(offset: number, msg: StoredMessage, reconsumeTimes: number): Message {
-    const out: Message = {
-      msgId: this.msgIdOf(offset, msg),
-      topic: this.topic,
-      queueId: this.queueId,
-      offset,
-      body: msg.bytes ? base64ToBytes(msg.body as string) : msg.body,
-      tags: msg.tags ?? [],
-      headers: msg.headers ?? {},
-      producedAt: msg.producedAt,
-      reconsumeTimes,
-    };
-    if (msg.key !== undefined) out.key = msg.key;
-    if (msg.producerId !== undefined) out.producerId = msg.producerId;
-    if (msg.seq !== undefined) out.seq = msg.seq;
-    if (msg.deliverAt !== undefined) out.deliverAt = msg.deliverAt;
-    return out;
+    return toMessage(this.topic, this.queueId, this.meta.epoch, offset, msg, reconsumeTimes);
   }
 }

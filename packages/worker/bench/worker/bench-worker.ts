@@ -8,7 +8,13 @@
 import { DurableObject } from "cloudflare:workers";
 import app from "../../src/index.js";
 
-export { QueueDO, RateLimiterDO, TopicRegistryDO } from "../../src/index.js";
+export {
+  QueueDO,
+  RateLimiterDO,
+  ReplicaDO,
+  StreamDO,
+  TopicRegistryDO,
+} from "../../src/index.js";
 
 interface BenchEnv extends Env {
   RAW: DurableObjectNamespace<RawDO>;

@@ -14,6 +14,8 @@ import type {
   TransactionInfo,
   WaitOptions,
 } from "@edgeq/core";
+import { PrimaryRoute } from "../replication/primary-route.js";
+import type { ReplicationSetting } from "../replication/replication-setting.js";
 import { type Outcome, unwrap } from "../rpc/outcome.js";
 import { type QueueRef, queueObjectName, type RpcWait } from "./queue-ref.js";
 
@@ -28,12 +30,16 @@ type QueueRpc = Env["QUEUE"] extends DurableObjectNamespace<infer Q> ? Q : never
 /** A QueueHandle whose queue lives in a QueueDO: what the Worker's TopicRouter routes to. */
 export class DurableQueue implements QueueHandle {
   private readonly stub: QueueRpc;
+  private readonly route: PrimaryRoute | undefined;
 
+  /** With `replication` (and `env`), calls go to whichever member is the queue's primary. */
   constructor(
     namespace: Env["QUEUE"],
     private readonly ref: QueueRef,
+    replicated?: { env: Env; setting: ReplicationSetting },
   ) {
     this.stub = namespace.get(namespace.idFromName(queueObjectName(ref))) as unknown as QueueRpc;
+    this.route = replicated && new PrimaryRoute(replicated.env, ref, replicated.setting);
   }
 
   get queueId(): number {
@@ -41,7 +47,7 @@ export class DurableQueue implements QueueHandle {
   }
 
   append(batch: NormalizedAppend): Promise<SendResult[]> {
-    return this.call((q) => q.append(this.ref, batch));
+    return this.call((q, ref) => q.append(ref, batch));
   }
   read(
     from: number,
@@ -49,46 +55,46 @@ export class DurableQueue implements QueueHandle {
     tags: string[] | undefined,
     wait: WaitOptions = {},
   ): Promise<ReadResult> {
-    return this.call((q) => q.read(this.ref, from, limit, tags, rpcWait(wait)));
+    return this.call((q, ref) => q.read(ref, from, limit, tags, rpcWait(wait)));
   }
   committedOffset(group: string): Promise<number | undefined> {
-    return this.call((q) => q.committedOffset(this.ref, group));
+    return this.call((q, ref) => q.committedOffset(ref, group));
   }
   commitOffset(group: string, offset: number, reset: boolean): Promise<number> {
-    return this.call((q) => q.commitOffset(this.ref, group, offset, reset));
+    return this.call((q, ref) => q.commitOffset(ref, group, offset, reset));
   }
   receive(group: string, params: ReceiveParams, wait: WaitOptions = {}): Promise<LeasedMessage[]> {
-    return this.call((q) => q.receive(this.ref, group, params, rpcWait(wait)));
+    return this.call((q, ref) => q.receive(ref, group, params, rpcWait(wait)));
   }
   ack(group: string, receipts: string[]): Promise<void> {
-    return this.call((q) => q.ack(this.ref, group, receipts));
+    return this.call((q, ref) => q.ack(ref, group, receipts));
   }
   nack(group: string, receipts: string[], delayMs?: number): Promise<void> {
-    return this.call((q) => q.nack(this.ref, group, receipts, delayMs));
+    return this.call((q, ref) => q.nack(ref, group, receipts, delayMs));
   }
   extend(group: string, receipts: string[], visibilityMs: number): Promise<void> {
-    return this.call((q) => q.extend(this.ref, group, receipts, visibilityMs));
+    return this.call((q, ref) => q.extend(ref, group, receipts, visibilityMs));
   }
   sendBack(group: string, offset: number, delayMs?: number): Promise<void> {
-    return this.call((q) => q.sendBack(this.ref, group, offset, delayMs));
+    return this.call((q, ref) => q.sendBack(ref, group, offset, delayMs));
   }
   listDeadLetters(group: string, limit: number): Promise<DeadLetter[]> {
-    return this.call((q) => q.listDeadLetters(this.ref, group, limit));
+    return this.call((q, ref) => q.listDeadLetters(ref, group, limit));
   }
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
-    return this.call((q) => q.redrive(this.ref, group, limit, msgIds));
+    return this.call((q, ref) => q.redrive(ref, group, limit, msgIds));
   }
   getMessage(msgId: string): Promise<Message> {
-    return this.call((q) => q.getMessage(this.ref, msgId));
+    return this.call((q, ref) => q.getMessage(ref, msgId));
   }
   queryByKey(key: string, limit: number, from?: number, to?: number): Promise<Message[]> {
-    return this.call((q) => q.queryByKey(this.ref, key, limit, from, to));
+    return this.call((q, ref) => q.queryByKey(ref, key, limit, from, to));
   }
   snapshot(): Promise<QueueSnapshot> {
-    return this.call((q) => q.snapshot(this.ref));
+    return this.call((q, ref) => q.snapshot(ref));
   }
   appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]> {
-    return this.call((q) => q.appendHalf(this.ref, txId, batch));
+    return this.call((q, ref) => q.appendHalf(ref, txId, batch));
   }
   decideTransaction(
     txId: string,
@@ -96,19 +102,14 @@ export class DurableQueue implements QueueHandle {
     by: "producer" | "check",
     scope?: ProducerScope,
   ): Promise<TransactionInfo> {
-    return this.call((q) => q.decideTransaction(this.ref, txId, action, by, scope));
+    return this.call((q, ref) => q.decideTransaction(ref, txId, action, by, scope));
   }
   listTransactions(filter: TransactionFilter): Promise<TransactionInfo[]> {
-    return this.call((q) => q.listTransactions(this.ref, filter));
+    return this.call((q, ref) => q.listTransactions(ref, filter));
   }
 
-  /** Deletes the queue and all its data (its topic was deleted). */
-  destroy(): Promise<void> {
-    return this.call((q) => q.destroy());
-  }
-
-  private async call<T>(rpc: (queue: QueueRpc) => Promise<Outcome<T>>): Promise<T> {
-    return unwrap(await rpc(this.stub));
+  private async call<T>(rpc: (queue: QueueRpc, ref: QueueRef) => Promise<Outcome<T>>): Promise<T> {
+    return unwrap(await (this.route ? this.route.call(rpc) : rpc(this.stub, this.ref)));
   }
 }
 

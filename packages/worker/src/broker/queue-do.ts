@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import {
+  type ApplyRequest,
   type DeadLetter,
   EdgeqError,
+  isEdgeqError,
   type LeasedMessage,
   ManualClock,
   type Message,
@@ -11,13 +13,20 @@ import {
   type QueueSnapshot,
   type ReadResult,
   type ReceiveParams,
+  type ReplicaAnswer,
   type SendResult,
+  type SnapshotPage,
   type Store,
   type TransactionAction,
   type TransactionCheckResult,
   type TransactionFilter,
   type TransactionInfo,
 } from "@edgeq/core";
+import {
+  type PromoteResult,
+  QueueReplication,
+  type ReplicaRead,
+} from "../replication/queue-replication.js";
 import { type Outcome, settle } from "../rpc/outcome.js";
 import { createKvStore } from "../store/kv-store.js";
 import { createSqliteStore } from "../store/sqlite-store.js";
@@ -60,10 +69,23 @@ export class QueueDO extends DurableObject<Env> {
    * only across I/O, so the time of a call is the time it arrived.
    */
   readonly #clock = new ManualClock(Date.now());
+  /** Its part in a replicated queue (topic setting `replication`): primary or replica. */
+  #replication: QueueReplication;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sqlStore = createSqliteStore(ctx.storage);
+    this.#replication = this.#replicationOver(this.#sqlStore);
+  }
+
+  #replicationOver(store: Store): QueueReplication {
+    return new QueueReplication(this.env, store, this.#clock, () => {
+      void this.#queue?.then(
+        ({ engine }) => engine.close(),
+        () => undefined,
+      );
+      this.#queue = undefined;
+    });
   }
 
   /** Appends a validated batch to this queue (producer windows dedup by seq). */
@@ -150,9 +172,15 @@ export class QueueDO extends DurableObject<Env> {
   ): Promise<Outcome<Message[]>> {
     return this.#run(ref, (q) => q.queryByKey(key, limit, from, to));
   }
-  /** Offsets, sizes and per-group state of the queue, for stats. */
+  /** Offsets, sizes and per-group state of the queue (and its replicas), for stats. */
   snapshot(ref: QueueRef): Promise<Outcome<QueueSnapshot>> {
-    return this.#run(ref, (q) => q.snapshot());
+    return this.#run(ref, async (q) => {
+      const { queue, groups } = q.snapshot();
+      const replication = await this.#replication.stats(
+        (await topicConfig(this.env, ref.topic)).replication,
+      );
+      return { queue: replication ? { ...queue, replication } : queue, groups };
+    });
   }
   /** Stores a transaction's half messages: invisible until `decideTransaction` commits them. */
   appendHalf(ref: QueueRef, txId: string, batch: NormalizedAppend): Promise<Outcome<SendResult[]>> {
@@ -173,15 +201,54 @@ export class QueueDO extends DurableObject<Env> {
     return this.#run(ref, (q) => q.listTransactions(filter));
   }
 
+  // ── replication (see QueueReplication): the primary's calls to this member, and failover ──
+
+  /** Applies a primary's numbered batches to this replica. */
+  replicaApply(ref: QueueRef, request: ApplyRequest): Promise<Outcome<ReplicaAnswer>> {
+    return settle(() => this.#replication.apply(ref, request));
+  }
+  /** Applies one page of a primary's snapshot to this replica. */
+  replicaSnapshot(ref: QueueRef, page: SnapshotPage): Promise<Outcome<ReplicaAnswer>> {
+    return settle(() => this.#replication.snapshot(ref, page));
+  }
+  /** Makes this replica the queue's primary (a new term) and opens its engine. */
+  promote(ref: QueueRef): Promise<Outcome<PromoteResult>> {
+    this.#takeTime();
+    return settle(async () => {
+      const promoted = await this.#replication.promote(ref);
+      await this.#open(ref);
+      return promoted;
+    });
+  }
+  /** Reads by offset from this member's own copy (a replica read, `?replica=`). */
+  readReplica(
+    ref: QueueRef,
+    from: number,
+    limit: number,
+    tags: string[] | undefined,
+  ): Promise<Outcome<ReplicaRead>> {
+    return settle(() => this.#replication.read(ref, from, limit, tags));
+  }
+  /** Records that `member` is the primary now: calls here are pointed there. */
+  pointTo(_ref: QueueRef, member: string, term: number): Promise<Outcome<void>> {
+    return settle(() => this.#replication.pointTo(member, term));
+  }
+
   /** Runs the engine's due work (delays, lease expiry, retries, retention, checks) and re-arms. */
   override async alarm(): Promise<void> {
     this.#takeTime();
     const identity = (await this.#sqlStore.get(REF_KEY)) as Identity | undefined;
     if (!identity) return;
-    const engine = await this.#open(identity);
+    // A member that stopped being the primary has no timed work left: its queue runs elsewhere.
+    const engine = await this.#open(identity).catch((error: unknown) => {
+      if (isEdgeqError(error, "conflict")) return undefined;
+      throw error;
+    });
+    if (!engine) return;
     this.#alarmAt = null;
     await engine.tick();
     await checkBack(this.env, identity.topic, engine.takeDueChecks());
+    await this.#replication.pump();
     await this.#arm(engine);
   }
 
@@ -198,8 +265,10 @@ export class QueueDO extends DurableObject<Env> {
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
       this.#alarmAt = undefined;
-      // deleteAll dropped the store's table too: a new queue here starts from a new one.
+      // deleteAll dropped the store's table too: a new queue here starts from a new one,
+      // and so does its replication state (term, batches, pointers lived in that table).
       this.#sqlStore = createSqliteStore(this.ctx.storage);
+      this.#replication = this.#replicationOver(this.#sqlStore);
     });
   }
 
@@ -230,6 +299,7 @@ export class QueueDO extends DurableObject<Env> {
       const config = await topicConfig(this.env, ref.topic, { fresh: !exists });
       if (ref.queueId >= config.queueCount)
         throw new EdgeqError("not_found", `topic ${ref.topic} has no queue ${ref.queueId}`);
+      if (config.replication) await this.#replication.prepare(ref, config.replication);
     }
     this.#queue ??= this.ctx.blockConcurrencyWhile(async () => {
       const known = (await this.#sqlStore.get(REF_KEY)) as Identity | undefined;
@@ -237,6 +307,7 @@ export class QueueDO extends DurableObject<Env> {
       const identity: Identity = {
         topic: ref.topic,
         queueId: ref.queueId,
+        ...(ref.member === undefined ? {} : { member: ref.member }),
         // Objects from before durability existed kept everything in SQL.
         durability: known ? (known.durability ?? "sync") : config.durability,
       };
@@ -244,12 +315,14 @@ export class QueueDO extends DurableObject<Env> {
       if (!known)
         await this.#sqlStore.write([{ type: "put", key: REF_KEY, value: { ...identity } }]);
       this.#alarmAt = await this.ctx.storage.getAlarm();
-      const store =
-        identity.durability === "async"
+      const store = config.replication
+        ? this.#replication.engineStore()
+        : identity.durability === "async"
           ? createKvStore(this.ctx.storage, { allowUnconfirmed: true })
           : this.#sqlStore;
       const engine = await QueueEngine.open(store, {
-        ...ref,
+        topic: ref.topic,
+        queueId: ref.queueId,
         config,
         clock: this.#clock,
         segmentCacheBytes: SEGMENT_CACHE_BYTES,
@@ -269,8 +342,9 @@ export class QueueDO extends DurableObject<Env> {
   }
 
   async #arm(engine: QueueEngine): Promise<void> {
-    const next = engine.nextWakeUp();
-    if (next === undefined) return;
+    const wakeUps = [engine.nextWakeUp(), this.#replication.nextWakeUp()];
+    const next = Math.min(...wakeUps.filter((t) => t !== undefined));
+    if (next === Number.POSITIVE_INFINITY) return;
     if (this.#alarmAt === null || this.#alarmAt === undefined || next < this.#alarmAt) {
       await this.ctx.storage.setAlarm(next);
       this.#alarmAt = next;

@@ -2,6 +2,8 @@
 export interface QueueRef {
   topic: string;
   queueId: number;
+  /** Which member of a replicated queue (`origin`, `r0`…); default the origin, the queue's own object. */
+  member?: string;
 }
 
 /** The Durable Object's name for a queue: stable, so `idFromName` always finds the same object. */

@@ -1,6 +1,6 @@
 import { assertName, EdgeqError } from "@edgeq/core";
+import { memberNames, memberStub, ORIGIN } from "../replication/members.js";
 import { unwrap } from "../rpc/outcome.js";
-import { DurableQueue } from "./durable-queue.js";
 import type { TopicChange } from "./topic-registry.js";
 import type { WorkerTopicConfig } from "./topic-settings.js";
 import { forgetTopics, knownTopics, topicConfig, topicRegistry } from "./topics.js";
@@ -39,12 +39,17 @@ export async function putTopic(env: Env, topic: string, settings: unknown): Prom
 /** Deletes a topic and every queue's data; repeating it after a failure wipes again. */
 export async function deleteTopic(env: Env, topic: string): Promise<void> {
   assertName("topic", topic);
-  const queueCount = unwrap(await registryOf(env).delete(topic));
+  const { queueCount, replication } = unwrap(await registryOf(env).delete(topic));
   forgetTopics(env);
+  // Every member of a replicated queue holds a copy: the origin and each replica.
+  const members = replication ? memberNames(replication) : [ORIGIN];
   await Promise.all(
     Array.from({ length: queueCount }, (_, queueId) =>
-      new DurableQueue(env.QUEUE, { topic, queueId }).destroy(),
-    ),
+      members.map(async (member) => {
+        const ref = member === ORIGIN ? { topic, queueId } : { topic, queueId, member };
+        unwrap(await memberStub(env, ref, member, replication).destroy());
+      }),
+    ).flat(),
   );
 }
 

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { EdgeqError, isPlainObject } from "@edgeq/core";
+import type { ReplicationSetting } from "../replication/replication-setting.js";
 import { type Outcome, settle } from "../rpc/outcome.js";
 import { parseTopicSettings, type WorkerTopicConfig } from "./topic-settings.js";
 
@@ -16,8 +17,10 @@ export interface TopicChange {
 }
 
 /** A deleted topic, remembered so a seed does not bring it back and a repeated DELETE wipes again. */
-interface Tombstone {
+export interface DeletedTopic {
   queueCount: number;
+  /** Its replicas hold copies of its queues: they are wiped too. */
+  replication?: ReplicationSetting;
 }
 
 const TOPIC = "topic|";
@@ -35,7 +38,7 @@ const VERSION = "version";
  */
 export class TopicRegistryDO extends DurableObject<Env> {
   #settings = new Map<string, Record<string, unknown>>();
-  #gone = new Map<string, Tombstone>();
+  #gone = new Map<string, DeletedTopic>();
   #version = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -55,8 +58,9 @@ export class TopicRegistryDO extends DurableObject<Env> {
   /**
    * Creates or replaces a topic's settings (absent ones take their defaults).
    * A change that existing queues cannot take is `conflict` naming the
-   * setting: fewer queues (their messages would be stranded), or another
-   * durability (a queue's store is pinned when first used).
+   * setting: fewer queues (their messages would be stranded), another
+   * durability (a queue's store is pinned when first used), or another
+   * replication (a queue's members are pinned, and its primary may be a replica).
    */
   put(name: string, raw: unknown): Promise<Outcome<TopicChange>> {
     return settle(async () => {
@@ -71,6 +75,10 @@ export class TopicRegistryDO extends DurableObject<Env> {
           );
         if (settings.durability !== old.durability)
           conflict("durability", `topic ${name} is ${old.durability}; its queues' store is pinned`);
+        // A queue's members are fixed when its primary opens, and a promotion moves the
+        // queue to a replica: adding, removing or reshaping replicas under it would strand data.
+        if (JSON.stringify(settings.replication) !== JSON.stringify(old.replication))
+          conflict("replication", `topic ${name}: replication is set when the topic is created`);
       }
       const stored = raw as Record<string, unknown>;
       this.#settings.set(name, stored);
@@ -82,29 +90,30 @@ export class TopicRegistryDO extends DurableObject<Env> {
     });
   }
 
-  /** Removes a topic; answers how many queues it had, to wipe (again, for a topic deleted before). */
-  delete(name: string): Promise<Outcome<number>> {
+  /** Removes a topic; answers what it had (queues, replicas) to wipe (again, for a topic deleted before). */
+  delete(name: string): Promise<Outcome<DeletedTopic>> {
     return settle(async () => {
       const before = this.#settings.get(name);
       if (before === undefined) {
         const gone = this.#gone.get(name);
         if (!gone) throw new EdgeqError("not_found", `unknown topic ${name}`);
-        return gone.queueCount;
+        return gone;
       }
-      const tombstone = { queueCount: parseTopicSettings(before).queueCount };
+      const { queueCount, replication } = parseTopicSettings(before);
+      const tombstone: DeletedTopic = { queueCount, ...(replication ? { replication } : {}) };
       this.#settings.delete(name);
       this.#gone.set(name, tombstone);
       this.#version++;
       await this.ctx.storage.put({ [GONE + name]: tombstone, [VERSION]: this.#version });
       await this.ctx.storage.delete(TOPIC + name);
-      return tombstone.queueCount;
+      return tombstone;
     });
   }
 
   async #load(): Promise<void> {
     const topics = await this.ctx.storage.list<Record<string, unknown>>({ prefix: TOPIC });
     for (const [key, value] of topics) this.#settings.set(key.slice(TOPIC.length), value);
-    const gone = await this.ctx.storage.list<Tombstone>({ prefix: GONE });
+    const gone = await this.ctx.storage.list<DeletedTopic>({ prefix: GONE });
     for (const [key, value] of gone) this.#gone.set(key.slice(GONE.length), value);
     this.#version = (await this.ctx.storage.get<number>(VERSION)) ?? 0;
     const seeds = seedTopics(this.env);

@@ -6,6 +6,7 @@ import {
   resolveTopicConfig,
   type TopicConfig,
 } from "@edgeq/core";
+import type { ReplicationSetting } from "../replication/replication-setting.js";
 
 /**
  * How a queue's writes reach disk before its answer leaves:
@@ -40,9 +41,14 @@ export interface WorkerTopicConfig extends TopicConfig {
   transactionChecker?: string;
   /** Default: no limit. */
   rateLimit?: TopicRateLimit;
+  /** Copies of each queue in replica Durable Objects (see `ReplicationSetting`). Default none. */
+  replication?: ReplicationSetting;
 }
 
-const EDGE_SETTINGS = ["durability", "transactionChecker", "rateLimit"];
+const EDGE_SETTINGS = ["durability", "transactionChecker", "rateLimit", "replication"];
+/** Cloudflare's Durable Object location hints (where a new object is created). */
+const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"];
+const MAX_REPLICAS = 5;
 const KNOWN = new Set([...Object.keys(DEFAULT_TOPIC_CONFIG), ...EDGE_SETTINGS]);
 
 function refuse(field: string, message: string): never {
@@ -58,7 +64,7 @@ export function parseTopicSettings(raw: unknown): WorkerTopicConfig {
   if (!isPlainObject(raw)) refuse("settings", "topic settings must be an object");
   for (const field of Object.keys(raw))
     if (!KNOWN.has(field)) refuse(field, `unknown topic setting ${field}`);
-  const { durability = "sync", transactionChecker, rateLimit, ...core } = raw;
+  const { durability = "sync", transactionChecker, rateLimit, replication, ...core } = raw;
   if (durability !== "sync" && durability !== "async")
     refuse("durability", "durability must be sync or async");
   if (transactionChecker !== undefined && typeof transactionChecker !== "string")
@@ -69,7 +75,37 @@ export function parseTopicSettings(raw: unknown): WorkerTopicConfig {
     ...(transactionChecker === undefined ? {} : { transactionChecker }),
   };
   if (rateLimit !== undefined) config.rateLimit = parseRateLimit(rateLimit);
+  if (replication !== undefined) {
+    // Replicas copy what the primary's SQL store holds; `async` durability keeps it elsewhere.
+    if (durability === "async") refuse("replication", "replication needs durability sync");
+    config.replication = parseReplication(replication);
+  }
   return config;
+}
+
+/** A `replication` value: replicas 1…5, mode, acks 1…replicas, known location hints. */
+function parseReplication(raw: unknown): ReplicationSetting {
+  if (!isPlainObject(raw)) refuse("replication", "replication must be an object");
+  const { replicas, mode = "sync", acks = 1, locationHints = [], ...rest } = raw;
+  for (const key of Object.keys(rest))
+    refuse(`replication.${key}`, `unknown setting replication.${key}`);
+  if (typeof replicas !== "number" || !Number.isInteger(replicas))
+    refuse("replication.replicas", `replication.replicas must be an integer 1…${MAX_REPLICAS}`);
+  if (replicas < 1 || replicas > MAX_REPLICAS)
+    refuse("replication.replicas", `replication.replicas must be an integer 1…${MAX_REPLICAS}`);
+  if (mode !== "sync" && mode !== "async")
+    refuse("replication.mode", "replication.mode must be sync or async");
+  if (typeof acks !== "number" || !Number.isInteger(acks) || acks < 1 || acks > replicas)
+    refuse("replication.acks", `replication.acks must be an integer 1…${replicas}`);
+  if (
+    !Array.isArray(locationHints) ||
+    locationHints.some((hint) => typeof hint !== "string" || !LOCATION_HINTS.includes(hint))
+  )
+    refuse(
+      "replication.locationHints",
+      `replication.locationHints must be a list of ${LOCATION_HINTS.join(", ")}`,
+    );
+  return { replicas, mode, acks, locationHints: locationHints as string[] };
 }
 
 function parseRateLimit(raw: unknown): TopicRateLimit {

@@ -104,7 +104,12 @@ export async function topicConfig(
 export function routerOf(env: Env, topic: string, config: WorkerTopicConfig): TopicRouter {
   const queues = Array.from(
     { length: config.queueCount },
-    (_, queueId) => new DurableQueue(env.QUEUE, { topic, queueId }),
+    (_, queueId) =>
+      new DurableQueue(
+        env.QUEUE,
+        { topic, queueId },
+        config.replication && { env, setting: config.replication },
+      ),
   );
   return new TopicRouter(topic, config, queues, new ManualClock(Date.now()));
 }

@@ -13,6 +13,7 @@ import { deleteTopic, getTopic, putTopic } from "../broker/topic-admin.js";
 import { topicRouter } from "../broker/topics.js";
 import { createConsoleApp } from "../console/console-app.js";
 import { createCfPullApp } from "../queues/pull-api.js";
+import { promoteReplica, readFromReplica } from "../replication/failover.js";
 import { createStreamApp } from "../streams/stream-app.js";
 import { type Principal, type Right, tokenAuthOf } from "./auth.js";
 import { listTopicsOf } from "./topic-list.js";
@@ -145,6 +146,22 @@ export function createApp(): Hono<AppEnv> {
     const tags = c.req.query("tags")?.split(",").filter(Boolean);
     const limit = intParam(c, "limit");
     const waitMs = intParam(c, "waitMs");
+    const replica = c.req.query("replica");
+    if (replica !== undefined) {
+      const read = await readFromReplica(
+        c.env,
+        c.req.param("topic"),
+        queueIdParam(c.req.param("queueId")),
+        replica,
+        {
+          from,
+          ...(limit === undefined ? {} : { limit }),
+          ...(tags ? { tags } : {}),
+          ...continentOf(c.req.raw),
+        },
+      );
+      return c.json({ ...read, messages: read.messages.map(messageToWire) });
+    }
     const result = await c.var.router.read(queueIdParam(c.req.param("queueId")), {
       from,
       ...(limit === undefined ? {} : { limit }),
@@ -153,6 +170,12 @@ export function createApp(): Hono<AppEnv> {
       signal: c.req.raw.signal,
     });
     return c.json({ ...result, messages: result.messages.map(messageToWire) });
+  });
+
+  app.post(`${topic}/queues/:queueId/promote`, need("admin"), async (c) => {
+    const { replica } = await jsonBody(c);
+    const queueId = queueIdParam(c.req.param("queueId"));
+    return c.json(await promoteReplica(c.env, c.req.param("topic"), queueId, replica));
   });
 
   app.get(`${topic}/messages/:msgId`, need("consume"), async (c) =>
@@ -283,4 +306,10 @@ function optionalInt<K extends string>(name: K, value: unknown): Partial<Record<
   if (typeof value !== "number" || !Number.isInteger(value))
     throw new EdgeqError("invalid_request", `${name} must be an integer`);
   return { [name]: value } as Partial<Record<K, number>>;
+}
+
+/** The continent Cloudflare placed the request in, for `?replica=nearest`. */
+function continentOf(request: Request): { continent?: string } {
+  const continent = (request as { cf?: { continent?: unknown } }).cf?.continent;
+  return typeof continent === "string" ? { continent } : {};
 }

@@ -22,6 +22,8 @@ import {
 } from "../broker/topic-admin.js";
 import type { TopicChange } from "../broker/topic-registry.js";
 import { topicConfig, topicRouter } from "../broker/topics.js";
+import { promoteReplica, readFromReplica } from "../replication/failover.js";
+import type { PromoteResult, ReplicaRead } from "../replication/queue-replication.js";
 import { type Outcome, settle } from "./outcome.js";
 
 /** Options as they cross RPC: an AbortSignal cannot, so long-polls are bounded by `waitMs`. */
@@ -35,6 +37,19 @@ export type RpcOptions<O> = Omit<O, "signal">;
  * `Outcome`, errors as data.
  */
 export class EdgeqRpc extends WorkerEntrypoint<Env> {
+  /** Makes replica `replica` the primary of a replicated queue (`POST …/queues/{queueId}/promote`). */
+  promote(topic: string, queueId: number, replica: number): Promise<Outcome<PromoteResult>> {
+    return settle(() => promoteReplica(this.env, topic, queueId, replica));
+  }
+  /** Reads a replicated queue by offset from one replica (`GET …/messages?replica=`). */
+  readReplica(
+    topic: string,
+    queueId: number,
+    replica: "nearest" | "any" | number,
+    options: { from: number; limit?: number; tags?: string[] },
+  ): Promise<Outcome<ReplicaRead>> {
+    return settle(() => readFromReplica(this.env, topic, queueId, String(replica), options));
+  }
   /** The topic and its queue count; `not_found` for an unknown topic. */
   topicInfo(topic: string): Promise<Outcome<TopicInfo>> {
     return settle(async () => ({
