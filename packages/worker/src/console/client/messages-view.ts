@@ -22,12 +22,17 @@ function browse(topic: string, stats: TopicStats): void {
     ),
   );
   let from = 0;
+  // Only the latest request may draw: a slower earlier one (a queue picked,
+  // then an offset asked for at once) must not overwrite its answer.
+  let latestLoad = 0;
   const load = async () => {
     const queueId = Number(select.value);
+    const mine = ++latestLoad;
     try {
       const page = await api<ReadResult>(
         topicPath(topic, `/queues/${queueId}/messages?from=${from}&limit=${PAGE}`),
       );
+      if (mine !== latestLoad) return;
       show($("#browse-list"), page.messages, "No message at this offset yet.");
       const last = page.headOffset - 1;
       pager.set(
