@@ -16,6 +16,7 @@ import { createCfPullApp } from "../queues/pull-api.js";
 import { promoteReplica, readFromReplica } from "../replication/failover.js";
 import { createStreamApp } from "../streams/stream-app.js";
 import { type Principal, type Right, tokenAuthOf } from "./auth.js";
+import { errorAnswer } from "./error-answer.js";
 import { listTopicsOf } from "./topic-list.js";
 import { intParam, jsonBody, queueIdParam, setRetryAfter, transactionToWire } from "./wire.js";
 
@@ -288,12 +289,7 @@ export function createApp(): Hono<AppEnv> {
     throw new EdgeqError("not_found", "no such route");
   });
   app.onError((error, c) => {
-    if (!(error instanceof EdgeqError)) console.error("edgeq: unexpected error", error);
-    // What went wrong inside stays in the log: the answer says only "internal".
-    const answer =
-      error instanceof EdgeqError
-        ? error
-        : new EdgeqError("internal", "internal error", { cause: error });
+    const answer = errorAnswer(error);
     setRetryAfter(c, answer);
     return c.json(answer.toJSON(), answer.status as 400);
   });

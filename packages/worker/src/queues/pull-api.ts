@@ -3,6 +3,7 @@ import { type Context, Hono } from "hono";
 import { enforceRateLimit } from "../broker/rate-limiter.js";
 import { topicRouter } from "../broker/topics.js";
 import { tokenAuthOf } from "../http/auth.js";
+import { errorAnswer } from "../http/error-answer.js";
 import { jsonBody, setRetryAfter } from "../http/wire.js";
 import { bytesToBase64, contentTypeOf } from "./content.js";
 import { queueMetrics } from "./metrics.js";
@@ -99,11 +100,7 @@ export function createCfPullApp(): Hono<AppEnv> {
   });
 
   app.onError((error, c) => {
-    if (!(error instanceof EdgeqError)) console.error("edgeq: unexpected error", error);
-    const answer =
-      error instanceof EdgeqError
-        ? error
-        : new EdgeqError("internal", "internal error", { cause: error });
+    const answer = errorAnswer(error);
     setRetryAfter(c, answer);
     return c.json(
       {
