@@ -12,6 +12,9 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     globalSetup: ["./test/setup/global-setup.ts"],
     testTimeout: 30_000,
+    // expect.poll waits on an outbox syncing to a broker in workerd; its 1 s default is
+    // shorter than one busy moment on a 2-core CI machine.
+    expect: { poll: { timeout: 15_000 } },
     browser: { ...headlessChromium(), commands },
   },
 });
