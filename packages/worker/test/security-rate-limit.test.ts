@@ -77,6 +77,19 @@ describe("rate limits per principal and topic", () => {
     expect((await call(carol, "POST", "/topics/limited/messages", messages(1))).status).toBe(200);
   });
 
+  it("a batch refused for its content costs no quota", async () => {
+    const erin = `Bearer ${await mintJwt({ claims: { sub: "rl-erin" } })}`;
+    const before = await head("limited");
+    for (const bad of [{ messages: [{ body: 1, key: "\udfff" }] }, { messages: [] }, {}]) {
+      const res = await call(erin, "POST", "/topics/limited/messages", bad);
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+    }
+    // The whole burst (3) is still there, and nothing was stored on the way.
+    expect((await call(erin, "POST", "/topics/limited/messages", messages(3))).status).toBe(200);
+    await expectLimited(await call(erin, "POST", "/topics/limited/messages", messages(1)));
+    expect(await head("limited")).toBe(before + 3);
+  });
+
   it("a batch larger than the burst passes when the bucket is full, then owes it", async () => {
     const dave = `Bearer ${await mintJwt({ claims: { sub: "rl-dave" } })}`;
     expect((await call(dave, "POST", "/topics/limited/messages", messages(5))).status).toBe(200);

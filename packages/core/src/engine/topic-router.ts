@@ -85,14 +85,21 @@ export class TopicRouter {
    * Validates the whole batch first (a bad one stores nothing), then appends
    * each part on its queue. With `transactional: true` the messages are half
    * messages of one transaction (see `sendHalf`). `scope` says whose producer
-   * the request's `producerId` is (see `ProducerScope`).
+   * the request's `producerId` is (see `ProducerScope`). `admit`, awaited
+   * once the batch is valid and before anything is stored, may refuse it (a
+   * rate limit): a request refused for its content costs no quota.
    */
-  async send(request: unknown, scope?: ProducerScope): Promise<SendResult[]> {
+  async send(
+    request: unknown,
+    scope?: ProducerScope,
+    admit?: (messageCount: number) => Promise<void>,
+  ): Promise<SendResult[]> {
     const transactional = isPlainObject(request) ? request.transactional : undefined;
     if (transactional !== undefined && typeof transactional !== "boolean")
       throw new EdgeqError("invalid_request", "transactional must be a boolean");
     const normalized = normalizeAppend(request, this.config, this.clock.now());
     const batch = scope === undefined ? normalized : { ...normalized, scope };
+    await admit?.(batch.messages.length);
     if (transactional) return this.sendHalf(batch);
     const parts = this.partition(batch);
     // Gapless seqs are per queue: a batch split over queues would leave a gap on each.
