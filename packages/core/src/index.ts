@@ -34,6 +34,7 @@ export {
   HttpTransport,
   type HttpTransportOptions,
   parseRetryAfter,
+  type TokenRequest,
   type TokenSource,
 } from "./client/http-transport.js";
 export { type LocalGroupOptions, LocalGroupTransport } from "./client/local-group.js";

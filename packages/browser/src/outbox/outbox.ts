@@ -11,6 +11,7 @@ import {
   type QueuedMessage,
   type SyncState,
   summarizeError,
+  type TokenRequest,
 } from "@edgeq/core";
 import type { IDBPDatabase, IDBPObjectStore } from "idb";
 import { fromIdbError } from "../store/idb-errors.js";
@@ -73,7 +74,11 @@ export class Outbox extends EventTarget {
     });
     const store = new IdbStore(records, OUTBOX_STORE, options.durability ?? "strict");
     const { url, fetch, batchSize, maxBatchBytes, syncIntervalMs, backoff } = options;
-    const transport = createHttpSender({ url, fetch, token: () => outbox?.currentToken() ?? "" });
+    const transport = createHttpSender({
+      url,
+      fetch,
+      token: (request) => outbox?.currentToken(request) ?? "",
+    });
     const producer = await DurableProducer.open(store, {
       topic: options.topic,
       transport,
@@ -197,6 +202,16 @@ export class Outbox extends EventTarget {
     this.channel.post({ type: "token", token });
   }
 
+  /**
+   * The app has new credentials behind its `token()` function (the person
+   * signed in again): a sync paused by 401/403 asks it again and resumes, in
+   * whichever tab syncs.
+   */
+  resumeAuth(): void {
+    this.producer.resumeAuth();
+    this.channel.post({ type: "token" });
+  }
+
   /** Competes for the sync lock (done by `open` unless `autoSync: false`). */
   start(): void {
     if (this.leading || this.closing.signal.aborted) return;
@@ -237,8 +252,8 @@ export class Outbox extends EventTarget {
     super.addEventListener(type, listener as EventListenerOrEventListenerObject | null, options);
   }
 
-  private async currentToken(): Promise<string> {
-    return typeof this.token === "function" ? await this.token() : (this.token ?? "");
+  private async currentToken(request: TokenRequest): Promise<string> {
+    return typeof this.token === "function" ? await this.token(request) : (this.token ?? "");
   }
 
   /** @internal Messages entered the log here: events, and the syncing tab should look. */

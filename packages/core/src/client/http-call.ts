@@ -25,8 +25,24 @@ export interface FetchResponseLike {
   text(): Promise<string>;
 }
 
-/** A bearer token, or a function asked before every request (so a refreshed token is picked up). */
-export type TokenSource = string | (() => string | Promise<string>);
+/** What a token function is asked for (see `TokenSource`). */
+export interface TokenRequest {
+  /**
+   * The broker refused the token this function gave last (401: expired,
+   * revoked): return a fresh one, not a cached copy.
+   */
+  refresh: boolean;
+}
+
+/**
+ * A bearer token, or a function asked before every request (so a refreshed
+ * token is picked up). When the broker answers 401, a function is asked
+ * again with `refresh: true` and the request is sent once more with the new
+ * token: an expired short-lived token costs one round trip, not an error.
+ * If the fresh token is refused too, or the function throws, the call fails
+ * with that error (a durable producer pauses on `unauthorized`).
+ */
+export type TokenSource = string | ((request: TokenRequest) => string | Promise<string>);
 
 /** Where the broker is and how to authenticate to it. */
 export interface HttpTransportOptions {
@@ -68,31 +84,40 @@ export function httpCall(transport: HttpTransportOptions): HttpCall {
     options: CallOptions | undefined,
     body?: unknown,
   ): Promise<T> => {
-    const headers: Record<string, string> = {};
-    const token = await resolveToken(transport.token);
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["content-type"] = "application/json";
-    let response: FetchResponseLike;
-    try {
-      response = await fetch(`${base}${path}`, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        ...(options?.signal ? { signal: options.signal } : {}),
-      });
-    } catch (cause) {
-      if (options?.signal?.aborted) throw options.signal.reason;
-      // No answer at all: the request may or may not have reached the broker.
-      throw new EdgeqError("unavailable", "the broker could not be reached", { cause });
+    const attempt = async (token: string | undefined): Promise<FetchResponseLike> => {
+      const headers: Record<string, string> = {};
+      if (token) headers.authorization = `Bearer ${token}`;
+      if (body !== undefined) headers["content-type"] = "application/json";
+      try {
+        return await fetch(`${base}${path}`, {
+          method,
+          headers,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          ...(options?.signal ? { signal: options.signal } : {}),
+        });
+      } catch (cause) {
+        if (options?.signal?.aborted) throw options.signal.reason;
+        // No answer at all: the request may or may not have reached the broker.
+        throw new EdgeqError("unavailable", "the broker could not be reached", { cause });
+      }
+    };
+    const source = transport.token;
+    const token = typeof source === "function" ? await source({ refresh: false }) : source;
+    let response = await attempt(token);
+    // Read at once: a body left unread would be errored by a later abort of the signal.
+    let text = await response.text().catch(() => "");
+    if (response.status === 401 && typeof source === "function") {
+      // The broker checks credentials before any work, so a refused request
+      // changed nothing and may go again, whatever it was.
+      const fresh = await source({ refresh: true });
+      if (fresh !== token) {
+        response = await attempt(fresh);
+        text = await response.text().catch(() => "");
+      }
     }
-    const text = await response.text().catch(() => "");
     if (response.status >= 200 && response.status < 300) return parseJson(text) as T;
     throw responseError(response, text);
   };
-}
-
-async function resolveToken(source: TokenSource | undefined): Promise<string | undefined> {
-  return typeof source === "function" ? await source() : source;
 }
 
 export function topicPath(topic: string): string {

@@ -33,6 +33,7 @@ export {
   type FetchResponseLike,
   type HttpTransportOptions,
   parseRetryAfter,
+  type TokenRequest,
   type TokenSource,
 } from "./http-call.js";
 

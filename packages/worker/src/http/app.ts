@@ -112,9 +112,7 @@ export function createApp(): Hono<AppEnv> {
 
   app.post(`${topic}/messages`, need("produce"), async (c) => {
     const body = await jsonBody(c);
-    const results = await c.var.router.send(body, scope(c), (count) =>
-      limit(c, "produce", count),
-    );
+    const results = await c.var.router.send(body, scope(c), (count) => limit(c, "produce", count));
     // Half messages: the transaction to commit or roll back.
     const txId = body.transactional === true ? results[0]?.txId : undefined;
     return c.json(txId === undefined ? { results } : { results, txId });

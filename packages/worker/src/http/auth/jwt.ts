@@ -26,10 +26,15 @@ export interface JwtConfig {
    * (default 30,000), so tokens naming unknown kids cannot hammer the issuer.
    */
   jwksCooldownMs?: number;
+  /**
+   * Clock skew allowed on `exp` and `nbf`, in seconds (default 60, at most
+   * 300): how far the issuer's clock may be from the broker's.
+   */
+  clockSkewSeconds?: number;
 }
 
-/** Clock skew allowed on `exp` and `nbf`, in seconds. */
-const CLOCK_SKEW_S = 60;
+const DEFAULT_CLOCK_SKEW_S = 60;
+const MAX_CLOCK_SKEW_S = 300;
 /** Signing algorithms per key source; a token signed otherwise is refused (no HS/RS confusion). */
 const SYMMETRIC = ["HS256"];
 const ASYMMETRIC = ["RS256", "ES256"];
@@ -57,6 +62,14 @@ export class JwtAuth {
     const sources = [config.secret, config.jwks, config.jwksUrl].filter((s) => s !== undefined);
     if (sources.length !== 1)
       throw new Error("EDGEQ_JWT needs exactly one of secret, jwks, jwksUrl");
+    const skew = config.clockSkewSeconds;
+    if (
+      skew !== undefined &&
+      !(Number.isInteger(skew) && (skew as number) >= 0 && (skew as number) <= MAX_CLOCK_SKEW_S)
+    )
+      throw new Error(
+        `EDGEQ_JWT: clockSkewSeconds must be an integer from 0 to ${MAX_CLOCK_SKEW_S}`,
+      );
     const valid = config as JwtConfig;
     if (typeof config.secret === "string") {
       if (config.secret.length < 32)
@@ -79,7 +92,7 @@ export class JwtAuth {
         issuer: this.config.issuer,
         audience: this.config.audience,
         algorithms: this.algorithms,
-        clockTolerance: CLOCK_SKEW_S,
+        clockTolerance: this.config.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_S,
         requiredClaims: ["sub"],
       }));
     } catch (error) {
