@@ -1,8 +1,11 @@
 import { defineConfig } from "vite";
+import { devSignIn } from "./dev/sign-in.js";
 
 // Two entries: the page, and the service worker at the site root (/sw.js),
 // whose scope must cover the whole app.
 export default defineConfig({
+  // The app's sign-in server, stood in for by the dev and preview servers (never built).
+  plugins: [devSignIn()],
   // Workspace packages from their TypeScript source ("edgeq-source" export condition):
   // no build needed first. Setting conditions replaces Vite's, so they are repeated.
   resolve: { conditions: ["edgeq-source", "module", "browser", "development|production"] },

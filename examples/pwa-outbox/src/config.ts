@@ -1,12 +1,13 @@
 import type { OutboxOptions } from "@edgeq/browser";
 
+import { session } from "./session.js";
+
 /**
  * Where the app's outbox sends, shared by the page and its service worker.
- * `npm start` runs the broker on 127.0.0.1:8787 with the dev token; a build
- * for production sets VITE_EDGEQ_URL and gets its token from a login.
+ * `npm start` runs the broker on 127.0.0.1:8787; a build for production sets
+ * VITE_EDGEQ_URL. The token is the signed-in person's (see session.ts).
  */
 export const BROKER_URL: string = import.meta.env.VITE_EDGEQ_URL ?? "http://127.0.0.1:8787";
-export const TOKEN: string = import.meta.env.VITE_EDGEQ_TOKEN ?? "dev-token";
 export const TOPIC = "orders";
 export const DATABASE = "field-orders";
 
@@ -28,7 +29,7 @@ export type Order = {
 export const outboxOptions: OutboxOptions = {
   url: BROKER_URL,
   topic: TOPIC,
-  token: TOKEN,
+  token: session.tokenFor,
   database: {
     name: DATABASE,
     version: 1,

@@ -7,6 +7,7 @@ import {
   registerBackgroundSync,
 } from "@edgeq/browser";
 import { type Order, outboxOptions } from "./config.js";
+import { session } from "./session.js";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -167,6 +168,7 @@ async function render(outbox: Outbox, inspector: OutboxInspector, refresh: () =>
   const online = navigator.onLine;
   $("online").textContent = online ? "online" : "offline";
   $("online").dataset.online = String(online);
+  $("paused").hidden = outbox.state !== "paused";
   $("orders").replaceChildren(...orders);
   $("outbox").replaceChildren(...sections);
 }
@@ -197,12 +199,41 @@ async function main(): Promise<void> {
     event.preventDefault();
     void addOrder(outbox, form).then(refresh);
   });
+  listenToAccount(outbox);
   refresh();
   await rendering;
   // For the end-to-end test and the curious: the outbox of this page.
   (globalThis as { edgeqOutbox?: Outbox }).edgeqOutbox = outbox;
   document.body.dataset.ready = "true";
   await registerServiceWorker();
+}
+
+/** Who is signed in; a sign-in resumes a sync paused for want of a token. */
+function listenToAccount(outbox: Outbox): void {
+  const signIn = $<HTMLFormElement>("sign-in");
+  const show = (user: string | null) => {
+    signIn.hidden = user !== null;
+    $("signed-in").hidden = user === null;
+    $("user").textContent = user ?? "";
+    document.body.dataset.user = user ?? "";
+    $("account-error").textContent = "";
+  };
+  const failed = (error: Error) => {
+    $("account-error").textContent = `Could not reach the sign-in server: ${error.message}`;
+  };
+  signIn.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const user = String(new FormData(signIn).get("user"));
+    session.signIn(user).then(() => {
+      show(user);
+      outbox.resumeAuth();
+    }, failed);
+  });
+  $("sign-out").addEventListener("click", () => {
+    session.signOut().then(() => show(null), failed);
+  });
+  // Offline the server cannot say: the form stays as it was, orders are saved all the same.
+  session.user().then(show, () => {});
 }
 
 /** The app shell cache and Background Sync; offline, an update check may fail, which changes nothing. */

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import { createOutbox, handleBackgroundSync } from "@edgeq/browser";
 import { BROKER_URL, outboxOptions } from "./config.js";
+import { SESSION_URL } from "./session.js";
 
 declare const self: ServiceWorkerGlobalScope;
 const CACHE = "field-orders-shell-v1";
@@ -18,11 +19,12 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
-  // Only the app's own files; calls to the broker must never be answered from a cache.
+  // Only the app's own files; calls to the broker or the sign-in server must never be answered from a cache.
   if (
     event.request.method !== "GET" ||
     url.origin !== self.location.origin ||
-    url.href.startsWith(BROKER_URL)
+    url.href.startsWith(BROKER_URL) ||
+    url.href.startsWith(new URL(SESSION_URL, self.location.href).href)
   )
     return;
   event.respondWith(

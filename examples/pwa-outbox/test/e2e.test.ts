@@ -15,7 +15,19 @@ import {
 const root = fileURLToPath(new URL("..", import.meta.url));
 /** Test artefacts (gitignored); the README shows one. */
 const screenshotPath = (name: string) => join(root, "__screenshots__", name);
+/** The test's own reads of the broker: a static token the app never sees. */
 const TOKEN = "e2e-token";
+/**
+ * The app's people sign in through the dev sign-in routes (dev/sign-in.ts),
+ * which mint per-user tokens with this; the broker allows no clock skew, so
+ * a token is refused the second it expires.
+ */
+const JWT = {
+  issuer: "edgeq-e2e",
+  audience: "edgeq",
+  secret: "e2e-only-secret-0123456789abcdefghijkl",
+  clockSkewSeconds: 0,
+};
 
 let broker: LocalBroker;
 let app: PreviewServer;
@@ -28,11 +40,14 @@ beforeAll(async () => {
     tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }] },
     // An order's message over 600 bytes is refused (413): how a refused order looks.
     topics: { orders: { queueCount: 4, maxMessageBytes: 600 } },
+    jwt: JWT,
   });
+  // Read by the preview server's sign-in routes, in this process, at each token they mint.
+  process.env.EDGEQ_JWT = JSON.stringify(JWT);
+  process.env.EDGEQ_DEV_TOKEN_TTL_S = "300";
   // The production build, pointed at this broker, served as a static site.
   outDir = await mkdtemp(join(tmpdir(), "edgeq-pwa-"));
   process.env.VITE_EDGEQ_URL = broker.url;
-  process.env.VITE_EDGEQ_TOKEN = TOKEN;
   // Vitest runs with NODE_ENV=test, which would make this a development build.
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = "production";
@@ -61,12 +76,19 @@ async function open(page: Page): Promise<void> {
   await page.waitForSelector("body[data-ready=true]");
 }
 
+/** Signs in on the app's form; the session cookie then holds for every page of the context. */
+async function signIn(page: Page, user: string): Promise<void> {
+  await page.fill("#sign-in input[name=user]", user);
+  await page.click("#sign-in button[type=submit]");
+  await page.waitForSelector(`body[data-user="${user}"]`);
+}
+
 async function addOrder(page: Page, customer: string, item: string, quantity: number) {
   const before = Number(await page.textContent("#pending"));
   await page.fill("input[name=customer]", customer);
   await page.fill("input[name=item]", item);
   await page.fill("input[name=quantity]", String(quantity));
-  await page.click("button[type=submit]");
+  await page.click("#new-order button[type=submit]");
   // Durable before the next one: the pending count moved.
   await page.waitForFunction(
     (n) => Number(document.getElementById("pending")?.textContent) > n,
@@ -95,6 +117,7 @@ it("delivers orders made offline, across a reload and a second tab, exactly once
   const context = await browser.newContext();
   const page = await context.newPage();
   await open(page);
+  await signIn(page, "agent-1");
   // The service worker takes control and caches the app shell as the page loads it again.
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
@@ -169,6 +192,7 @@ it("flushes the outbox from the service worker on a sync event, with no page ope
   const context = await browser.newContext();
   const page = await context.newPage();
   await open(page);
+  await signIn(page, "agent-2");
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
   });
@@ -226,6 +250,7 @@ it("shows each order's state through an offline → online cycle; a refused orde
   const context = await browser.newContext({ viewport: { width: 760, height: 900 } });
   const page = await context.newPage();
   await open(page);
+  await signIn(page, "agent-3");
   const producerId = await producerIdIn(page);
   await context.setOffline(true);
   await addOrders(page, 300, 2);
@@ -289,5 +314,81 @@ it("shows each order's state through an offline → online cycle; a refused orde
     "item-300",
     "item-301",
   ]);
+  await context.close();
+});
+
+it("sends as the signed-in person: a token that expires while orders wait is refreshed; with the session gone, sending pauses until a sign-in", async () => {
+  const context = await browser.newContext();
+  // The broker's answers to produce calls and the sign-in server's token answers, in order
+  // (a context sees its service worker's requests too).
+  const produced: number[] = [];
+  const minted: number[] = [];
+  context.on("response", (response) => {
+    const url = new URL(response.url());
+    if (url.href.startsWith(`${broker.url}/v1/topics/orders/messages`))
+      produced.push(response.status());
+    if (url.pathname === "/dev/token") minted.push(response.status());
+  });
+  const page = await context.newPage();
+  await open(page);
+  // The load registered Background Sync; once it has fired, only this page sends.
+  await expect.poll(() => syncTags(page)).toEqual([]);
+  const producerId = await producerIdIn(page);
+  const ours = async () => (await brokerMessages()).filter((m) => m.producerId === producerId);
+  /** Signs in with a token that lives 2 s; resolves with when the broker will refuse it. */
+  const signInShortLived = async (where: Page, user: string) => {
+    process.env.EDGEQ_DEV_TOKEN_TTL_S = "2";
+    await signIn(where, user);
+    process.env.EDGEQ_DEV_TOKEN_TTL_S = "300";
+    // exp is in whole seconds, at most 2 s after now; refused from that second on.
+    return (Math.floor(Date.now() / 1000) + 3) * 1000;
+  };
+  const waitUntil = (time: number) =>
+    expect.poll(() => Date.now(), { interval: 100 }).toBeGreaterThanOrEqual(time);
+
+  // 1. The token expires while orders wait offline: back online, the broker refuses it
+  // once, the outbox asks the session for a fresh one and sends again.
+  const expired = await signInShortLived(page, "alice");
+  await context.setOffline(true);
+  await addOrders(page, 500, 3);
+  await waitUntil(expired);
+  await context.setOffline(false);
+  await expect.poll(async () => (await ours()).length).toBe(3);
+  expect(produced).toEqual([401, 200]);
+  expect(minted).toEqual([200]);
+  await expect.poll(() => orderStates(page)).toEqual(["server", "server", "server"]);
+
+  // 2. The session ends in another tab while this one holds a short-lived token: once
+  // it expires there is no fresh one, and the syncing tab pauses, saying why.
+  const expiredAgain = await signInShortLived(page, "alice");
+  const other = await context.newPage();
+  await open(other);
+  await other.click("#sign-out");
+  await other.waitForSelector('body[data-user=""]');
+  await context.setOffline(true);
+  await addOrders(page, 600, 2);
+  await waitUntil(expiredAgain);
+  await context.setOffline(false);
+  await page.waitForSelector("#paused:not([hidden])");
+  expect(produced.slice(2)).toEqual([401]);
+  expect(minted.slice(1)).toEqual([401]);
+  expect((await ours()).length).toBe(3);
+  expect(Number(await page.textContent("#pending"))).toBe(2);
+
+  // 3. Signing in again, in the other tab, resumes the syncing one: everything once, in order.
+  await signIn(other, "alice");
+  await expect.poll(async () => (await ours()).length).toBe(5);
+  await page.waitForSelector("#paused", { state: "hidden" });
+  const messages = (await ours()).sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
+  expect(messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+  expect(messages.map((m) => (m.body as { order: { item: string } }).order.item)).toEqual([
+    "item-500",
+    "item-501",
+    "item-502",
+    "item-600",
+    "item-601",
+  ]);
+  expect(produced.at(-1)).toBe(200);
+  expect(await page.textContent("#pending")).toBe("0");
   await context.close();
 });

@@ -1,3 +1,6 @@
+// The typed error every call rejects with, for an app's own `token()` to throw
+// (`unauthorized` pauses syncing until `resumeAuth()`).
+export { EdgeqError, type EdgeqErrorCode, isEdgeqError } from "@edgeq/core";
 export type {
   DeliveredMessage,
   ListOptions,
@@ -7,6 +10,8 @@ export type {
   MessageState,
   QueuedMessage,
   SyncState,
+  TokenRequest,
+  TokenSource,
 } from "@edgeq/core";
 export { createInbox, Inbox, type InboxOptions } from "./inbox/inbox.js";
 export { inspectOutbox, type OutboxInspector } from "./outbox/inspect-outbox.js";
