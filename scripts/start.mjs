@@ -27,7 +27,7 @@ const children = [
 console.log(`
   edgeq broker  http://127.0.0.1:8787   (token "dev-token", topics in packages/worker/wrangler.jsonc)
   console       http://127.0.0.1:8787/console   (sign in with "dev-token")
-  example app   http://127.0.0.1:5173   (examples/pwa-outbox: works offline, syncs to the broker)
+  example app   http://127.0.0.1:5173   (examples/pwa-outbox: sign in with any name; works offline, syncs to the broker)
 `);
 
 let stopping = false;
