@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../store/memory-store.js";
 import { ProbedStore } from "../testing/harness.js";
-import { GroupCommitter } from "./group-commit.js";
+import { GroupCommitter, lastOpPerKey } from "./group-commit.js";
 
 describe("GroupCommitter", () => {
   it("batches everything committed in one tick into one write", async () => {
@@ -14,6 +14,45 @@ describe("GroupCommitter", () => {
     );
     expect(store.writes).toBe(1);
     expect((await store.scan({ prefix: "k|" })).length).toBe(20);
+  });
+
+  it("writes each key once per batch, as the last op on it left it", async () => {
+    const store = new ProbedStore(new MemoryStore());
+    await store.write([{ type: "put", key: "k|gone", value: 0 }]);
+    const committer = GroupCommitter.forStore(store);
+    await Promise.all([
+      committer.commit([
+        { type: "put", key: "k|meta", value: 1 },
+        { type: "put", key: "k|a", value: "a" },
+      ]),
+      committer.commit([
+        { type: "put", key: "k|meta", value: 2 },
+        { type: "delete", key: "k|a" },
+        { type: "put", key: "k|gone", value: 1 },
+      ]),
+      committer.commit([
+        { type: "put", key: "k|meta", value: 3 },
+        { type: "delete", key: "k|gone" },
+      ]),
+    ]);
+    expect(await store.scan({ prefix: "k|" })).toEqual([["k|meta", 3]]);
+    expect(
+      lastOpPerKey([
+        { type: "put", key: "m", value: 1 },
+        { type: "put", key: "x", value: 1 },
+        { type: "put", key: "m", value: 2 },
+      ]),
+    ).toEqual([
+      { type: "put", key: "x", value: 1 },
+      { type: "put", key: "m", value: 2 },
+    ]);
+    // A range delete orders everything around it: left as it is.
+    const ranged = [
+      { type: "put", key: "m", value: 1 },
+      { type: "deleteRange", start: "a", end: "z" },
+      { type: "put", key: "m", value: 2 },
+    ] as const;
+    expect(lastOpPerKey([...ranged])).toEqual(ranged);
   });
 
   it("fails the failed batch and the one queued behind it, then carries on", async () => {

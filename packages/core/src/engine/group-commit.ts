@@ -41,7 +41,7 @@ export class GroupCommitter<T, R = void> {
   /** A committer of store ops into `store.write`. */
   static forStore(store: Store, options: GroupCommitOptions = {}): GroupCommitter<StoreOp> {
     return new GroupCommitter<StoreOp>(async (ops) => {
-      await store.write(ops);
+      await store.write(lastOpPerKey(ops));
       return undefined;
     }, options);
   }
@@ -96,4 +96,23 @@ export class GroupCommitter<T, R = void> {
     }
     this.running = false;
   }
+}
+
+/**
+ * The ops with every put or delete that a later op on the same key overrides
+ * left out: the same write. Appends that join one batch each put the queue's
+ * meta record, and a busy producer's record once per append; the store needs
+ * only the last. A range delete keeps everything as it is.
+ */
+export function lastOpPerKey(ops: StoreOp[]): StoreOp[] {
+  if (ops.length < 2 || ops.some((op) => op.type === "deleteRange")) return ops;
+  const seen = new Set<string>();
+  const kept: StoreOp[] = [];
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const op = ops[i] as Exclude<StoreOp, { type: "deleteRange" }>;
+    if (seen.has(op.key)) continue;
+    seen.add(op.key);
+    kept.push(op);
+  }
+  return kept.length === ops.length ? ops : kept.reverse();
 }

@@ -9,7 +9,6 @@ import {
   type ScheduledRecord,
   type Segment,
   type StoredMessage,
-  toJson,
 } from "./records.js";
 import type { Transactions } from "./transactions.js";
 
@@ -215,15 +214,11 @@ export class Maintenance {
               const busy = this.s.producers.pinnedByOthers(id);
               if (busy || window.lastSeenAt >= cutoff) {
                 this.s.indexProducer(ops, id, window, busy ? now : window.lastSeenAt);
-                ops.push({
-                  type: "put",
-                  key: this.s.keys.producer(id),
-                  value: toJson(window.toRecord()),
-                });
+                window.writeOps(ops, this.s.keys, id);
                 return;
               }
               ops.push({ type: "delete", key });
-              ops.push({ type: "delete", key: this.s.keys.producer(id) });
+              window.deleteOps(ops, this.s.keys, id);
               // What the store will hold: no window. Pinned here until the write is durable.
               this.s.producers.replace(id, new ProducerWindow());
             });

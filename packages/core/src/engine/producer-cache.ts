@@ -1,6 +1,6 @@
 import type { Store } from "../store/store.js";
 import { ProducerWindow } from "./producer-window.js";
-import { fromJson, type ProducerRecord, type QueueKeys } from "./records.js";
+import { fromJson, type ProducerRecord, type QueueKeys, type SeqRun } from "./records.js";
 
 /** Producer windows kept in memory by default; the rest stay in the store until a producer sends again. */
 export const PRODUCER_CACHE_SIZE = 1024;
@@ -62,17 +62,25 @@ export class ProducerCache {
   }
 
   private async load(producerId: string, inheritFrom?: string): Promise<ProducerWindow> {
-    const value = await this.store.get(this.keys.producer(producerId));
-    if (value !== undefined) return new ProducerWindow(fromJson<ProducerRecord>(value));
+    const stored = await this.read(producerId);
+    if (stored) return stored;
     if (inheritFrom === undefined) return new ProducerWindow();
-    const cached = this.windows.get(inheritFrom)?.toRecord();
-    const stored = cached ? undefined : await this.store.get(this.keys.producer(inheritFrom));
-    const inherited =
-      cached ?? (stored === undefined ? undefined : fromJson<ProducerRecord>(stored));
-    if (inherited === undefined) return new ProducerWindow();
-    // A copy with no idleness entry yet: its first write indexes it under its own id.
-    const { idx: _, ...record } = inherited;
-    return new ProducerWindow(record);
+    const inherited = this.windows.get(inheritFrom) ?? (await this.read(inheritFrom));
+    // A copy with no idleness entry yet: its first write indexes it (and stores it) under its own id.
+    return inherited?.copy() ?? new ProducerWindow();
+  }
+
+  /** The window the store holds: its record, and its chunk records when it has any. */
+  private async read(producerId: string): Promise<ProducerWindow | undefined> {
+    const value = await this.store.get(this.keys.producer(producerId));
+    if (value === undefined) return undefined;
+    const record = fromJson<ProducerRecord>(value);
+    if (!record.sealed) return new ProducerWindow(record);
+    const chunks = await this.store.scan({ prefix: this.keys.producerChunkPrefix(producerId) });
+    return new ProducerWindow(
+      record,
+      chunks.map(([, runs]) => fromJson<SeqRun[]>(runs)),
+    );
   }
 
   /** Unpins a window; the cache then trims itself to its limit. */

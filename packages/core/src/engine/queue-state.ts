@@ -320,11 +320,7 @@ export class QueueState {
   producerOps(ops: StoreOp[], producerId: string, window: ProducerWindow, now: number): void {
     window.lastSeenAt = now;
     if (window.indexedAt === undefined) this.indexProducer(ops, producerId, window, now);
-    ops.push({
-      type: "put",
-      key: this.keys.producer(producerId),
-      value: toJson(window.toRecord()),
-    });
+    window.writeOps(ops, this.keys, producerId);
   }
 
   metaOp(): StoreOp {

@@ -12,6 +12,7 @@ import { encodeNum, encodeStr, joinKey } from "../store/keys.js";
  *   sid|S|<scheduled id>        a delayed message: `{dueAt}` while it waits, its offset once visible
  *   sched|S|<due>|<sid>         ScheduledRecord: a delayed message not yet in the log
  *   prod|S|<producerId>         ProducerRecord: recent (seq → position) runs for dedup
+ *   prch|S|<producerId>|<chunk> SeqRun[]: older runs of that window, RUNS_PER_CHUNK at a time
  *   pidl|S|<time>|<producerId>  producers by the time they were last checked for idleness (their TTL index)
  *   grp|S|<group>               GroupRecord
  *   pend|S|<group>|<offset>     PendingRecord: leased, or waiting for its retry
@@ -110,6 +111,8 @@ export interface ProducerRecord {
   /** Every seq at or below this, not found in `runs`, was seen and has aged out of the window. */
   floor: number;
   lastSeenAt: number;
+  /** Runs with a lower index are in `prch|` chunk records (see `ProducerWindow`); absent: 0, none. */
+  sealed?: number;
   /** The producer's declared session (see `ProducerWindow.epoch`); absent: 0. */
   epoch?: number;
   /** The time in the producer's `pidl|` entry (at most `lastSeenAt`); absent: none yet. */
@@ -178,6 +181,12 @@ export class QueueKeys {
   }
   producerPrefix(): string {
     return joinKey("prod", this.scope, "");
+  }
+  producerChunk(producerId: string, chunk: number): string {
+    return joinKey("prch", this.scope, producerId, encodeNum(chunk));
+  }
+  producerChunkPrefix(producerId: string): string {
+    return joinKey("prch", this.scope, producerId, "");
   }
   /** A producer's idleness index entry; `producerIdle(t, "")` sorts after every entry before `t`. */
   producerIdle(at: number, producerId: string): string {
