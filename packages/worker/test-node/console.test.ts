@@ -34,10 +34,15 @@ afterAll(async () => {
 });
 
 /** A new tab (own sessionStorage) signed in with `token` through the sign-in page. */
-async function signedIn(token: string, path = "/console"): Promise<Page> {
+async function signedIn(
+  token: string,
+  path = "/console",
+  prepare?: (page: Page) => Promise<void>,
+): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const page = await context.newPage();
   page.on("pageerror", (error) => console.error("[console]", error.message));
+  await prepare?.(page);
   await page.goto(`${broker.url}${path}`);
   await page.waitForURL(/\/console\/sign-in/);
   await page.getByLabel("Token").fill(token);
@@ -221,10 +226,26 @@ describe("the operator console", () => {
     });
     const queueId = results[0]!.queueId;
     const from = results[0]!.offset!;
-    const page = await signedIn("reader-token", "/console/topics/orders/messages");
+    // The queue's newest page loads as the page opens and as the queue is picked. Held
+    // back until an offset is typed, its late answer must not undo the typing.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const newest = from + 5;
+    const page = await signedIn("reader-token", "/console/topics/orders/messages", (page) =>
+      page.route(/\/messages\?from=/, async (route) => {
+        if (!route.request().url().includes(`from=${from}&`)) await released;
+        await route.continue();
+      }),
+    );
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByLabel("Queue", { exact: true }).selectOption(String(queueId));
     await page.getByLabel("From offset").fill(String(from));
+    release();
+    await expect
+      .poll(() => page.locator("#browse-pager span").textContent())
+      .toContain(`Queue ${queueId}: offsets ${newest}–`);
     await page.getByRole("button", { name: "Show" }).click();
     const shown = () =>
       page.$$eval("#browse-list li", (items) => items.map((li) => li.getAttribute("data-msg-id")));

@@ -247,5 +247,24 @@ describe("JWT with RS256/ES256 keys (JWKS)", () => {
     expect(() => JwtAuth.fromEnv({ ...base, secret: "short" })).toThrow(/32/);
     expect(() => JwtAuth.fromEnv({ secret: "x".repeat(40) })).toThrow(/issuer/);
     expect(JwtAuth.fromEnv(undefined)).toBeUndefined();
+    for (const clockSkewSeconds of [-1, 1.5, 301, "60"])
+      expect(() => JwtAuth.fromEnv({ ...base, secret: "x".repeat(40), clockSkewSeconds })).toThrow(
+        /clockSkewSeconds/,
+      );
+  });
+
+  it("allows the configured clock skew on exp: 60 s by default, none at 0", async () => {
+    const base = {
+      issuer: jwtConfig.issuer,
+      audience: jwtConfig.audience,
+      secret: jwtConfig.secret,
+    };
+    // Expired 10 s ago: inside the default skew, outside a skew of 5 s or 0.
+    const lately = await mintJwt({ claims: { exp: nowS() - 10 } });
+    expect((await JwtAuth.fromEnv(base)!.verify(lately)).subject).toBe("alice");
+    for (const clockSkewSeconds of [0, 5])
+      await expect(
+        JwtAuth.fromEnv({ ...base, clockSkewSeconds })!.verify(lately),
+      ).rejects.toMatchObject({ code: "unauthorized", details: { reason: "exp" } });
   });
 });

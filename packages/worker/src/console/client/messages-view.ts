@@ -28,6 +28,8 @@ function browse(topic: string, stats: TopicStats): void {
   const load = async () => {
     const queueId = Number(select.value);
     const mine = ++latestLoad;
+    // Shown at once, not when the answer comes: by then the person may have typed another offset.
+    fromInput.value = String(from);
     try {
       const page = await api<ReadResult>(
         topicPath(topic, `/queues/${queueId}/messages?from=${from}&limit=${PAGE}`),
@@ -44,7 +46,6 @@ function browse(topic: string, stats: TopicStats): void {
         from > page.minOffset,
         page.nextOffset < page.headOffset,
       );
-      fromInput.value = String(from);
       nextFrom = page.nextOffset;
       minOffset = page.minOffset;
     } catch (error) {
