@@ -31,6 +31,7 @@ interface Refusal {
   authorization: () => Promise<string>;
   status: number;
   code: string;
+  /** The error's `reason`, for JWT refusals (absent otherwise). */
   reason?: string;
 }
 
@@ -57,6 +58,7 @@ const refusals: Refusal[] = [
     authorization: async () => `Bearer ${(await mintJwt()).replace(/\.[^.]+$/, ".")}`,
     status: 401,
     code: "unauthorized",
+    reason: "signature",
   },
   {
     name: "alg none",
@@ -70,6 +72,7 @@ const refusals: Refusal[] = [
     ),
     status: 401,
     code: "unauthorized",
+    reason: "alg",
   },
   {
     name: "an algorithm the config does not allow (RS256 under an HS256 config)",
@@ -165,6 +168,7 @@ const refusals: Refusal[] = [
     authorization: async () => "Bearer aaa.bbb.ccc",
     status: 401,
     code: "unauthorized",
+    reason: "malformed",
   },
   {
     name: "an unknown static token",
@@ -182,7 +186,7 @@ describe("JWT: every refusal answers its status and code, and stores nothing", (
     const body = (await res.json()) as { error: { code: string; reason?: string } };
     expect(res.status, JSON.stringify(body)).toBe(c.status);
     expect(body.error.code).toBe(c.code);
-    if (c.reason !== undefined) expect(body.error.reason).toBe(c.reason);
+    expect(body.error.reason).toBe(c.reason);
     expect(await head()).toBe(before);
   });
 
