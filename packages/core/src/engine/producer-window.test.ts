@@ -163,17 +163,17 @@ describe("ProducerWindow", () => {
           }
           await persist(store, stored);
           const loaded = await reload(store);
+          const seqs = Array.from({ length: seq + 3 }, (_, i) => i - 1);
+          // A reload may still know a position aged out here (its chunk kept younger runs),
+          // never a different one: the seqs with a position here have the same one there.
+          const placed = seqs.filter((q) => mine.lookup(q).n !== undefined);
           for (const other of [stored, loaded]) {
             expect(other.nextSeq()).toBe(mine.nextSeq());
             expect(other.epoch).toBe(mine.epoch);
-            for (let q = -1; q <= seq + 1; q++) {
-              const expected = mine.lookup(q);
-              const actual = other.lookup(q);
-              expect(actual.found, `seq ${q}`).toBe(expected.found);
-              // A reload may still know a position aged out here (its chunk kept younger
-              // runs), never a different one.
-              if (expected.found && expected.kind !== undefined) expect(actual).toEqual(expected);
-            }
+            expect(seqs.map((q) => other.lookup(q).found)).toEqual(
+              seqs.map((q) => mine.lookup(q).found),
+            );
+            expect(placed.map((q) => other.lookup(q))).toEqual(placed.map((q) => mine.lookup(q)));
           }
           // The store holds no more than the window needs: chunks for at most the window
           // plus one chunk, none left behind.
