@@ -37,7 +37,7 @@ afterAll(async () => {
 async function signedIn(
   token: string,
   path = "/console",
-  prepare?: (page: Page) => Promise<void>,
+  prepare?: (page: Page) => Promise<unknown>,
 ): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const page = await context.newPage();
