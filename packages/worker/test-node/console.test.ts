@@ -14,7 +14,11 @@ const TOKENS = {
   "reader-token": [{ topics: "*", rights: ["consume"] }],
 };
 // One failure is retried, the second sends a message to the dead letters.
-const TOPICS = { orders: { queueCount: 4, maxReconsumeTimes: 1 }, events: { queueCount: 2 } };
+const TOPICS = {
+  orders: { queueCount: 4, maxReconsumeTimes: 1 },
+  events: { queueCount: 2 },
+  mirrored: { queueCount: 1, replication: { replicas: 2, mode: "sync", acks: 2 } },
+};
 
 let broker: LocalBroker;
 let browser: Browser;
@@ -116,6 +120,35 @@ describe("the operator console", () => {
       .toContain("Only a token with admin");
     expect(await reader.locator("#settings dd[data-setting]").count()).toBe(0);
     await reader.context().close();
+  });
+
+  it("shows a replicated topic's primary and each replica's state, and no such section elsewhere", async () => {
+    const sent = await api.send("mirrored", {
+      messages: [{ body: { n: 1 } }, { body: { n: 2 } }],
+    });
+    expect(sent.map((r) => r.status)).toEqual(["stored", "stored"]);
+    const page = await signedIn("reader-token", "/console/topics/mirrored");
+    const row = page.locator("#replication tr[data-queue='0']");
+    await expect.poll(() => row.locator("td").first().textContent()).toBe("origin");
+    const stats = await api.stats("mirrored");
+    const replication = stats.queues[0]!.replication!;
+    // What the page shows is what the stats say: the term, the last batch, both replicas in sync.
+    await expect
+      .poll(async () => (await row.locator("td.num").allTextContents()).map(Number))
+      .toEqual([replication.term, replication.seq]);
+    expect(
+      await row
+        .locator(".replica")
+        .evaluateAll((spans) => spans.map((s) => [s.dataset.replica, s.dataset.state])),
+    ).toEqual([
+      ["r0", "in_sync"],
+      ["r1", "in_sync"],
+    ]);
+    await page.goto(`${broker.url}/console/topics/orders`);
+    await page.waitForSelector("body[data-ready=true]");
+    await expect.poll(() => page.locator("#queues tbody tr").count()).toBe(4);
+    expect(await page.locator("#replication-section").isHidden()).toBe(true);
+    await page.context().close();
   });
 
   it("shows a message produced through the API in the live tail within 2 s", async () => {

@@ -112,6 +112,14 @@ export function TopicPage(props: PagePlace) {
           ]}
         />
       </section>
+      <section aria-labelledby="replication-title" id="replication-section" hidden>
+        <h2 id="replication-title">Replication</h2>
+        <DataTable
+          id="replication"
+          caption="Each queue's primary and the state of each replica"
+          columns={["Queue", "Primary", "Term", "Last batch", "Replicas"]}
+        />
+      </section>
       <section aria-labelledby="groups-title">
         <h2 id="groups-title">Consumer groups</h2>
         <DataTable

@@ -23,6 +23,8 @@ h1 { font-size: 1.4rem; margin: 0.2rem 0 1rem; }
 h2 { font-size: 1.1rem; margin: 1.5rem 0 0.5rem; }
 .links { display: flex; flex-wrap: wrap; gap: 1rem; margin-bottom: 0.5rem; }
 .scroll { overflow-x: auto; }
+.replica { display: block; }
+.replica[data-state=lagging] { color: var(--danger); }
 table { border-collapse: collapse; width: 100%; min-width: 32rem; }
 caption { text-align: left; color: var(--muted); padding: 0.3rem 0; }
 th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(--line); vertical-align: top; }

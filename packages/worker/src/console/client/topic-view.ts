@@ -47,6 +47,40 @@ async function showSettings(topic: string): Promise<void> {
   );
 }
 
+/** A replicated topic's queues: who takes writes, and how far behind each replica is. */
+function showReplication(stats: TopicStats): void {
+  const replicated = stats.queues.flatMap(({ queueId, replication }) =>
+    replication ? [{ queueId, r: replication }] : [],
+  );
+  $("#replication-section").hidden = replicated.length === 0;
+  fillTable(
+    $<HTMLTableElement>("#replication"),
+    replicated.map(({ queueId, r }) =>
+      h(
+        "tr",
+        { "data-queue": queueId },
+        h("th", { scope: "row" }, queueId),
+        h("td", {}, r.primary),
+        ...[r.term, r.seq].map((n) => h("td", { class: "num" }, count(n))),
+        h(
+          "td",
+          {},
+          ...r.replicas.map((x) =>
+            h(
+              "span",
+              { class: "replica", "data-replica": x.replica, "data-state": x.state },
+              `${x.replica}: ${x.state.replace("_", " ")}`,
+              x.lagBatches > 0 ? `, ${count(x.lagBatches)} batches (${x.lagMs} ms) behind` : "",
+              x.lastError ? ` (${x.lastError})` : "",
+            ),
+          ),
+        ),
+      ),
+    ),
+    "",
+  );
+}
+
 /** A topic: its queues, its groups (a page at a time), a live chart from stats polled every 2 s, and its settings. */
 export async function topicView(topic: string): Promise<void> {
   void showSettings(topic).catch(() => undefined);
@@ -74,6 +108,7 @@ export async function topicView(topic: string): Promise<void> {
       ),
       "No queues.",
     );
+    showReplication(stats);
     const groups = Object.entries(stats.groups).sort(([a], [b]) => (a < b ? -1 : 1));
     showGroups(groups);
     samples.push({
