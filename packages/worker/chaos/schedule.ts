@@ -149,27 +149,16 @@ export async function runSchedule(
   return report;
 }
 
-/**
- * The operator's failover: replica 0 of every queue becomes its primary
- * (straight to the broker). Like an operator, it tries again when the broker
- * answers 5xx: on a loaded machine workerd may reset an object whose
- * `blockConcurrencyWhile` waited too long, and a promote is safe to repeat
- * (it only starts a newer term). Anything else, or five 5xx, fails the run.
- */
+/** The operator's failover: replica 0 of every queue becomes its primary (straight to the broker). */
 async function promoteAll(url: string): Promise<void> {
   for (const queueId of [0, 1]) {
-    for (let attempt = 1; ; attempt++) {
-      const response = await fetch(`${url}/v1/topics/${TOPIC}/queues/${queueId}/promote`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-        body: JSON.stringify({ replica: 0 }),
-      });
-      if (response.ok) break;
-      const answer = `promote ${queueId}: ${response.status} ${await response.text()}`;
-      if (response.status < 500 || attempt === 5) throw new Error(answer);
-      console.warn(`${answer}; trying again`);
-      await sleep(500 * attempt);
-    }
+    const response = await fetch(`${url}/v1/topics/${TOPIC}/queues/${queueId}/promote`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ replica: 0 }),
+    });
+    if (!response.ok)
+      throw new Error(`promote ${queueId}: ${response.status} ${await response.text()}`);
   }
 }
 

@@ -15,6 +15,7 @@ const TOPICS = {
   lone: { queueCount: 1, replication: { replicas: 1, mode: "sync", acks: 1 } },
   rep: { queueCount: 1, replication: { replicas: 2, mode: "sync", acks: 2 } },
   arep: { queueCount: 1, replication: { replicas: 1, mode: "async" } },
+  rep2: { queueCount: 2, replication: { replicas: 2, mode: "sync", acks: 2 } },
 };
 const headers = { authorization: "Bearer t-admin", "content-type": "application/json" };
 
@@ -227,4 +228,46 @@ it("a replica whose storage is lost is caught up from the primary's tail and cou
     "/v1/topics/lone/queues/0/messages?from=0&limit=1000&replica=0",
   );
   expect(read.messages.map((m) => m.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+});
+
+it("promotes replicas while the primaries that lost their storage are being called: every call answers", async () => {
+  // Found by the replicated chaos run: as the old primaries (no storage) and
+  // the promoted replicas opened at once, a queue object inside
+  // blockConcurrencyWhile awaited the isolate's shared registry call, made in
+  // another object's context that waited on it: promote, and every call
+  // behind it, failed 500 after 30 s.
+  await restart();
+  await call("/v1/topics/rep2/messages", { producerId: "a", messages: [{ seq: 1, body: 1 }] });
+  await call("/v1/topics/rep2/groups/g/receive", { max: 5 });
+  await local.stop();
+  await deleteObjectStorage(local.dir, "QueueDO");
+  await restart();
+  const answer = async (path: string, body: unknown) => (await request(path, body)).status;
+  const promoteBoth = async () => [
+    await answer("/v1/topics/rep2/queues/0/promote", { replica: 0 }),
+    await answer("/v1/topics/rep2/queues/1/promote", { replica: 0 }),
+  ];
+  const [produced, received, promoted, producedToo] = await Promise.all([
+    answer("/v1/topics/rep2/messages", {
+      producerId: "b",
+      messages: [
+        { seq: 1, body: 1 },
+        { seq: 2, body: 2, key: "x" },
+      ],
+    }),
+    answer("/v1/topics/rep2/groups/g/receive", { max: 5 }),
+    promoteBoth(),
+    answer("/v1/topics/rep2/messages", { producerId: "c", messages: [{ seq: 1, body: 1 }] }),
+  ]);
+  expect(promoted).toEqual([200, 200]);
+  // Before a promotion lands the old primary refuses (503, fenced); after it, calls go through.
+  for (const status of [produced, received, producedToo]) expect([200, 503]).toContain(status);
+  const sent = await call<{ results: SendResult[] }>("/v1/topics/rep2/messages", {
+    producerId: "after",
+    messages: [
+      { seq: 1, body: 2 },
+      { seq: 2, body: 3, key: "y" },
+    ],
+  });
+  expect(sent.results.map((r) => r.status)).toEqual(["stored", "stored"]);
 });

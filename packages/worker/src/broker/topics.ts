@@ -22,28 +22,34 @@ interface Cached {
   at: number;
 }
 
-// One copy per env object (per isolate in production), not per request.
-const cached = new WeakMap<object, Promise<Cached>>();
+// One copy per env object (per isolate in production), not per request. Only
+// answers are shared, never a call in flight: a promise resolved by another
+// request's (or another Durable Object's) I/O runs its continuation in that
+// context, so awaiting it hangs when that context is gone or blocked (a queue
+// object inside `blockConcurrencyWhile` waiting for this one: a deadlock).
+const cached = new WeakMap<object, Cached>();
 
 /** The registry's object: one per Worker. */
 export function topicRegistry(env: Env) {
   return env.TOPIC_REGISTRY!.get(env.TOPIC_REGISTRY!.idFromName("topics"));
 }
 
-function fetchTopics(env: Env): Promise<Cached> {
-  const load = (async (): Promise<Cached> => {
-    // Without the registry binding (a Worker deployed with the QUEUE binding only),
-    // EDGEQ_TOPICS is the whole truth, as before topics could change at runtime.
-    const snapshot: TopicsSnapshot = env.TOPIC_REGISTRY
-      ? unwrap(await topicRegistry(env).snapshot())
-      : { version: 0, topics: staticTopics(env) };
-    return { topics: new Map(Object.entries(snapshot.topics)), at: Date.now() };
-  })();
-  cached.set(env, load);
-  load.catch(() => {
-    if (cached.get(env) === load) cached.delete(env);
-  });
-  return load;
+/** Bumped by `forgetTopics`: an answer to a call started before a change is not kept. */
+const generations = new WeakMap<object, number>();
+
+async function fetchTopics(env: Env): Promise<Cached> {
+  const generation = generations.get(env) ?? 0;
+  // Without the registry binding (a Worker deployed with the QUEUE binding only),
+  // EDGEQ_TOPICS is the whole truth, as before topics could change at runtime.
+  const snapshot: TopicsSnapshot = env.TOPIC_REGISTRY
+    ? unwrap(await topicRegistry(env).snapshot())
+    : { version: 0, topics: staticTopics(env) };
+  const fetched = { topics: new Map(Object.entries(snapshot.topics)), at: Date.now() };
+  const current = cached.get(env);
+  // Calls that overlap each ask the registry; the newest answer stays.
+  if ((generations.get(env) ?? 0) === generation && (!current || current.at <= fetched.at))
+    cached.set(env, fetched);
+  return fetched;
 }
 
 function staticTopics(env: Env): Record<string, WorkerTopicConfig> {
@@ -57,22 +63,17 @@ export async function knownTopics(
   env: Env,
   options: { fresh?: boolean } = {},
 ): Promise<Map<string, WorkerTopicConfig>> {
-  const pending = cached.get(env);
-  if (pending && !options.fresh) {
-    const copy = await pending.catch(() => undefined);
-    // Without the registry nothing changes at runtime: the copy never expires.
-    if (copy && (!env.TOPIC_REGISTRY || Date.now() - copy.at < TOPIC_CACHE_TTL_MS))
-      return copy.topics;
-    // Someone else may have started the refresh already.
-    const current = cached.get(env);
-    if (current && current !== pending) return (await current).topics;
-  }
+  const copy = cached.get(env);
+  // Without the registry nothing changes at runtime: the copy never expires.
+  if (copy && !options.fresh && (!env.TOPIC_REGISTRY || Date.now() - copy.at < TOPIC_CACHE_TTL_MS))
+    return copy.topics;
   return (await fetchTopics(env)).topics;
 }
 
 /** Drops this isolate's copy, after a change made here. */
 export function forgetTopics(env: Env): void {
   cached.delete(env);
+  generations.set(env, (generations.get(env) ?? 0) + 1);
 }
 
 /**
