@@ -70,6 +70,12 @@ async function main() {
     await measure(N, () => read(small.broker, 0, N)),
     await measure(N, () => read(big.broker, middle, N)),
   ]);
+  // A consumer's offset is anywhere in a segment: its pages straddle two of them.
+  compare.push([
+    "read, 1,000 per call, mid-segment",
+    await measure(N, () => read(small.broker, 0, N)),
+    await measure(N, () => read(big.broker, middle + 500, N)),
+  ]);
   progress("receive + ack with the large log vs a small one…");
   compare.push([
     "receive 100 + ack",

@@ -124,3 +124,25 @@ describe("a queue with a segment cache", () => {
     expect(store.segmentsRead - before).toBe(2);
   });
 });
+
+describe("reading by offset", () => {
+  it("reads only the segments a page needs when it starts mid-segment", async () => {
+    const { clock, config, store, engine } = await openQueue(0);
+    // Twenty segments of 100 messages each.
+    for (let s = 0; s < 20; s++) {
+      const messages = Array.from({ length: 100 }, (_, i) => ({ body: s * 100 + i }));
+      await engine.append(normalizeAppend({ messages }, config, clock.now()));
+    }
+    const before = store.segmentsRead;
+    const page = await engine.read(250, 100);
+    expect(page.messages.map((m) => m.body)).toEqual(
+      Array.from({ length: 100 }, (_, i) => 250 + i),
+    );
+    // The segment holding 250, then the one after it: not a read-ahead of sixteen.
+    expect(store.segmentsRead - before).toBe(2);
+    // A tag filter may skip any number of messages: it still reads ahead.
+    const filtered = await engine.read(250, 100, ["none"]);
+    expect(filtered.messages).toEqual([]);
+    expect(filtered.nextOffset).toBeGreaterThan(350);
+  });
+});
