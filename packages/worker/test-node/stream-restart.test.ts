@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, expect, it } from "vitest";
-import { type LocalBroker, startLocalBroker } from "./local-broker.js";
+import { expect, it } from "vitest";
+import { persistedBroker } from "./persisted-broker.js";
 
 // A Durable Stream across a restart of the runtime (a new workerd over the
 // same persisted directory): its data, settings, closed state and producer
@@ -11,22 +8,11 @@ import { type LocalBroker, startLocalBroker } from "./local-broker.js";
 const TOKENS = { "t-admin": [{ topics: "*", rights: ["produce", "consume", "admin"] }] };
 const auth = { authorization: "Bearer t-admin" };
 
-let dir: string;
-let broker: LocalBroker | undefined;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "edgeq-stream-restart-"));
-});
-afterEach(async () => {
-  await broker?.stop();
-  broker = undefined;
-  await rm(dir, { recursive: true, force: true });
-});
+const local = persistedBroker({ tokens: TOKENS, topics: {} });
 
 async function restart(): Promise<string> {
-  await broker?.stop();
-  broker = await startLocalBroker({ persistDir: dir, tokens: TOKENS, topics: {} });
-  return `${broker.url.replace(/\/$/, "")}/v1/stream/log`;
+  await local.restart();
+  return `${local.broker!.url.replace(/\/$/, "")}/v1/stream/log`;
 }
 
 function append(url: string, body: string, seq: number, epoch = 0, close = false) {
