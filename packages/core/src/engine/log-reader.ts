@@ -43,8 +43,6 @@ export async function readLog(
   let segments = first ? [first] : [];
   let scanFrom = from + 1;
   let scanned = 0;
-  /** Messages in the last segment read: how many more segments a page is likely to need. */
-  let segmentLength = 1;
   for (;;) {
     for (const seg of segments) {
       for (let i = Math.max(0, next - seg.first); i < seg.msgs.length; i++) {
@@ -58,7 +56,6 @@ export async function readLog(
         if (!filter || filter(msg)) entries.push({ offset, msg });
       }
       scanFrom = seg.first + seg.msgs.length;
-      segmentLength = Math.max(1, seg.msgs.length);
     }
     if (next >= end || entries.length >= limit || scanned >= maxScan) return { entries, next };
     const at = Math.max(scanFrom, next);
@@ -70,6 +67,7 @@ export async function readLog(
     // Only the segments the page still needs, judged by the last one's size: a page
     // of 1,000 that starts mid-segment needs one more big segment, not sixteen (each
     // decoded, and crowding the cache). A filter may skip any number: it reads ahead.
+    const segmentLength = Math.max(1, segments[segments.length - 1]?.msgs.length ?? 1);
     const wanted = filter
       ? SEGMENTS_PER_SCAN
       : Math.min(SEGMENTS_PER_SCAN, Math.ceil((limit - entries.length) / segmentLength));
