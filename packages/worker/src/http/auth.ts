@@ -1,7 +1,7 @@
 import { EdgeqError } from "@edgeq/core";
 import { type Grant, grantsProblem, type Right } from "./auth/grants.js";
 import { JwtAuth } from "./auth/jwt.js";
-import { authorize, type Principal, sha256Hex } from "./auth/principal.js";
+import { authorize, type Principal, sha256, toHex } from "./auth/principal.js";
 
 export type { Grant, Right } from "./auth/grants.js";
 export type { Principal } from "./auth/principal.js";
@@ -50,10 +50,12 @@ export class TokenAuth {
         (typeof principal !== "string" || !PRINCIPAL_NAME.test(principal))
       )
         throw new Error("EDGEQ_TOKENS: principal must match [A-Za-z0-9._-]{1,128}");
+      // One hash: compared with what is presented, and (without a name) the principal's id.
+      const digest = await sha256(token);
       entries.push({
-        digest: await digest(token),
+        digest,
         principal: {
-          id: `t:${principal ?? (await sha256Hex(token)).slice(0, 32)}`,
+          id: `t:${principal ?? toHex(digest).slice(0, 32)}`,
           grants: grants as Grant[],
           inheritsUnscoped: true,
         },
@@ -76,7 +78,7 @@ export class TokenAuth {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
     if (!match) throw new EdgeqError("unauthorized", "missing bearer token");
     const token = match[1]!;
-    const presented = await digest(token);
+    const presented = await sha256(token);
     let found: TokenEntry | undefined;
     for (const entry of this.entries)
       if (crypto.subtle.timingSafeEqual(entry.digest, presented)) found = entry;
@@ -96,10 +98,6 @@ export class TokenAuth {
     authorize(principal, { topic, right, ...(group === undefined ? {} : { group }) });
     return principal;
   }
-}
-
-function digest(text: string): Promise<ArrayBuffer> {
-  return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
 }
 
 // Parsed once per env object (one per isolate in production), not per request:

@@ -32,10 +32,17 @@ export function authorize(principal: Principal, access: Access): void {
   throw new EdgeqError("forbidden", `token may not ${access.right} on topic ${access.topic}${via}`);
 }
 
+/** SHA-256 of `text`. */
+export function sha256(text: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+}
+
+/** Lowercase hex of `bytes`. */
+export function toHex(bytes: ArrayBuffer): string {
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Hex SHA-256 of `text`. */
 export async function sha256Hex(text: string): Promise<string> {
-  const bytes = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
-  );
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(await sha256(text));
 }
