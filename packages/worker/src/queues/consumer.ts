@@ -258,9 +258,11 @@ async function runBatch<Env, Body>(
       retries.set(delayMs, [...(retries.get(delayMs) ?? []), m.receipt]);
     }
   });
-  if (acks.length) await settle(acks, (some) => transport.ack(s.queue, s.group, some));
+  if (acks.length) await applyToLiveLeases(acks, (some) => transport.ack(s.queue, s.group, some));
   for (const [delayMs, receipts] of retries)
-    await settle(receipts, (some) => transport.nack(s.queue, s.group, some, { delayMs }));
+    await applyToLiveLeases(receipts, (some) =>
+      transport.nack(s.queue, s.group, some, { delayMs }),
+    );
   report.acked += acks.length;
   report.retried += [...retries.values()].reduce((n, r) => n + r.length, 0);
   if (dying.length) await deadLetter(transport, s, dying, report);
@@ -288,9 +290,11 @@ async function deadLetter(
         ...(m.key === undefined ? {} : { key: m.key }),
       })),
     });
-    await settle(receipts, (some) => transport.ack(s.queue, s.group, some));
+    await applyToLiveLeases(receipts, (some) => transport.ack(s.queue, s.group, some));
   } else {
-    await settle(receipts, (some) => transport.nack(s.queue, s.group, some, { delayMs: 0 }));
+    await applyToLiveLeases(receipts, (some) =>
+      transport.nack(s.queue, s.group, some, { delayMs: 0 }),
+    );
   }
   report.deadLettered += messages.length;
 }
@@ -303,7 +307,7 @@ async function deadLetter(
  * again without them. Any other failure stops the drain (the alarm tries
  * again later; unacked leases come back when they expire).
  */
-async function settle(
+async function applyToLiveLeases(
   receipts: string[],
   apply: (receipts: string[]) => Promise<void>,
 ): Promise<void> {
