@@ -1,9 +1,11 @@
 import { defineConfig } from "vitest/config";
-import { headlessChromium } from "./test/setup/chromium.js";
 import { commands } from "./test/setup/commands.js";
+import { engineProjects } from "./test/setup/engines/engines.js";
 
-// Real IndexedDB, Web Locks and BroadcastChannel: the tests run in headless
-// Chromium, against the real broker from @edgeq/worker (see test/setup).
+// Real IndexedDB, Web Locks and BroadcastChannel: the same test files run in
+// Chromium, Firefox and WebKit, one engine after another (test/setup/engines),
+// against the real broker from @edgeq/worker (see test/setup).
+// EDGEQ_BROWSERS=firefox (comma-separated) runs a subset.
 export default defineConfig({
   // Workspace packages from their TypeScript source ("edgeq-source" export condition):
   // no build needed first. Setting conditions replaces Vite's, so they are repeated.
@@ -15,6 +17,7 @@ export default defineConfig({
     // expect.poll waits on an outbox syncing to a broker in workerd; its 1 s default is
     // shorter than one busy moment on a 2-core CI machine.
     expect: { poll: { timeout: 15_000 } },
-    browser: { ...headlessChromium(), commands },
+    browser: { commands },
+    projects: engineProjects(),
   },
 });

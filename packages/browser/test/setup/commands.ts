@@ -1,13 +1,13 @@
-import type { BrowserCommand } from "vitest/node";
+import type { Page } from "playwright";
+import type { BrowserCommand, BrowserCommandContext } from "vitest/node";
+import type { TabDriver } from "./engines/tab-driver.js";
 
 /**
  * Commands the browser tests call through `vitest/browser`'s `commands`; they
- * run in Node and drive other pages of the test's origin (more tabs).
+ * run in Node and drive other pages of the test's origin (more tabs), in
+ * whichever engine runs the test (see engines/).
  * The network itself is steered over HTTP (see fault-proxy.ts).
  */
-const pages = new Map<string, import("playwright").Page>();
-let pageCount = 0;
-
 export interface OpenPageOptions {
   /**
    * Open it in a new browser context: a second browser, with its own
@@ -22,34 +22,62 @@ const openPage: BrowserCommand<[path: string, options?: OpenPageOptions], string
   path,
   options = {},
 ) => {
-  const origin = new URL(ctx.page.url()).origin;
-  const context = options.newBrowser ? await ctx.context.browser()?.newContext() : ctx.context;
-  if (!context) throw new Error("no browser to open a new context in");
-  const page = await context.newPage();
-  if (options.newBrowser) page.on("close", () => void context.close());
-  page.on("console", (m) => console.log(`[${options.newBrowser ? "browser" : "tab"}] ${m.text()}`));
-  await page.goto(`${origin}${path}`);
-  const id = `page-${++pageCount}`;
-  pages.set(id, page);
-  return id;
+  const tabs = tabDriver(ctx);
+  const origin = new URL(await tabs.currentUrl()).origin;
+  const newBrowser = options.newBrowser ?? false;
+  return tabs.open(`${origin}${path}`, { newBrowser, label: newBrowser ? "browser" : "tab" });
 };
 /** Runs a global function of that page's script, e.g. `tab.send(…)`, and returns its result. */
-const evalInPage: BrowserCommand<[id: string, expression: string], unknown> = async (
-  _ctx,
+const evalInPage: BrowserCommand<[id: string, expression: string], unknown> = (
+  ctx,
   id,
   expression,
-) => {
-  const page = pages.get(id);
-  if (!page) throw new Error(`no page ${id}`);
-  return page.evaluate(expression);
-};
-const closePage: BrowserCommand<[id: string]> = async (_ctx, id) => {
-  await pages.get(id)?.close();
-  pages.delete(id);
-};
+) => tabDriver(ctx).evaluate(id, expression);
+const closePage: BrowserCommand<[id: string]> = (ctx, id) => tabDriver(ctx).close(id);
 
 export const commands = {
   openPage,
   evalInPage,
   closePage,
 };
+
+/** The custom providers (Firefox, WebKit) hand out a TabDriver; Playwright's context is adapted. */
+function tabDriver(ctx: BrowserCommandContext): TabDriver {
+  const custom = (ctx as unknown as { tabs?: TabDriver }).tabs;
+  if (custom) return custom;
+  return playwrightTabs(ctx as unknown as PlaywrightContext);
+}
+
+interface PlaywrightContext {
+  page: Page;
+  context: import("playwright").BrowserContext;
+}
+
+const playwrightPages = new Map<string, Page>();
+let playwrightCount = 0;
+
+function playwrightTabs(ctx: PlaywrightContext): TabDriver {
+  return {
+    currentUrl: async () => ctx.page.url(),
+    async open(url, { newBrowser, label }) {
+      const context = newBrowser ? await ctx.context.browser()?.newContext() : ctx.context;
+      if (!context) throw new Error("no browser to open a new context in");
+      const page = await context.newPage();
+      if (newBrowser) page.on("close", () => void context.close());
+      page.on("console", (m) => console.log(`[${label}] ${m.text()}`));
+      await page.goto(url);
+      const id = `page-${++playwrightCount}`;
+      playwrightPages.set(id, page);
+      return id;
+    },
+    evaluate(id, expression) {
+      const page = playwrightPages.get(id);
+      if (!page) throw new Error(`no page ${id}`);
+      return page.evaluate(expression);
+    },
+    async close(id) {
+      await playwrightPages.get(id)?.close();
+      playwrightPages.delete(id);
+    },
+  };
+}
