@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Mints a per-user dev token signed with EDGEQ_JWT from .dev.vars (HS256 only):
-//   npm run token -w @edgeq/worker -- --sub alice [--topics orders] [--rights produce,consume]
-//                                       [--groups 'user-{sub}-*'] [--ttl 3600]
-// Prints the token; use it as `authorization: Bearer <token>` against `npm start`.
+// Mints a per-user dev token signed with EDGEQ_JWT from the .dev.vars of the current
+// directory (HS256 only). Shipped as the `edgeq-token` bin, so a broker project's
+// `npm run token` and this repository's `npm run token -w @edgeq/worker` are the same:
+//   npm run token -- --sub alice [--topics orders] [--rights produce,consume]
+//                    [--groups 'user-{sub}-*'] [--ttl 3600] [--vars path/to/.dev.vars]
+// Prints the token; use it as `authorization: Bearer <token>` against `wrangler dev`.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SignJWT } from "jose";
@@ -14,12 +16,13 @@ const { values } = parseArgs({
     rights: { type: "string", default: "produce,consume" },
     groups: { type: "string" },
     ttl: { type: "string", default: "3600" },
-    vars: { type: "string", default: new URL("../.dev.vars", import.meta.url).pathname },
+    // npm runs a script in its package's folder: that project's .dev.vars.
+    vars: { type: "string", default: ".dev.vars" },
   },
 });
 if (!values.sub) {
   console.error(
-    "usage: npm run token -w @edgeq/worker -- --sub <subject> [--topics p] [--rights a,b] [--groups p] [--ttl s]",
+    "usage: npm run token -- --sub <subject> [--topics p] [--rights a,b] [--groups p] [--ttl s]",
   );
   process.exit(2);
 }
