@@ -78,6 +78,10 @@ export function isEdgeqError(value: unknown, code?: EdgeqErrorCode): value is Ed
 }
 
 /** Shorthand used by validation: throws `invalid_request`. */
-export function invalid(message: string): never {
-  throw new EdgeqError("invalid_request", message);
+export function invalid(message: string, field?: string): never {
+  throw new EdgeqError(
+    "invalid_request",
+    message,
+    field === undefined ? {} : { details: { field } },
+  );
 }

@@ -123,6 +123,7 @@ export { MemoryStorage, MemoryStore, type MemoryStoreOptions } from "./store/mem
 export type { Store, StoreEntry, StoreOp, StoreRange, StoreTransaction } from "./store/store.js";
 export { rangeBounds, transact } from "./store/store.js";
 export { base64ToBytes, bytesToBase64 } from "./util/bytes.js";
+export { ownValue } from "./util/own.js";
 export {
   type BucketState,
   type RateLimit,

@@ -210,6 +210,11 @@ export class Broker {
     return this.after(this.router(topicName).redrive(group, options));
   }
 
+  /** Deletes a consumer group from every queue of the topic; `not_found` when none knew it. */
+  async deleteGroup(topicName: string, group: string): Promise<void> {
+    return this.after(this.router(topicName).deleteGroup(group));
+  }
+
   /** One message by its msgId; `not_found` when it is not (or no longer) in the log. */
   async getMessage(topicName: string, msgId: string): Promise<Message> {
     return this.router(topicName).getMessage(msgId);

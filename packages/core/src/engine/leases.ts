@@ -1,7 +1,7 @@
 import { EdgeqError } from "../errors.js";
 import type { DeadLetter, LeasedMessage } from "../model.js";
 import { decodeNum } from "../store/keys.js";
-import type { StoreOp } from "../store/store.js";
+import { prefixEnd, type StoreOp } from "../store/store.js";
 import { retryDelay } from "./config.js";
 import type { GroupState } from "./group-state.js";
 import { formatReceipt, groupHash, parseReceipt } from "./ids.js";
@@ -339,6 +339,23 @@ export class Leases {
         deadAt: rec.deadAt,
         reason: "max_reconsume_times",
       };
+    });
+  }
+
+  /**
+   * Forgets the group on this queue: its record (offset, cursor), leases,
+   * retries and dead letters, in one write. The log is untouched. Answers
+   * whether the queue knew the group; a later call through it starts afresh.
+   */
+  async deleteGroup(group: string): Promise<boolean> {
+    assertName("group", group);
+    return this.s.mutate((ops) => {
+      if (!this.s.groups.delete(group)) return false;
+      ops.push({ type: "delete", key: this.s.keys.group(group) });
+      for (const prefix of [this.s.keys.pendingPrefix(group), this.s.keys.deadPrefix(group)])
+        ops.push({ type: "deleteRange", start: prefix, end: prefixEnd(prefix) });
+      this.s.notify();
+      return true;
     });
   }
 

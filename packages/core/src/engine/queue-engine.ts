@@ -408,8 +408,9 @@ export class QueueEngine implements QueueHandle {
 
   /** The queue's stats and every group's stats on it, at one moment. */
   snapshot(): QueueSnapshot {
-    const groups: Record<string, GroupQueueStats> = {};
-    for (const name of this.s.groups.keys()) groups[name] = this.groupStats(name);
+    const groups = Object.fromEntries(
+      Array.from(this.s.groups.keys(), (name) => [name, this.groupStats(name)]),
+    );
     return { queue: this.queueStats(), groups };
   }
 
@@ -484,6 +485,11 @@ export class QueueEngine implements QueueHandle {
   /** Moves up to `limit` dead letters (only `msgIds`, when given) back to the retry schedule; answers how many. */
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
     return this.leases.redrive(group, limit, msgIds);
+  }
+
+  /** Forgets the group on this queue (offsets, leases, retries, dead letters); answers whether it was known. */
+  deleteGroup(group: string): Promise<boolean> {
+    return this.leases.deleteGroup(group);
   }
 
   // ── transactions: half messages, decisions, check-back (see Transactions) ──

@@ -65,6 +65,8 @@ export interface QueueHandle {
   listDeadLetters(group: string, limit: number): Promise<DeadLetter[]>;
   /** Moves up to `limit` dead letters (only `msgIds`, when given) back to the retry schedule. */
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number>;
+  /** Forgets the group on this queue: offsets, leases, retries, dead letters. Answers whether it was known. */
+  deleteGroup(group: string): Promise<boolean>;
   /** One message by msgId; `not_found` when absent. */
   getMessage(msgId: string): Promise<Message>;
   /** Messages with `key`, oldest first, optionally within a `producedAt` window. */

@@ -11,6 +11,7 @@ import type {
   TransactionInfo,
 } from "../model.js";
 import { fnv1a, pickQueue } from "../util/hash.js";
+import { ownValue } from "../util/own.js";
 import { CALL_DEFAULTS, MAX_WAIT_MS, type TopicConfig } from "./config.js";
 import { queueOf } from "./ids.js";
 import { type ProducerScope, producerWindowId } from "./producer-scope.js";
@@ -260,11 +261,11 @@ export class TopicRouter {
   async getOffsets(group: string): Promise<Record<string, number>> {
     assertName("group", group);
     const offsets = await Promise.all(this.queues.map((q) => q.committedOffset(group)));
-    const out: Record<string, number> = {};
-    offsets.forEach((offset, queueId) => {
-      if (offset !== undefined) out[String(queueId)] = offset;
-    });
-    return out;
+    return Object.fromEntries(
+      offsets.flatMap((offset, queueId) =>
+        offset === undefined ? [] : [[String(queueId), offset]],
+      ),
+    );
   }
 
   /** Commits offsets (all validated before any is written); never backwards unless `reset`. */
@@ -277,14 +278,19 @@ export class TopicRouter {
     if (!isPlainObject(offsets) || Object.keys(offsets).length === 0)
       throw new EdgeqError("invalid_request", "offsets must be an object of queue id to offset");
     const entries = Object.entries(offsets).map(([q, offset]) => {
-      const queue = this.queue(/^\d+$/.test(q) ? Number(q) : -1);
+      // A queue id is a number: anything else is a malformed request, not an unknown queue.
+      if (!/^\d{1,6}$/.test(q))
+        throw new EdgeqError("invalid_request", "offsets keys must be queue ids (integers)", {
+          details: { field: "offsets" },
+        });
+      const queue = this.queue(Number(q));
       assertOffset(`offsets.${q}`, offset);
       return [queue, offset] as const;
     });
-    const out: Record<string, number> = {};
+    const out: Array<[string, number]> = [];
     for (const [queue, offset] of entries)
-      out[String(queue.queueId)] = await queue.commitOffset(group, offset, reset);
-    return out;
+      out.push([String(queue.queueId), await queue.commitOffset(group, offset, reset)]);
+    return Object.fromEntries(out);
   }
 
   /**
@@ -398,6 +404,18 @@ export class TopicRouter {
     return moved;
   }
 
+  /**
+   * Deletes the group from every queue (docs/protocol.md, "Dead letters and
+   * stats"); `not_found` when no queue knew it. Each queue's part is atomic,
+   * so a retry after a partial failure finishes the job.
+   */
+  async deleteGroup(group: string): Promise<void> {
+    assertName("group", group);
+    const known = await Promise.all(this.queues.map((q) => q.deleteGroup(group)));
+    if (!known.includes(true))
+      throw new EdgeqError("not_found", `topic ${this.topic} has no group ${group}`);
+  }
+
   /** The message `msgId` names, from the queue the id names. */
   async getMessage(msgId: string): Promise<Message> {
     const queue = typeof msgId === "string" ? this.queues[queueOf(msgId) ?? -1] : undefined;
@@ -425,10 +443,10 @@ export class TopicRouter {
   async stats(): Promise<TopicStats> {
     const snapshots = await Promise.all(this.queues.map((q) => q.snapshot()));
     const names = new Set(snapshots.flatMap((s) => Object.keys(s.groups)));
-    const groups: Record<string, GroupStats> = {};
+    const groups: Array<[string, GroupStats]> = [];
     for (const name of [...names].sort()) {
       const queues = snapshots.map((s, queueId) => {
-        const g = s.groups[name];
+        const g = ownValue(s.groups, name);
         if (g) return g;
         // A queue this group never touched: nothing consumed, everything retained is lag.
         const { minOffset, headOffset } = s.queue;
@@ -441,18 +459,25 @@ export class TopicRouter {
           deadLetters: 0,
         };
       });
-      groups[name] = {
-        committedOffsets: Object.fromEntries(
-          queues.map((q) => [String(q.queueId), q.committedOffset]),
-        ),
-        lag: sum(queues, "lag"),
-        inFlight: sum(queues, "inFlight"),
-        retrying: sum(queues, "retrying"),
-        deadLetters: sum(queues, "deadLetters"),
-        queues,
-      };
+      groups.push([
+        name,
+        {
+          committedOffsets: Object.fromEntries(
+            queues.map((q) => [String(q.queueId), q.committedOffset]),
+          ),
+          lag: sum(queues, "lag"),
+          inFlight: sum(queues, "inFlight"),
+          retrying: sum(queues, "retrying"),
+          deadLetters: sum(queues, "deadLetters"),
+          queues,
+        },
+      ]);
     }
-    return { topic: this.topic, queues: snapshots.map((s) => s.queue), groups };
+    return {
+      topic: this.topic,
+      queues: snapshots.map((s) => s.queue),
+      groups: Object.fromEntries(groups),
+    };
   }
 
   private queue(queueId: number): QueueHandle {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { EdgeqError } from "../errors.js";
 import { DEFAULT_RETRY_SCHEDULE, resolveTopicConfig, retryDelay } from "./config.js";
 import { normalizeAppend } from "./validate.js";
 
@@ -38,6 +39,47 @@ describe("normalizeAppend", () => {
     const pair = "emoji \ud83d\ude00";
     const out = normalizeAppend({ messages: [{ body: pair, key: pair, tags: [pair] }] }, config, 0);
     expect(out.messages[0]).toMatchObject({ key: pair, tags: [pair] });
+  });
+
+  it("refuses a lone surrogate anywhere in a body, object keys at any depth included, and names the field", () => {
+    const lone = ["\ud800", "x\udfff", "\udbff\ud800"];
+    const bodies = (t: string) => [
+      t,
+      [1, [t]],
+      { a: { b: [{ c: t }] } },
+      { [t]: 1 },
+      { deep: { [`k${t}`]: { fine: "ok" } } },
+      // A backslash before the surrogate: JSON writes "\\" then the escape.
+      `\\${t}`,
+    ];
+    for (const t of lone)
+      for (const body of bodies(t)) {
+        const refused = (() => {
+          try {
+            normalizeAppend({ messages: [{ body: 0 }, { body }] }, config, 0);
+          } catch (error) {
+            return error as EdgeqError;
+          }
+          throw new Error(`accepted ${JSON.stringify(body)}`);
+        })();
+        expect(refused.code).toBe("invalid_request");
+        expect(refused.details).toEqual({ field: "messages[1].body" });
+      }
+    // Text that only looks like an escape, and well-formed pairs, are bodies like any other.
+    const fine = ["\\ud800", "\\\\ud800", "\ud83d\ude00", { "\ud83d\ude00": "\\udc00" }, "\u00e9"];
+    for (const body of fine)
+      expect(normalizeAppend({ messages: [{ body }] }, config, 0).messages[0]?.body).toEqual(body);
+  });
+
+  it("refuses names a URL resolves away, and takes names of object members like any other", () => {
+    for (const name of [".", ".."])
+      expect(() =>
+        normalizeAppend({ producerId: name, messages: [{ body: 1 }] }, config, 0),
+      ).toThrow(/may not be/);
+    for (const name of ["__proto__", "constructor", "toString", "...", ".a"])
+      expect(
+        normalizeAppend({ producerId: name, messages: [{ body: 1 }] }, config, 0).producerId,
+      ).toBe(name);
   });
 
   it("drops delays already due and keeps bytes as base64", () => {

@@ -4,13 +4,18 @@ import { bytesToBase64, isBase64, utf8Length } from "../util/bytes.js";
 import type { TopicConfig } from "./config.js";
 import type { ProducerScope } from "./producer-scope.js";
 
-/** Topic, group and producer names (PROTOCOL.md). */
+/** Topic, group and producer names (docs/protocol.md, Conventions). */
 export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** Throws `invalid_request` unless `value` is a valid topic, group, producer or transaction name (NAME_PATTERN). */
+/**
+ * Throws `invalid_request` unless `value` is a valid topic, group, producer or
+ * transaction name: NAME_PATTERN, but not `.` or `..`, which a URL resolves
+ * away (`/v1/topics/..` is `/v1/`), so such a topic could never be reached.
+ */
 export function assertName(kind: string, value: unknown): asserts value is string {
   if (typeof value !== "string" || !NAME_PATTERN.test(value))
-    invalid(`${kind} must match [A-Za-z0-9._-]{1,128}`);
+    invalid(`${kind} must match [A-Za-z0-9._-]{1,128}`, kind);
+  if (value === "." || value === "..") invalid(`${kind} may not be "." or ".."`, kind);
 }
 
 /** Throws `invalid_request` unless `value` is a non-negative safe integer. */
@@ -23,9 +28,17 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
  * storage. Refused as `invalid_request`, like any malformed field.
  */
 export function assertWellFormed(name: string, value: string): string {
-  if (LONE_SURROGATE.test(value)) invalid(`${name} must be well-formed Unicode (a lone surrogate)`);
+  if (LONE_SURROGATE.test(value))
+    invalid(`${name} must be well-formed Unicode (a lone surrogate)`, name);
   return value;
 }
+
+/**
+ * A `\uD800`–`\uDFFF` escape after an even run of backslashes: JSON.stringify
+ * writes a lone surrogate that way (ES2019), and a well-formed pair as itself,
+ * so its text shows whether any string or object key at any depth is broken.
+ */
+const ESCAPED_SURROGATE = /(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F]/;
 
 export function assertOffset(name: string, value: unknown): asserts value is number {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
@@ -216,6 +229,8 @@ function jsonText(body: unknown, at: string): string {
     throw new EdgeqError("invalid_request", `${at}.body is not JSON`, { cause });
   }
   if (text === undefined) invalid(`${at}.body is not JSON`);
+  if (ESCAPED_SURROGATE.test(text))
+    invalid(`${at}.body must be well-formed Unicode (a lone surrogate)`, `${at}.body`);
   // A body that changes on a JSON round trip (NaN, Infinity, functions, class instances) would not come back as sent.
   if (!isJsonValue(body)) invalid(`${at}.body must be a JSON value`);
   return text;

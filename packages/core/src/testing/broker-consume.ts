@@ -39,6 +39,65 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
     });
   });
 
+  describe("groups named like object members", () => {
+    test("are groups like any other: stats, offsets and deletion touch only their own", async () => {
+      const f = await openFixture(options, { queueCount: 2 });
+      await f.broker.send(TOPIC, {
+        messages: Array.from({ length: 6 }, (_, i) => ({ body: i, key: `k${i}` })),
+      });
+      const names = ["__proto__", "constructor", "toString", "g"];
+      for (const name of names)
+        await f.broker.receive(TOPIC, name, { max: 2, visibilityMs: 60_000 });
+      const stats = await f.broker.stats(TOPIC);
+      expect(Object.keys(stats.groups).sort()).toEqual([...names].sort());
+      for (const name of names) expect(Object.hasOwn(stats.groups, name)).toBe(true);
+      expect(stats.groups.constructor).toMatchObject({ inFlight: 2, lag: 6 });
+      expect(Object.getPrototypeOf(stats.groups)).toBe(Object.prototype);
+      // A queue id is a number: anything else is malformed, not an unknown queue.
+      await expectCode(f.broker.commitOffsets(TOPIC, "g", { constructor: 1 }), "invalid_request");
+      await expectCode(f.broker.commitOffsets(TOPIC, "g", { "0x1": 1 }), "invalid_request");
+      await f.broker.commitOffsets(TOPIC, "toString", { 0: 1 });
+
+      await f.broker.deleteGroup(TOPIC, "__proto__");
+      await f.restart();
+      const after = await f.broker.stats(TOPIC);
+      expect(Object.keys(after.groups).sort()).toEqual(["constructor", "g", "toString"]);
+      expect(after.groups.g).toMatchObject({ inFlight: 2 });
+      expect((await f.broker.getOffsets(TOPIC, "toString"))["0"]).toBeGreaterThanOrEqual(1);
+      await expectCode(f.broker.deleteGroup(TOPIC, "__proto__"), "not_found");
+      await expectCode(f.broker.deleteGroup(TOPIC, "never-used"), "not_found");
+      await expectCode(f.broker.deleteGroup(TOPIC, ".."), "invalid_request");
+      // A deleted group starts afresh: everything retained is delivered to it again.
+      const again = await f.broker.receive(TOPIC, "__proto__", { max: 10 });
+      expect(again.map((m) => m.body).sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      expect(again.every((m) => m.deliveryCount === 1)).toBe(true);
+      await f.close();
+    });
+
+    test("deleting a group drops its leases, retries and dead letters, and no other group's", async () => {
+      const f = await openFixture(options, { queueCount: 1, maxReconsumeTimes: 1 });
+      await f.broker.send(TOPIC, { messages: [{ body: "a" }, { body: "b" }, { body: "c" }] });
+      // Per group: a dead letter (a, failed twice), a retry (b, later), a lease in flight (c).
+      for (const group of ["doomed", "kept"]) {
+        const [a, b] = await f.broker.receive(TOPIC, group, { max: 3, visibilityMs: 60_000 });
+        await f.broker.nack(TOPIC, group, [a!.receipt], 0);
+        await f.broker.nack(TOPIC, group, [b!.receipt], 60_000);
+        const [again] = await f.broker.receive(TOPIC, group, { max: 1, retriesOnly: true });
+        await f.broker.nack(TOPIC, group, [again!.receipt], 0);
+      }
+      const before = await f.broker.stats(TOPIC);
+      expect(before.groups.kept).toMatchObject({ deadLetters: 1, retrying: 1, inFlight: 1 });
+      await f.broker.deleteGroup(TOPIC, "doomed");
+      await f.restart();
+      const after = await f.broker.stats(TOPIC);
+      expect(Object.keys(after.groups)).toEqual(["kept"]);
+      expect(after.groups.kept).toEqual(before.groups.kept);
+      expect(await f.broker.listDeadLetters(TOPIC, "doomed")).toEqual([]);
+      expect(await f.broker.listDeadLetters(TOPIC, "kept")).toHaveLength(1);
+      await f.close();
+    });
+  });
+
   describe("lease mode", () => {
     test("receive, ack, and the receipt errors", async () => {
       const f = await openFixture(options, { queueCount: 1 });

@@ -84,6 +84,9 @@ export class DurableQueue implements QueueHandle {
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
     return this.call((q, ref) => q.redrive(ref, group, limit, msgIds));
   }
+  deleteGroup(group: string): Promise<boolean> {
+    return this.call((q, ref) => q.deleteGroup(ref, group));
+  }
   getMessage(msgId: string): Promise<Message> {
     return this.call((q, ref) => q.getMessage(ref, msgId));
   }

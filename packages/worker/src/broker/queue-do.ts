@@ -158,6 +158,10 @@ export class QueueDO extends DurableObject<Env> {
   ): Promise<Outcome<number>> {
     return this.#run(ref, (q) => q.redrive(group, limit, msgIds));
   }
+  /** Forgets the group on this queue; answers whether it was known. */
+  deleteGroup(ref: QueueRef, group: string): Promise<Outcome<boolean>> {
+    return this.#run(ref, (q) => q.deleteGroup(group));
+  }
   /** One message by msgId. */
   getMessage(ref: QueueRef, msgId: string): Promise<Outcome<Message>> {
     return this.#run(ref, (q) => q.getMessage(msgId));
@@ -366,7 +370,11 @@ async function checkBack(env: Env, topic: string, due: TransactionInfo[]): Promi
   if (due.length === 0) return;
   const config = await topicConfig(env, topic);
   const name = config.transactionChecker;
-  const checker = name ? (env as unknown as Record<string, unknown>)[name] : undefined;
+  // A binding is an own property of env: never an inherited member such as `constructor`.
+  const checker =
+    name && Object.hasOwn(env, name)
+      ? (env as unknown as Record<string, unknown>)[name]
+      : undefined;
   if (!checker) return;
   const router = routerOf(env, topic, config);
   for (const tx of due) {

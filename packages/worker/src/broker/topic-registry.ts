@@ -49,8 +49,11 @@ export class TopicRegistryDO extends DurableObject<Env> {
   /** Every topic's settings, resolved with the current defaults: what Workers cache. */
   snapshot(): Promise<Outcome<TopicsSnapshot>> {
     return settle(() => {
-      const topics: Record<string, WorkerTopicConfig> = {};
-      for (const [name, settings] of this.#settings) topics[name] = parseTopicSettings(settings);
+      // Own properties only (`Object.fromEntries`): `topics[name] = …` with a topic
+      // named `__proto__` would set the record's prototype, which RPC cannot clone.
+      const topics = Object.fromEntries(
+        Array.from(this.#settings, ([name, settings]) => [name, parseTopicSettings(settings)]),
+      );
       return { version: this.#version, topics };
     });
   }

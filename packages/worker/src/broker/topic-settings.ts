@@ -49,6 +49,8 @@ const EDGE_SETTINGS = ["durability", "transactionChecker", "rateLimit", "replica
 /** Cloudflare's Durable Object location hints (where a new object is created). */
 const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"];
 const MAX_REPLICAS = 5;
+/** What wrangler accepts as a binding name: a JavaScript identifier. */
+const BINDING_NAME = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
 const KNOWN = new Set([...Object.keys(DEFAULT_TOPIC_CONFIG), ...EDGE_SETTINGS]);
 
 function refuse(field: string, message: string): never {
@@ -67,7 +69,10 @@ export function parseTopicSettings(raw: unknown): WorkerTopicConfig {
   const { durability = "sync", transactionChecker, rateLimit, replication, ...core } = raw;
   if (durability !== "sync" && durability !== "async")
     refuse("durability", "durability must be sync or async");
-  if (transactionChecker !== undefined && typeof transactionChecker !== "string")
+  if (
+    transactionChecker !== undefined &&
+    (typeof transactionChecker !== "string" || !BINDING_NAME.test(transactionChecker))
+  )
     refuse("transactionChecker", "transactionChecker must be a binding name");
   const config: WorkerTopicConfig = {
     ...resolveTopicConfig(core as Partial<TopicConfig>),

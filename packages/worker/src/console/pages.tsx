@@ -205,6 +205,9 @@ export function DeadLettersPage() {
         <button type="button" id="redrive-all">
           Redrive all
         </button>
+        <button type="button" id="delete-group" class="danger">
+          Delete group
+        </button>
       </div>
       <DataTable
         id="dead-letters"

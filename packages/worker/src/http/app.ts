@@ -262,6 +262,11 @@ export function createApp(): Hono<AppEnv> {
     return c.json({ redriven });
   });
 
+  app.delete(groupPath, need("admin"), async (c) => {
+    await c.var.router.deleteGroup(group(c));
+    return c.body(null, 204);
+  });
+
   app.get(`${topic}/stats`, need("consume"), async (c) => c.json(await c.var.router.stats()));
 
   // Topics at runtime (docs/protocol.md): right `admin` on the topic.

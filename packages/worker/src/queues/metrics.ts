@@ -1,4 +1,4 @@
-import type { ReadResult, TopicStats } from "@edgeq/core";
+import { ownValue, type ReadResult, type TopicStats } from "@edgeq/core";
 
 /** What the metrics read: a topic's stats and its queues by offset (a Transport or a TopicRouter fits). */
 export interface MetricsSource {
@@ -34,7 +34,7 @@ export function backlogOf(stats: TopicStats, group?: string): BacklogMetrics & {
       if (count > worst) [worst, chosen] = [count, name];
     }
   }
-  const g = chosen === undefined ? undefined : stats.groups[chosen];
+  const g = chosen === undefined ? undefined : ownValue(stats.groups, chosen);
   const backlogCount = g ? g.lag : retained;
   const backlogBytes =
     retained === 0 ? 0 : Math.round((bytes * Math.min(backlogCount, retained)) / retained);
@@ -50,7 +50,7 @@ export async function queueMetrics(source: MetricsSource, group?: string): Promi
   const backlog = backlogOf(stats, group);
   const { group: chosen, ...metrics } = backlog;
   if (metrics.backlogCount === 0) return metrics;
-  const g = chosen === undefined ? undefined : stats.groups[chosen];
+  const g = chosen === undefined ? undefined : ownValue(stats.groups, chosen);
   const firsts = await Promise.all(
     stats.queues.map(async (q) => {
       const from = Math.max(g?.committedOffsets[String(q.queueId)] ?? q.minOffset, q.minOffset);

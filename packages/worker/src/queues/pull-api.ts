@@ -49,11 +49,13 @@ export function createCfPullApp(): Hono<AppEnv> {
       body.visibility_timeout_ms === undefined ? "visibility_timeout" : "visibility_timeout_ms",
       PULL_LIMITS.visibilityTimeoutMs,
     );
-    const leased = await router.receive(group, { max, visibilityMs });
+    // The backlog first: it counts leased messages too, so it is the same before the
+    // lease, and a receive that is the last call never leases what the answer fails to carry.
     const metrics = await queueMetrics(
       { stats: () => router.stats(), read: (queueId, o) => router.read(queueId, o) },
       group,
     );
+    const leased = await router.receive(group, { max, visibilityMs });
     return c.json(
       success({
         messages: leased.map(toCfMessage),
@@ -80,7 +82,8 @@ export function createCfPullApp(): Hono<AppEnv> {
         "invalid_request",
         `delay_seconds must be at most ${router.config.maxDelayMs / 1000} on this topic`,
       );
-    const warnings: Record<string, string> = {};
+    // Keyed by lease ids the client sent: a Map, so no id is ever an object member.
+    const warnings = new Map<string, string>();
     const ackCount = await permissive(
       acks.map((a) => a.lease_id),
       warnings,
@@ -96,7 +99,7 @@ export function createCfPullApp(): Hono<AppEnv> {
       retryCount += await permissive(receipts, warnings, (some) =>
         router.nack(group, some, delayMs),
       );
-    return c.json(success({ ackCount, retryCount, warnings }));
+    return c.json(success({ ackCount, retryCount, warnings: Object.fromEntries(warnings) }));
   });
 
   app.onError((error, c) => {
@@ -206,7 +209,7 @@ function leaseList(body: Record<string, unknown>, name: "acks" | "retries"): Lea
  */
 async function permissive(
   receipts: string[],
-  warnings: Record<string, string>,
+  warnings: Map<string, string>,
   apply: (receipts: string[]) => Promise<void>,
 ): Promise<number> {
   if (receipts.length === 0) return 0;
@@ -223,9 +226,12 @@ async function permissive(
       applied++;
     } catch (error) {
       if (!isLeaseRefusal(error)) throw error;
-      warnings[receipt] = isEdgeqError(error, "conflict")
-        ? "lease expired or already acknowledged; the message is delivered again unless it was acknowledged"
-        : "unknown lease id";
+      warnings.set(
+        receipt,
+        isEdgeqError(error, "conflict")
+          ? "lease expired or already acknowledged; the message is delivered again unless it was acknowledged"
+          : "unknown lease id",
+      );
     }
   }
   return applied;

@@ -164,6 +164,10 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<number>> {
     return settle(async () => (await topicRouter(this.env, topic)).redrive(group, options));
   }
+  /** Deletes a consumer group from every queue of the topic (offsets, leases, retries, dead letters). */
+  deleteGroup(topic: string, group: string): Promise<Outcome<void>> {
+    return settle(async () => (await topicRouter(this.env, topic)).deleteGroup(group));
+  }
   /** Per-queue offsets and sizes and per-group lag. */
   stats(topic: string): Promise<Outcome<TopicStats>> {
     return settle(async () => (await topicRouter(this.env, topic)).stats());

@@ -75,6 +75,10 @@ export function createStreamApp(): Hono<AppEnv> {
     // Browser security headers (protocol §10.7) on every answer, errors included.
     c.res.headers.set("x-content-type-options", "nosniff");
     c.res.headers.set("cross-origin-resource-policy", "cross-origin");
+    // What a client stored is never active content on the broker's origin: a
+    // stream created as text/html renders, if at all, in an opaque origin with
+    // no script, so it cannot reach the console's token (docs/protocol.md, Hostile input).
+    c.res.headers.set("content-security-policy", "sandbox; default-src 'none'");
     const origin = corsOrigin(c);
     if (origin !== undefined) {
       c.res.headers.set("access-control-allow-origin", origin);

@@ -1,4 +1,4 @@
-import type { TopicInfo } from "./wire.js";
+import type { TopicInfo, TopicPage } from "./wire.js";
 
 const TOKEN_KEY = "edgeq-console-token";
 
@@ -27,12 +27,20 @@ export function signInHref(reason?: string): string {
 }
 
 /**
- * Calls the public API with the token: GET without a body, POST with one.
- * A 401 on any page but sign-in means the token is no longer good: back to
- * sign-in, which says so.
+ * Calls the public API with the token: GET without a body, POST with one
+ * (or `method`). A 401 on any page but sign-in means the token is no longer
+ * good: back to sign-in, which says so.
  */
-export async function api<T>(path: string, body?: unknown, token = session.token()): Promise<T> {
-  const init: RequestInit = { headers: { authorization: `Bearer ${token ?? ""}` } };
+export async function api<T>(
+  path: string,
+  body?: unknown,
+  token = session.token(),
+  method?: "DELETE",
+): Promise<T> {
+  const init: RequestInit = {
+    headers: { authorization: `Bearer ${token ?? ""}` },
+    ...(method ? { method } : {}),
+  };
   if (body !== undefined)
     Object.assign(init, {
       method: "POST",
@@ -60,7 +68,17 @@ export async function api<T>(path: string, body?: unknown, token = session.token
 export const topicPath = (topic: string, rest = "") =>
   `/v1/topics/${encodeURIComponent(topic)}${rest}`;
 
-/** The token's topics and its rights on each (`GET /v1/topics`). */
-export async function topics(): Promise<TopicInfo[]> {
-  return (await api<{ topics: TopicInfo[] }>("/v1/topics")).topics;
+/** One page of the token's topics and its rights on each (`GET /v1/topics`, paged by cursor). */
+export function topicsPage(limit: number, cursor?: string): Promise<TopicPage> {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (cursor !== undefined) query.set("cursor", cursor);
+  return api<TopicPage>(`/v1/topics?${query}`);
+}
+
+/** The token's entry for one topic (its rights, and its settings with `admin`), if it may see it. */
+export async function topicInfo(topic: string): Promise<TopicInfo | undefined> {
+  const { topics } = await api<TopicPage>(
+    `/v1/topics?${new URLSearchParams({ prefix: topic, limit: "1" })}`,
+  );
+  return topics.find((t) => t.topic === topic);
 }

@@ -1,4 +1,4 @@
-import { api, topicPath, topics } from "./api.js";
+import { api, topicInfo, topicPath } from "./api.js";
 import { $, confirmAction, fillTable, h, say } from "./dom.js";
 import { bodyText, time } from "./format.js";
 import type { DeadLetter } from "./wire.js";
@@ -15,7 +15,7 @@ const ALL = 100_000;
  * all, each after a confirmation.
  */
 export async function deadLettersView(topic: string, group: string): Promise<void> {
-  const admin = (await topics()).find((t) => t.topic === topic)?.rights.includes("admin") ?? false;
+  const admin = (await topicInfo(topic))?.rights.includes("admin") ?? false;
   const base = topicPath(topic, `/groups/${encodeURIComponent(group)}/dlq`);
   const table = $<HTMLTableElement>("#dead-letters");
   const selectedButton = $<HTMLButtonElement>("#redrive-selected");
@@ -43,6 +43,23 @@ export async function deadLettersView(topic: string, group: string): Promise<voi
     say(`Redriven ${redriven} message${redriven === 1 ? "" : "s"}.`);
     await load();
   };
+  // A group that should not exist (a typo, a hostile name) can be removed: offsets, leases, retries, dead letters.
+  $<HTMLButtonElement>("#delete-group").addEventListener("click", async () => {
+    if (
+      !(await confirmAction(
+        `Delete group ${group}? Its offsets, leases, retries and dead letters are deleted; the messages stay.`,
+        "Delete",
+      ))
+    )
+      return;
+    await api(
+      topicPath(topic, `/groups/${encodeURIComponent(group)}`),
+      undefined,
+      undefined,
+      "DELETE",
+    );
+    location.assign(`/console/topics/${encodeURIComponent(topic)}`);
+  });
   const row = (d: DeadLetter) => {
     const m = d.message;
     const cells = [

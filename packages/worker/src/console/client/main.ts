@@ -2,14 +2,14 @@ import { ApiError, api, session, signInHref } from "./api.js";
 import { deadLettersView } from "./dead-letters-view.js";
 import { $, say } from "./dom.js";
 import { messagesView } from "./messages-view.js";
+import { consolePath } from "./next-path.js";
 import { topicView } from "./topic-view.js";
 import { topicsView } from "./topics-view.js";
 import { transactionsView } from "./transactions-view.js";
 
 /** Only a console page may be where sign-in returns to: never another site. */
 function nextPage(): string {
-  const next = new URLSearchParams(location.search).get("next") ?? "";
-  return /^\/console(\/|$|\?)/.test(next) ? next : "/console";
+  return consolePath(new URLSearchParams(location.search).get("next") ?? "", location.origin);
 }
 
 function signInView(): void {

@@ -1,4 +1,4 @@
-import { api, topicPath, topics } from "./api.js";
+import { api, topicInfo, topicPath } from "./api.js";
 import { drawChart, type Sample } from "./chart.js";
 import { $, fillTable, h, pagedList } from "./dom.js";
 import { bytes, count } from "./format.js";
@@ -34,7 +34,7 @@ function groupRow(topic: string, name: string, g: GroupStats): HTMLTableRowEleme
 /** The topic's settings as `GET /v1/topics` gives them to a token with `admin`. */
 async function showSettings(topic: string): Promise<void> {
   const list = $<HTMLDListElement>("#settings");
-  const settings = (await topics()).find((t) => t.topic === topic)?.settings;
+  const settings = (await topicInfo(topic))?.settings;
   if (!settings) {
     list.replaceChildren(h("dd", {}, "Only a token with admin on this topic sees its settings."));
     return;

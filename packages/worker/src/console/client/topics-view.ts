@@ -1,5 +1,5 @@
-import { api, topicPath, topics } from "./api.js";
-import { $, fillTable, h, pagedList } from "./dom.js";
+import { api, topicPath, topicsPage } from "./api.js";
+import { $, fillTable, h, Pager } from "./dom.js";
 import { bytes, count } from "./format.js";
 import type { TopicInfo, TopicStats } from "./wire.js";
 
@@ -35,12 +35,17 @@ function topicRow(topic: TopicInfo, stats: TopicStats | undefined): HTMLTableRow
   );
 }
 
-/** Topics page: the token's topics, a page at a time, each with its stats. */
+/** Topics page: the token's topics, a page at a time from the API (cursor paging), each with its stats. */
 export async function topicsView(): Promise<void> {
   const table = $<HTMLTableElement>("#topics");
-  const show = pagedList<TopicInfo>($("#topics-pager"), PAGE, (page) => {
-    void Promise.all(
-      page.map(async (t) =>
+  // cursors[i] starts page i; the first page has none.
+  const cursors: Array<string | undefined> = [undefined];
+  let index = 0;
+  const show = async () => {
+    const page = await topicsPage(PAGE, cursors[index]);
+    if (page.nextCursor !== undefined) cursors[index + 1] = page.nextCursor;
+    const rows = await Promise.all(
+      page.topics.map(async (t) =>
         topicRow(
           t,
           t.rights.includes("consume")
@@ -48,7 +53,13 @@ export async function topicsView(): Promise<void> {
             : undefined,
         ),
       ),
-    ).then((rows) => fillTable(table, rows, "This token may use no topic."));
+    );
+    fillTable(table, rows, "This token may use no topic.");
+    pager.set(`Page ${index + 1}`, index > 0, page.nextCursor !== undefined);
+  };
+  const pager = new Pager($("#topics-pager"), (direction) => {
+    index += direction;
+    void show();
   });
-  show(await topics());
+  await show();
 }

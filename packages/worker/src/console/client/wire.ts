@@ -21,6 +21,12 @@ export interface TopicInfo {
   settings?: Record<string, unknown>;
 }
 
+/** A page of `GET /v1/topics`; `nextCursor` when more follow. */
+export interface TopicPage {
+  topics: TopicInfo[];
+  nextCursor?: string;
+}
+
 export type WireMessage = Wire<Message>;
 export type ReadResult = Omit<CoreReadResult, "messages"> & { messages: WireMessage[] };
 export type DeadLetter = Omit<CoreDeadLetter, "message"> & { message: WireMessage };

@@ -31,9 +31,19 @@ export interface JwtConfig {
    * 300): how far the issuer's clock may be from the broker's.
    */
   clockSkewSeconds?: number;
+  /**
+   * Whether a token must carry `exp` (default true): a token without one
+   * would be valid forever. Set false only for an issuer whose tokens never
+   * expire and are revoked by rotating its keys.
+   */
+  requireExp?: boolean;
 }
 
 const DEFAULT_CLOCK_SKEW_S = 60;
+/** Longest `sub` (docs/protocol.md, Auth): a bound on the work `{sub}` escaping does per call. */
+const MAX_SUBJECT_LENGTH = 256;
+// In a `u` regex a surrogate pair is one code point: only lone surrogates match.
+const LONE_SURROGATE = /\p{Surrogate}/u;
 const MAX_CLOCK_SKEW_S = 300;
 /** Signing algorithms per key source; a token signed otherwise is refused (no HS/RS confusion). */
 const SYMMETRIC = ["HS256"];
@@ -70,6 +80,8 @@ export class JwtAuth {
       throw new Error(
         `EDGEQ_JWT: clockSkewSeconds must be an integer from 0 to ${MAX_CLOCK_SKEW_S}`,
       );
+    if (config.requireExp !== undefined && typeof config.requireExp !== "boolean")
+      throw new Error("EDGEQ_JWT: requireExp must be a boolean");
     const valid = config as JwtConfig;
     if (typeof config.secret === "string") {
       if (config.secret.length < 32)
@@ -93,7 +105,7 @@ export class JwtAuth {
         audience: this.config.audience,
         algorithms: this.algorithms,
         clockTolerance: this.config.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_S,
-        requiredClaims: ["sub"],
+        requiredClaims: this.config.requireExp === false ? ["sub"] : ["sub", "exp"],
       }));
     } catch (error) {
       throw refusal(error);
@@ -101,7 +113,14 @@ export class JwtAuth {
     const sub = payload.sub;
     if (typeof sub !== "string" || sub === "")
       throw new EdgeqError("unauthorized", "token has no subject", { details: { reason: "sub" } });
-    const grants = payload.edgeq ?? [];
+    if (sub.length > MAX_SUBJECT_LENGTH || LONE_SURROGATE.test(sub))
+      throw new EdgeqError(
+        "unauthorized",
+        `token subject must be well-formed text of at most ${MAX_SUBJECT_LENGTH} characters`,
+        { details: { reason: "sub" } },
+      );
+    // An absent claim is no rights; a present one (null included) must be a grant list.
+    const grants = payload.edgeq === undefined ? [] : payload.edgeq;
     if (Array.isArray(grants) && grants.length > MAX_GRANTS)
       throw new EdgeqError("unauthorized", `token carries over ${MAX_GRANTS} grants`, {
         details: { reason: "grants" },
