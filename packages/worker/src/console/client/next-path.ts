@@ -15,7 +15,8 @@ export function consolePath(next: string, origin: string): string {
   if (url.origin !== origin) return "/console";
   const { pathname } = url;
   if (pathname !== "/console" && !pathname.startsWith("/console/")) return "/console";
-  // A segment that decodes to a dot segment or a separator would move again on the server.
+  // A segment that decodes to a dot segment, a separator or another escape could move again
+  // on a server that decodes once more; console paths never need any of them.
   for (const segment of pathname.split("/")) {
     let decoded: string;
     try {
@@ -23,7 +24,7 @@ export function consolePath(next: string, origin: string): string {
     } catch {
       return "/console";
     }
-    if (decoded === "." || decoded === ".." || /[/\\]/.test(decoded)) return "/console";
+    if (decoded === "." || decoded === ".." || /[/\\%]/.test(decoded)) return "/console";
   }
   return pathname + url.search + url.hash;
 }
