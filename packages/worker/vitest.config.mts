@@ -6,6 +6,13 @@ export const TEST_TOKENS = {
   "admin-token": [{ topics: "*", rights: ["produce", "consume", "admin"] }],
   "producer-token": [{ topics: "orders", rights: ["produce"] }],
   "consumer-token": [{ topics: "ord*", rights: ["consume"] }],
+  // The adversarial grants table (test/adversarial-grants.test.ts): one right each, and one scoped to groups.
+  "ag-produce-token": [{ topics: "ag-*", rights: ["produce"] }],
+  "ag-consume-token": [{ topics: "ag-*", rights: ["consume"] }],
+  "ag-admin-token": [{ topics: "ag-*", rights: ["admin"] }],
+  "ag-groups-token": [
+    { topics: "ag-*", rights: ["produce", "consume", "admin"], groups: "ag-grp-static-*" },
+  ],
 };
 
 /** Per-user tokens in the tests: HS256 with this secret (test/auth-tokens.ts mints them). */
