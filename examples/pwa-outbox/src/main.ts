@@ -244,9 +244,30 @@ async function registerServiceWorker(): Promise<void> {
     const url = import.meta.env.DEV ? "/src/sw.ts" : "/sw.js";
     await navigator.serviceWorker.register(url, { type: "module", scope: "/" });
     await registerBackgroundSync();
+    await cacheShell();
+    document.body.dataset.offlineReady = "true";
+    $("offline-ready").hidden = false;
   } catch (error) {
     console.warn("service worker not registered:", error);
   }
+}
+
+/**
+ * Hands the worker every file of this origin the page has loaded: those
+ * fetched before the worker took control were not cached on the way (see sw.ts).
+ */
+async function cacheShell(): Promise<void> {
+  const registration = await navigator.serviceWorker.ready;
+  const urls = [
+    location.href,
+    ...performance.getEntriesByType("resource").map((entry) => entry.name),
+  ].filter((u) => new URL(u).origin === location.origin);
+  const channel = new MessageChannel();
+  const done = new Promise((resolve) => {
+    channel.port1.onmessage = resolve;
+  });
+  registration.active?.postMessage({ type: "cache-shell", urls }, [channel.port2]);
+  await done;
 }
 
 void main();
