@@ -16,7 +16,9 @@ export type EdgeqErrorCode =
   | "quota_exceeded"
   | "unavailable"
   | "closed"
-  | "internal";
+  | "internal"
+  /** A message's expiry (`maxRetentionMs`, `expiresAt`) passed before it was delivered. */
+  | "expired";
 
 /** The HTTP status each code maps to, so every host answers the same way. */
 export const errorStatus: Readonly<Record<EdgeqErrorCode, number>> = {
@@ -33,6 +35,7 @@ export const errorStatus: Readonly<Record<EdgeqErrorCode, number>> = {
   unavailable: 503,
   closed: 503,
   internal: 500,
+  expired: 410,
 };
 
 /** What an EdgeqError carries besides its code and message. */

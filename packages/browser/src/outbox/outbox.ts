@@ -73,7 +73,8 @@ export class Outbox extends EventTarget {
       void outbox?.close();
     });
     const store = new IdbStore(records, OUTBOX_STORE, options.durability ?? "strict");
-    const { url, fetch, batchSize, maxBatchBytes, syncIntervalMs, backoff } = options;
+    const { url, fetch, batchSize, maxBatchBytes, syncIntervalMs, backoff, maxRetentionMs } =
+      options;
     const transport = createHttpSender({
       url,
       fetch,
@@ -87,6 +88,7 @@ export class Outbox extends EventTarget {
       maxBatchBytes,
       syncIntervalMs,
       backoff,
+      maxRetentionMs,
       isOnline: () => globalThis.navigator?.onLine !== false,
       hooks: {
         state: (state, error) => outbox?.setState(state, error),

@@ -46,6 +46,13 @@ export interface OutboxOptions {
   syncIntervalMs?: number;
   /** Retry pacing after failures. Default base 500 ms, at most 60 s. */
   backoff?: BackoffOptions;
+  /**
+   * How long a message may wait on this device to be sent (a message's own
+   * `maxRetentionMs` overrides it), fixed at `send`. Past it, it is never
+   * sent: it becomes a local dead letter with reason `expired` (a `failed`
+   * event, `deadLetters()`). Default: no limit. Workbox's `maxRetentionTime`.
+   */
+  maxRetentionMs?: number;
   /** Start the sync loop (and compete for the sync lock) at once. Default true. */
   autoSync?: boolean;
   /** Ask the browser to keep this origin's storage (`navigator.storage.persist()`). */

@@ -65,6 +65,7 @@ describe("classifyFailure", () => {
       unavailable: "retry",
       closed: "closed",
       internal: "retry",
+      expired: "refused",
     });
     expect(classifyFailure(new TypeError("fetch failed"))).toBe("retry");
   });

@@ -85,6 +85,8 @@ const FAILURE_KINDS: Readonly<Record<EdgeqErrorCode, FailureKind>> = {
   conflict: "refused",
   gone: "refused",
   offset_out_of_range: "refused",
+  // Sending it again cannot bring back the time it had.
+  expired: "refused",
   closed: "closed",
   unauthorized: "auth",
   forbidden: "auth",

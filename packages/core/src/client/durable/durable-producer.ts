@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from "../../clock.js";
-import { assertName } from "../../engine/validate.js";
+import { assertIntInRange, assertName } from "../../engine/validate.js";
 import { EdgeqError, isEdgeqError } from "../../errors.js";
 import type { SendResult } from "../../model.js";
 import type { Store, StoreTransaction } from "../../store/store.js";
@@ -16,6 +16,7 @@ import {
   type DeliveredMessage,
   type ErrorSummary,
   fromDeadRecord,
+  isExpired,
   type LocalDeadLetter,
   messageId,
   type PendingMessage,
@@ -82,6 +83,13 @@ export interface DurableProducerOptions {
    * latest acknowledged messages, for `inspectProducer`'s lookups. Default 500, at least 1.
    */
   keepAcknowledged?: number;
+  /**
+   * How long a message may wait in the local log to be sent (a message's own
+   * `maxRetentionMs` overrides it), fixed when it is sent. Past it, the
+   * message is never sent: it becomes a local dead letter with reason
+   * `expired`. Default: no limit.
+   */
+  maxRetentionMs?: number;
   /** Timestamps of queued and handled messages. Default: the system clock. */
   clock?: Clock;
   hooks?: DurableProducerHooks;
@@ -161,12 +169,21 @@ export class DurableProducer {
   static async open(store: Store, options: DurableProducerOptions): Promise<DurableProducer> {
     const name = options.name ?? DEFAULTS.name;
     assertName("name", name);
+    if (options.maxRetentionMs !== undefined)
+      assertIntInRange("maxRetentionMs", options.maxRetentionMs, 1, Number.MAX_SAFE_INTEGER);
     const keys = new ProducerKeys(name);
     const clock = options.clock ?? systemClock;
     const producerId = await ProducerLog.identity(store, keys, () => `dp-${crypto.randomUUID()}`);
     return new DurableProducer(
       store,
-      new ProducerLog(store, keys, producerId, () => clock.now(), options.keepAcknowledged),
+      new ProducerLog(
+        store,
+        keys,
+        producerId,
+        () => clock.now(),
+        options.keepAcknowledged,
+        options.maxRetentionMs,
+      ),
       options,
     );
   }
@@ -308,7 +325,10 @@ export class DurableProducer {
         this.failFlushes(
           summarizeError(new EdgeqError("unavailable", "the network is offline"), this.clock.now()),
         );
-        await this.wakeup.wait(intervalMs, signal, true);
+        // Expiry goes on offline, so an app sees an expired message as such without a network.
+        const nextExpiry = await this.expireDue().catch(() => undefined);
+        const untilExpiry = nextExpiry === undefined ? intervalMs : nextExpiry - this.clock.now();
+        await this.wakeup.wait(Math.max(0, Math.min(intervalMs, untilExpiry)), signal, true);
         continue;
       }
       this.wakeup.clear();
@@ -328,7 +348,15 @@ export class DurableProducer {
   private async round(signal: AbortSignal, attempt: number): Promise<number> {
     const o = this.options;
     const max = this.isolateUntil > 0 ? 1 : (o.batchSize ?? DEFAULTS.batchSize);
-    const batch = await this.log.pending(max, o.maxBatchBytes ?? DEFAULTS.maxBatchBytes);
+    const pending = await this.log.pending(max, o.maxBatchBytes ?? DEFAULTS.maxBatchBytes);
+    const now = this.clock.now();
+    if (pending[0] && isExpired(pending[0], now)) {
+      await this.expire(pending, now);
+      return attempt;
+    }
+    // An expired message is never sent: the batch stops before it (the next round expires it).
+    const cut = pending.findIndex((m) => isExpired(m, now));
+    const batch = cut < 0 ? pending : pending.slice(0, cut);
     if (batch.length === 0) {
       this.report("idle");
       await this.wakeup.wait(o.syncIntervalMs ?? DEFAULTS.syncIntervalMs, signal);
@@ -412,6 +440,48 @@ export class DurableProducer {
     if (doneSeq >= this.isolateUntil) this.isolateUntil = 0;
     this.hooks.delivered?.(delivered);
     await this.progressed();
+  }
+
+  /**
+   * Expires the leading pending messages whose expiry has passed; returns
+   * the expiry of the next pending one that has one (to wake up for it).
+   */
+  private async expireDue(): Promise<number | undefined> {
+    const o = this.options;
+    const pending = await this.log.pending(
+      o.batchSize ?? DEFAULTS.batchSize,
+      o.maxBatchBytes ?? DEFAULTS.maxBatchBytes,
+    );
+    const now = this.clock.now();
+    const expired = await this.expire(pending, now);
+    return pending.slice(expired).find((m) => m.expiresAt !== undefined)?.expiresAt;
+  }
+
+  /**
+   * Moves the leading run of expired messages of `pending` to the local dead
+   * letters, with reason `expired`, in one write (progress stays a prefix);
+   * returns how many.
+   */
+  private async expire(pending: PendingMessage[], now: number): Promise<number> {
+    const end = pending.findIndex((m) => !isExpired(m, now));
+    const run = end < 0 ? pending : pending.slice(0, end);
+    if (run.length === 0) return 0;
+    const records = run.map((m) =>
+      toDeadRecord(m, this.producerId, {
+        code: "expired",
+        message: `expired at ${new Date(m.expiresAt!).toISOString()}, before it could be sent`,
+        at: now,
+      }),
+    );
+    const written = await this.log.complete({
+      doneSeq: run[run.length - 1]!.seq,
+      acknowledged: 0,
+      deadLetters: records,
+      at: now,
+    });
+    if (written) for (const record of records) this.hooks.deadLettered?.(fromDeadRecord(record));
+    await this.progressed();
+    return run.length;
   }
 
   private async deadLetter(message: PendingMessage, reason: ErrorSummary): Promise<void> {

@@ -11,6 +11,12 @@ export interface DurableSendOptions {
   headers?: Record<string, string>;
   /** Deliver no earlier than this long after the broker stores it. */
   delayMs?: number;
+  /**
+   * Never send it later than this long after `send` (overrides the
+   * producer's `maxRetentionMs`): past it, the message becomes a local dead
+   * letter with reason `expired` instead of going out late.
+   */
+  maxRetentionMs?: number;
 }
 
 /** What `send` resolves with: the message is durable in the local log. */
@@ -80,6 +86,8 @@ export const INITIAL_PROGRESS: ProgressRecord = { doneSeq: 0, acknowledged: 0, d
 export interface LogEntry extends DurableSendOptions {
   body: JsonValue;
   bytes?: true;
+  /** When it expires (ms since the epoch): `queuedAt` plus its retention, fixed at `send`. */
+  expiresAt?: number;
 }
 
 /**
@@ -134,8 +142,17 @@ export function messageId(producerId: string, seq: number): string {
   return `${producerId}:${seq}`;
 }
 
-/** The options of an entry, without the fields that are absent. */
-export function optionsOf({ key, tags, headers, delayMs }: DurableSendOptions): DurableSendOptions {
+/** The options of an entry as the app gave them, without the fields that are absent. */
+export function optionsOf(entry: DurableSendOptions): DurableSendOptions {
+  const { maxRetentionMs } = entry;
+  return {
+    ...wireOptionsOf(entry),
+    ...(maxRetentionMs === undefined ? {} : { maxRetentionMs }),
+  };
+}
+
+/** The options the broker gets (retention is the producer's to enforce, before sending). */
+function wireOptionsOf({ key, tags, headers, delayMs }: DurableSendOptions): DurableSendOptions {
   return {
     ...(key === undefined ? {} : { key }),
     ...(tags === undefined ? {} : { tags }),
@@ -144,13 +161,18 @@ export function optionsOf({ key, tags, headers, delayMs }: DurableSendOptions): 
   };
 }
 
+/** Whether a logged message's expiry has passed at `now`. */
+export function isExpired(entry: LogEntry, now: number): boolean {
+  return entry.expiresAt !== undefined && entry.expiresAt <= now;
+}
+
 export function bodyOf(entry: { body: JsonValue; bytes?: true }): MessageBody {
   return entry.bytes ? base64ToBytes(entry.body as string) : entry.body;
 }
 
 /** A logged message as the Transport sends it (bytes back to bytes). */
 export function toOutgoing(message: PendingMessage): OutgoingMessage {
-  return { seq: message.seq, body: bodyOf(message), ...optionsOf(message) };
+  return { seq: message.seq, body: bodyOf(message), ...wireOptionsOf(message) };
 }
 
 /** A stored dead letter: the body as the log kept it. */

@@ -1,6 +1,6 @@
 import { DEFAULT_TOPIC_CONFIG } from "../../engine/config.js";
 import { GroupCommitter } from "../../engine/group-commit.js";
-import { normalizeAppend } from "../../engine/validate.js";
+import { assertIntInRange, normalizeAppend } from "../../engine/validate.js";
 import type { JsonValue, MessageBody } from "../../model.js";
 import {
   prefixEnd,
@@ -62,16 +62,29 @@ const LOCAL_CHECK = {
   maxBatchBytes: Number.MAX_SAFE_INTEGER,
 };
 
-function validate(messages: readonly DurableSend[], now: number): LogEntry[] {
-  const normalized = normalizeAppend({ messages }, LOCAL_CHECK, now).messages;
-  return messages.map(({ key, tags, headers, delayMs }, i) => ({
-    body: normalized[i]!.body,
-    ...(normalized[i]!.bytes ? { bytes: true as const } : {}),
-    ...(key === undefined ? {} : { key }),
-    ...(tags === undefined ? {} : { tags: [...tags] }),
-    ...(headers === undefined ? {} : { headers: { ...headers } }),
-    ...(delayMs === undefined ? {} : { delayMs }),
-  }));
+function validate(
+  messages: readonly DurableSend[],
+  now: number,
+  defaultRetentionMs: number | undefined,
+): LogEntry[] {
+  // `maxRetentionMs` is the producer's own option: the broker never sees it.
+  const forBroker = messages.map(({ maxRetentionMs: _, ...m }) => m);
+  const normalized = normalizeAppend({ messages: forBroker }, LOCAL_CHECK, now).messages;
+  return messages.map(({ key, tags, headers, delayMs, maxRetentionMs }, i) => {
+    if (maxRetentionMs !== undefined)
+      assertIntInRange(`messages[${i}].maxRetentionMs`, maxRetentionMs, 1, Number.MAX_SAFE_INTEGER);
+    const retention = maxRetentionMs ?? defaultRetentionMs;
+    return {
+      body: normalized[i]!.body,
+      ...(normalized[i]!.bytes ? { bytes: true as const } : {}),
+      ...(key === undefined ? {} : { key }),
+      ...(tags === undefined ? {} : { tags: [...tags] }),
+      ...(headers === undefined ? {} : { headers: { ...headers } }),
+      ...(delayMs === undefined ? {} : { delayMs }),
+      ...(maxRetentionMs === undefined ? {} : { maxRetentionMs }),
+      ...(retention === undefined ? {} : { expiresAt: now + retention }),
+    };
+  });
 }
 
 /**
@@ -114,6 +127,8 @@ export class ProducerLog {
     private readonly now: () => number,
     /** Keep the broker's answers for about this many of the latest seqs (at least 1). */
     private readonly keepAcknowledged = 500,
+    /** How long a message may wait to be sent, unless it says otherwise. Default: forever. */
+    private readonly maxRetentionMs?: number,
   ) {
     this.committer = new GroupCommitter((entries) =>
       transact(store, async (tx) => {
@@ -141,7 +156,7 @@ export class ProducerLog {
 
   /** Validates, then appends with every send of the same tick in one record and one write. */
   async append(messages: readonly DurableSend[]): Promise<QueuedMessage[]> {
-    return this.committer.commit(validate(messages, this.now()));
+    return this.committer.commit(validate(messages, this.now(), this.maxRetentionMs));
   }
 
   /** Starts an append inside a transaction the caller owns (the transactional outbox). */
@@ -163,7 +178,7 @@ export class ProducerLog {
     };
     return {
       addValidated,
-      add: (messages) => addValidated(validate(messages, queuedAt)),
+      add: (messages) => addValidated(validate(messages, queuedAt, this.maxRetentionMs)),
       finish: () => {
         if (entries.length === 0) return;
         const first = producer.nextSeq;
