@@ -79,6 +79,11 @@ export {
   resolveTopicConfig,
   type TopicConfig,
 } from "./engine/config.js";
+export {
+  type FlowSetting,
+  type GroupSettings,
+  parseGroupSettings,
+} from "./engine/group-settings.js";
 export { type MsgIdKind, type MsgIdParts, parseMsgId } from "./engine/ids.js";
 export type { ProducerScope } from "./engine/producer-scope.js";
 export { QueueEngine, type QueueEngineOptions, type ReceiveParams } from "./engine/queue-engine.js";

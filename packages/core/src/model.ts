@@ -166,6 +166,10 @@ export interface GroupQueueStats {
   inFlight: number;
   retrying: number;
   deadLetters: number;
+  /** Held back by their key's order or flow limit (only for groups with `ordered` or `flow`). */
+  waiting?: number;
+  /** The group is paused (`GroupSettings.paused`). */
+  paused?: true;
 }
 
 /** One group's progress on a topic: summed over its queues, and per queue. */
@@ -175,6 +179,9 @@ export interface GroupStats {
   inFlight: number;
   retrying: number;
   deadLetters: number;
+  /** As in `GroupQueueStats`, summed. */
+  waiting?: number;
+  paused?: true;
   queues: GroupQueueStats[];
 }
 

@@ -12,6 +12,7 @@ import type {
 } from "../model.js";
 import type { Store } from "../store/store.js";
 import { resolveTopicConfig, type TopicConfig } from "./config.js";
+import type { GroupSettings } from "./group-settings.js";
 import { QueueEngine } from "./queue-engine.js";
 import { fromJson, toJson } from "./records.js";
 import { RouterRotations } from "./rotations.js";
@@ -208,6 +209,30 @@ export class Broker {
     options: { limit?: number; msgIds?: string[] } = {},
   ): Promise<number> {
     return this.after(this.router(topicName).redrive(group, options));
+  }
+
+  /** A group's settings (`{}`: defaults). */
+  async groupSettings(topicName: string, group: string): Promise<GroupSettings> {
+    return this.router(topicName).groupSettings(group);
+  }
+
+  /** Replaces a group's settings (ordered, flow, paused, maxRetries, retryDelayMs); answers them. */
+  async setGroupSettings(
+    topicName: string,
+    group: string,
+    settings: unknown,
+  ): Promise<GroupSettings> {
+    return this.after(this.router(topicName).setGroupSettings(group, settings));
+  }
+
+  /** Skips a group's whole backlog; answers how many messages it skipped. */
+  async purgeGroup(topicName: string, group: string): Promise<number> {
+    return this.after(this.router(topicName).purgeGroup(group));
+  }
+
+  /** Deletes every message of the topic; answers how many. */
+  async purge(topicName: string): Promise<number> {
+    return this.after(this.router(topicName).purge());
   }
 
   /** Deletes a consumer group from every queue of the topic; `not_found` when none knew it. */

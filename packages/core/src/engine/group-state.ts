@@ -50,8 +50,15 @@ export class GroupState {
     return n;
   }
 
+  /** Messages held back by their key's order or flow limit (never delivered yet). */
+  waiting(): number {
+    let n = 0;
+    for (const p of this.pending.values()) if (p.waiting) n++;
+    return n;
+  }
+
   retrying(now: number): number {
-    return this.pending.size - this.inFlight(now);
+    return this.pending.size - this.inFlight(now) - this.waiting();
   }
 
   /** The earliest moment something in this group changes by itself. */

@@ -2,7 +2,10 @@ import { EdgeqError } from "../errors.js";
 import type { DeadLetter, LeasedMessage } from "../model.js";
 import { decodeNum } from "../store/keys.js";
 import { prefixEnd, type StoreOp } from "../store/store.js";
+import type { BucketState } from "../util/token-bucket.js";
 import { retryDelay } from "./config.js";
+import { FlowGate, flowKeyOf, NOW } from "./flow-gate.js";
+import { type GroupSettings, limitsKeys } from "./group-settings.js";
 import type { GroupState } from "./group-state.js";
 import { formatReceipt, groupHash, parseReceipt } from "./ids.js";
 import { readLog, readOffsets, tagFilter } from "./log-reader.js";
@@ -41,15 +44,30 @@ export interface ReceiveParams {
  * extend, a pull consumer's send-back, lease expiry, the retry schedule, and
  * the dead-letter queue with its redrive.
  */
+/** How far one receive of a flow-controlled group reads past busy keys. */
+const MAX_SCAN_PER_RECEIVE = 5_000;
+/** Most messages one group may hold back per queue: beyond it, the busy keys hold back the rest. */
+export const MAX_WAITING = 50_000;
+
+interface TakenFromLog {
+  fresh: Array<{ offset: number; msg: StoredMessage }>;
+  held: Array<{ offset: number; fk: string; when: number }>;
+  next: number;
+}
+
 export class Leases {
   private readonly receiveLocks = new Map<string, Promise<unknown>>();
+  private readonly buckets = new Map<string, Map<string, BucketState>>();
 
   constructor(private readonly s: QueueState) {}
 
   /**
    * Leases up to `max` messages to a group: due retries and expired leases
    * first, then new messages from the group's cursor. Receives of one group are
-   * serialised so two never hand out the same message.
+   * serialised so two never hand out the same message. A paused group gets
+   * none; a group with `ordered` or `flow` (GroupSettings) gets only what its
+   * keys' limits admit (FlowGate), and what they hold back waits in the
+   * group's pending entries, in log order, until its key frees.
    */
   async receive(group: string, params: ReceiveParams): Promise<LeasedMessage[]> {
     assertName("group", group);
@@ -62,24 +80,29 @@ export class Leases {
       const generation = this.s.generation;
       const now = this.s.clock.now();
       const g = this.s.groups.get(group);
-      const retryOffsets = (g?.ready(now) ?? []).slice(0, params.max);
+      const settings = g?.record.settings;
+      if (settings?.paused) return [];
+      const gate =
+        settings && limitsKeys(settings)
+          ? new FlowGate(g, settings, this.bucketsOf(group, now), now)
+          : undefined;
+      const retryOffsets: number[] = [];
+      // Entries a key's rate holds back: when to look at them again.
+      const deferred = new Map<number, number>();
+      for (const offset of g?.ready(now) ?? []) {
+        if (retryOffsets.length >= params.max) break;
+        const when = gate ? gate.admit(g!.pending.get(offset)!.fk, offset) : NOW;
+        if (when === NOW) retryOffsets.push(offset);
+        else if (when !== Infinity) deferred.set(offset, when);
+      }
       const bodies = await this.readPendingBodies(g, retryOffsets);
-      let fresh: Array<{ offset: number; msg: StoredMessage }> = [];
       let cursor = g?.record.cursor ?? g?.record.offset ?? this.s.meta.minOffset;
       cursor = Math.max(cursor, this.s.meta.minOffset);
-      let nextCursor = cursor;
       const room = params.max - retryOffsets.length;
-      if (!params.retriesOnly && room > 0 && cursor < this.s.durableHead) {
-        const range = await readLog(
-          this.s,
-          cursor,
-          this.s.durableHead,
-          room,
-          tagFilter(params.tags),
-        );
-        fresh = range.entries;
-        nextCursor = range.next;
-      }
+      const taken =
+        !params.retriesOnly && room > 0 && cursor < this.s.durableHead
+          ? await this.takeFromLog(cursor, room, params.tags, gate, settings, g)
+          : { fresh: [], held: [], next: cursor };
       return this.s.mutate((ops, at) => {
         const state = this.s.groupState(group);
         const out: LeasedMessage[] = [];
@@ -95,18 +118,39 @@ export class Leases {
           }
           out.push(this.lease(ops, state, offset, p, msg, params.visibilityMs, at));
         }
+        for (const [offset, when] of deferred) {
+          const p = state.pending.get(offset);
+          if (p?.leaseId !== 0) continue;
+          p.visibleAt = when;
+          ops.push(this.s.pendingOp(state, offset, p));
+        }
         if (!params.retriesOnly && (state.record.cursor ?? cursor) === cursor) {
-          state.record.cursor = nextCursor;
-          for (const { offset, msg } of fresh) {
+          state.record.cursor = taken.next;
+          for (const { offset, msg } of taken.fresh) {
+            const fk = gate ? flowKeyOf(msg, settings) : undefined;
             const p: PendingRecord = {
               reconsumeTimes: 0,
               deliveryCount: 0,
               visibleAt: 0,
               leaseId: 0,
               first: true,
+              ...(fk === undefined ? {} : { fk }),
             };
             state.pending.set(offset, p);
             out.push(this.lease(ops, state, offset, p, msg, params.visibilityMs, at));
+          }
+          for (const { offset, fk, when } of taken.held) {
+            const p: PendingRecord = {
+              reconsumeTimes: 0,
+              deliveryCount: 0,
+              visibleAt: when === Infinity ? 0 : when,
+              leaseId: 0,
+              first: true,
+              fk,
+              waiting: true,
+            };
+            state.pending.set(offset, p);
+            ops.push(this.s.pendingOp(state, offset, p));
           }
           ops.push(this.s.groupOp(state));
         }
@@ -114,6 +158,62 @@ export class Leases {
         return out;
       }, generation);
     });
+  }
+
+  /**
+   * New messages from `cursor`: up to `room` to lease and, with a gate, those
+   * it holds back (their keys are busy), read on until `room` is filled or a
+   * bound is reached, so one busy key never stops the keys behind it.
+   */
+  private async takeFromLog(
+    cursor: number,
+    room: number,
+    tags: string[] | undefined,
+    gate: FlowGate | undefined,
+    settings: GroupSettings | undefined,
+    g: GroupState | undefined,
+  ): Promise<TakenFromLog> {
+    const filter = tagFilter(tags);
+    if (!gate) {
+      const range = await readLog(this.s, cursor, this.s.durableHead, room, filter);
+      return { fresh: range.entries, held: [], next: range.next };
+    }
+    const out: TakenFromLog = { fresh: [], held: [], next: cursor };
+    const waiting = g?.waiting() ?? 0;
+    let scanned = 0;
+    while (
+      out.next < this.s.durableHead &&
+      scanned < MAX_SCAN_PER_RECEIVE &&
+      waiting + out.held.length < MAX_WAITING
+    ) {
+      const want = Math.max(room - out.fresh.length, 64);
+      const range = await readLog(this.s, out.next, this.s.durableHead, want, filter);
+      for (const entry of range.entries) {
+        scanned++;
+        const fk = flowKeyOf(entry.msg, settings);
+        const when = gate.admit(fk, entry.offset);
+        if (when === NOW) out.fresh.push(entry);
+        else out.held.push({ offset: entry.offset, fk: fk!, when });
+        out.next = entry.offset + 1;
+        if (out.fresh.length === room) return out;
+      }
+      out.next = range.next;
+      if (range.entries.length === 0) break;
+    }
+    return out;
+  }
+
+  /** The rate buckets of a group's flow keys (memory only: full again after a restart). */
+  private bucketsOf(group: string, now: number): Map<string, BucketState> {
+    let buckets = this.buckets.get(group);
+    if (!buckets) {
+      buckets = new Map();
+      this.buckets.set(group, buckets);
+    }
+    // A bucket untouched for a minute is as good as full: forget it, so idle keys cost nothing.
+    if (buckets.size > 10_000)
+      for (const [key, bucket] of buckets) if (bucket.at < now - 60_000) buckets.delete(key);
+    return buckets;
   }
 
   private lease(
@@ -125,6 +225,7 @@ export class Leases {
     visibilityMs: number,
     now: number,
   ): LeasedMessage {
+    delete p.waiting;
     p.leaseId = this.s.meta.nextLeaseId++;
     p.deliveryCount++;
     p.visibleAt = now + visibilityMs;
@@ -157,6 +258,8 @@ export class Leases {
         g.pending.delete(offset);
         ops.push({ type: "delete", key: this.s.keys.pending(group, offset) });
       }
+      // A freed key may let a waiting message go: wake a long-polling receive.
+      if (limitsKeys(g.record.settings)) this.s.notify();
     });
   }
 
@@ -238,7 +341,7 @@ export class Leases {
     p.reconsumeTimes++;
     p.leaseId = 0;
     p.first = false;
-    if (p.reconsumeTimes > this.s.config.maxReconsumeTimes) {
+    if (p.reconsumeTimes > (g.record.settings?.maxRetries ?? this.s.config.maxReconsumeTimes)) {
       g.pending.delete(offset);
       ops.push({ type: "delete", key: this.s.keys.pending(g.name, offset) });
       if (msg) {
@@ -249,7 +352,11 @@ export class Leases {
       }
       return;
     }
-    p.visibleAt = now + (delayMs ?? retryDelay(this.s.config.retrySchedule, p.reconsumeTimes));
+    p.visibleAt =
+      now +
+      (delayMs ??
+        g.record.settings?.retryDelayMs ??
+        retryDelay(this.s.config.retrySchedule, p.reconsumeTimes));
     ops.push(this.s.pendingOp(g, offset, p));
   }
 
@@ -258,6 +365,8 @@ export class Leases {
     const now = this.s.clock.now();
     const expired: Array<[GroupState, number[]]> = [];
     for (const g of this.s.groups.values()) {
+      // Nothing of a paused group expires: its leases count no attempt until it resumes.
+      if (g.record.settings?.paused) continue;
       const offsets = g.expired(now);
       if (offsets.length) expired.push([g, offsets]);
     }
@@ -339,6 +448,49 @@ export class Leases {
         deadAt: rec.deadAt,
         reason: "max_reconsume_times",
       };
+    });
+  }
+
+  /** The group's settings on this queue (`{}`: defaults). */
+  async groupSettings(group: string): Promise<GroupSettings> {
+    assertName("group", group);
+    await this.s.ready();
+    return this.s.groups.get(group)?.record.settings ?? {};
+  }
+
+  /** Replaces the group's settings (validated by the caller); resuming wakes waiting receives. */
+  async setGroupSettings(group: string, settings: GroupSettings): Promise<void> {
+    assertName("group", group);
+    await this.s.mutate((ops) => {
+      const g = this.s.groupState(group);
+      if (Object.keys(settings).length === 0) delete g.record.settings;
+      else g.record.settings = settings;
+      ops.push(this.s.groupOp(g));
+      this.s.notify();
+    });
+  }
+
+  /**
+   * Drops the group's backlog on this queue: everything not yet acknowledged
+   * (new messages, leases, retries, messages waiting for their key) is
+   * skipped, for lease mode and for a pull consumer's offset alike. Dead
+   * letters and settings stay; the log is untouched for other groups.
+   * Answers how many messages the group no longer has to process.
+   */
+  async purgeGroup(group: string): Promise<number> {
+    assertName("group", group);
+    return this.s.mutate((ops) => {
+      const g = this.s.groupState(group);
+      const head = this.s.durableHead;
+      const purged = Math.max(0, head - g.committedOffset(this.s.meta.minOffset));
+      g.pending.clear();
+      const prefix = this.s.keys.pendingPrefix(group);
+      ops.push({ type: "deleteRange", start: prefix, end: prefixEnd(prefix) });
+      g.record.cursor = head;
+      g.record.offset = Math.max(g.record.offset ?? 0, head);
+      ops.push(this.s.groupOp(g));
+      this.s.notify();
+      return purged;
     });
   }
 

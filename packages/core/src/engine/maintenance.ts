@@ -1,5 +1,5 @@
 import { decodeNum } from "../store/keys.js";
-import type { StoreEntry } from "../store/store.js";
+import { prefixEnd, type StoreEntry } from "../store/store.js";
 import type { Leases } from "./leases.js";
 import { ProducerWindow } from "./producer-window.js";
 import type { QueueState } from "./queue-state.js";
@@ -32,7 +32,9 @@ export class Maintenance {
     };
     consider(this.s.nextDueAt);
     const now = this.s.clock.now();
-    for (const g of this.s.groups.values()) consider(g.nextChange(now));
+    // A paused group's timers wait for its resume (its leases do not expire meanwhile).
+    for (const g of this.s.groups.values())
+      if (!g.record.settings?.paused) consider(g.nextChange(now));
     if (this.s.oldestAt !== undefined) consider(this.s.oldestAt + this.s.config.retentionMs);
     const c = this.s.config;
     if (this.s.meta.head - this.s.meta.minOffset > c.maxMessages || this.s.meta.bytes > c.maxBytes)
@@ -52,6 +54,43 @@ export class Maintenance {
     await this.forgetIdleProducers();
     await this.transactions.tick();
     this.s.notify();
+  }
+
+  /**
+   * Deletes every message of the queue (a purge): the log up to its head,
+   * delayed messages not yet due, and every group's leases, retries and
+   * waiting messages. What stays: dead letters (they hold copies), open
+   * transactions' half messages, producer windows (a retried send is still
+   * answered `duplicate`), and each group's offsets and settings; offsets
+   * stay valid and the next message takes the next offset. Answers how many
+   * messages were deleted.
+   */
+  async purge(): Promise<number> {
+    await this.s.ready();
+    const generation = this.s.generation;
+    const purged = await this.s.mutate((ops) => {
+      const k = this.s.keys;
+      const count = this.s.meta.head - this.s.meta.minOffset + (this.s.meta.scheduled ?? 0);
+      for (const prefix of [
+        k.segmentPrefix(),
+        k.keyIndexAllPrefix(),
+        k.scheduledPrefix(),
+        k.sidPrefix(),
+        k.pendingPrefix(),
+      ])
+        ops.push({ type: "deleteRange", start: prefix, end: prefixEnd(prefix) });
+      this.s.meta.minOffset = this.s.meta.head;
+      this.s.meta.bytes = 0;
+      this.s.meta.scheduled = 0;
+      for (const g of this.s.groups.values()) g.pending.clear();
+      ops.push(this.s.metaOp());
+      return count;
+    }, generation);
+    this.s.segments.clear();
+    this.s.oldestAt = undefined;
+    this.s.nextDueAt = undefined;
+    this.s.notify();
+    return purged;
   }
 
   /**

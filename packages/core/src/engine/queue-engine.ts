@@ -13,6 +13,7 @@ import type {
 } from "../model.js";
 import type { Store } from "../store/store.js";
 import type { TopicConfig } from "./config.js";
+import { type GroupSettings, limitsKeys } from "./group-settings.js";
 import { parseMsgId } from "./ids.js";
 import { Leases, type ReceiveParams } from "./leases.js";
 import { readLog, readOffsets, tagFilter } from "./log-reader.js";
@@ -419,7 +420,7 @@ export class QueueEngine implements QueueHandle {
     const now = this.s.clock.now();
     const g = this.s.groups.get(group);
     const committed = g ? g.committedOffset(this.s.meta.minOffset) : this.s.meta.minOffset;
-    return {
+    const stats: GroupQueueStats = {
       queueId: this.s.queueId,
       committedOffset: committed,
       lag: Math.max(0, this.s.durableHead - committed),
@@ -427,6 +428,11 @@ export class QueueEngine implements QueueHandle {
       retrying: g?.retrying(now) ?? 0,
       deadLetters: g?.record.deadLetters ?? 0,
     };
+    // Only groups that use them carry the fields of ordered and flow-controlled delivery.
+    const waiting = g?.waiting() ?? 0;
+    if (waiting > 0 || limitsKeys(g?.record.settings)) stats.waiting = waiting;
+    if (g?.record.settings?.paused) stats.paused = true;
+    return stats;
   }
 
   /** Random per queue, fixed at creation: part of every message id, so ids never repeat after a reset. */
@@ -485,6 +491,26 @@ export class QueueEngine implements QueueHandle {
   /** Moves up to `limit` dead letters (only `msgIds`, when given) back to the retry schedule; answers how many. */
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
     return this.leases.redrive(group, limit, msgIds);
+  }
+
+  /** The group's settings on this queue (`{}`: defaults). */
+  groupSettings(group: string): Promise<GroupSettings> {
+    return this.leases.groupSettings(group);
+  }
+
+  /** Replaces the group's settings on this queue (validated by the router: `parseGroupSettings`). */
+  setGroupSettings(group: string, settings: GroupSettings): Promise<void> {
+    return this.leases.setGroupSettings(group, settings);
+  }
+
+  /** Skips the group's whole backlog on this queue; answers how many messages it skipped. */
+  purgeGroup(group: string): Promise<number> {
+    return this.leases.purgeGroup(group);
+  }
+
+  /** Deletes every message of this queue (see `Maintenance.purge` for what stays); answers how many. */
+  purge(): Promise<number> {
+    return this.maintenance.purge();
   }
 
   /** Forgets the group on this queue (offsets, leases, retries, dead letters); answers whether it was known. */

@@ -9,6 +9,7 @@ import type {
   TransactionAction,
   TransactionInfo,
 } from "../model.js";
+import type { GroupSettings } from "./group-settings.js";
 import type { ReceiveParams } from "./leases.js";
 import type { ProducerScope } from "./producer-scope.js";
 import type { TransactionFilter } from "./transactions.js";
@@ -65,6 +66,14 @@ export interface QueueHandle {
   listDeadLetters(group: string, limit: number): Promise<DeadLetter[]>;
   /** Moves up to `limit` dead letters (only `msgIds`, when given) back to the retry schedule. */
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number>;
+  /** The group's settings on this queue (`{}`: defaults). */
+  groupSettings(group: string): Promise<GroupSettings>;
+  /** Replaces the group's settings on this queue. */
+  setGroupSettings(group: string, settings: GroupSettings): Promise<void>;
+  /** Skips the group's backlog on this queue; answers how many messages it skipped. */
+  purgeGroup(group: string): Promise<number>;
+  /** Deletes every message of the queue; answers how many. */
+  purge(): Promise<number>;
   /** Forgets the group on this queue: offsets, leases, retries, dead letters. Answers whether it was known. */
   deleteGroup(group: string): Promise<boolean>;
   /** One message by msgId; `not_found` when absent. */

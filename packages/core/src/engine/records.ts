@@ -1,5 +1,6 @@
 import type { JsonValue, SendResult } from "../model.js";
 import { encodeNum, encodeStr, joinKey } from "../store/keys.js";
+import type { GroupSettings } from "./group-settings.js";
 
 /**
  * What the engine keeps in a Store, and under which keys. Every key starts
@@ -125,6 +126,8 @@ export interface GroupRecord {
   /** Next offset lease mode hands out; null until the first receive. */
   cursor: number | null;
   deadLetters: number;
+  /** How the group is served in lease mode (`GroupSettings`); absent: defaults. */
+  settings?: GroupSettings;
 }
 
 export interface PendingRecord {
@@ -138,6 +141,10 @@ export interface PendingRecord {
   first: boolean;
   /** A copy of the message for redriven dead letters, whose original may have been trimmed. */
   copy?: StoredMessage;
+  /** Its flow key, in a group that limits deliveries per key (`GroupSettings`). */
+  fk?: string;
+  /** Taken from the log but held back by its key's order or flow limit: not delivered yet. */
+  waiting?: true;
 }
 
 export interface DeadRecord {
@@ -169,6 +176,13 @@ export class QueueKeys {
   }
   sid(sid: number): string {
     return joinKey("sid", this.scope, encodeNum(sid));
+  }
+  sidPrefix(): string {
+    return joinKey("sid", this.scope, "");
+  }
+  /** Every key's index entries of the queue. */
+  keyIndexAllPrefix(): string {
+    return joinKey("key", this.scope, "");
   }
   scheduled(dueAt: number, sid: number): string {
     return joinKey("sched", this.scope, encodeNum(dueAt), encodeNum(sid));

@@ -13,6 +13,7 @@ import type {
 import { fnv1a, pickQueue } from "../util/hash.js";
 import { ownValue } from "../util/own.js";
 import { CALL_DEFAULTS, MAX_WAIT_MS, type TopicConfig } from "./config.js";
+import { type GroupSettings, parseGroupSettings } from "./group-settings.js";
 import { queueOf } from "./ids.js";
 import { type ProducerScope, producerWindowId } from "./producer-scope.js";
 import type { QueueHandle } from "./queue-handle.js";
@@ -404,6 +405,36 @@ export class TopicRouter {
     return moved;
   }
 
+  /** A group's settings (`{}`: defaults), as its first queue holds them (every queue holds the same). */
+  async groupSettings(group: string): Promise<GroupSettings> {
+    assertName("group", group);
+    return this.queues[0]!.groupSettings(group);
+  }
+
+  /**
+   * Replaces a group's settings on every queue (docs/protocol.md, "Group
+   * settings"); validated first, so a bad one changes nothing. Answers them.
+   */
+  async setGroupSettings(group: string, raw: unknown): Promise<GroupSettings> {
+    assertName("group", group);
+    const settings = parseGroupSettings(raw, this.config.maxDelayMs);
+    await Promise.all(this.queues.map((q) => q.setGroupSettings(group, settings)));
+    return settings;
+  }
+
+  /** Skips a group's whole backlog on every queue; answers how many messages it skipped. */
+  async purgeGroup(group: string): Promise<number> {
+    assertName("group", group);
+    const counts = await Promise.all(this.queues.map((q) => q.purgeGroup(group)));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /** Deletes every message of the topic (see `QueueEngine.purge` for what stays); answers how many. */
+  async purge(): Promise<number> {
+    const counts = await Promise.all(this.queues.map((q) => q.purge()));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
   /**
    * Deletes the group from every queue (docs/protocol.md, "Dead letters and
    * stats"); `not_found` when no queue knew it. Each queue's part is atomic,
@@ -469,6 +500,10 @@ export class TopicRouter {
           inFlight: sum(queues, "inFlight"),
           retrying: sum(queues, "retrying"),
           deadLetters: sum(queues, "deadLetters"),
+          ...(queues.some((q) => q.waiting !== undefined)
+            ? { waiting: queues.reduce((n, q) => n + (q.waiting ?? 0), 0) }
+            : {}),
+          ...(queues.some((q) => q.paused) ? { paused: true as const } : {}),
           queues,
         },
       ]);

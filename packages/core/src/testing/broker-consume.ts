@@ -98,6 +98,178 @@ export function registerConsumeBehaviour(options: SuiteOptions): void {
     });
   });
 
+  describe("ordered and flow-controlled groups", () => {
+    const bodies = (ms: Array<{ body: unknown }>) => ms.map((m) => m.body);
+
+    test("ordered: a key's next message waits while an earlier one is leased, retrying or redelivered", async () => {
+      const f = await openFixture(options, { queueCount: 1 });
+      const sent = ["a1", "a2", "b1", "a3", "b2", "c1", "u1"];
+      await f.broker.send(TOPIC, {
+        messages: sent.map((body) => ({ body, ...(body[0] === "u" ? {} : { key: body[0] }) })),
+      });
+      await f.broker.setGroupSettings(TOPIC, "g", { ordered: true });
+      const first = await f.broker.receive(TOPIC, "g", { max: 10, visibilityMs: 1000 });
+      expect(bodies(first)).toEqual(["a1", "b1", "c1", "u1"]);
+      expect((await f.broker.stats(TOPIC)).groups.g).toMatchObject({ inFlight: 4, waiting: 3 });
+      expect(await f.broker.receive(TOPIC, "g", { max: 10 })).toEqual([]);
+      const [a1, b1] = first;
+      await f.broker.ack(TOPIC, "g", [a1!.receipt]);
+      // A retry keeps its key blocked: b1 comes back before b2.
+      await f.broker.nack(TOPIC, "g", [b1!.receipt], 0);
+      await f.restart();
+      const second = await f.broker.receive(TOPIC, "g", { max: 10, visibilityMs: 1000 });
+      expect(bodies(second).sort()).toEqual(["a2", "b1"]);
+      expect(second.find((m) => m.body === "b1")?.deliveryCount).toBe(2);
+      // An expired lease is redelivered first, still ahead of the rest of its key.
+      f.clock.advance(1001);
+      const third = await f.broker.receive(TOPIC, "g", { max: 10, visibilityMs: 1000 });
+      expect(bodies(third).sort()).toEqual(["a2", "b1", "c1", "u1"]);
+      for (const m of third) await f.broker.ack(TOPIC, "g", [m.receipt]);
+      expect(bodies(await f.broker.receive(TOPIC, "g", { max: 10 })).sort()).toEqual(["a3", "b2"]);
+      await f.close();
+    });
+
+    test("ordered: a dead letter releases its key", async () => {
+      const f = await openFixture(options, { queueCount: 1 });
+      await f.broker.send(TOPIC, {
+        messages: [
+          { body: 1, key: "k" },
+          { body: 2, key: "k" },
+        ],
+      });
+      await f.broker.setGroupSettings(TOPIC, "g", { ordered: true, maxRetries: 0 });
+      const [one] = await f.broker.receive(TOPIC, "g", { max: 5 });
+      await f.broker.nack(TOPIC, "g", [one!.receipt], 0);
+      const next = await f.broker.receive(TOPIC, "g", { max: 5 });
+      expect(bodies(next)).toEqual([2]);
+      expect((await f.broker.listDeadLetters(TOPIC, "g")).map((d) => d.message.body)).toEqual([1]);
+      await f.close();
+    });
+
+    test("flow: parallelism and rate per key, by message key or by a header; other keys go on", async () => {
+      const f = await openFixture(options, { queueCount: 1 });
+      await f.broker.send(TOPIC, {
+        messages: [
+          ...Array.from({ length: 5 }, (_, i) => ({ body: `h${i}`, headers: { tenant: "hot" } })),
+          { body: "c0", headers: { tenant: "cold" } },
+          { body: "x0" },
+        ],
+      });
+      await f.broker.setGroupSettings(TOPIC, "par", { flow: { header: "tenant", parallelism: 2 } });
+      const par = await f.broker.receive(TOPIC, "par", { max: 10, visibilityMs: 60_000 });
+      expect(bodies(par)).toEqual(["h0", "h1", "c0", "x0"]);
+      await f.broker.ack(TOPIC, "par", [par[0]!.receipt]);
+      expect(bodies(await f.broker.receive(TOPIC, "par", { max: 10 }))).toEqual(["h2"]);
+
+      await f.broker.setGroupSettings(TOPIC, "rate", {
+        flow: { header: "tenant", ratePerSecond: 2, burst: 1 },
+      });
+      const take = async () => {
+        const got = await f.broker.receive(TOPIC, "rate", { max: 10 });
+        if (got.length > 0)
+          await f.broker.ack(
+            TOPIC,
+            "rate",
+            got.map((m) => m.receipt),
+          );
+        return bodies(got);
+      };
+      expect(await take()).toEqual(["h0", "c0", "x0"]);
+      expect(await take()).toEqual([]);
+      // The engine's next wake-up is when the hot key's bucket holds a token again.
+      expect((await f.broker.nextWakeUp()) ?? Infinity).toBeLessThanOrEqual(f.clock.now() + 500);
+      f.clock.advance(499);
+      expect(await take()).toEqual([]);
+      f.clock.advance(1);
+      expect(await take()).toEqual(["h1"]);
+      await f.close();
+    });
+
+    test("paused: receives get nothing and no lease expires until resumed", async () => {
+      const f = await openFixture(options, { queueCount: 1 });
+      await f.broker.send(TOPIC, { messages: [{ body: 1 }, { body: 2 }] });
+      const [one] = await f.broker.receive(TOPIC, "g", { max: 1, visibilityMs: 1000 });
+      await f.broker.setGroupSettings(TOPIC, "g", { paused: true });
+      expect(await f.broker.receive(TOPIC, "g", { max: 5 })).toEqual([]);
+      f.clock.advance(5000);
+      await f.broker.tick();
+      await f.restart();
+      expect((await f.broker.stats(TOPIC)).groups.g).toMatchObject({
+        inFlight: 0,
+        retrying: 1,
+        paused: true,
+      });
+      expect((await f.broker.stats(TOPIC)).groups.g!.queues[0]!.retrying).toBe(1);
+      expect(await f.broker.groupSettings(TOPIC, "g")).toEqual({ paused: true });
+      await f.broker.setGroupSettings(TOPIC, "g", {});
+      const back = await f.broker.receive(TOPIC, "g", { max: 5 });
+      // The lease that ran out while paused counts once, when it expires after the resume.
+      expect(back.map((m) => [m.body, m.deliveryCount])).toEqual([
+        [1, 2],
+        [2, 1],
+      ]);
+      expect(one!.deliveryCount).toBe(1);
+      await f.close();
+    });
+
+    test("purge: a group's backlog, or every message of the topic; dead letters stay", async () => {
+      const f = await openFixture(options, { queueCount: 2, maxReconsumeTimes: 1 });
+      await f.broker.send(TOPIC, {
+        messages: Array.from({ length: 8 }, (_, i) => ({ body: i, key: `k${i}` })),
+      });
+      await f.broker.receive(TOPIC, "other", { max: 2 });
+      expect(await f.broker.purgeGroup(TOPIC, "g")).toBe(8);
+      expect(await f.broker.receive(TOPIC, "g", { max: 10 })).toEqual([]);
+      expect((await f.broker.stats(TOPIC)).groups.other).toMatchObject({ inFlight: 2, lag: 8 });
+      // A dead letter of "other": delivered, failed, redelivered, failed past maxReconsumeTimes.
+      const [leased] = await f.broker.receive(TOPIC, "other", { max: 1 });
+      await f.broker.nack(TOPIC, "other", [leased!.receipt], 0);
+      const [again] = await f.broker.receive(TOPIC, "other", { max: 1, retriesOnly: true });
+      await f.broker.nack(TOPIC, "other", [again!.receipt], 0);
+      expect(await f.broker.purge(TOPIC)).toBe(8);
+      await f.restart();
+      const stats = await f.broker.stats(TOPIC);
+      expect(stats.queues.every((q) => q.minOffset === q.headOffset && q.bytes === 0)).toBe(true);
+      expect(stats.groups.other).toMatchObject({
+        lag: 0,
+        inFlight: 0,
+        retrying: 0,
+        deadLetters: 1,
+      });
+      expect(await f.broker.listDeadLetters(TOPIC, "other")).toHaveLength(1);
+      // Offsets go on from where they were.
+      const [after] = await f.broker.send(TOPIC, { messages: [{ body: "new", key: "k0" }] });
+      expect(after!.offset).toBe(stats.queues[after!.queueId]!.headOffset);
+      expect(bodies(await f.broker.receive(TOPIC, "g", { max: 5 }))).toEqual(["new"]);
+      await f.close();
+    });
+
+    test("settings are validated whole: a bad one is invalid_request naming its field and changes nothing", async () => {
+      const f = await openFixture(options, { queueCount: 1 });
+      await f.broker.setGroupSettings(TOPIC, "g", { ordered: true });
+      for (const [text, field] of [
+        ['{"ordered": "yes"}', "ordered"],
+        ['{"flow": {"parallelism": 0}}', "flow.parallelism"],
+        ['{"flow": {"ratePerSecond": -1}}', "flow.ratePerSecond"],
+        ['{"flow": {"burst": 2}}', "flow.burst"],
+        ['{"flow": {"header": "a b"}}', "flow.header"],
+        ['{"flow": {"key": "x"}}', "flow.key"],
+        ['{"maxRetries": 1.5}', "maxRetries"],
+        ['{"retryDelayMs": -1}', "retryDelayMs"],
+        ['{"__proto__": {"ordered": false}}', "__proto__"],
+        ["[]", "settings"],
+      ] as const) {
+        const error = await expectCode(
+          f.broker.setGroupSettings(TOPIC, "g", JSON.parse(text)),
+          "invalid_request",
+        );
+        expect(error.details).toEqual({ field });
+      }
+      expect(await f.broker.groupSettings(TOPIC, "g")).toEqual({ ordered: true });
+      await f.close();
+    });
+  });
+
   describe("lease mode", () => {
     test("receive, ack, and the receipt errors", async () => {
       const f = await openFixture(options, { queueCount: 1 });

@@ -1,5 +1,6 @@
 import type {
   DeadLetter,
+  GroupSettings,
   LeasedMessage,
   Message,
   NormalizedAppend,
@@ -83,6 +84,18 @@ export class DurableQueue implements QueueHandle {
   }
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
     return this.call((q, ref) => q.redrive(ref, group, limit, msgIds));
+  }
+  groupSettings(group: string): Promise<GroupSettings> {
+    return this.call((q, ref) => q.groupSettings(ref, group));
+  }
+  setGroupSettings(group: string, settings: GroupSettings): Promise<void> {
+    return this.call((q, ref) => q.setGroupSettings(ref, group, settings));
+  }
+  purgeGroup(group: string): Promise<number> {
+    return this.call((q, ref) => q.purgeGroup(ref, group));
+  }
+  purge(): Promise<number> {
+    return this.call((q, ref) => q.purge(ref));
   }
   deleteGroup(group: string): Promise<boolean> {
     return this.call((q, ref) => q.deleteGroup(ref, group));

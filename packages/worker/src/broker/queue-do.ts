@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import {
   type ApplyRequest,
   type DeadLetter,
+  type GroupSettings,
   EdgeqError,
   isEdgeqError,
   type LeasedMessage,
@@ -157,6 +158,22 @@ export class QueueDO extends DurableObject<Env> {
     msgIds?: string[],
   ): Promise<Outcome<number>> {
     return this.#run(ref, (q) => q.redrive(group, limit, msgIds));
+  }
+  /** The group's settings on this queue. */
+  groupSettings(ref: QueueRef, group: string): Promise<Outcome<GroupSettings>> {
+    return this.#run(ref, (q) => q.groupSettings(group));
+  }
+  /** Replaces the group's settings on this queue (validated by the router). */
+  setGroupSettings(ref: QueueRef, group: string, settings: GroupSettings): Promise<Outcome<void>> {
+    return this.#run(ref, (q) => q.setGroupSettings(group, settings));
+  }
+  /** Skips the group's backlog on this queue; answers how many messages. */
+  purgeGroup(ref: QueueRef, group: string): Promise<Outcome<number>> {
+    return this.#run(ref, (q) => q.purgeGroup(group));
+  }
+  /** Deletes every message of this queue; answers how many. */
+  purge(ref: QueueRef): Promise<Outcome<number>> {
+    return this.#run(ref, (q) => q.purge());
   }
   /** Forgets the group on this queue; answers whether it was known. */
   deleteGroup(ref: QueueRef, group: string): Promise<Outcome<boolean>> {

@@ -262,6 +262,32 @@ export function createApp(): Hono<AppEnv> {
     return c.json({ redriven });
   });
 
+  // Group settings (docs/protocol.md, "Group settings"): ordered, flow control, pause, retries.
+  app.get(`${groupPath}/settings`, need("consume"), async (c) =>
+    c.json({ settings: await c.var.router.groupSettings(group(c)) }),
+  );
+  app.put(`${groupPath}/settings`, need("admin"), async (c) =>
+    c.json({ settings: await c.var.router.setGroupSettings(group(c), await jsonBody(c)) }),
+  );
+  for (const [verb, paused] of [
+    ["pause", true],
+    ["resume", false],
+  ] as const)
+    app.post(`${groupPath}/${verb}`, need("admin"), async (c) => {
+      const { paused: _, ...rest } = await c.var.router.groupSettings(group(c));
+      const settings = await c.var.router.setGroupSettings(group(c), {
+        ...rest,
+        ...(paused ? { paused } : {}),
+      });
+      return c.json({ settings });
+    });
+  app.post(`${groupPath}/purge`, need("admin"), async (c) =>
+    c.json({ purged: await c.var.router.purgeGroup(group(c)) }),
+  );
+  app.post(`${topic}/purge`, need("admin"), async (c) =>
+    c.json({ purged: await c.var.router.purge() }),
+  );
+
   app.delete(groupPath, need("admin"), async (c) => {
     await c.var.router.deleteGroup(group(c));
     return c.body(null, 204);

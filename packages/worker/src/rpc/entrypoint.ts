@@ -2,6 +2,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type {
   AppendRequest,
   DeadLetter,
+  GroupSettings,
   LeasedMessage,
   Message,
   ReadOptions,
@@ -163,6 +164,28 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     options: { limit?: number; msgIds?: string[] } = {},
   ): Promise<Outcome<number>> {
     return settle(async () => (await topicRouter(this.env, topic)).redrive(group, options));
+  }
+  /** A group's settings (`{}`: defaults). */
+  groupSettings(topic: string, group: string): Promise<Outcome<GroupSettings>> {
+    return settle(async () => (await topicRouter(this.env, topic)).groupSettings(group));
+  }
+  /** Replaces a group's settings (ordered, flow, paused, maxRetries, retryDelayMs); answers them. */
+  setGroupSettings(
+    topic: string,
+    group: string,
+    settings: unknown,
+  ): Promise<Outcome<GroupSettings>> {
+    return settle(async () =>
+      (await topicRouter(this.env, topic)).setGroupSettings(group, settings),
+    );
+  }
+  /** Skips a group's whole backlog; answers how many messages. */
+  purgeGroup(topic: string, group: string): Promise<Outcome<number>> {
+    return settle(async () => (await topicRouter(this.env, topic)).purgeGroup(group));
+  }
+  /** Deletes every message of the topic (dead letters, open transactions and offsets stay); answers how many. */
+  purge(topic: string): Promise<Outcome<number>> {
+    return settle(async () => (await topicRouter(this.env, topic)).purge());
   }
   /** Deletes a consumer group from every queue of the topic (offsets, leases, retries, dead letters). */
   deleteGroup(topic: string, group: string): Promise<Outcome<void>> {
