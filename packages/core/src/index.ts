@@ -55,6 +55,19 @@ export type {
   PushConsumerStats,
 } from "./client/push-consumer-options.js";
 export {
+  asCapturedRequest,
+  type CapturedRequest,
+  capturedBody,
+} from "./client/replay/captured-request.js";
+export {
+  createReplayHandler,
+  type ReplayFetch,
+  type ReplayOptions,
+  type RequestReplayOptions,
+  replayRequest,
+  startRequestReplay,
+} from "./client/replay/replay-requests.js";
+export {
   type BackoffOptions,
   backoffDelay,
   classifyFailure,
