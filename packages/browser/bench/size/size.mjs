@@ -14,6 +14,13 @@ export const ENTRIES = {
     'import { createOutbox, inspectOutbox } from "@edgeq/browser"; globalThis.x = [createOutbox, inspectOutbox];',
   "createInbox only": 'import { createInbox } from "@edgeq/browser"; globalThis.x = createInbox;',
   "all of @edgeq/browser": 'import * as edgeq from "@edgeq/browser"; globalThis.x = edgeq;',
+  "@edgeq/react outbox hooks (no React)":
+    'import { useOutbox, useOutboxState, useMessageStatus, useDeadLetters, OutboxProvider } from "@edgeq/react"; globalThis.x = [useOutbox, useOutboxState, useMessageStatus, useDeadLetters, OutboxProvider];',
+  "all of @edgeq/react (no React)": 'import * as hooks from "@edgeq/react"; globalThis.x = hooks;',
+  "sw-capture: edgeqBackgroundSync":
+    'import { edgeqBackgroundSync } from "@edgeq/browser/sw-capture"; globalThis.x = edgeqBackgroundSync;',
+  "all of @edgeq/browser/sw-capture":
+    'import * as capture from "@edgeq/browser/sw-capture"; globalThis.x = capture;',
   "workbox-background-sync (reference)":
     'import { Queue } from "workbox-background-sync"; globalThis.x = Queue;',
 };
@@ -35,6 +42,8 @@ export async function measureBundle(source, { conditions = ["edgeq-source"], res
     metafile: true,
     logLevel: "error",
     define: { "process.env.NODE_ENV": '"production"' },
+    // The app brings its own React: the hooks' size is edgeq's part alone.
+    external: ["react", "react-dom"],
   });
   const code = result.outputFiles[0].contents;
   return {
