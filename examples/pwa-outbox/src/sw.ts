@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { createOutbox, handleBackgroundSync } from "@edgeq/browser";
+import { createOutbox, flushOnWake, handleBackgroundSync } from "@edgeq/browser";
 import { BROKER_URL, outboxOptions } from "./config.js";
 import { SESSION_URL } from "./session.js";
 
@@ -69,7 +69,9 @@ self.addEventListener("message", (event) => {
   );
 });
 
+const openOutbox = () => createOutbox({ ...outboxOptions, autoSync: false, persist: false });
 // Background Sync (Chromium): the browser wakes the worker when the network is back.
-handleBackgroundSync(self, () =>
-  createOutbox({ ...outboxOptions, autoSync: false, persist: false }),
-);
+handleBackgroundSync(self, openOutbox);
+// Every engine, and the only way without a page in Firefox and Safari: flush when
+// the worker wakes up and whenever the app is opened (before its page is up).
+flushOnWake(self, openOutbox);

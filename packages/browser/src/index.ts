@@ -35,3 +35,4 @@ export {
   type RecordsSchema,
 } from "./store/idb-store.js";
 export { handleBackgroundSync, registerBackgroundSync } from "./sw/background-sync.js";
+export { flushOnWake } from "./sw/flush-on-wake.js";

@@ -35,7 +35,7 @@ export interface OutboxWrite {
  * network allows, exactly once in the broker's log. It is the core's
  * `DurableProducer` over an `IdbStore`; this class adds what only a browser
  * has: one syncing tab at a time (a Web Lock), progress shared between tabs
- * (BroadcastChannel), page triggers (online, visible), the app's own
+ * (BroadcastChannel), page triggers (online, visible, pageshow), the app's own
  * transactions, and DOM events.
  */
 export class Outbox extends EventTarget {
@@ -338,6 +338,9 @@ export class Outbox extends EventTarget {
     on(doc, "visibilitychange", () => {
       if (doc?.visibilityState === "visible") this.producer.wake(true);
     });
+    // Back from the back/forward cache (Safari and Firefox keep pages there
+    // readily): timers were frozen meanwhile, and no `visibilitychange` need come.
+    on(win, "pageshow", () => this.producer.wake(true));
   }
 
   private async requestPersistence(): Promise<void> {

@@ -1,0 +1,56 @@
+import type { Outbox } from "../outbox/outbox.js";
+
+interface ExtendableEventLike extends Event {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+interface FetchEventLike extends ExtendableEventLike {
+  request: { mode: string };
+}
+
+/**
+ * Service-worker side, for every browser and above all those without
+ * Background Sync (Firefox, Safari): flushes the outbox when the worker wakes
+ * up — its first event after a start (`install`, `activate`, `fetch`,
+ * `message`, `push`) — and at each navigation it answers, i.e. whenever the
+ * app is opened, before the page's own outbox is up. Workbox's fallback
+ * replays only at start (GoogleChrome/workbox#2386); a worker that stays
+ * alive across visits would then never look again.
+ *
+ * One flush at a time: events meanwhile join it. A failed flush (offline) is
+ * silent here; the messages stay in IndexedDB for the next wake-up, the
+ * page's own triggers, or Background Sync. The Web Lock keeps a page and the
+ * worker from sending at once. Returns a function that removes the listeners.
+ */
+export function flushOnWake(scope: EventTarget, openOutbox: () => Promise<Outbox>): () => void {
+  let running: Promise<void> | undefined;
+  let woken = false;
+  const flush = (): Promise<void> => {
+    running ??= (async () => {
+      const outbox = await openOutbox();
+      try {
+        await outbox.flush();
+      } finally {
+        await outbox.close();
+      }
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+  const listener = (event: Event) => {
+    const isNavigation =
+      event.type === "fetch" && (event as FetchEventLike).request.mode === "navigate";
+    if (woken && !isNavigation) return;
+    woken = true;
+    // waitUntil keeps the worker alive for the flush without delaying the event's own answer.
+    (event as ExtendableEventLike).waitUntil(flush());
+  };
+  const types = ["install", "activate", "fetch", "message", "push"];
+  for (const type of types) scope.addEventListener(type, listener);
+  return () => {
+    for (const type of types) scope.removeEventListener(type, listener);
+  };
+}
