@@ -5,8 +5,7 @@ import {
   createQueueConsumer,
   createQueueConsumerObject,
   createQueueProducer,
-  startQueueConsumer,
-} from "@edgeq/worker";
+} from "@edgeq/worker/bindings";
 import worker, { type Env as AppEnv, type Job } from "./index.js";
 
 interface Env {
@@ -19,7 +18,9 @@ interface Env {
 /** The app's env, with its Queue binding served by edgeq. */
 const appEnv = (env: Env): AppEnv => ({
   RESULTS: env.RESULTS,
-  JOBS: createQueueProducer<Job>(env.EDGEQ, "jobs", { sendMetrics: false }),
+  // The first send starts the consumer object (CONSUMER), which then drains "jobs" by
+  // itself: no start call, as on Cloudflare.
+  JOBS: createQueueProducer<Job>(env.EDGEQ, "jobs", { sendMetrics: false, consumer: env.CONSUMER }),
 });
 
 // Cloudflare's consumer settings (wrangler's queues.consumers), on topic "jobs".
@@ -37,11 +38,6 @@ export const JobsConsumer = createQueueConsumerObject(consumer);
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const { pathname } = new URL(request.url);
-    // Arms the consumer's alarm (once; a cron trigger could keep it armed).
-    if (pathname === "/consumer/start") {
-      await startQueueConsumer(env.CONSUMER);
-      return Response.json({ started: true });
-    }
     // One drain now, without waiting for batches to fill (tests, development).
     if (pathname === "/consumer/drain")
       return Response.json(await consumer.drain(env, ctx, { wait: false }));

@@ -1,9 +1,9 @@
 import type { LeasedMessage } from "@edgeq/core";
-import { RpcTransport } from "@edgeq/worker";
+import { RpcTransport } from "@edgeq/worker/bindings";
 
 interface Env {
   /** Service binding to the edgeq Worker's `EdgeqRpc` entrypoint. */
-  EDGEQ: unknown;
+  EDGEQ: Fetcher;
   EDGEQ_TOPIC: string;
   EDGEQ_GROUP: string;
 }

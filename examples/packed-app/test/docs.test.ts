@@ -1,11 +1,12 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, openSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readWorkerConfig } from "../../../packages/worker/test-node/wrangler-config.js";
 import { curlCalls, type DocBlock, docBlocks, shapeMismatch } from "./doc-blocks.js";
@@ -22,16 +23,51 @@ const repo = fileURLToPath(new URL("../../..", import.meta.url));
 /**
  * Each file runs in a session of its own: a directory holding `edgeq/` (what a clone of
  * this repository holds after `npm run tarballs`: `release/` and the deploy template),
- * and the directory its first block starts in. `broker`: the file's curls need a broker
- * running, as the file's text says (`npm start`, or your own project's `npm run dev`).
+ * and the directory its first block starts in (`clone`: inside that `edgeq/`). `broker`:
+ * the file's curls need a broker running, as the file's text says (`npm start`, or your
+ * own project's `npm run dev`).
  */
-const SESSIONS: Array<{ file: string; start: "session" | "clone"; broker: boolean }> = [
+interface Session {
+  file: string;
+  start: "session" | "clone";
+  broker: boolean;
+}
+
+/** Files whose session differs from the default, in the order they run. */
+const KNOWN: Session[] = [
   // First: its own `npm run dev` takes the port the others' broker takes afterwards.
   { file: "examples/deploy-broker/README.md", start: "session", broker: false },
   { file: "README.md", start: "clone", broker: true },
-  { file: "docs/protocol.md", start: "session", broker: true },
-  { file: "examples/stream-tail/README.md", start: "session", broker: true },
-  { file: "examples/tx-producer/README.md", start: "clone", broker: false },
+];
+
+const SHELL_FENCE = /^\s*```(sh|bash|shell)\s*$/m;
+
+/** README.md, docs/*.md and every example's README that has a shell block. */
+function docFiles(): string[] {
+  const files = [
+    "README.md",
+    ...readdirSync(join(repo, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => `docs/${f}`),
+    ...readdirSync(join(repo, "examples")).map((e) => `examples/${e}/README.md`),
+  ];
+  return files.filter(
+    (f) => existsSync(join(repo, f)) && SHELL_FENCE.test(readFileSync(join(repo, f), "utf8")),
+  );
+}
+
+const SESSIONS: Session[] = [
+  ...KNOWN,
+  ...docFiles()
+    .filter((file) => !KNOWN.some((k) => k.file === file))
+    .map(
+      (file): Session => ({
+        file,
+        start: "session",
+        // A file that talks to the local broker gets one.
+        broker: readFileSync(join(repo, file), "utf8").includes("127.0.0.1:8787"),
+      }),
+    ),
 ];
 
 const BLOCK_TIMEOUT_MS = 240_000;
@@ -112,6 +148,10 @@ async function runBlock(block: DocBlock, state: string): Promise<void> {
   }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
     throw new Error(`${where} failed: ${error.message}\n${error.stdout}\n${error.stderr}`);
   });
+  // No build the docs run may warn (esbuild's JSX import source warning was in every one).
+  expect(`${stdout}${stderr}`, `${where} printed a build warning`).not.toMatch(
+    /JSX import source|▲ \[WARNING\]/,
+  );
   const calls = answers(stdout);
   expect(calls.length, `${where}: every curl answered\n${stderr}`).toBe(curlCalls(block.code));
   for (const [i, call] of calls.entries()) {
@@ -250,20 +290,9 @@ for (const session of SESSIONS) {
   });
 }
 
-it("covers every Markdown file under docs/ and every example's README that has shell blocks", async () => {
-  const candidates = [
-    "README.md",
-    ...(await readdir(join(repo, "docs"))).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`),
-    ...(await readdir(join(repo, "examples"))).map((e) => `examples/${e}/README.md`),
-  ];
-  for (const file of candidates) {
-    const text = await readFile(join(repo, file), "utf8").catch(() => "");
-    if (/^\s*```(sh|bash|shell)\s*$/m.test(text))
-      expect(
-        SESSIONS.map((s) => s.file),
-        `${file} has shell blocks`,
-      ).toContain(file);
-  }
+it("covers README.md, docs/*.md and the examples' READMEs", () => {
+  for (const file of ["README.md", "docs/protocol.md", "examples/deploy-broker/README.md"])
+    expect(SESSIONS.map((s) => s.file)).toContain(file);
 });
 
 it("the deploy guide's project exports exactly the Durable Object classes its wrangler.jsonc binds and migrates", async () => {
@@ -295,4 +324,17 @@ it("the deploy guide's project exports exactly the Durable Object classes its wr
   expect(bound, "each exported class has a binding").toEqual(exported);
   for (const [name, b] of Object.entries(config.durableObjects))
     expect(b.useSQLite, `${name} has a new_sqlite_classes migration`).toBe(true);
+});
+
+it("the README's Cloudflare Queues Worker, which imports only @edgeq/worker/bindings, bundles to 30 KB gzipped or less", async () => {
+  // Where the README's last block ran `wrangler deploy --dry-run --outdir dist`.
+  const bundle = await readFile(join(finalCwd.get("README.md") ?? "", "dist/index.js"));
+  const gzipped = gzipSync(bundle, { level: 9 }).length;
+  console.log(
+    `consumer-only Worker (wrangler's bundle, unminified): ${(bundle.length / 1024).toFixed(1)} KiB, ${(gzipped / 1024).toFixed(1)} KiB gzipped`,
+  );
+  expect(gzipped).toBeLessThanOrEqual(30 * 1024);
+  // Nothing of the broker: no HTTP app, no console, no Durable Object of its own.
+  for (const broker of ["createApp", "QueueDO", "console-app", "hono"])
+    expect(bundle.toString(), broker).not.toContain(broker);
 });

@@ -1,9 +1,9 @@
 import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
 import { Producer, type TransactionCheckResult, type TransactionInfo } from "@edgeq/core";
-import { RpcTransport } from "@edgeq/worker";
+import { RpcTransport } from "@edgeq/worker/bindings";
 
 interface Env {
-  EDGEQ: unknown;
+  EDGEQ: Fetcher;
   ORDERS: DurableObjectNamespace<Orders>;
   EDGEQ_TOPIC: string;
 }

@@ -35,4 +35,4 @@ export {
   type QueueProducerSendOptions,
 } from "./queues/producer.js";
 export type { ErrorData, Outcome } from "./rpc/outcome.js";
-export { type EdgeqRpcBinding, RpcTransport } from "./rpc/rpc-transport.js";
+export { type EdgeqRpcBinding, type EdgeqRpcTarget, RpcTransport } from "./rpc/rpc-transport.js";

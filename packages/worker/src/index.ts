@@ -56,7 +56,7 @@ export type { PromoteResult, ReplicaRead } from "./replication/queue-replication
 export type { ReplicationSetting } from "./replication/replication-setting.js";
 export { EdgeqRpc, type RpcOptions } from "./rpc/entrypoint.js";
 export type { ErrorData, Outcome } from "./rpc/outcome.js";
-export { type EdgeqRpcBinding, RpcTransport } from "./rpc/rpc-transport.js";
+export { type EdgeqRpcBinding, type EdgeqRpcTarget, RpcTransport } from "./rpc/rpc-transport.js";
 export { createKvStore, type KvStoreOptions } from "./store/kv-store.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
 export { createStreamApp } from "./streams/stream-app.js";

@@ -4,10 +4,11 @@ import { expect, it, vi } from "vitest";
 import { queueObjectName } from "../src/broker/queue-ref.js";
 import { createQueueConsumer } from "../src/queues/consumer.js";
 import { createQueueProducer } from "../src/queues/producer.js";
+import type { EdgeqRpcBinding } from "../src/rpc/rpc-transport.js";
 import { get } from "./api.js";
 import { useVirtualTime } from "./virtual-time.js";
 
-const rpc = (exports as unknown as { EdgeqRpc: unknown }).EdgeqRpc;
+const rpc = (exports as unknown as { EdgeqRpc: EdgeqRpcBinding }).EdgeqRpc;
 const ctx = {
   waitUntil: () => {},
   passThroughOnException: () => {},

@@ -1,10 +1,11 @@
 import { exports } from "cloudflare:workers";
 import { type Message, Producer, PushConsumer } from "@edgeq/core";
 import { expect, it, vi } from "vitest";
-import { RpcTransport } from "../src/rpc/rpc-transport.js";
+import { type EdgeqRpcBinding, RpcTransport } from "../src/rpc/rpc-transport.js";
 
 // The test runner exposes the main module's entrypoints as loopback bindings.
-const transport = () => new RpcTransport((exports as unknown as { EdgeqRpc: unknown }).EdgeqRpc);
+const transport = () =>
+  new RpcTransport((exports as unknown as { EdgeqRpc: EdgeqRpcBinding }).EdgeqRpc);
 
 it("other Workers produce and consume with the core clients over RPC", async () => {
   const rpc = transport();

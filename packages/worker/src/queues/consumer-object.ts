@@ -27,8 +27,10 @@ export interface QueueConsumerObjectStub {
  * was leased then is delivered again when its lease ends).
  *
  * Export it from the consumer Worker under a name declared in its wrangler
- * config (`new_sqlite_classes`), and call `startQueueConsumer` once (from
- * `fetch`, or a cron trigger that keeps it armed).
+ * config (`new_sqlite_classes`). It starts on the first send of a producer
+ * given it as `consumer` (`createQueueProducer(env.EDGEQ, topic, { consumer:
+ * env.JOBS_CONSUMER })`), or on `startQueueConsumer`; once started, its
+ * alarm keeps itself armed.
  */
 export function createQueueConsumerObject<Env>(
   consumer: QueueConsumer<Env>,

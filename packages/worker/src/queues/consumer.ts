@@ -1,4 +1,5 @@
 import { isEdgeqError, type LeasedMessage, type Transport } from "@edgeq/core";
+import type { EdgeqRpcTarget } from "../rpc/rpc-transport.js";
 import { createBatch, type QueueMessageBatch, type Verdict } from "./batch.js";
 import { type BacklogMetrics, backlogOf } from "./metrics.js";
 import { toTransport } from "./producer.js";
@@ -95,7 +96,7 @@ export interface QueueConsumer<Env> {
  */
 export function createQueueConsumer<Env, Body = unknown>(
   handler: QueueHandler<Env, Body>,
-  target: (env: Env) => unknown,
+  target: (env: Env) => EdgeqRpcTarget | Transport,
   settings: QueueConsumerSettings,
 ): QueueConsumer<Env> {
   const resolved = resolveSettings(settings);

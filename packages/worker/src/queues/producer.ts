@@ -1,5 +1,6 @@
 import type { OutgoingMessage, Transport } from "@edgeq/core";
-import { RpcTransport } from "../rpc/rpc-transport.js";
+import { type EdgeqRpcTarget, RpcTransport } from "../rpc/rpc-transport.js";
+import { startQueueConsumer } from "./consumer-object.js";
 import { CF_LIMITS, CONTENT_TYPE_HEADER, type EncodedBody, encodeBody } from "./content.js";
 import { type BacklogMetrics, backlogOf, queueMetrics } from "./metrics.js";
 
@@ -39,6 +40,14 @@ export interface QueueProducerOptions {
    * Cloudflare refuses more than 86,400 (24 h): set that to behave exactly alike.
    */
   maxDelaySeconds?: number;
+  /**
+   * The consumer object to start: the binding of the class `createQueueConsumerObject`
+   * made (for example `env.JOBS_CONSUMER`). The first send that succeeds starts it (see
+   * `startQueueConsumer`), once per isolate, and from then on it drains the topic by
+   * itself, as Cloudflare starts a `queue()` consumer with no call from the app. Without
+   * it, call `startQueueConsumer` yourself.
+   */
+  consumer?: DurableObjectNamespace;
 }
 
 /** A Cloudflare `Queue<Body>` whose messages go to an edgeq topic. */
@@ -75,7 +84,7 @@ const DEFAULT_MAX_DELAY_SECONDS = 40 * 86_400;
  * or `DurableProducer` for exactly-once storage).
  */
 export function createQueueProducer<Body = unknown>(
-  target: unknown,
+  target: EdgeqRpcTarget | Transport,
   topic: string,
   options: QueueProducerOptions = {},
 ): QueueProducer<Body> {
@@ -98,6 +107,7 @@ export function createQueueProducer<Body = unknown>(
     } catch (error) {
       throw new Error(`Queue ${what} failed: ${(error as Error).message}`, { cause: error });
     }
+    if (options.consumer) await startOnce(options.consumer);
     if (!sendMetrics) return { metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } } };
     const { group: _, ...metrics } = backlogOf(await transport.stats(topic), options.group);
     return { metadata: { metrics } };
@@ -168,7 +178,7 @@ export function createQueueProducer<Body = unknown>(
  * A service binding (a Fetcher: it has `connect`) becomes an RpcTransport;
  * anything else is taken as a core Transport.
  */
-export function toTransport(target: unknown): Transport {
+export function toTransport(target: EdgeqRpcTarget | Transport): Transport {
   const candidate = target as { connect?: unknown } | null;
   if (
     typeof candidate === "object" &&
@@ -176,5 +186,31 @@ export function toTransport(target: unknown): Transport {
     typeof candidate.connect !== "function"
   )
     return target as Transport;
-  return new RpcTransport(target);
+  return new RpcTransport(target as EdgeqRpcTarget);
+}
+
+/**
+ * Consumer objects this isolate has started. Keyed by the binding, which the runtime hands
+ * every request of the isolate: a started object keeps its alarm armed by itself, so one
+ * start per isolate is enough, and a send costs no extra call after the first.
+ */
+const started = new WeakMap<DurableObjectNamespace, Promise<void>>();
+
+/**
+ * Starts the consumer object unless this isolate already did. The message is stored
+ * whatever happens here: a failed start is logged, not thrown (a thrown send would be sent
+ * again, and stored twice), and the next send tries again.
+ */
+async function startOnce(namespace: DurableObjectNamespace): Promise<void> {
+  let start = started.get(namespace);
+  if (!start) {
+    start = startQueueConsumer(namespace);
+    started.set(namespace, start);
+  }
+  try {
+    await start;
+  } catch (error) {
+    started.delete(namespace);
+    console.error("edgeq: could not start the queue consumer object", error);
+  }
 }

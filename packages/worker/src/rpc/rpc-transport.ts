@@ -27,6 +27,15 @@ import { type Outcome, unwrap } from "./outcome.js";
 export type EdgeqRpcBinding = Omit<EdgeqRpc, keyof WorkerEntrypoint<Env>>;
 
 /**
+ * A service binding to the edgeq Worker's `EdgeqRpc` entrypoint, as a Worker's `Env` may
+ * type it: `Service<EdgeqRpc>` (what `wrangler types` writes when it sees the broker's
+ * types), a plain `Fetcher` (a binding to another Worker's entrypoint), or `EdgeqRpcBinding`.
+ * A Fetcher cannot say which entrypoint it reaches; the wrangler config's
+ * `"entrypoint": "EdgeqRpc"` does.
+ */
+export type EdgeqRpcTarget = EdgeqRpcBinding | Service<EdgeqRpc> | Fetcher;
+
+/**
  * The core's Transport over a service binding to the edgeq Worker, so a
  * Worker produces and consumes with the same Producer and PushConsumer as
  * everyone else: `new Producer(new RpcTransport(env.EDGEQ), { topic })`.
@@ -37,7 +46,7 @@ export type EdgeqRpcBinding = Omit<EdgeqRpc, keyof WorkerEntrypoint<Env>>;
  * ```ts
  * // wrangler.jsonc: "services": [{ "binding": "EDGEQ", "service": "edgeq-broker", "entrypoint": "EdgeqRpc" }]
  * import { Producer } from "@edgeq/core";
- * import { type EdgeqRpcBinding, RpcTransport } from "@edgeq/worker";
+ * import { type EdgeqRpcTarget, RpcTransport } from "@edgeq/worker/bindings";
  *
  * export default {
  *   async fetch(request, env) {
@@ -46,15 +55,17 @@ export type EdgeqRpcBinding = Omit<EdgeqRpc, keyof WorkerEntrypoint<Env>>;
  *     const result = await producer.send({ body: await request.json(), key: "cart-9" });
  *     return Response.json(result);
  *   },
- * } satisfies ExportedHandler<{ EDGEQ: EdgeqRpcBinding }>;
+ * } satisfies ExportedHandler<{ EDGEQ: EdgeqRpcTarget }>;
  * ```
  */
 export class RpcTransport implements Transport {
   private readonly rpc: EdgeqRpcBinding;
 
   /** `binding`: the service binding to the edgeq Worker's `EdgeqRpc` entrypoint. */
-  constructor(binding: unknown) {
-    this.rpc = binding as EdgeqRpcBinding;
+  constructor(binding: EdgeqRpcTarget) {
+    // Each of the forms has EdgeqRpc's methods at run time; Service<EdgeqRpc>'s own types of
+    // them are too deep for TypeScript to compare with the class's, hence the cast.
+    this.rpc = binding as unknown as EdgeqRpcBinding;
   }
 
   topicInfo(topic: string, options?: CallOptions): Promise<TopicInfo> {
