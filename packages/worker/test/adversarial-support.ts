@@ -115,10 +115,18 @@ export async function snapshot(what: {
   topics: readonly string[];
   groups?: ReadonlyArray<readonly [topic: string, group: string]>;
   streams?: readonly string[];
+  /** Who lists the topics (default the admin token, whose list holds every topic's settings). */
+  listAs?: string;
+  /** Topics whose settings to read on their own (when `listAs` does not see settings). */
+  settings?: readonly string[];
 }): Promise<string[]> {
   const parts: string[] = [];
-  const list = await send("GET", "/v1/topics?limit=1000");
+  const list = await send("GET", "/v1/topics?limit=1000", { auth: what.listAs ?? ADMIN });
   parts.push(`${list.status} ${list.text}`);
+  for (const topic of what.settings ?? []) {
+    const settings = await send("GET", `/v1/topics/${topic}`);
+    parts.push(`${topic} settings: ${settings.status} ${settings.text}`);
+  }
   for (const topic of what.topics) {
     const stats = await send("GET", `/v1/topics/${topic}/stats`);
     parts.push(`${topic}: ${stats.status} ${stats.text}`);
