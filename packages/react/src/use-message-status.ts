@@ -10,7 +10,10 @@ import { type OutboxHandle, useOutboxHandle } from "./use-outbox.js";
  * - `sent`: on the wire now, waiting for the broker's answer (seen by the syncing tab);
  * - `server`: in the broker's log;
  * - `refused`: refused for good (or expired), kept as a dead letter with `reason`;
- * - `unknown`: this outbox never handed out that id (or a dead letter was discarded);
+ * - `forgotten`: handled long ago, details no longer kept: acknowledged beyond the
+ *   answers the outbox keeps, or a refused one that was discarded or retried (an app
+ *   that lets people discard keeps that fact itself, as examples/react-orders does);
+ * - `unknown`: this outbox never handed out that id;
  * - `loading`: not read yet; `unavailable`: on the server.
  */
 export type MessageProgress =
@@ -20,6 +23,7 @@ export type MessageProgress =
   | "sent"
   | "server"
   | "refused"
+  | "forgotten"
   | "unknown";
 
 export interface MessageStatus {
@@ -39,10 +43,10 @@ function progressOf(info: MessageInfo): MessageStatus {
       return { progress: "saved", info };
     case "inFlight":
       return { progress: "sent", info };
-    // Forgotten: handled long ago and not refused (a refused one stays until retried or discarded).
     case "acknowledged":
-    case "forgotten":
       return { progress: "server", info };
+    case "forgotten":
+      return { progress: "forgotten", info };
     case "deadLetter":
       return { progress: "refused", info, ...(info.reason ? { reason: info.reason } : {}) };
     default:
