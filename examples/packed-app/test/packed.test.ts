@@ -11,12 +11,12 @@ import { type Browser, chromium } from "playwright";
 import { build, type PreviewServer, preview } from "vite";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CHROMIUM_ARGS, chromiumPath } from "../../../packages/browser/test/setup/chromium.js";
+import { npmEnv, PACKAGES, type Packed, packTarballs } from "./scratch.js";
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL("../../..", import.meta.url));
 const fixture = fileURLToPath(new URL("../fixture", import.meta.url));
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-const PACKAGES = ["@edgeq/core", "@edgeq/browser", "@edgeq/worker"] as const;
 const TOKEN = "packed-token";
 
 /** Source files whose JSDoc `@example`s must compile against the packages as shipped. */
@@ -56,12 +56,6 @@ async function writeJsdocExamples(): Promise<string[]> {
 }
 let nodeExamples: string[];
 
-interface Packed {
-  name: string;
-  filename: string;
-  files: Array<{ path: string }>;
-}
-
 let scratch: string;
 let app: string;
 let packed: Packed[];
@@ -69,26 +63,13 @@ let mf: Miniflare | undefined;
 let server: PreviewServer | undefined;
 let browser: Browser | undefined;
 
-/** npm's environment without what `npm test -w …` set for this workspace (its package, its lifecycle). */
-function npmEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env))
-    if (!/^npm_(package|lifecycle|config_workspace)/i.test(key)) env[key] = value;
-  return env;
-}
-
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "edgeq-packed-"));
   app = join(scratch, "app");
   const tarballs = join(scratch, "tarballs");
   await mkdir(tarballs);
   // The packages as they would be published (their dist is built first: turbo's ^build).
-  const { stdout } = await run(
-    "npm",
-    ["pack", "--json", "--pack-destination", tarballs, ...PACKAGES.flatMap((p) => ["-w", p])],
-    { cwd: repo, env: npmEnv(), maxBuffer: 16 * 1024 * 1024 },
-  );
-  packed = JSON.parse(stdout) as Packed[];
+  packed = await packTarballs(tarballs);
   const tarball = (name: string) =>
     `file:${join(tarballs, packed.find((p) => p.name === name)?.filename ?? "")}`;
 

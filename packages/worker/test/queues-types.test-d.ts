@@ -33,3 +33,29 @@ test("a handler typed for Cloudflare runs unchanged in the consumer", () => {
   expectTypeOf(worker.queue).toExtend<QueueHandler<{ N: number }, Job>>();
   createQueueConsumer(worker.queue, () => ({}) as Fetcher, { queue: "jobs" });
 });
+
+test("RpcTransport and the Queues shims take a binding to EdgeqRpc, not anything", async () => {
+  const { RpcTransport } = await import("../src/rpc/rpc-transport.js");
+  type EdgeqRpc = import("../src/rpc/entrypoint.js").EdgeqRpc;
+  // What `wrangler types` writes for a binding it can see the entrypoint of, and a plain one.
+  expectTypeOf(RpcTransport).toBeConstructibleWith({} as Service<EdgeqRpc>);
+  expectTypeOf(RpcTransport).toBeConstructibleWith({} as Fetcher);
+  // @ts-expect-error: a value that is no service binding is refused at compile time.
+  new RpcTransport(42);
+  // @ts-expect-error: so is a KV namespace bound by mistake.
+  createQueueProducer({} as KVNamespace, "jobs");
+});
+
+test("a handler declared with (batch, env) is called as (batch, env, ctx) through QueueHandler", () => {
+  const worker = {
+    async queue(batch: MessageBatch<Job>, _env: { N: number }) {
+      for (const m of batch.messages) m.ack();
+    },
+  } satisfies ExportedHandler<{ N: number }, Job>;
+  const handleQueue: QueueHandler<{ N: number }, Job> = worker.queue;
+  createQueueConsumer<{ N: number }, Job>(
+    (batch, env, ctx) => handleQueue(batch, env, ctx),
+    () => ({}) as Fetcher,
+    { queue: "jobs" },
+  );
+});
