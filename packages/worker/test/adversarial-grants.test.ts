@@ -170,6 +170,14 @@ const ROUTES: Route[] = [
     access: onTopic("consume"),
     ok: 200,
   },
+  // Not a replicated topic: an allowed replica read is a 400, after the grant let it through.
+  {
+    name: "read from a replica",
+    method: "GET",
+    path: () => `/v1/topics/${TOPIC}/queues/0/messages?from=0&replica=0`,
+    access: onTopic("consume"),
+    ok: 400,
+  },
   {
     name: "message by id",
     method: "GET",
