@@ -43,6 +43,17 @@ export class BenchClient {
     return json;
   }
 
+  async put<T>(path: string, body: unknown): Promise<T> {
+    const res = await fetch(`${this.url}${path}`, {
+      method: "PUT",
+      headers: this.headers,
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json()) as T;
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
   async get<T>(path: string): Promise<T> {
     const res = await fetch(`${this.url}${path}`, { headers: this.headers });
     const json = (await res.json()) as T;

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { type LocalBroker, startLocalBroker } from "../test-node/local-broker.js";
 import { BenchClient, median, quantile } from "./load.js";
+import { orderedRows } from "./ordered.js";
 import { type Goal, type Row, table } from "./table.js";
 import { workerdCpuMs } from "./workerd-process.js";
 
@@ -20,7 +21,7 @@ import { workerdCpuMs } from "./workerd-process.js";
  * EDGEQ_BENCH_LOG_SIZE (default 1,000,000; rounded down to a multiple of 8,000)
  * shrinks the big log for a quick run; EDGEQ_BENCH_REPS (default 5) sets the
  * repetitions whose median is printed; EDGEQ_BENCH_ONLY (e.g. `lease,durability`)
- * runs only those of the sections produce, durability, lease and read.
+ * runs only those of the sections produce, durability, lease, ordered and read.
  */
 // A multiple of 8,000, so 8 producers' batches of 1,000 make segments of exactly 1,000.
 const LOG = Math.max(
@@ -268,6 +269,7 @@ const SECTIONS: Record<string, (bench: BenchClient) => Promise<Row[]>> = {
   produce: produceRows,
   durability: durabilityRows,
   lease: leaseRows,
+  ordered: (bench) => orderedRows(bench, REPS, log),
   read: readRows,
 };
 const ONLY = process.env.EDGEQ_BENCH_ONLY?.split(",");

@@ -8,7 +8,12 @@
  * least `min` (throughput) or at most `max` (latency), or a growth
  * edgeq − baseline of at most `maxGrowth` (memory).
  */
-export type Goal = { min: number } | { max: number } | { maxGrowth: number };
+export type Goal =
+  | { min: number }
+  | { max: number }
+  | { maxGrowth: number }
+  /** The ratio within this much of 1 (an accuracy). */
+  | { within: number };
 
 export interface Row {
   scenario: string;
@@ -31,7 +36,9 @@ export function verdict(row: Row): "ok" | "MISSED" | undefined {
       ? edgeq / baseline >= goal.min
       : "max" in goal
         ? edgeq / baseline <= goal.max
-        : edgeq - baseline <= goal.maxGrowth;
+        : "within" in goal
+          ? Math.abs(edgeq / baseline - 1) <= goal.within
+          : edgeq - baseline <= goal.maxGrowth;
   return met ? "ok" : "MISSED";
 }
 
@@ -56,7 +63,9 @@ export function table(rows: readonly Row[]): string {
           ? `>= ${r.goal.min.toFixed(2)}x`
           : "max" in r.goal
             ? `<= ${r.goal.max.toFixed(2)}x`
-            : `<= +${r.goal.maxGrowth}`;
+            : "within" in r.goal
+              ? `1 ± ${r.goal.within.toFixed(2)}`
+              : `<= +${r.goal.maxGrowth}`;
     return [
       r.scenario,
       r.batch === undefined ? "" : String(r.batch),

@@ -211,6 +211,15 @@ export class Broker {
     return this.after(this.router(topicName).redrive(group, options));
   }
 
+  /** Deletes dead letters for good (all, up to `limit`, or only `msgIds`); answers how many. */
+  async discardDeadLetters(
+    topicName: string,
+    group: string,
+    options: { limit?: number; msgIds?: string[] } = {},
+  ): Promise<number> {
+    return this.after(this.router(topicName).discardDeadLetters(group, options));
+  }
+
   /** A group's settings (`{}`: defaults). */
   async groupSettings(topicName: string, group: string): Promise<GroupSettings> {
     return this.router(topicName).groupSettings(group);

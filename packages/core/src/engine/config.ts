@@ -55,6 +55,11 @@ export interface TopicConfig {
   maxBatchBytes: number;
   /** Longest delay a message may ask for. Default 40 days. */
   maxDelayMs: number;
+  /**
+   * Every message's delay when it asks for none (Cloudflare Queues'
+   * `delivery_delay`): 0 to `maxDelayMs`. Default 0, delivered at once.
+   */
+  deliveryDelayMs: number;
   /** An undecided transaction is checked back this long after it began, then again each time. Default 60 s (RocketMQ's). */
   transactionCheckIntervalMs: number;
   /** Check-backs without an answer before the broker rolls the transaction back. Default 15 (RocketMQ's). */
@@ -77,6 +82,7 @@ export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = Object.freeze({
   maxBatchMessages: 1000,
   maxBatchBytes: 4 * 1024 * 1024,
   maxDelayMs: 40 * DAY,
+  deliveryDelayMs: 0,
   transactionCheckIntervalMs: 60 * SECOND,
   transactionMaxChecks: 15,
 });
@@ -132,6 +138,9 @@ export function resolveTopicConfig(partial: Partial<TopicConfig> = {}): TopicCon
   positiveInt("maxBatchMessages", 1_000_000);
   positiveInt("maxBatchBytes", 2 ** 30);
   positive("maxDelayMs");
+  const delay = config.deliveryDelayMs;
+  if (!Number.isInteger(delay) || delay < 0 || delay > config.maxDelayMs)
+    invalid("deliveryDelayMs", "deliveryDelayMs must be an integer from 0 to maxDelayMs");
   positiveInt("transactionCheckIntervalMs", 2 ** 31);
   positiveInt("transactionMaxChecks", 10_000);
   if (

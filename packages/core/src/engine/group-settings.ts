@@ -1,5 +1,5 @@
 import { EdgeqError } from "../errors.js";
-import { assertIntInRange, isPlainObject } from "./validate.js";
+import { assertIntInRange, isPlainObject, NAME_PATTERN } from "./validate.js";
 
 /**
  * How one consumer group is served in lease mode (docs/protocol.md, "Group
@@ -20,6 +20,13 @@ export interface GroupSettings {
   maxRetries?: number;
   /** A failure's retry delay for this group, instead of the topic's `retrySchedule`. */
   retryDelayMs?: number;
+  /**
+   * A topic that takes this group's dead letters (Cloudflare's
+   * `dead_letter_queue`). The engine keeps dead letters in the group's own
+   * queue; a host that has other topics forwards them (the edge broker does,
+   * at the group's next pull or ack of its Cloudflare pull API).
+   */
+  deadLetterTopic?: string;
 }
 
 export interface FlowSetting {
@@ -60,6 +67,16 @@ export function parseGroupSettings(raw: unknown, maxDelayMs: number): GroupSetti
         break;
       case "flow":
         out.flow = parseFlow(value);
+        break;
+      case "deadLetterTopic":
+        if (
+          typeof value !== "string" ||
+          !NAME_PATTERN.test(value) ||
+          value === "." ||
+          value === ".."
+        )
+          refuse(field, "deadLetterTopic must be a topic name");
+        out.deadLetterTopic = value;
         break;
       default:
         refuse(field, `unknown group setting ${field}`);

@@ -511,8 +511,8 @@ export class Leases {
     });
   }
 
-  /** Moves dead letters back to the group's retry queue, visible now, with a fresh reconsume count. */
-  async redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
+  /** The group's dead-letter records to act on: the oldest `limit`, or only `msgIds`. */
+  private async deadRows(group: string, limit: number, msgIds?: string[]) {
     assertName("group", group);
     assertIntInRange("limit", limit, 1, 100_000);
     if (
@@ -521,19 +521,37 @@ export class Leases {
     )
       throw new EdgeqError("invalid_request", "msgIds must be a list of message ids");
     await this.s.ready();
+    // Taken before the scan: a reload meanwhile fails the mutation that follows.
     const generation = this.s.generation;
-    let rows = await this.s.store.scan({
+    const rows = await this.s.store.scan({
       prefix: this.s.keys.deadPrefix(group),
       limit: msgIds ? undefined : limit,
     });
-    if (msgIds) {
-      const wanted = new Set(msgIds);
-      rows = rows
-        .filter(([key, value]) =>
-          wanted.has(this.s.msgIdOf(decodeNum(lastPart(key)), fromJson<DeadRecord>(value).msg)),
-        )
-        .slice(0, limit);
-    }
+    if (!msgIds) return { rows, generation };
+    const wanted = new Set(msgIds);
+    const chosen = rows
+      .filter(([key, value]) =>
+        wanted.has(this.s.msgIdOf(decodeNum(lastPart(key)), fromJson<DeadRecord>(value).msg)),
+      )
+      .slice(0, limit);
+    return { rows: chosen, generation };
+  }
+
+  /** Deletes dead letters for good (the oldest `limit`, or only `msgIds`); answers how many. */
+  async discardDeadLetters(group: string, limit: number, msgIds?: string[]): Promise<number> {
+    const { rows, generation } = await this.deadRows(group, limit, msgIds);
+    return this.s.mutate((ops) => {
+      const g = this.s.groupState(group);
+      for (const [key] of rows) ops.push({ type: "delete", key });
+      g.record.deadLetters = Math.max(0, g.record.deadLetters - rows.length);
+      ops.push(this.s.groupOp(g));
+      return rows.length;
+    }, generation);
+  }
+
+  /** Moves dead letters back to the group's retry queue, visible now, with a fresh reconsume count. */
+  async redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
+    const { rows, generation } = await this.deadRows(group, limit, msgIds);
     return this.s.mutate((ops, now) => {
       const g = this.s.groupState(group);
       for (const [key, value] of rows) {

@@ -493,6 +493,11 @@ export class QueueEngine implements QueueHandle {
     return this.leases.redrive(group, limit, msgIds);
   }
 
+  /** Deletes dead letters for good (the oldest `limit`, or only `msgIds`); answers how many. */
+  discardDeadLetters(group: string, limit: number, msgIds?: string[]): Promise<number> {
+    return this.leases.discardDeadLetters(group, limit, msgIds);
+  }
+
   /** The group's settings on this queue (`{}`: defaults). */
   groupSettings(group: string): Promise<GroupSettings> {
     return this.leases.groupSettings(group);

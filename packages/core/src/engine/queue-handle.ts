@@ -66,6 +66,8 @@ export interface QueueHandle {
   listDeadLetters(group: string, limit: number): Promise<DeadLetter[]>;
   /** Moves up to `limit` dead letters (only `msgIds`, when given) back to the retry schedule. */
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number>;
+  /** Deletes up to `limit` dead letters (only `msgIds`, when given) for good. */
+  discardDeadLetters(group: string, limit: number, msgIds?: string[]): Promise<number>;
   /** The group's settings on this queue (`{}`: defaults). */
   groupSettings(group: string): Promise<GroupSettings>;
   /** Replaces the group's settings on this queue. */

@@ -447,6 +447,26 @@ export class TopicRouter {
       throw new EdgeqError("not_found", `topic ${this.topic} has no group ${group}`);
   }
 
+  /** Deletes dead letters for good, queue by queue, up to `limit` in all (only `msgIds`, when given). */
+  async discardDeadLetters(
+    group: string,
+    options: { limit?: number; msgIds?: string[] } = {},
+  ): Promise<number> {
+    assertName("group", group);
+    const limit = assertIntInRange(
+      "limit",
+      options.limit ?? CALL_DEFAULTS.redriveLimit,
+      1,
+      100_000,
+    );
+    let dropped = 0;
+    for (const queue of this.queues) {
+      if (dropped >= limit) break;
+      dropped += await queue.discardDeadLetters(group, limit - dropped, options.msgIds);
+    }
+    return dropped;
+  }
+
   /** The message `msgId` names, from the queue the id names. */
   async getMessage(msgId: string): Promise<Message> {
     const queue = typeof msgId === "string" ? this.queues[queueOf(msgId) ?? -1] : undefined;

@@ -213,6 +213,8 @@ function normalizeMessage(
     due = assertIntInRange(`${at}.deliverAt`, m.deliverAt, 0, Number.MAX_SAFE_INTEGER);
     if (due - now > config.maxDelayMs) invalid(`${at}.deliverAt is more than maxDelayMs ahead`);
   }
+  // The topic's default delay applies to a message that asks for none.
+  if (due === undefined && config.deliveryDelayMs > 0) due = now + config.deliveryDelayMs;
   if (due !== undefined && due > now) msg.deliverAt = due;
   if (msg.size > config.maxMessageBytes)
     throw new EdgeqError("too_large", `${at} is over ${config.maxMessageBytes} bytes`, {

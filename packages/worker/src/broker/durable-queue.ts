@@ -85,6 +85,9 @@ export class DurableQueue implements QueueHandle {
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number> {
     return this.call((q, ref) => q.redrive(ref, group, limit, msgIds));
   }
+  discardDeadLetters(group: string, limit: number, msgIds?: string[]): Promise<number> {
+    return this.call((q, ref) => q.discardDeadLetters(ref, group, limit, msgIds));
+  }
   groupSettings(group: string): Promise<GroupSettings> {
     return this.call((q, ref) => q.groupSettings(ref, group));
   }

@@ -2,8 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import {
   type ApplyRequest,
   type DeadLetter,
-  type GroupSettings,
   EdgeqError,
+  type GroupSettings,
   isEdgeqError,
   type LeasedMessage,
   ManualClock,
@@ -158,6 +158,15 @@ export class QueueDO extends DurableObject<Env> {
     msgIds?: string[],
   ): Promise<Outcome<number>> {
     return this.#run(ref, (q) => q.redrive(group, limit, msgIds));
+  }
+  /** Deletes dead letters for good; answers how many. */
+  discardDeadLetters(
+    ref: QueueRef,
+    group: string,
+    limit: number,
+    msgIds?: string[],
+  ): Promise<Outcome<number>> {
+    return this.#run(ref, (q) => q.discardDeadLetters(group, limit, msgIds));
   }
   /** The group's settings on this queue. */
   groupSettings(ref: QueueRef, group: string): Promise<Outcome<GroupSettings>> {

@@ -251,16 +251,21 @@ export function createApp(): Hono<AppEnv> {
     });
   });
 
-  app.post(`${groupPath}/dlq/redrive`, need("admin"), async (c) => {
+  /** `{limit}` or `{msgIds}` of a dead-letter call. */
+  const deadLetterSelection = async (c: Context<AppEnv>) => {
     const { limit, msgIds } = await jsonBody(c);
     if (msgIds !== undefined && !Array.isArray(msgIds))
       throw new EdgeqError("invalid_request", "msgIds must be a list");
-    const redriven = await c.var.router.redrive(group(c), {
-      ...optionalInt("limit", limit),
-      ...(msgIds ? { msgIds: msgIds as string[] } : {}),
-    });
-    return c.json({ redriven });
-  });
+    return { ...optionalInt("limit", limit), ...(msgIds ? { msgIds: msgIds as string[] } : {}) };
+  };
+  app.post(`${groupPath}/dlq/redrive`, need("admin"), async (c) =>
+    c.json({ redriven: await c.var.router.redrive(group(c), await deadLetterSelection(c)) }),
+  );
+  app.post(`${groupPath}/dlq/discard`, need("admin"), async (c) =>
+    c.json({
+      discarded: await c.var.router.discardDeadLetters(group(c), await deadLetterSelection(c)),
+    }),
+  );
 
   // Group settings (docs/protocol.md, "Group settings"): ordered, flow control, pause, retries.
   app.get(`${groupPath}/settings`, need("consume"), async (c) =>

@@ -5,7 +5,8 @@ import { topicRouter } from "../broker/topics.js";
 import { tokenAuthOf } from "../http/auth.js";
 import { errorAnswer } from "../http/error-answer.js";
 import { jsonBody, setRetryAfter } from "../http/wire.js";
-import { bytesToBase64, contentTypeOf } from "./content.js";
+import { bytesToBase64, CF_LIMITS, CONTENT_TYPE_HEADER, contentTypeOf } from "./content.js";
+import { DEAD_LETTER_HEADERS, forwardDeadLetters } from "./dead-letter-forward.js";
 import { queueMetrics } from "./metrics.js";
 
 type AppEnv = { Bindings: Env };
@@ -40,6 +41,89 @@ export function createCfPullApp(): Hono<AppEnv> {
     return { router: await topicRouter(c.env, topic), group };
   };
 
+  // Publishing over REST, as Cloudflare's `messages` and `messages/batch` endpoints.
+  const publish = async (c: Context<AppEnv>, entries: unknown[], batchDelay: unknown) => {
+    const topic = c.req.param("topic") ?? "";
+    const auth = await tokenAuthOf(c.env);
+    const principal = await auth.check(c.req.header("authorization"), topic, "produce");
+    const router = await topicRouter(c.env, topic);
+    const messages = toRestMessages(entries, batchDelay, router.config.maxDelayMs);
+    await router.send(
+      { messages },
+      { principal: principal.id, inheritsUnscoped: principal.inheritsUnscoped },
+      (n) => enforceRateLimit(c.env, topic, principal.id, "produce", n),
+    );
+    const metrics = await queueMetrics(
+      { stats: () => router.stats(), read: (queueId, o) => router.read(queueId, o) },
+      `cf-${topic}`,
+    );
+    return c.json(
+      success({
+        metadata: {
+          metrics: {
+            backlog_count: metrics.backlogCount,
+            backlog_bytes: metrics.backlogBytes,
+            oldest_message_timestamp_ms: metrics.oldestMessageTimestamp?.getTime() ?? 0,
+          },
+        },
+      }),
+    );
+  };
+  app.post(prefix, async (c) => {
+    const body = await jsonBody(c);
+    return publish(c, [body], undefined);
+  });
+  app.post(`${prefix}/batch`, async (c) => {
+    const { messages, delay_seconds } = await jsonBody(c);
+    if (!Array.isArray(messages) || messages.length === 0)
+      throw new EdgeqError("invalid_request", "messages must be a non-empty list", {
+        details: { field: "messages" },
+      });
+    return publish(c, messages, delay_seconds);
+  });
+
+  // A pull consumer's settings, in Cloudflare's shape, as the group's settings (docs/protocol.md).
+  app.post("/accounts/:account/queues/:topic/consumers", async (c) => {
+    const topic = c.req.param("topic") ?? "";
+    const body = await jsonBody(c);
+    const group = typeof body.consumer_name === "string" ? body.consumer_name : `cf-${topic}`;
+    const auth = await tokenAuthOf(c.env);
+    await auth.check(c.req.header("authorization"), topic, "admin", group);
+    const router = await topicRouter(c.env, topic);
+    const { settings = {}, dead_letter_queue } = body as {
+      settings?: Record<string, unknown>;
+      dead_letter_queue?: unknown;
+    };
+    if (typeof settings !== "object" || settings === null || Array.isArray(settings))
+      throw new EdgeqError("invalid_request", "settings must be an object", {
+        details: { field: "settings" },
+      });
+    const { max_retries, retry_delay } = settings;
+    const retryDelayMs =
+      retry_delay === undefined || typeof retry_delay !== "number"
+        ? retry_delay
+        : retry_delay * 1000;
+    const current = await router.groupSettings(group);
+    const next = await router.setGroupSettings(group, {
+      ...current,
+      ...(max_retries === undefined ? {} : { maxRetries: max_retries }),
+      ...(retryDelayMs === undefined ? {} : { retryDelayMs }),
+      ...(dead_letter_queue === undefined ? {} : { deadLetterTopic: dead_letter_queue }),
+    });
+    return c.json(
+      success({
+        queue_name: topic,
+        consumer_name: group,
+        type: "http_pull",
+        settings: {
+          ...(next.maxRetries === undefined ? {} : { max_retries: next.maxRetries }),
+          ...(next.retryDelayMs === undefined ? {} : { retry_delay: next.retryDelayMs / 1000 }),
+        },
+        ...(next.deadLetterTopic === undefined ? {} : { dead_letter_queue: next.deadLetterTopic }),
+      }),
+    );
+  });
+
   app.post(`${prefix}/pull`, async (c) => {
     const { router, group } = await setup(c);
     const body = await jsonBody(c);
@@ -49,6 +133,7 @@ export function createCfPullApp(): Hono<AppEnv> {
       body.visibility_timeout_ms === undefined ? "visibility_timeout" : "visibility_timeout_ms",
       PULL_LIMITS.visibilityTimeoutMs,
     );
+    await forwardDeadLettersOf(c.env, router, group);
     // The backlog first: it counts leased messages too, so it is the same before the
     // lease, and a receive that is the last call never leases what the answer fails to carry.
     const metrics = await queueMetrics(
@@ -99,6 +184,8 @@ export function createCfPullApp(): Hono<AppEnv> {
       retryCount += await permissive(receipts, warnings, (some) =>
         router.nack(group, some, delayMs),
       );
+    // Retries past the group's maxRetries died just now: on to its dead-letter topic.
+    await forwardDeadLettersOf(c.env, router, group);
     return c.json(success({ ackCount, retryCount, warnings: Object.fromEntries(warnings) }));
   });
 
@@ -119,6 +206,19 @@ export function createCfPullApp(): Hono<AppEnv> {
   return app;
 }
 
+/**
+ * `forwardDeadLetters`, never failing the consumer's call: a dead letter the
+ * topic cannot take (unknown topic, too large) stays in the group's own
+ * dead-letter queue, where it can be listed and redriven.
+ */
+async function forwardDeadLettersOf(env: Env, router: TopicRouter, group: string): Promise<void> {
+  try {
+    await forwardDeadLetters(env, router, group);
+  } catch (error) {
+    console.warn(`edgeq: dead letters of ${router.topic}/${group} not forwarded`, error);
+  }
+}
+
 /** Cloudflare's success envelope. */
 function success<T>(result: T) {
   return { success: true, errors: [], messages: [], result };
@@ -136,10 +236,12 @@ function toCfMessage(m: LeasedMessage) {
       : type === "text" && typeof m.body === "string"
         ? m.body
         : bytesToBase64(encoder.encode(JSON.stringify(m.body)));
+  // A forwarded dead letter keeps the identity it had where it failed.
+  const originalAt = Number(m.headers[DEAD_LETTER_HEADERS.originalTimestamp]);
   return {
-    id: m.msgId,
+    id: m.headers[DEAD_LETTER_HEADERS.originalId] ?? m.msgId,
     body,
-    timestamp_ms: m.producedAt,
+    timestamp_ms: Number.isSafeInteger(originalAt) ? originalAt : m.producedAt,
     attempts: m.deliveryCount,
     lease_id: m.receipt,
     metadata: { "CF-sourceMessageSource": "edgeq", "CF-Content-Type": type },
@@ -165,6 +267,80 @@ function intField(
       { details: { field: name, limit: limits.max } },
     );
   return value;
+}
+
+/**
+ * Cloudflare's REST message shape (`{body, content_type, delay_seconds}`)
+ * as edgeq messages, with Cloudflare's limits: 100 messages, 128 KB each and
+ * 256 KB a batch; `text` a string, `json` any JSON value, `bytes` base64.
+ * Anything else is 400 before anything is stored.
+ */
+function toRestMessages(entries: unknown[], batchDelay: unknown, maxDelayMs: number) {
+  if (entries.length > CF_LIMITS.batchMessages)
+    throw new EdgeqError("too_large", `a batch holds at most ${CF_LIMITS.batchMessages} messages`, {
+      details: { limit: CF_LIMITS.batchMessages },
+    });
+  let total = 0;
+  const messages = entries.map((entry, i) => {
+    const at = entries.length === 1 && batchDelay === undefined ? "" : `messages[${i}].`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry))
+      throw new EdgeqError("invalid_request", `${at || "body "}must be an object`);
+    const {
+      body,
+      content_type = "json",
+      delay_seconds = batchDelay,
+    } = entry as Record<string, unknown>;
+    if (body === undefined)
+      throw new EdgeqError("invalid_request", `${at}body is required`, {
+        details: { field: `${at}body` },
+      });
+    if (content_type !== "json" && content_type !== "text" && content_type !== "bytes")
+      throw new EdgeqError("invalid_request", `${at}content_type must be json, text or bytes`, {
+        details: { field: `${at}content_type` },
+      });
+    if (content_type !== "json" && typeof body !== "string")
+      throw new EdgeqError("invalid_request", `${at}body must be a string for ${content_type}`, {
+        details: { field: `${at}body` },
+      });
+    const delayMs = delaySeconds(delay_seconds, `${at}delay_seconds`, maxDelayMs);
+    const size =
+      content_type === "bytes"
+        ? Math.floor(((body as string).length * 3) / 4)
+        : encoder.encode(content_type === "text" ? (body as string) : JSON.stringify(body))
+            .byteLength;
+    if (size > CF_LIMITS.messageBytes)
+      throw new EdgeqError("too_large", `${at}body is over ${CF_LIMITS.messageBytes} bytes`, {
+        details: { limit: CF_LIMITS.messageBytes },
+      });
+    total += size;
+    return {
+      body,
+      ...(content_type === "bytes" ? { encoding: "base64" } : {}),
+      headers: { [CONTENT_TYPE_HEADER]: content_type },
+      ...(delayMs ? { delayMs } : {}),
+    };
+  });
+  if (total > CF_LIMITS.batchBytes)
+    throw new EdgeqError("too_large", `a batch holds at most ${CF_LIMITS.batchBytes} bytes`, {
+      details: { limit: CF_LIMITS.batchBytes },
+    });
+  return messages;
+}
+
+function delaySeconds(value: unknown, field: string, maxDelayMs: number): number {
+  if (value === undefined) return 0;
+  if (
+    typeof value !== "number" ||
+    !Number.isInteger(value) ||
+    value < 0 ||
+    value * 1000 > maxDelayMs
+  )
+    throw new EdgeqError(
+      "invalid_request",
+      `${field} must be an integer from 0 to ${maxDelayMs / 1000}`,
+      { details: { field } },
+    );
+  return value * 1000;
 }
 
 interface LeaseEntry {

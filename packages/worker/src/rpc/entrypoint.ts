@@ -165,6 +165,16 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<number>> {
     return settle(async () => (await topicRouter(this.env, topic)).redrive(group, options));
   }
+  /** Deletes dead letters for good; answers how many. */
+  discardDeadLetters(
+    topic: string,
+    group: string,
+    options: { limit?: number; msgIds?: string[] } = {},
+  ): Promise<Outcome<number>> {
+    return settle(async () =>
+      (await topicRouter(this.env, topic)).discardDeadLetters(group, options),
+    );
+  }
   /** A group's settings (`{}`: defaults). */
   groupSettings(topic: string, group: string): Promise<Outcome<GroupSettings>> {
     return settle(async () => (await topicRouter(this.env, topic)).groupSettings(group));
