@@ -1,10 +1,11 @@
 import { defineConfig } from "vitest/config";
-import { headlessChromium } from "../browser/test/setup/chromium.js";
+import { browserOptions, selectedEngines } from "../browser/test/setup/engines/engines.js";
 import { commands } from "./test/setup/commands.js";
 
-// Two projects: the hooks in headless Chromium against the real broker (the
-// browser package's setup: a local workerd broker behind its fault proxy), and
-// the server render in plain Node, where no browser API exists.
+// The hooks in every engine the browser suite runs (Chromium, Firefox, WebKit, one
+// after another; EDGEQ_BROWSERS narrows it), against the real broker (the browser
+// package's setup: a local workerd broker behind its fault proxy); and the server
+// render in plain Node, where no browser API exists.
 export default defineConfig({
   // Workspace packages from their TypeScript source ("edgeq-source" export condition):
   // no build needed first. Setting conditions replaces Vite's, so they are repeated.
@@ -21,17 +22,23 @@ export default defineConfig({
     // shorter than one busy moment on a 2-core CI machine.
     expect: { poll: { timeout: 15_000 } },
     projects: [
-      {
-        extends: true,
+      ...selectedEngines().map((engine, groupOrder) => ({
+        extends: true as const,
         test: {
-          name: "browser",
-          include: ["test/*.test.tsx"],
+          name: engine,
+          // test/chromium needs the browser's own offline switch, which only Playwright's
+          // Chromium driver has here (the Firefox and WebKit drivers cannot cut a page's network).
+          include: [
+            "test/*.test.tsx",
+            ...(engine === "chromium" ? ["test/chromium/*.test.tsx"] : []),
+          ],
+          sequence: { groupOrder },
           globalSetup: ["../browser/test/setup/global-setup.ts"],
-          browser: { ...headlessChromium(), commands },
+          browser: { ...browserOptions(engine), commands },
         },
-      },
+      })),
       {
-        extends: true,
+        extends: true as const,
         // The server render: Node's own conditions, so react-dom/server is its Node build.
         resolve: { conditions: ["edgeq-source", "module", "node", "development|production"] },
         test: { name: "ssr", include: ["test/node/*.test.tsx"], environment: "node" },
