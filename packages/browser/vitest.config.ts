@@ -11,7 +11,7 @@ export default defineConfig({
   // no build needed first. Setting conditions replaces Vite's, so they are repeated.
   resolve: { conditions: ["edgeq-source", "module", "browser", "development|production"] },
   test: {
-    include: ["test/**/*.test.ts"],
+    // Each engine's project names its files (test/setup/engines/engines.ts).
     globalSetup: ["./test/setup/global-setup.ts"],
     testTimeout: 30_000,
     // expect.poll waits on an outbox syncing to a broker in workerd; its 1 s default is

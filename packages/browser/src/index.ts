@@ -22,6 +22,7 @@ export type {
   OutboxEventMap,
   OutboxOptions,
   OutboxStats,
+  StorageReport,
 } from "./outbox/types.js";
 export {
   type IdbDurability,

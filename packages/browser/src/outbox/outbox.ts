@@ -15,11 +15,11 @@ import {
 } from "@edgeq/core";
 import type { IDBPDatabase, IDBPObjectStore } from "idb";
 import { fromIdbError } from "../store/idb-errors.js";
-import { abort, IdbStore } from "../store/idb-store.js";
+import { abort, IdbStore, settled } from "../store/idb-store.js";
 import { runAsLeader } from "../tabs/leadership.js";
 import { TabChannel, type TabMessage } from "../tabs/tab-channel.js";
 import { OUTBOX_STORE, openOutboxDatabase } from "./database.js";
-import type { OutboxEventMap, OutboxOptions, OutboxStats } from "./types.js";
+import type { OutboxEventMap, OutboxOptions, OutboxStats, StorageReport } from "./types.js";
 
 /** What `commitWith`'s callback gets: the app's stores and a `send` that commits with them. */
 export interface OutboxWrite {
@@ -100,7 +100,8 @@ export class Outbox extends EventTarget {
       },
     });
     outbox = new Outbox(app, store, producer, options.token);
-    if (options.persist) void outbox.requestPersistence();
+    // Not awaited: Firefox asks the person, and the outbox must work while they decide.
+    if (options.persist) void outbox.persist();
     if (options.autoSync !== false) outbox.start();
     return outbox;
   }
@@ -139,6 +140,7 @@ export class Outbox extends EventTarget {
     // An unknown store name throws IndexedDB's own NotFoundError, as `db.transaction` does.
     const names = [...new Set([...storeNames, OUTBOX_STORE])];
     const tx = this.db.transaction(names, "readwrite", { durability: this.store.durability });
+    const ended = settled(tx);
     const queued: QueuedMessage[] = [];
     try {
       const append = await this.producer.beginAppend(
@@ -160,8 +162,12 @@ export class Outbox extends EventTarget {
       await tx.done;
     } catch (error) {
       // The app's own errors are its to read; only a full disk gets edgeq's code.
-      const quota = error instanceof DOMException && error.name === "QuotaExceededError";
-      await abort(tx, quota ? fromIdbError(error, "commit the transaction") : error);
+      try {
+        await abort(tx, error, ended);
+      } catch (reason) {
+        const quota = reason instanceof DOMException && reason.name === "QuotaExceededError";
+        throw quota ? fromIdbError(reason, "commit the transaction") : reason;
+      }
     }
     if (queued.length > 0) this.queued(queued);
     return queued;
@@ -184,6 +190,7 @@ export class Outbox extends EventTarget {
       state: this.syncState,
       lastError: this.lastError,
       persisted: this.persisted,
+      storage: await storageReport(),
     };
   }
 
@@ -343,16 +350,34 @@ export class Outbox extends EventTarget {
     on(win, "pageshow", () => this.producer.wake(true));
   }
 
-  private async requestPersistence(): Promise<void> {
+  /**
+   * Asks the browser to keep this origin's storage (`navigator.storage.persist()`)
+   * and resolves with its answer, also reported as a `persisted` event and in
+   * `stats()`. Chromium answers at once from its own heuristics; Firefox asks
+   * the person and resolves when they answer (it may stay pending); false
+   * where the browser has no StorageManager.
+   */
+  async persist(): Promise<boolean> {
     const storage = globalThis.navigator?.storage;
-    if (!storage?.persist) return;
-    this.persisted = await storage.persist().catch(() => false);
-    this.dispatchEvent(new CustomEvent("persisted", { detail: { persisted: this.persisted } }));
+    const persisted = storage?.persist ? await storage.persist().catch(() => false) : false;
+    this.persisted = persisted;
+    this.dispatchEvent(new CustomEvent("persisted", { detail: { persisted } }));
+    return persisted;
   }
 
   private assertOpen(): void {
     if (this.closing.signal.aborted) throw new EdgeqError("closed", "the outbox is closed");
   }
+}
+
+async function storageReport(): Promise<StorageReport> {
+  const storage = globalThis.navigator?.storage;
+  // A failed read says nothing: undefined, like a browser without the API.
+  const [persisted, estimate] = await Promise.all([
+    storage?.persisted?.().catch(() => undefined),
+    storage?.estimate?.().catch(() => undefined),
+  ]);
+  return { persisted, usage: estimate?.usage, quota: estimate?.quota };
 }
 
 /**

@@ -74,8 +74,25 @@ export interface OutboxStats {
   lastError: ErrorSummary | undefined;
   /** When a batch was last acknowledged. */
   lastSync: number | undefined;
-  /** What `navigator.storage.persist()` answered, when the outbox asked (`persist: true`). */
+  /** What `navigator.storage.persist()` answered, when the outbox asked (`persist: true`, `persist()`). */
   persisted: boolean | undefined;
+  /** What the browser says of this origin's storage now. */
+  storage: StorageReport;
+}
+
+/**
+ * `navigator.storage.persisted()` and `estimate()`, read at `stats()`. Every
+ * field is undefined where the browser has no StorageManager (WebKitGTK's
+ * MiniBrowser here; Safari has one). Storage that is not persisted may be
+ * evicted: under pressure everywhere, and by Safari after 7 days without a
+ * visit unless the app is on the Home Screen (see the README).
+ */
+export interface StorageReport {
+  persisted: boolean | undefined;
+  /** Bytes this origin uses (all of it, not only the outbox). */
+  usage: number | undefined;
+  /** Bytes this origin may use before writes fail with `quota_exceeded`. */
+  quota: number | undefined;
 }
 
 /** The events an Outbox dispatches; `detail` is typed per event. */

@@ -108,17 +108,24 @@ export class IdbStore implements Store {
 
   async transact<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     this.assertOpen();
+    let tx: { error?: DOMException | null } | undefined;
+    let ended: Promise<unknown> = Promise.resolve();
     try {
-      const tx = this.db.transaction(this.storeName, "readwrite", { durability: this.durability });
-      const store = tx.objectStore(this.storeName);
+      const writing = this.db.transaction(this.storeName, "readwrite", {
+        durability: this.durability,
+      });
+      tx = writing;
+      ended = settled(writing);
+      const store = writing.objectStore(this.storeName);
       // A request that cannot be issued (a value structured clone rejects) throws without
       // aborting: the requests before it would commit. Abort, so nothing of the write applies.
-      const result = await fn(this.within(store)).catch((error: unknown) => abort(tx, error));
+      const result = await fn(this.within(store)).catch((error: unknown) => abort(writing, error));
       // A failed request aborts the transaction; `done` then rejects and nothing was applied.
-      await tx.done;
+      await writing.done;
       return result;
     } catch (cause) {
-      throw fromIdbError(cause, "write");
+      await ended;
+      throw fromIdbError(reasonOf(cause, tx), "write");
     }
   }
 
@@ -155,8 +162,9 @@ export class IdbStore implements Store {
 
 /** Aborts `tx` unless it already ended (a failed request aborts it by itself), then rethrows `error`. */
 export async function abort(
-  tx: { abort(): void; done: Promise<void> },
+  tx: { abort(): void; done: Promise<void>; error?: DOMException | null },
   error: unknown,
+  ended?: Promise<unknown>,
 ): Promise<never> {
   try {
     tx.abort();
@@ -164,7 +172,30 @@ export async function abort(
     // Already finished or aborted: the outcome we want.
   }
   await tx.done.catch(() => undefined);
-  throw error;
+  await ended;
+  throw reasonOf(error, tx);
+}
+
+/**
+ * The transaction's end, abort or complete. idb's `done` rejects at the failed
+ * request's error event, before the abort event that sets the transaction's
+ * error in Firefox: the real reason is known only after this.
+ */
+export function settled(tx: Pick<EventTarget, "addEventListener">): Promise<unknown> {
+  return new Promise((resolve) => {
+    for (const type of ["abort", "complete"]) tx.addEventListener(type, resolve, { once: true });
+  });
+}
+
+/**
+ * Firefox fails a request with AbortError (and idb's `done` with AbortError,
+ * when it rejects before the abort) while the reason, QuotaExceededError, is
+ * on the transaction (measured; Chromium fails the request with the reason):
+ * the transaction's own error says why, where it has one.
+ */
+export function reasonOf(error: unknown, tx: { error?: DOMException | null } | undefined): unknown {
+  const isAbort = error instanceof DOMException && error.name === "AbortError";
+  return isAbort && tx?.error ? tx.error : error;
 }
 
 /**

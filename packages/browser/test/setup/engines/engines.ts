@@ -46,12 +46,35 @@ export function browserOptions(engine: Engine) {
  * engines run one after another (two cores; one broker per project).
  */
 export function engineProjects(engines: Engine[] = selectedEngines()) {
-  return engines.map((engine, groupOrder) => ({
+  const projects = engines.map((engine, groupOrder) => ({
     extends: true as const,
     test: {
       name: engine,
+      include: ["test/*.test.ts"],
       sequence: { groupOrder },
       browser: browserOptions(engine),
     },
   }));
+  if (!engines.includes("firefox")) return projects;
+  // A full disk, for real: Firefox with 50 MB of temporary storage in all, so
+  // 10 MB per origin (a pref; the other engines' drivers have no such switch).
+  const firefox = browserOptions("firefox");
+  return [
+    ...projects,
+    {
+      extends: true as const,
+      test: {
+        name: "firefox-small-disk",
+        include: ["test/quota/*.test.ts"],
+        sequence: { groupOrder: projects.length },
+        browser: {
+          ...firefox,
+          provider: puppeteerFirefox({
+            executablePath: FIREFOX_PATH,
+            prefs: { "dom.quotaManager.temporaryStorage.fixedLimit": 50 * 1024 },
+          }),
+        },
+      },
+    },
+  ];
 }

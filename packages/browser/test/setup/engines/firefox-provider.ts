@@ -5,6 +5,8 @@ import type { TabDriver } from "./tab-driver.js";
 
 export interface FirefoxProviderOptions {
   executablePath: string;
+  /** Firefox preferences for this profile (about:config). */
+  prefs?: Record<string, unknown>;
 }
 
 /**
@@ -41,6 +43,7 @@ class FirefoxProvider implements BrowserProvider {
       executablePath: this.options.executablePath,
       headless: true,
       protocolTimeout: 120_000,
+      extraPrefsFirefox: this.options.prefs,
     });
     return this.browser;
   }
