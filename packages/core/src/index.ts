@@ -99,6 +99,7 @@ export {
 } from "./engine/group-settings.js";
 export { type MsgIdKind, type MsgIdParts, parseMsgId } from "./engine/ids.js";
 export type { ProducerScope } from "./engine/producer-scope.js";
+export type { BlockedKey } from "./engine/leases.js";
 export { QueueEngine, type QueueEngineOptions, type ReceiveParams } from "./engine/queue-engine.js";
 export type {
   Awaitable,

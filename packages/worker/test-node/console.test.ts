@@ -247,6 +247,55 @@ describe("the operator console", () => {
     await page.context().close();
   });
 
+  it("shows an ordered group's blocked keys, pauses and resumes it, and purges its backlog after a confirmation", async () => {
+    const admin = { authorization: "Bearer dev-token", "content-type": "application/json" };
+    const group = `${broker.url}/v1/topics/events/groups/ledger`;
+    const put = await fetch(`${group}/settings`, {
+      method: "PUT",
+      headers: admin,
+      body: JSON.stringify({ ordered: true }),
+    });
+    expect(put.status).toBe(200);
+    await api.send("events", {
+      messages: ["a1", "a2", "a3"].map((body) => ({ body, key: "acct-1" })),
+    });
+    const [first, ...rest] = await api.receive("events", "ledger", { max: 10 });
+    expect([first?.body, rest.length]).toEqual(["a1", 0]);
+
+    const page = await signedIn("dev-token", "/console/topics/events/groups/ledger/dead-letters");
+    const key = page.locator('#blocked-keys tr[data-key="acct-1"]');
+    expect(await key.locator("td").allTextContents()).toEqual([
+      String(first!.queueId),
+      "2",
+      `offset ${first!.offset}, leased (delivered 1×)`,
+    ]);
+    expect(await page.locator("#group-settings").textContent()).toContain("ordered");
+
+    await page.getByRole("button", { name: "Pause" }).click();
+    await expect.poll(() => page.locator("#status").textContent()).toBe("Group ledger paused.");
+    const paused = await (await fetch(`${group}/settings`, { headers: admin })).json();
+    expect(paused).toEqual({ settings: { ordered: true, paused: true } });
+    await page.getByRole("button", { name: "Resume" }).click();
+    await expect.poll(() => page.locator("#status").textContent()).toBe("Group ledger resumed.");
+
+    await page.getByRole("button", { name: "Purge backlog" }).click();
+    await page.waitForSelector("dialog#confirm[open]");
+    await page.locator("#confirm-ok").click();
+    await expect
+      .poll(() => page.locator("#status").textContent())
+      .toBe("Purged 3 messages from group ledger.");
+    await page.waitForSelector('#blocked-keys tr[data-key="acct-1"]', { state: "detached" });
+    expect(await api.receive("events", "ledger", { max: 10 })).toEqual([]);
+
+    // A group can be deleted too: it leaves the topic's stats, and the page goes to the topic.
+    await page.getByRole("button", { name: "Delete group" }).click();
+    await page.waitForSelector("dialog#confirm[open]");
+    await page.locator("#confirm-ok").click();
+    await page.waitForURL((url) => url.pathname === "/console/topics/events");
+    expect(Object.keys((await api.stats("events")).groups)).not.toContain("ledger");
+    await page.context().close();
+  });
+
   it("browses a queue by offset a page at a time, and fits a phone's width", async () => {
     producerSeq += 25;
     const results = await api.send("orders", {

@@ -13,6 +13,7 @@ import type { QueueState } from "./queue-state.js";
 import {
   type DeadRecord,
   fromJson,
+  isExpired,
   lastPart,
   type PendingRecord,
   type StoredMessage,
@@ -48,6 +49,16 @@ export interface ReceiveParams {
 const MAX_SCAN_PER_RECEIVE = 5_000;
 /** Most messages one group may hold back per queue: beyond it, the busy keys hold back the rest. */
 export const MAX_WAITING = 50_000;
+
+/** A flow key that holds messages back (`Leases.blockedKeys`). */
+export interface BlockedKey {
+  key: string;
+  queueId: number;
+  /** Messages of the key taken from the log and waiting for it. */
+  waiting: number;
+  /** Its earliest message in process; absent when only the key's rate holds the rest back. */
+  blockedBy?: { offset: number; state: "leased" | "retrying"; deliveryCount: number };
+}
 
 interface TakenFromLog {
   fresh: Array<{ offset: number; msg: StoredMessage }>;
@@ -116,6 +127,10 @@ export class Leases {
             ops.push({ type: "delete", key: this.s.keys.pending(group, offset) });
             continue;
           }
+          if (isExpired(msg, at)) {
+            this.deadLetter(ops, state, offset, msg, p.reconsumeTimes, at, "expired");
+            continue;
+          }
           out.push(this.lease(ops, state, offset, p, msg, params.visibilityMs, at));
         }
         for (const [offset, when] of deferred) {
@@ -136,6 +151,11 @@ export class Leases {
               first: true,
               ...(fk === undefined ? {} : { fk }),
             };
+            if (isExpired(msg, at)) {
+              // Never delivered after its expiry: to the dead letters, in log order with the rest.
+              this.deadLetter(ops, state, offset, msg, 0, at, "expired");
+              continue;
+            }
             state.pending.set(offset, p);
             out.push(this.lease(ops, state, offset, p, msg, params.visibilityMs, at));
           }
@@ -342,13 +362,10 @@ export class Leases {
     p.leaseId = 0;
     p.first = false;
     if (p.reconsumeTimes > (g.record.settings?.maxRetries ?? this.s.config.maxReconsumeTimes)) {
-      g.pending.delete(offset);
-      ops.push({ type: "delete", key: this.s.keys.pending(g.name, offset) });
-      if (msg) {
-        const dead: DeadRecord = { msg, reconsumeTimes: p.reconsumeTimes - 1, deadAt: now };
-        ops.push({ type: "put", key: this.s.keys.dead(g.name, offset), value: toJson(dead) });
-        g.record.deadLetters++;
-        ops.push(this.s.groupOp(g));
+      if (msg) this.deadLetter(ops, g, offset, msg, p.reconsumeTimes - 1, now);
+      else {
+        g.pending.delete(offset);
+        ops.push({ type: "delete", key: this.s.keys.pending(g.name, offset) });
       }
       return;
     }
@@ -358,6 +375,24 @@ export class Leases {
         g.record.settings?.retryDelayMs ??
         retryDelay(this.s.config.retrySchedule, p.reconsumeTimes));
     ops.push(this.s.pendingOp(g, offset, p));
+  }
+
+  /** Moves a message of the group to its dead-letter queue (failed too often, or expired). */
+  private deadLetter(
+    ops: StoreOp[],
+    g: GroupState,
+    offset: number,
+    msg: StoredMessage,
+    reconsumeTimes: number,
+    now: number,
+    reason?: DeadRecord["reason"],
+  ): void {
+    g.pending.delete(offset);
+    ops.push({ type: "delete", key: this.s.keys.pending(g.name, offset) });
+    const dead: DeadRecord = { msg, reconsumeTimes, deadAt: now, ...(reason ? { reason } : {}) };
+    ops.push({ type: "put", key: this.s.keys.dead(g.name, offset), value: toJson(dead) });
+    g.record.deadLetters++;
+    ops.push(this.s.groupOp(g));
   }
 
   /** Leases that ran out count as a failure (as RocketMQ's pop revive does), so a poison message ends in the DLQ. */
@@ -446,9 +481,42 @@ export class Leases {
       return {
         message: this.s.toMessage(decodeNum(lastPart(key)), rec.msg, rec.reconsumeTimes),
         deadAt: rec.deadAt,
-        reason: "max_reconsume_times",
+        reason: rec.reason ?? "max_reconsume_times",
       };
     });
+  }
+
+  /**
+   * The group's flow keys that hold messages back on this queue, most
+   * waiting first: what blocks each (its earliest message in process, leased
+   * or waiting for a retry; none when only the key's rate holds it back).
+   */
+  async blockedKeys(group: string, limit: number): Promise<BlockedKey[]> {
+    assertName("group", group);
+    assertIntInRange("limit", limit, 1, 1000);
+    await this.s.ready();
+    const g = this.s.groups.get(group);
+    const now = this.s.clock.now();
+    const keys = new Map<string, BlockedKey>();
+    for (const [offset, p] of g?.pending ?? []) {
+      if (p.fk === undefined) continue;
+      let k = keys.get(p.fk);
+      if (!k) {
+        k = { key: p.fk, queueId: this.s.queueId, waiting: 0 };
+        keys.set(p.fk, k);
+      }
+      if (p.waiting) k.waiting++;
+      else if (k.blockedBy === undefined || offset < k.blockedBy.offset)
+        k.blockedBy = {
+          offset,
+          state: p.leaseId !== 0 && p.visibleAt > now ? "leased" : "retrying",
+          deliveryCount: p.deliveryCount,
+        };
+    }
+    return [...keys.values()]
+      .filter((k) => k.waiting > 0)
+      .sort((a, b) => b.waiting - a.waiting || (a.key < b.key ? -1 : 1))
+      .slice(0, limit);
   }
 
   /** The group's settings on this queue (`{}`: defaults). */

@@ -15,7 +15,7 @@ import type { Store } from "../store/store.js";
 import type { TopicConfig } from "./config.js";
 import { type GroupSettings, limitsKeys } from "./group-settings.js";
 import { parseMsgId } from "./ids.js";
-import { Leases, type ReceiveParams } from "./leases.js";
+import { type BlockedKey, Leases, type ReceiveParams } from "./leases.js";
 import { readLog, readOffsets, tagFilter } from "./log-reader.js";
 import { Maintenance } from "./maintenance.js";
 import { placeMessages, toStored } from "./placement.js";
@@ -23,7 +23,7 @@ import { inheritedWindowId, type ProducerScope, producerWindowId } from "./produ
 import type { ProducerWindow } from "./producer-window.js";
 import type { QueueHandle, QueueSnapshot, WaitOptions } from "./queue-handle.js";
 import { QueueState } from "./queue-state.js";
-import { fromJson, type ScheduledRecord, type StoredMessage } from "./records.js";
+import { fromJson, isExpired, type ScheduledRecord, type StoredMessage } from "./records.js";
 import { type TransactionFilter, Transactions } from "./transactions.js";
 import {
   assertIntInRange,
@@ -228,9 +228,12 @@ export class QueueEngine implements QueueHandle {
     this.assertReadable(from);
     const filter = tagFilter(tags);
     const { entries, next } = await readLog(this.s, from, this.s.durableHead, limit, filter);
+    const now = this.s.clock.now();
     const minOffset = this.s.meta.minOffset;
+    // An expired message is never delivered: a read by offset leaves it out, its offset a
+    // gap as a tag filter's (lease-mode groups dead-letter it instead, see Leases).
     const messages = entries
-      .filter((e) => e.offset >= minOffset)
+      .filter((e) => e.offset >= minOffset && !isExpired(e.msg, now))
       .map((e) => this.s.toMessage(e.offset, e.msg, 0));
     return {
       messages,
@@ -496,6 +499,11 @@ export class QueueEngine implements QueueHandle {
   /** Deletes dead letters for good (the oldest `limit`, or only `msgIds`); answers how many. */
   discardDeadLetters(group: string, limit: number, msgIds?: string[]): Promise<number> {
     return this.leases.discardDeadLetters(group, limit, msgIds);
+  }
+
+  /** The group's flow keys holding messages back on this queue, most waiting first. */
+  blockedKeys(group: string, limit: number): Promise<BlockedKey[]> {
+    return this.leases.blockedKeys(group, limit);
   }
 
   /** The group's settings on this queue (`{}`: defaults). */

@@ -10,7 +10,7 @@ import type {
   TransactionInfo,
 } from "../model.js";
 import type { GroupSettings } from "./group-settings.js";
-import type { ReceiveParams } from "./leases.js";
+import type { BlockedKey, ReceiveParams } from "./leases.js";
 import type { ProducerScope } from "./producer-scope.js";
 import type { TransactionFilter } from "./transactions.js";
 import type { NormalizedAppend } from "./validate.js";
@@ -68,6 +68,8 @@ export interface QueueHandle {
   redrive(group: string, limit: number, msgIds?: string[]): Promise<number>;
   /** Deletes up to `limit` dead letters (only `msgIds`, when given) for good. */
   discardDeadLetters(group: string, limit: number, msgIds?: string[]): Promise<number>;
+  /** The group's flow keys holding messages back on this queue, most waiting first. */
+  blockedKeys(group: string, limit: number): Promise<BlockedKey[]>;
   /** The group's settings on this queue (`{}`: defaults). */
   groupSettings(group: string): Promise<GroupSettings>;
   /** Replaces the group's settings on this queue. */

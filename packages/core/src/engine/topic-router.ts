@@ -15,6 +15,7 @@ import { ownValue } from "../util/own.js";
 import { CALL_DEFAULTS, MAX_WAIT_MS, type TopicConfig } from "./config.js";
 import { type GroupSettings, parseGroupSettings } from "./group-settings.js";
 import { queueOf } from "./ids.js";
+import type { BlockedKey } from "./leases.js";
 import { type ProducerScope, producerWindowId } from "./producer-scope.js";
 import type { QueueHandle } from "./queue-handle.js";
 import { RouterRotations } from "./rotations.js";
@@ -403,6 +404,14 @@ export class TopicRouter {
       moved += await queue.redrive(group, limit - moved, options.msgIds);
     }
     return moved;
+  }
+
+  /** The group's flow keys that hold messages back, on every queue, most waiting first (at most `limit`). */
+  async blockedKeys(group: string, limit = 100): Promise<BlockedKey[]> {
+    assertName("group", group);
+    assertIntInRange("limit", limit, 1, 1000);
+    const all = (await Promise.all(this.queues.map((q) => q.blockedKeys(group, limit)))).flat();
+    return all.sort((a, b) => b.waiting - a.waiting || (a.key < b.key ? -1 : 1)).slice(0, limit);
   }
 
   /** A group's settings (`{}`: defaults), as its first queue holds them (every queue holds the same). */

@@ -1,4 +1,5 @@
 import type {
+  BlockedKey,
   DeadLetter,
   GroupSettings,
   LeasedMessage,
@@ -87,6 +88,9 @@ export class DurableQueue implements QueueHandle {
   }
   discardDeadLetters(group: string, limit: number, msgIds?: string[]): Promise<number> {
     return this.call((q, ref) => q.discardDeadLetters(ref, group, limit, msgIds));
+  }
+  blockedKeys(group: string, limit: number): Promise<BlockedKey[]> {
+    return this.call((q, ref) => q.blockedKeys(ref, group, limit));
   }
   groupSettings(group: string): Promise<GroupSettings> {
     return this.call((q, ref) => q.groupSettings(ref, group));

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   type ApplyRequest,
+  type BlockedKey,
   type DeadLetter,
   EdgeqError,
   type GroupSettings,
@@ -167,6 +168,10 @@ export class QueueDO extends DurableObject<Env> {
     msgIds?: string[],
   ): Promise<Outcome<number>> {
     return this.#run(ref, (q) => q.discardDeadLetters(group, limit, msgIds));
+  }
+  /** The group's flow keys holding messages back on this queue. */
+  blockedKeys(ref: QueueRef, group: string, limit: number): Promise<Outcome<BlockedKey[]>> {
+    return this.#run(ref, (q) => q.blockedKeys(group, limit));
   }
   /** The group's settings on this queue. */
   groupSettings(ref: QueueRef, group: string): Promise<Outcome<GroupSettings>> {

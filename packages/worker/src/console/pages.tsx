@@ -198,15 +198,33 @@ export function MessagesPage(props: PagePlace) {
 export function DeadLettersPage() {
   return (
     <>
+      <section aria-labelledby="delivery-title">
+        <h2 id="delivery-title">Delivery</h2>
+        <p id="group-settings">Loading the group's settings…</p>
+        <div class="actions" id="group-actions" hidden>
+          <button type="button" id="pause-group">
+            Pause
+          </button>
+          <button type="button" id="purge-group" class="danger">
+            Purge backlog
+          </button>
+          <button type="button" id="delete-group" class="danger">
+            Delete group
+          </button>
+        </div>
+        <DataTable
+          id="blocked-keys"
+          caption="Keys holding messages back (ordered or flow-controlled groups), most waiting first"
+          columns={["Key", "Queue", "Waiting", "Blocked by"]}
+        />
+      </section>
+      <h2>Dead letters</h2>
       <div class="actions" id="redrive-actions" hidden>
         <button type="button" id="redrive-selected" disabled>
           Redrive selected
         </button>
         <button type="button" id="redrive-all">
           Redrive all
-        </button>
-        <button type="button" id="delete-group" class="danger">
-          Delete group
         </button>
       </div>
       <DataTable

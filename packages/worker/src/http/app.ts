@@ -286,6 +286,9 @@ export function createApp(): Hono<AppEnv> {
       });
       return c.json({ settings });
     });
+  app.get(`${groupPath}/keys`, need("consume"), async (c) =>
+    c.json({ keys: await c.var.router.blockedKeys(group(c), intParam(c, "limit")) }),
+  );
   app.post(`${groupPath}/purge`, need("admin"), async (c) =>
     c.json({ purged: await c.var.router.purgeGroup(group(c)) }),
   );

@@ -1,7 +1,7 @@
 import { api, topicInfo, topicPath } from "./api.js";
 import { $, confirmAction, fillTable, h, say } from "./dom.js";
 import { bodyText, time } from "./format.js";
-import type { DeadLetter } from "./wire.js";
+import type { BlockedKey, DeadLetter, GroupSettings } from "./wire.js";
 
 const STEP = 50;
 /** The API's largest dead-letter page. */
@@ -43,23 +43,7 @@ export async function deadLettersView(topic: string, group: string): Promise<voi
     say(`Redriven ${redriven} message${redriven === 1 ? "" : "s"}.`);
     await load();
   };
-  // A group that should not exist (a typo, a hostile name) can be removed: offsets, leases, retries, dead letters.
-  $<HTMLButtonElement>("#delete-group").addEventListener("click", async () => {
-    if (
-      !(await confirmAction(
-        `Delete group ${group}? Its offsets, leases, retries and dead letters are deleted; the messages stay.`,
-        "Delete",
-      ))
-    )
-      return;
-    await api(
-      topicPath(topic, `/groups/${encodeURIComponent(group)}`),
-      undefined,
-      undefined,
-      "DELETE",
-    );
-    location.assign(`/console/topics/${encodeURIComponent(topic)}`);
-  });
+  await deliveryView(topic, group, admin);
   const row = (d: DeadLetter) => {
     const m = d.message;
     const cells = [
@@ -124,4 +108,102 @@ export async function deadLettersView(topic: string, group: string): Promise<voi
     void load();
   });
   await load();
+}
+
+/** What shapes the group's delivery, in words (`{}`: every message as soon as it can go). */
+function describeSettings(settings: GroupSettings): string {
+  const parts: string[] = [];
+  if (settings.paused) parts.push("paused: receives get nothing");
+  if (settings.ordered) parts.push("ordered: one message of a key at a time, in log order");
+  const flow = settings.flow;
+  const key = flow?.header ? `header ${flow.header}` : "key";
+  if (flow?.parallelism !== undefined)
+    parts.push(`at most ${flow.parallelism} in flight per ${key}`);
+  if (flow?.ratePerSecond !== undefined)
+    parts.push(
+      `at most ${flow.ratePerSecond}/s per ${key} (burst ${flow.burst ?? Math.max(1, Math.ceil(flow.ratePerSecond))})`,
+    );
+  if (settings.maxRetries !== undefined) parts.push(`${settings.maxRetries} retries`);
+  if (settings.retryDelayMs !== undefined) parts.push(`retry after ${settings.retryDelayMs} ms`);
+  if (settings.deadLetterTopic !== undefined)
+    parts.push(`dead letters go to ${settings.deadLetterTopic}`);
+  return parts.length === 0
+    ? "Default delivery: every message as soon as it can go."
+    : `${parts.join("; ")}.`;
+}
+
+/**
+ * The group's delivery: its settings, which keys hold messages back and by
+ * what, and (with `admin`) pause or resume and purge its backlog, each
+ * purge after a confirmation.
+ */
+async function deliveryView(topic: string, group: string, admin: boolean): Promise<void> {
+  const base = topicPath(topic, `/groups/${encodeURIComponent(group)}`);
+  const pause = $<HTMLButtonElement>("#pause-group");
+  const show = async () => {
+    const { settings } = await api<{ settings: GroupSettings }>(`${base}/settings`);
+    $("#group-settings").textContent = describeSettings(settings);
+    pause.textContent = settings.paused ? "Resume" : "Pause";
+    pause.dataset.paused = String(settings.paused === true);
+    const { keys } = await api<{ keys: BlockedKey[] }>(`${base}/keys?limit=50`);
+    fillTable(
+      $<HTMLTableElement>("#blocked-keys"),
+      keys.map((k) =>
+        h(
+          "tr",
+          { "data-key": k.key },
+          h("th", { scope: "row" }, h("code", {}, k.key)),
+          h("td", { class: "num" }, k.queueId),
+          h("td", { class: "num" }, k.waiting),
+          h(
+            "td",
+            {},
+            k.blockedBy
+              ? `offset ${k.blockedBy.offset}, ${k.blockedBy.state} (delivered ${k.blockedBy.deliveryCount}×)`
+              : "its rate limit",
+          ),
+        ),
+      ),
+      "No key holds a message back.",
+    );
+  };
+  if (admin) {
+    $("#group-actions").hidden = false;
+    pause.addEventListener("click", async () => {
+      const paused = pause.dataset.paused === "true";
+      await api(`${base}/${paused ? "resume" : "pause"}`, {});
+      say(paused ? `Group ${group} resumed.` : `Group ${group} paused.`);
+      await show();
+    });
+    // A group that should not exist (a typo, a hostile name) can be removed: offsets, leases, retries, dead letters.
+    $<HTMLButtonElement>("#delete-group").addEventListener("click", async () => {
+      if (
+        !(await confirmAction(
+          `Delete group ${group}? Its offsets, leases, retries and dead letters are deleted; the messages stay.`,
+          "Delete",
+        ))
+      )
+        return;
+      await api(
+        topicPath(topic, `/groups/${encodeURIComponent(group)}`),
+        undefined,
+        undefined,
+        "DELETE",
+      );
+      location.assign(`/console/topics/${encodeURIComponent(topic)}`);
+    });
+    $("#purge-group").addEventListener("click", async () => {
+      if (
+        !(await confirmAction(
+          `Purge the backlog of group ${group}? Every message it has not acknowledged is skipped for it; other groups keep theirs.`,
+          "Purge",
+        ))
+      )
+        return;
+      const { purged } = await api<{ purged: number }>(`${base}/purge`, {});
+      say(`Purged ${purged} message${purged === 1 ? "" : "s"} from group ${group}.`);
+      await show();
+    });
+  } else $("#group-actions").remove();
+  await show();
 }

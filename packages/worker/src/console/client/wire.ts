@@ -8,7 +8,13 @@ import type {
   WireMessage as Wire,
 } from "@edgeq/core";
 
-export type { GroupStats, QueueStats, TopicStats } from "@edgeq/core";
+export type {
+  BlockedKey,
+  GroupSettings,
+  GroupStats,
+  QueueStats,
+  TopicStats,
+} from "@edgeq/core";
 
 export type Right = "produce" | "consume" | "admin";
 
