@@ -46,6 +46,8 @@ export interface Message {
   reconsumeTimes: number;
   /** Set on delayed messages: when the message became visible. */
   deliverAt?: number;
+  /** Set when the producer gave one: never delivered after this time (ms since the epoch). */
+  expiresAt?: number;
 }
 
 /** What a producer hands over. */
@@ -61,6 +63,11 @@ export interface OutgoingMessage {
   delayMs?: number;
   /** Invisible until this time (ms since the epoch). */
   deliverAt?: number;
+  /**
+   * Never delivered after this time (ms since the epoch): a lease-mode group
+   * dead-letters it with reason `expired`, a read by offset leaves it out.
+   */
+  expiresAt?: number;
 }
 
 /** One send: a batch of messages, from one producer when `producerId` is set. */
@@ -141,7 +148,8 @@ export interface DeadLetter {
   message: Message;
   /** When the message was moved to the dead-letter queue. */
   deadAt: number;
-  reason: "max_reconsume_times";
+  /** `max_reconsume_times`: it failed too often; `expired`: its `expiresAt` passed before a delivery. */
+  reason: "max_reconsume_times" | "expired";
 }
 
 /** One queue's retained log and pending work. */

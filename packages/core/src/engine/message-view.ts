@@ -40,5 +40,6 @@ export function toMessage(
   if (msg.producerId !== undefined) out.producerId = msg.producerId;
   if (msg.seq !== undefined) out.seq = msg.seq;
   if (msg.deliverAt !== undefined) out.deliverAt = msg.deliverAt;
+  if (msg.expiresAt !== undefined) out.expiresAt = msg.expiresAt;
   return out;
 }

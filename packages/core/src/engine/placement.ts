@@ -20,6 +20,7 @@ export function toStored(
   if (producerId !== undefined) stored.producerId = producerId;
   if (m.seq !== undefined) stored.seq = m.seq;
   if (m.deliverAt !== undefined) stored.deliverAt = m.deliverAt;
+  if (m.expiresAt !== undefined) stored.expiresAt = m.expiresAt;
   return stored;
 }
 

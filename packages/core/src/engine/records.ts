@@ -51,6 +51,8 @@ export interface StoredMessage {
   producerId?: string;
   seq?: number;
   deliverAt?: number;
+  /** Never delivered after this time (see `isExpired`). */
+  expiresAt?: number;
   /** Only for delayed messages, whose id was issued before they had an offset. */
   msgId?: string;
   size: number;
@@ -151,6 +153,16 @@ export interface DeadRecord {
   msg: StoredMessage;
   reconsumeTimes: number;
   deadAt: number;
+  /** Absent: `max_reconsume_times` (records written before expiry existed have none). */
+  reason?: "expired";
+}
+
+/**
+ * Whether a stored message's expiry passed at `now`: the one rule every
+ * delivery path asks (leases dead-letter it, reads by offset leave it out).
+ */
+export function isExpired(msg: StoredMessage, now: number): boolean {
+  return msg.expiresAt !== undefined && msg.expiresAt <= now;
 }
 
 /** Builds the keys of one queue. */

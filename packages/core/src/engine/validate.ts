@@ -73,6 +73,8 @@ export interface NormalizedMessage {
   seq?: number;
   /** Absolute due time, only when in the future. */
   deliverAt?: number;
+  /** Never delivered after this time. */
+  expiresAt?: number;
   size: number;
 }
 
@@ -216,6 +218,8 @@ function normalizeMessage(
   // The topic's default delay applies to a message that asks for none.
   if (due === undefined && config.deliveryDelayMs > 0) due = now + config.deliveryDelayMs;
   if (due !== undefined && due > now) msg.deliverAt = due;
+  if (m.expiresAt !== undefined)
+    msg.expiresAt = assertIntInRange(`${at}.expiresAt`, m.expiresAt, 0, Number.MAX_SAFE_INTEGER);
   if (msg.size > config.maxMessageBytes)
     throw new EdgeqError("too_large", `${at} is over ${config.maxMessageBytes} bytes`, {
       details: { limit: config.maxMessageBytes, index: i },

@@ -30,14 +30,24 @@ async function setUp(options: Partial<DurableProducerOptions> = {}) {
     hooks: { deadLettered: (d) => dead.push(d) },
     ...options,
   });
-  const stored = async () =>
-    (await broker.read("orders", 0, { from: 0, limit: 100 })).messages.map((m) => m.body);
-  return { producer, clock, dead, transport, stored, setOnline: (o: boolean) => (online = o) };
+  const messages = async () => (await broker.read("orders", 0, { from: 0, limit: 100 })).messages;
+  const stored = async () => (await messages()).map((m) => m.body);
+  return {
+    producer,
+    clock,
+    dead,
+    transport,
+    stored,
+    messages,
+    setOnline: (o: boolean) => (online = o),
+  };
 }
 
 describe("message expiry in a durable producer", () => {
   it("never sends a message past the producer's maxRetentionMs: it becomes a dead letter `expired`", async () => {
-    const { producer, clock, dead, transport, stored } = await setUp({ maxRetentionMs: 1_000 });
+    const { producer, clock, dead, transport, stored, messages } = await setUp({
+      maxRetentionMs: 1_000,
+    });
     const [first] = await producer.send([{ body: "late" }, { body: "later" }]);
     clock.advance(1_000);
     const [fresh] = await producer.send([{ body: "fresh" }]);
@@ -45,6 +55,8 @@ describe("message expiry in a durable producer", () => {
     await producer.flush();
 
     expect(await stored()).toEqual(["fresh"]);
+    // The broker gets the expiry too, and honours it (docs/protocol.md, Message expiry).
+    expect((await messages())[0]?.expiresAt).toBe(fresh!.queuedAt + 1_000);
     expect(dead.map((d) => [d.body, d.reason.code])).toEqual([
       ["late", "expired"],
       ["later", "expired"],
@@ -93,8 +105,9 @@ describe("message expiry in a durable producer", () => {
       (f.args[1] as { messages: { body: string }[] }).messages.map((m) => m.body),
     );
     expect(sent).toEqual([["a"], ["c"]]);
-    // The broker never hears of the producer's own option.
+    // The broker never hears of the producer's own option, only of the expiry it sets.
     expect(JSON.stringify(transport.forwarded)).not.toContain("maxRetentionMs");
+    expect(JSON.stringify(transport.forwarded)).not.toContain("expiresAt");
     producer.close();
   });
 

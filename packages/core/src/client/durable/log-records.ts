@@ -172,7 +172,13 @@ export function bodyOf(entry: { body: JsonValue; bytes?: true }): MessageBody {
 
 /** A logged message as the Transport sends it (bytes back to bytes). */
 export function toOutgoing(message: PendingMessage): OutgoingMessage {
-  return { seq: message.seq, body: bodyOf(message), ...wireOptionsOf(message) };
+  return {
+    seq: message.seq,
+    body: bodyOf(message),
+    ...wireOptionsOf(message),
+    // The broker honours it too: never delivered after it, even once stored.
+    ...(message.expiresAt === undefined ? {} : { expiresAt: message.expiresAt }),
+  };
 }
 
 /** A stored dead letter: the body as the log kept it. */
