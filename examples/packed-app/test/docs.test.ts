@@ -111,9 +111,11 @@ async function waitForPort(child: ChildProcess, log: () => Promise<string>): Pro
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) return Promise.resolve();
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  // Its own process group: npm, wrangler and workerd below it go too.
-  process.kill(-child.pid, "SIGTERM");
-  return exited;
+  // Its own process group: npm, wrangler and workerd below it go too; killed if it lingers.
+  const pid = child.pid;
+  process.kill(-pid, "SIGTERM");
+  const kill = setTimeout(() => process.kill(-pid, "SIGKILL"), 10_000);
+  return exited.finally(() => clearTimeout(kill));
 }
 
 /** A shell script that runs `code` where the session's last block left off, and records where that is. */
