@@ -113,6 +113,8 @@ interface Route {
   method: string;
   path: (p: Principal, group: string) => string;
   body?: Body;
+  /** The body, when it names the principal's group. */
+  bodyOf?: (p: Principal, group: string) => Body;
   contentType?: string;
   headers?: Record<string, string>;
   /** What it asks for: a right on a topic (or stream path), through a group or not. */
@@ -123,6 +125,8 @@ interface Route {
   prepare?: (p: Principal, group: string) => Promise<void>;
   /** Streams the call could change, beyond the shared one. */
   streams?: (p: Principal) => string[];
+  /** Other answers (GET paths) the call could change. */
+  watch?: (p: Principal, group: string) => string[];
 }
 
 const json = (value: unknown): Body => ({ json: value });
@@ -403,6 +407,105 @@ const ROUTES: Route[] = [
       ),
     streams: (p) => [`ag-sdel-${p.id}`],
   },
+  // Group settings, keys, pause, purge, discard (docs/protocol.md, "Group settings").
+  {
+    name: "group settings",
+    method: "GET",
+    path: groupPath("/settings"),
+    access: throughGroup("consume"),
+    ok: 200,
+  },
+  {
+    name: "replace group settings",
+    method: "PUT",
+    path: groupPath("/settings"),
+    body: json({ maxRetries: 5 }),
+    access: throughGroup("admin"),
+    ok: 200,
+    watch: (_p, g) => [`/v1/topics/${TOPIC}/groups/${g}/settings`],
+  },
+  {
+    name: "blocked keys",
+    method: "GET",
+    path: groupPath("/keys"),
+    access: throughGroup("consume"),
+    ok: 200,
+  },
+  {
+    name: "pause a group",
+    method: "POST",
+    path: groupPath("/pause"),
+    access: throughGroup("admin"),
+    ok: 200,
+    watch: (_p, g) => [`/v1/topics/${TOPIC}/groups/${g}/settings`],
+  },
+  {
+    name: "resume a group",
+    method: "POST",
+    path: groupPath("/resume"),
+    access: throughGroup("admin"),
+    ok: 200,
+    watch: (_p, g) => [`/v1/topics/${TOPIC}/groups/${g}/settings`],
+  },
+  {
+    name: "discard dead letters",
+    method: "POST",
+    path: groupPath("/dlq/discard"),
+    body: json({ limit: 1 }),
+    access: throughGroup("admin"),
+    ok: 200,
+  },
+  {
+    name: "purge a group",
+    method: "POST",
+    path: groupPath("/purge"),
+    access: throughGroup("admin"),
+    ok: 200,
+  },
+  {
+    name: "purge a topic",
+    method: "POST",
+    path: (p) => `/v1/topics/ag-purge-${p.id}/purge`,
+    access: (p) => [{ topic: `ag-purge-${p.id}`, right: "admin" }],
+    ok: 200,
+    prepare: async (p) => {
+      await send("PUT", `/v1/topics/ag-purge-${p.id}`, { body: json({ queueCount: 1 }) });
+      await prepared(
+        send("POST", `/v1/topics/ag-purge-${p.id}/messages`, {
+          body: json({ messages: [{ body: 1 }] }),
+        }),
+        200,
+      );
+    },
+    watch: (p) => [`/v1/topics/ag-purge-${p.id}/stats`],
+  },
+  // Cloudflare's REST publish and pull consumer settings (docs/protocol.md, "Cloudflare Queues pull API").
+  {
+    name: "Cloudflare publish",
+    method: "POST",
+    path: () => `/v1/cf/accounts/a/queues/${TOPIC}/messages`,
+    body: json({ body: { n: 1 } }),
+    access: onTopic("produce"),
+    ok: 200,
+  },
+  {
+    name: "Cloudflare publish a batch",
+    method: "POST",
+    path: () => `/v1/cf/accounts/a/queues/${TOPIC}/messages/batch`,
+    body: json({ messages: [{ body: 1 }, { body: 2 }] }),
+    access: onTopic("produce"),
+    ok: 200,
+  },
+  {
+    name: "Cloudflare consumer settings",
+    method: "POST",
+    path: () => `/v1/cf/accounts/a/queues/${TOPIC}/consumers`,
+    bodyOf: (_p, g) =>
+      json({ type: "http_pull", consumer_name: g, settings: { max_retries: 3, retry_delay: 10 } }),
+    access: throughGroup("admin"),
+    ok: 200,
+    watch: (_p, g) => [`/v1/topics/${TOPIC}/groups/${g}/settings`],
+  },
 ];
 
 /** Groups of other subjects, or outside a scoped grant's pattern: never usable through it. */
@@ -420,6 +523,10 @@ const FOREIGN_GROUPS: Record<string, string[]> = {
   "sub-email": ["user-a.b-x.io-inbox", "user-a_2eb-inbox", "user-a-inbox"],
 };
 const GROUP_ROUTES = [
+  "replace group settings",
+  "pause a group",
+  "purge a group",
+  "Cloudflare consumer settings",
   "commit offsets",
   "receive",
   "dead letters",
@@ -460,12 +567,13 @@ beforeAll(async () => {
 
 /** What a refused call must leave as it was: the topic list and settings, the topic's stats (every group), its streams. */
 // Listed by a consume token (every ag-* topic, without settings: a smaller answer), the topic's settings read apart.
-const state = (streams: string[] = []) =>
+const state = (streams: string[] = [], paths: string[] = []) =>
   snapshot({
     topics: [TOPIC],
     streams: [STREAM, ...streams],
     listAs: "Bearer ag-consume-token",
     settings: [TOPIC],
+    paths,
   });
 
 interface Case {
@@ -488,14 +596,16 @@ let untouched: { key: string; parts: string[] } | undefined;
 async function run(c: Case): Promise<void> {
   const { route, principal, group } = c;
   const streams = route.streams?.(principal) ?? [];
-  const key = JSON.stringify(streams);
+  const paths = route.watch?.(principal, group) ?? [];
+  const key = JSON.stringify([streams, paths]);
   const last = untouched;
   untouched = undefined;
   await route.prepare?.(principal, group);
-  const before = !route.prepare && last?.key === key ? last.parts : await state(streams);
+  const before = !route.prepare && last?.key === key ? last.parts : await state(streams, paths);
+  const body = route.bodyOf?.(principal, group) ?? route.body;
   const answer = await send(route.method, route.path(principal, group), {
     auth: auth.get(principal.id)!,
-    ...(route.body ? { body: route.body } : {}),
+    ...(body ? { body } : {}),
     ...(route.contentType ? { contentType: route.contentType } : {}),
     ...(route.headers ? { headers: route.headers } : {}),
   });
@@ -504,7 +614,7 @@ async function run(c: Case): Promise<void> {
     return;
   }
   expectError(answer, 403, "forbidden");
-  const after = await state(streams);
+  const after = await state(streams, paths);
   expect(after).toEqual(before);
   untouched = { key, parts: after };
 }

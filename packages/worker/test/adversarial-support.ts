@@ -119,6 +119,8 @@ export async function snapshot(what: {
   listAs?: string;
   /** Topics whose settings to read on their own (when `listAs` does not see settings). */
   settings?: readonly string[];
+  /** Any other answers (GET paths, with the admin token) that must not move. */
+  paths?: readonly string[];
 }): Promise<string[]> {
   const parts: string[] = [];
   const list = await send("GET", "/v1/topics?limit=1000", { auth: what.listAs ?? ADMIN });
@@ -141,6 +143,10 @@ export async function snapshot(what: {
     parts.push(
       `${stream}: ${head.status} ${h.get("stream-next-offset")} ${h.get("stream-closed")}`,
     );
+  }
+  for (const path of what.paths ?? []) {
+    const answer = await send("GET", path);
+    parts.push(`${path}: ${answer.status} ${answer.text}`);
   }
   return parts;
 }
