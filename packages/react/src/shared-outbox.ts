@@ -1,4 +1,10 @@
-import { createOutbox, type Outbox, type OutboxOptions, type SyncState } from "@edgeq/browser";
+import {
+  createOutbox,
+  type Outbox,
+  type OutboxOptions,
+  type StorageReport,
+  type SyncState,
+} from "@edgeq/browser";
 import type { ErrorSummary } from "@edgeq/core";
 
 /** Where a shared outbox is, as the hooks show it. */
@@ -27,6 +33,8 @@ export interface OutboxState {
   pausedForAuth: boolean;
   /** What `navigator.storage.persist()` answered, when the outbox asked (`persist: true`). */
   persisted: boolean | undefined;
+  /** Whether this origin's storage is persisted, and its usage and quota, as the browser says. */
+  storage: StorageReport | undefined;
   online: boolean;
   lastError: ErrorSummary | undefined;
   /** Why opening failed (status `error`). */
@@ -45,6 +53,7 @@ export const UNAVAILABLE: OutboxState = Object.freeze({
   syncState: undefined,
   pausedForAuth: false,
   persisted: undefined,
+  storage: undefined,
   online: true,
   lastError: undefined,
   error: undefined,
@@ -226,6 +235,7 @@ export class SharedOutbox {
       syncState: stats.state,
       pausedForAuth: stats.state === "paused",
       persisted: stats.persisted,
+      storage: stats.storage,
       online: globalThis.navigator?.onLine !== false,
       lastError: stats.lastError,
       error: undefined,
