@@ -5,6 +5,12 @@ import { SESSION_URL } from "./session.js";
 
 declare const self: ServiceWorkerGlobalScope;
 const CACHE = "field-orders-shell-v1";
+const openOutbox = () => createOutbox({ ...outboxOptions, autoSync: false, persist: false });
+
+// Every engine, and the only way without a page in Firefox and Safari: flush when
+// the worker wakes up and whenever the app is opened (before its page is up).
+// First, before the fetch listener below: respondWith() stops the event's propagation.
+flushOnWake(self, openOutbox);
 
 // The app shell: whatever the page loaded from its own origin is cached as it
 // goes, so the next visit (or a reload while offline) comes from the cache.
@@ -69,9 +75,5 @@ self.addEventListener("message", (event) => {
   );
 });
 
-const openOutbox = () => createOutbox({ ...outboxOptions, autoSync: false, persist: false });
 // Background Sync (Chromium): the browser wakes the worker when the network is back.
 handleBackgroundSync(self, openOutbox);
-// Every engine, and the only way without a page in Firefox and Safari: flush when
-// the worker wakes up and whenever the app is opened (before its page is up).
-flushOnWake(self, openOutbox);

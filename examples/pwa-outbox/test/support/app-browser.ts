@@ -130,7 +130,10 @@ async function newWebKitContext(): Promise<AppContext> {
     },
   });
   const exclusive = createMutex();
-  let first: string | undefined = await session.command<string>("GET", "/window");
+  // The session's first window stays open and unused: closing a session's last
+  // window ends the session in WebKitWebDriver, and a command after closing the
+  // current one fails with "no such window" (measured): it is where we go back to.
+  const home = await session.command<string>("GET", "/window");
   const inWindow = <T>(handle: string, work: () => Promise<T>) =>
     exclusive(async () => {
       await session.command("POST", "/window", { handle });
@@ -138,15 +141,9 @@ async function newWebKitContext(): Promise<AppContext> {
     });
   return {
     async newPage() {
-      // The session's first window serves the first page; then one window per page.
-      const handle =
-        first ??
-        (
-          await exclusive(() =>
-            session.command<{ handle: string }>("POST", "/window/new", { type: "window" }),
-          )
-        ).handle;
-      first = undefined;
+      const { handle } = await exclusive(() =>
+        session.command<{ handle: string }>("POST", "/window/new", { type: "window" }),
+      );
       return {
         goto: (url) => inWindow(handle, () => session.navigate(url)),
         reload: () =>
@@ -155,7 +152,11 @@ async function newWebKitContext(): Promise<AppContext> {
             await session.evaluate(LOADED);
           }),
         evaluate: (expression: string) => inWindow(handle, () => session.evaluate(expression)),
-        close: () => inWindow(handle, () => session.command("DELETE", "/window")),
+        close: () =>
+          inWindow(handle, async () => {
+            await session.command("DELETE", "/window");
+            await session.command("POST", "/window", { handle: home });
+          }),
       };
     },
     close: () => session.quit(),

@@ -21,6 +21,10 @@ interface FetchEventLike extends ExtendableEventLike {
  * silent here; the messages stay in IndexedDB for the next wake-up, the
  * page's own triggers, or Background Sync. The Web Lock keeps a page and the
  * worker from sending at once. Returns a function that removes the listeners.
+ *
+ * Call it before the worker's own `fetch` listener: `respondWith()` stops the
+ * event's immediate propagation (the Service Worker spec; seen in Chromium),
+ * so a listener added after one that answers never hears a navigation.
  */
 export function flushOnWake(scope: EventTarget, openOutbox: () => Promise<Outbox>): () => void {
   let running: Promise<void> | undefined;
