@@ -151,6 +151,80 @@ it("forwards to dead_letter_queue after max_retries, even past a higher maxRecon
   expect(dead.messages.map((m) => m.body)).toEqual([{ poison: true }]);
 });
 
+it("a dead letter in dead_letter_queue keeps its id and timestamp, with where and why it died beside them", async () => {
+  await rpc.putTopic("cfq-identity", { queueCount: 1 });
+  await rpc.putTopic("cfq-identity-dlq", { queueCount: 1 });
+  const jobs = createQueueProducer(rpc, "cfq-identity", { sendMetrics: false });
+  await jobs.send({ poison: "identity" }, { key: "dlq-identity" });
+  const seen: Array<{ id: string; timestamp: number }> = [];
+  const failing = createQueueConsumer(
+    (batch) => {
+      for (const m of batch.messages) seen.push({ id: m.id, timestamp: m.timestamp.getTime() });
+      throw new Error("always fails");
+    },
+    () => rpc,
+    { queue: "cfq-identity", max_retries: 0, dead_letter_queue: "cfq-identity-dlq" },
+  );
+  await failing.drain(env, ctx, { wait: false });
+  expect(seen).toHaveLength(1);
+  const original = seen[0]!;
+  const dead = await get<{ messages: Array<{ msgId: string; headers: Record<string, string> }> }>(
+    "/cfq-identity-dlq/messages?key=dlq-identity",
+  );
+  expect(dead.messages[0]!.headers).toMatchObject({
+    "cf-original-id": original.id,
+    "cf-original-timestamp": String(original.timestamp),
+    "edgeq-dead-from": "cfq-identity/cf-cfq-identity",
+    "edgeq-dead-reason": "max_retries",
+  });
+  expect(dead.messages[0]!.msgId).not.toBe(original.id);
+  // The dead-letter queue's own consumer sees the message it failed, not a copy with a new identity.
+  const inDlq: Array<{ id: string; timestamp: number }> = [];
+  const reader = createQueueConsumer(
+    (batch) => {
+      for (const m of batch.messages) inDlq.push({ id: m.id, timestamp: m.timestamp.getTime() });
+    },
+    () => rpc,
+    { queue: "cfq-identity-dlq" },
+  );
+  await reader.drain(env, ctx, { wait: false });
+  expect(inDlq).toEqual([original]);
+});
+
+it("ordered (edgeq): with four batches at once, a key's messages reach the handler one at a time, in order", async () => {
+  await rpc.putTopic("cfq-ordered", { queueCount: 2 });
+  const jobs = createQueueProducer(rpc, "cfq-ordered", { sendMetrics: false });
+  const keys = ["ord-a", "ord-b", "ord-c"];
+  for (let i = 0; i < 6; i++) for (const key of keys) await jobs.send({ key, i }, { key });
+  const running = new Set<string>();
+  const overlaps: string[] = [];
+  const order = new Map<string, number[]>();
+  const consumer = createQueueConsumer(
+    async (batch) => {
+      for (const m of batch.messages) {
+        const { key, i } = m.body as { key: string; i: number };
+        // Noted, not thrown: the wrapper would take a throw as a failed batch.
+        if (running.has(key)) overlaps.push(`${key} ${i}`);
+        running.add(key);
+        // Let the other batches run meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        order.set(key, [...(order.get(key) ?? []), i]);
+        running.delete(key);
+      }
+    },
+    () => rpc,
+    { queue: "cfq-ordered", ordered: true, max_concurrency: 4, max_batch_size: 2 },
+  );
+  await consumer.drain(env, ctx, { wait: false });
+  expect(overlaps).toEqual([]);
+  expect(await get("/cfq-ordered/groups/cf-cfq-ordered/settings")).toEqual({
+    settings: { ordered: true },
+  });
+  expect(Object.fromEntries(order)).toEqual(
+    Object.fromEntries(keys.map((key) => [key, [0, 1, 2, 3, 4, 5]])),
+  );
+});
+
 it("without dead_letter_queue, ends in the group's edgeq DLQ after max_retries + 1 attempts, whatever maxReconsumeTimes", async () => {
   await createQueueProducer(rpc, "cfmany", { sendMetrics: false }).send("doomed", {
     key: "own-dlq",

@@ -57,7 +57,7 @@ const CODES = new Set(Object.keys(errorStatus));
 
 /** One request to the broker: the parsed JSON of a 2xx answer, or the protocol's typed error. */
 export type HttpCall = <T>(
-  method: "GET" | "POST",
+  method: "GET" | "POST" | "PUT",
   path: string,
   options: CallOptions | undefined,
   body?: unknown,
@@ -79,7 +79,7 @@ export function httpCall(transport: HttpTransportOptions): HttpCall {
   // Bound so a platform fetch is not called with anything else as `this`.
   const fetch = platformFetch.bind(globalThis);
   return async <T>(
-    method: "GET" | "POST",
+    method: "GET" | "POST" | "PUT",
     path: string,
     options: CallOptions | undefined,
     body?: unknown,

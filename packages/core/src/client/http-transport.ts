@@ -1,3 +1,4 @@
+import type { GroupSettings } from "../engine/group-settings.js";
 import type {
   AppendRequest,
   DeadLetter,
@@ -205,6 +206,30 @@ export class HttpTransport implements Transport {
       },
     );
     return redriven;
+  }
+
+  async groupSettings(topic: string, group: string, options?: CallOptions): Promise<GroupSettings> {
+    const { settings } = await this.call<{ settings: GroupSettings }>(
+      "GET",
+      `${groupPath(topic, group)}/settings`,
+      options,
+    );
+    return settings;
+  }
+
+  async setGroupSettings(
+    topic: string,
+    group: string,
+    settings: GroupSettings,
+    options?: CallOptions,
+  ): Promise<GroupSettings> {
+    const answer = await this.call<{ settings: GroupSettings }>(
+      "PUT",
+      `${groupPath(topic, group)}/settings`,
+      options,
+      settings,
+    );
+    return answer.settings;
   }
 
   stats(topic: string, options?: CallOptions): Promise<TopicStats> {

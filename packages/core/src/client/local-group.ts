@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import { Broker } from "../engine/broker.js";
 import { resolveTopicConfig, type TopicConfig } from "../engine/config.js";
+import type { GroupSettings } from "../engine/group-settings.js";
 import { EdgeqError } from "../errors.js";
 import type {
   AppendRequest,
@@ -219,6 +220,21 @@ export class LocalGroupTransport implements Transport {
       .filter((d) => wanted.has(restore(d.message.body).msgId))
       .map((d) => d.message.msgId);
     return copies.length === 0 ? 0 : this.local.redrive(topic, group, { msgIds: copies });
+  }
+
+  /** The group leases locally: its settings are the local engine's. */
+  async groupSettings(topic: string, group: string): Promise<GroupSettings> {
+    await this.ensureTopic(topic);
+    return this.local.groupSettings(topic, group);
+  }
+
+  async setGroupSettings(
+    topic: string,
+    group: string,
+    settings: GroupSettings,
+  ): Promise<GroupSettings> {
+    await this.ensureTopic(topic);
+    return this.local.setGroupSettings(topic, group, settings);
   }
 
   getMessage(topic: string, msgId: string, options?: CallOptions): Promise<Message> {

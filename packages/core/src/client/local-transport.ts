@@ -1,4 +1,5 @@
 import type { Broker } from "../engine/broker.js";
+import type { GroupSettings } from "../engine/group-settings.js";
 import type {
   AppendRequest,
   DeadLetter,
@@ -143,6 +144,21 @@ export class LocalTransport implements Transport {
     checkSignal(options);
     const { signal: _signal, ...rest } = options ?? {};
     return this.broker.redrive(topic, group, rest);
+  }
+
+  async groupSettings(topic: string, group: string, options?: CallOptions): Promise<GroupSettings> {
+    checkSignal(options);
+    return this.broker.groupSettings(topic, group);
+  }
+
+  async setGroupSettings(
+    topic: string,
+    group: string,
+    settings: GroupSettings,
+    options?: CallOptions,
+  ): Promise<GroupSettings> {
+    checkSignal(options);
+    return this.broker.setGroupSettings(topic, group, settings);
   }
 
   async stats(topic: string, options?: CallOptions): Promise<TopicStats> {

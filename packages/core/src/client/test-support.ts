@@ -113,6 +113,10 @@ export class FaultyTransport implements Transport {
   listDeadLetters: Transport["listDeadLetters"] = (...a) =>
     this.run("listDeadLetters", a, () => this.inner.listDeadLetters(...a));
   redrive: Transport["redrive"] = (...a) => this.run("redrive", a, () => this.inner.redrive(...a));
+  groupSettings: Transport["groupSettings"] = (...a) =>
+    this.run("groupSettings", a, () => this.inner.groupSettings(...a));
+  setGroupSettings: Transport["setGroupSettings"] = (...a) =>
+    this.run("setGroupSettings", a, () => this.inner.setGroupSettings(...a));
   stats: Transport["stats"] = (...a) => this.run("stats", a, () => this.inner.stats(...a));
   endTransaction: Transport["endTransaction"] = (...a) =>
     this.run("endTransaction", a, () => this.inner.endTransaction(...a));

@@ -1,3 +1,4 @@
+import type { GroupSettings } from "../engine/group-settings.js";
 import type {
   AppendRequest,
   DeadLetter,
@@ -126,6 +127,15 @@ export interface Transport {
     group: string,
     options?: CallOptions & { limit?: number; msgIds?: string[] },
   ): Promise<number>;
+  /** The group's settings (ordered, flow, paused, retries; `{}`: defaults). */
+  groupSettings(topic: string, group: string, options?: CallOptions): Promise<GroupSettings>;
+  /** Replaces the group's settings (an admin call on the broker); answers them as stored. */
+  setGroupSettings(
+    topic: string,
+    group: string,
+    settings: GroupSettings,
+    options?: CallOptions,
+  ): Promise<GroupSettings>;
   /** Per-queue offsets and sizes, and per-group lag, in-flight, retrying and dead letters. */
   stats(topic: string, options?: CallOptions): Promise<TopicStats>;
   /** Commits or rolls back a transaction begun with a `transactional` send. */

@@ -97,6 +97,27 @@ export function registerConsumeContract(test: ContractTest): void {
     await h.transport.ack(h.topic, group, [leased[0]!.receipt]);
   });
 
+  test("group settings: ordered holds a key's next message until the one before it is acked", async (h) => {
+    const group = await groupAtHead(h);
+    expect(await h.transport.groupSettings(h.topic, group)).toEqual({});
+    expect(await h.transport.setGroupSettings(h.topic, group, { ordered: true })).toEqual({
+      ordered: true,
+    });
+    expect(await h.transport.groupSettings(h.topic, group)).toEqual({ ordered: true });
+    const sent = await sendKeyed(h, 2);
+    const first = await h.transport.receive(h.topic, group, { max: 10, visibilityMs: LEASE_MS });
+    expect(ids(first)).toEqual([sent[0]!.msgId]);
+    expect(await h.transport.receive(h.topic, group, { max: 10 })).toEqual([]);
+    await h.transport.ack(h.topic, group, [first[0]!.receipt]);
+    const second = await h.transport.receive(h.topic, group, { max: 10, visibilityMs: LEASE_MS });
+    expect(ids(second)).toEqual([sent[1]!.msgId]);
+    await rejectsWith(
+      h.transport.setGroupSettings(h.topic, group, { ordered: "yes" } as never),
+      "invalid_request",
+    );
+    expect(await h.transport.groupSettings(h.topic, group)).toEqual({ ordered: true });
+  });
+
   test("bad receives are invalid_request", async (h) => {
     const group = fresh("g");
     await rejectsWith(h.transport.receive(h.topic, group, { max: 0 }), "invalid_request");

@@ -1,5 +1,6 @@
 import type { LeasedMessage } from "@edgeq/core";
 import { decodeBody } from "./content.js";
+import { originalIdentity } from "./dead-letter-headers.js";
 import type { BacklogMetrics } from "./metrics.js";
 
 /** What the handler decided for one message: acked, or retried after `delaySeconds`. */
@@ -49,9 +50,11 @@ export function createBatch<Body>(
   let all: Verdict | undefined;
   const messages = leased.map((m, i): QueueMessage<Body> => {
     const body = decodeBody(m.body, m.headers) as Body;
+    // A dead letter moved here keeps the id and time it had where it failed.
+    const { id, timestamp } = originalIdentity(m);
     return Object.freeze({
-      id: m.msgId,
-      timestamp: new Date(m.producedAt),
+      id,
+      timestamp: new Date(timestamp),
       body,
       attempts: m.deliveryCount,
       ack() {

@@ -1,6 +1,7 @@
 import { isEdgeqError, type LeasedMessage, type Transport } from "@edgeq/core";
 import type { EdgeqRpcTarget } from "../rpc/rpc-transport.js";
 import { createBatch, type QueueMessageBatch, type Verdict } from "./batch.js";
+import { deadLetterHeaders } from "./dead-letter-headers.js";
 import { type BacklogMetrics, backlogOf } from "./metrics.js";
 import { toTransport } from "./producer.js";
 
@@ -29,6 +30,14 @@ export interface QueueConsumerSettings {
   dead_letter_queue?: string;
   /** Batches handled at once by one drain: 1–250, default 1 (keeps each key's order). */
   max_concurrency?: number;
+  /**
+   * edgeq: per-key order. The group's `ordered` setting is turned on at the
+   * first drain: a key's next message is not leased while an earlier one is
+   * in a batch, retrying or being redelivered, so even with
+   * `max_concurrency` above 1 the handler sees a key's messages one at a time,
+   * in order. Default false (Cloudflare's best-effort order).
+   */
+  ordered?: boolean;
   /**
    * edgeq: how long a batch stays leased to a handler before it is delivered
    * again (and counted as an attempt). Default 15 minutes, the wall-clock
@@ -137,8 +146,30 @@ function resolveSettings(s: QueueConsumerSettings): Resolved {
       1,
       43_200_000,
     ),
+    ordered: s.ordered === true,
     ...(s.dead_letter_queue === undefined ? {} : { dead_letter_queue: s.dead_letter_queue }),
   };
+}
+
+/** Consumers whose group has been given `ordered` (once per consumer and isolate). */
+const orderedGroups = new WeakSet<Resolved>();
+
+/** Turns the group's `ordered` setting on, keeping its other settings. */
+async function ensureOrdered(transport: Transport, s: Resolved): Promise<void> {
+  if (!s.ordered || orderedGroups.has(s)) return;
+  const current = await transport.groupSettings(s.queue, s.group);
+  if (!current.ordered)
+    await transport.setGroupSettings(s.queue, s.group, { ...current, ordered: true });
+  orderedGroups.add(s);
+}
+
+/** A promise and the function that settles it. */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }
 
 /** edgeq's long-poll is at most 30 s a call. */
@@ -153,18 +184,35 @@ async function drain<Env, Body>(
   options: DrainOptions,
 ): Promise<DrainReport> {
   const report: DrainReport = { batches: 0, acked: 0, retried: 0, deadLettered: 0, idle: false };
+  await ensureOrdered(transport, s);
   // The time is read across I/O only (receives), where it moves in production too.
   const until = Date.now() + (options.budgetMs ?? 25_000);
   const maxBatches = options.maxBatches ?? Number.POSITIVE_INFINITY;
+  // Batches being handled, and a promise that settles when one of them ends: a
+  // receive can come back empty while others hold keys (ordered, flow), which is
+  // not idle until they are done.
+  let running = 0;
+  let ended = signal();
   const loop = async (): Promise<void> => {
     while (Date.now() < until && report.batches < maxBatches && !report.idle) {
       const leased = await collect(transport, s, options.wait !== false);
       if (leased.length === 0) {
-        report.idle = true;
-        return;
+        if (running === 0) {
+          report.idle = true;
+          return;
+        }
+        await ended.promise;
+        continue;
       }
       report.batches++;
-      await runBatch(handler, transport, s, env, ctx, leased, report);
+      running++;
+      try {
+        await runBatch(handler, transport, s, env, ctx, leased, report);
+      } finally {
+        running--;
+        ended.resolve();
+        ended = signal();
+      }
     }
   };
   await Promise.all(Array.from({ length: s.max_concurrency }, loop));
@@ -283,10 +331,11 @@ async function deadLetter(
 ): Promise<void> {
   const receipts = messages.map((m) => m.receipt);
   if (s.dead_letter_queue !== undefined) {
+    const now = Date.now();
     await transport.send(s.dead_letter_queue, {
       messages: messages.map((m) => ({
         body: m.body,
-        headers: m.headers,
+        headers: deadLetterHeaders(m, `${s.queue}/${s.group}`, "max_retries", now),
         tags: m.tags,
         ...(m.key === undefined ? {} : { key: m.key }),
       })),

@@ -1,15 +1,7 @@
 import type { DeadLetter, TopicRouter } from "@edgeq/core";
 import { topicRouter } from "../broker/topics.js";
 import { sha256Hex } from "../http/auth/principal.js";
-
-/** Headers a forwarded dead letter carries beside its own: where and why it died, and what it was. */
-export const DEAD_LETTER_HEADERS = {
-  originalId: "cf-original-id",
-  originalTimestamp: "cf-original-timestamp",
-  from: "edgeq-dead-from",
-  reason: "edgeq-dead-reason",
-  at: "edgeq-dead-at",
-} as const;
+import { deadLetterHeaders } from "./dead-letter-headers.js";
 
 /** Most dead letters moved per call: one page of the group's dead-letter queue. */
 const PAGE = 100;
@@ -18,7 +10,7 @@ const PAGE = 100;
  * Moves a group's dead letters to its `deadLetterTopic` setting (Cloudflare's
  * `dead_letter_queue` of a pull consumer), oldest first. Each goes with its
  * body, key, tags and headers, plus its original id and timestamp and where
- * and why it died (`DEAD_LETTER_HEADERS`), so the consumer of the dead-letter
+ * and why it died (`deadLetterHeaders`), so the consumer of the dead-letter
  * topic sees the message it failed, not a copy with a new identity. The copy
  * is produced with a producer id of (topic, queue, group) and the message's
  * offset as seq, and only then dropped from the group's own dead-letter
@@ -46,15 +38,7 @@ export async function forwardDeadLetters(
         seq: m.offset,
         ...(m.key === undefined ? {} : { key: m.key }),
         ...(m.tags.length === 0 ? {} : { tags: m.tags }),
-        headers: {
-          ...m.headers,
-          [DEAD_LETTER_HEADERS.originalId]: m.headers[DEAD_LETTER_HEADERS.originalId] ?? m.msgId,
-          [DEAD_LETTER_HEADERS.originalTimestamp]:
-            m.headers[DEAD_LETTER_HEADERS.originalTimestamp] ?? String(m.producedAt),
-          [DEAD_LETTER_HEADERS.from]: `${router.topic}/${group}`,
-          [DEAD_LETTER_HEADERS.reason]: reason,
-          [DEAD_LETTER_HEADERS.at]: String(deadAt),
-        },
+        headers: deadLetterHeaders(m, `${router.topic}/${group}`, reason, deadAt),
       })),
     });
   }

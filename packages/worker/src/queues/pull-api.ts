@@ -6,7 +6,8 @@ import { tokenAuthOf } from "../http/auth.js";
 import { errorAnswer } from "../http/error-answer.js";
 import { jsonBody, setRetryAfter } from "../http/wire.js";
 import { bytesToBase64, CF_LIMITS, CONTENT_TYPE_HEADER, contentTypeOf } from "./content.js";
-import { DEAD_LETTER_HEADERS, forwardDeadLetters } from "./dead-letter-forward.js";
+import { forwardDeadLetters } from "./dead-letter-forward.js";
+import { originalIdentity } from "./dead-letter-headers.js";
 import { queueMetrics } from "./metrics.js";
 
 type AppEnv = { Bindings: Env };
@@ -237,11 +238,11 @@ function toCfMessage(m: LeasedMessage) {
         ? m.body
         : bytesToBase64(encoder.encode(JSON.stringify(m.body)));
   // A forwarded dead letter keeps the identity it had where it failed.
-  const originalAt = Number(m.headers[DEAD_LETTER_HEADERS.originalTimestamp]);
+  const { id, timestamp } = originalIdentity(m);
   return {
-    id: m.headers[DEAD_LETTER_HEADERS.originalId] ?? m.msgId,
+    id,
     body,
-    timestamp_ms: Number.isSafeInteger(originalAt) ? originalAt : m.producedAt,
+    timestamp_ms: timestamp,
     attempts: m.deliveryCount,
     lease_id: m.receipt,
     metadata: { "CF-sourceMessageSource": "edgeq", "CF-Content-Type": type },

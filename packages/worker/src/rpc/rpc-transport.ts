@@ -3,6 +3,7 @@ import type {
   AppendRequest,
   CallOptions,
   DeadLetter,
+  GroupSettings,
   LeasedMessage,
   Message,
   ReadOptions,
@@ -162,6 +163,19 @@ export class RpcTransport implements Transport {
   ): Promise<number> {
     const { signal, ...rest } = options ?? {};
     return this.call({ signal }, (rpc) => rpc.redrive(topic, group, rest));
+  }
+
+  groupSettings(topic: string, group: string, options?: CallOptions): Promise<GroupSettings> {
+    return this.call(options, (rpc) => rpc.groupSettings(topic, group));
+  }
+
+  setGroupSettings(
+    topic: string,
+    group: string,
+    settings: GroupSettings,
+    options?: CallOptions,
+  ): Promise<GroupSettings> {
+    return this.call(options, (rpc) => rpc.setGroupSettings(topic, group, settings));
   }
 
   stats(topic: string, options?: CallOptions): Promise<TopicStats> {
