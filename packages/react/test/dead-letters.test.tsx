@@ -1,6 +1,13 @@
 import type { OutboxOptions } from "@edgeq/browser";
+import { useState } from "react";
 import { describe, expect, it } from "vitest";
-import { type OutboxHandle, useDeadLetters, useOutbox, useOutboxState } from "../src/index.js";
+import {
+  type OutboxHandle,
+  useDeadLetters,
+  useMessageStatus,
+  useOutbox,
+  useOutboxState,
+} from "../src/index.js";
 import { freshOptions, mount, network, textOf } from "./support.js";
 
 function Refused({ options, seen }: { options: OutboxOptions; seen: OutboxHandle<string>[] }) {
@@ -51,5 +58,45 @@ describe("useDeadLetters", () => {
 
     container.querySelector<HTMLElement>("[data-discard]")!.click();
     await expect.poll(() => container.querySelectorAll("li").length).toBe(0);
+  });
+});
+
+function Expiring({ options, seen }: { options: OutboxOptions; seen: OutboxHandle<string>[] }) {
+  const outbox = useOutbox<string>(options);
+  seen.push(outbox);
+  const [id, setId] = useState<string>();
+  const { progress, reason } = useMessageStatus(id, outbox);
+  return (
+    <>
+      <button type="button" onClick={() => void outbox.send("soon stale").then((m) => setId(m.id))}>
+        Send
+      </button>
+      <output data-progress={progress}>{reason?.code ?? ""}</output>
+    </>
+  );
+}
+
+describe("an outbox message that expires", () => {
+  it("shows as refused with reason `expired`, never sent", async () => {
+    await network.reset();
+    // The broker cannot be reached while the retention runs out.
+    await network.setOffline(true);
+    const options = await freshOptions({ maxRetentionMs: 200 });
+    const handles: OutboxHandle<string>[] = [];
+    const { container } = mount(<Expiring options={options} seen={handles} />);
+    await expect.poll(() => handles.length).toBeGreaterThan(0);
+    container.querySelector("button")!.click();
+    await expect
+      .poll(() => container.querySelector("output")?.getAttribute("data-progress"))
+      .toBe("refused");
+    expect(textOf(container, "output")).toBe("expired");
+    await network.setOffline(false);
+    const outbox = await handles[0]!.ready();
+    expect(await outbox.stats()).toMatchObject({ pending: 0, deadLetters: 1, acknowledged: 0 });
+    // Nothing of this outbox ever got through to the broker.
+    const forwarded = (await network.produced()).filter(
+      (b) => b.producerId === outbox.producerId && b.outcome === "forwarded",
+    );
+    expect(forwarded).toEqual([]);
   });
 });
