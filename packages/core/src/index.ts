@@ -98,8 +98,8 @@ export {
   parseGroupSettings,
 } from "./engine/group-settings.js";
 export { type MsgIdKind, type MsgIdParts, parseMsgId } from "./engine/ids.js";
-export type { ProducerScope } from "./engine/producer-scope.js";
 export type { BlockedKey } from "./engine/leases.js";
+export type { ProducerScope } from "./engine/producer-scope.js";
 export { QueueEngine, type QueueEngineOptions, type ReceiveParams } from "./engine/queue-engine.js";
 export type {
   Awaitable,

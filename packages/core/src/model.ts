@@ -163,7 +163,7 @@ export interface QueueStats {
   /** Transactions begun and not yet decided (their half messages are invisible). */
   pendingTransactions: number;
   /** A replicated queue's primary, replicas and last promotion (edge broker, topic setting `replication`). */
-  replication?: import("./replication/replication-types.js").QueueReplicationStats;
+  replication?: QueueReplicationStats;
 }
 
 /** One group's progress on one queue. */
@@ -198,4 +198,32 @@ export interface TopicStats {
   topic: string;
   queues: QueueStats[];
   groups: Record<string, GroupStats>;
+}
+
+/** How each replica is doing, as the primary sees it. */
+export type ReplicaState = "in_sync" | "lagging" | "catching_up";
+
+/** One replica in the primary's stats. */
+export interface ReplicaStatus {
+  replica: number;
+  state: ReplicaState;
+  /** The last batch it acknowledged. */
+  acked: number;
+  /** Batches written by the primary that it has not acknowledged. */
+  lagBatches: number;
+  /** How long ago the oldest batch it lacks was written (0 when it lacks none). */
+  lagMs: number;
+  /** Why it is lagging, when it is. */
+  lastError?: string;
+}
+
+/** A replicated queue in stats: which member is primary, each replica by name, the last promotion. */
+export interface QueueReplicationStats {
+  /** The member that takes writes: `primary` (the queue's own object) or a replica's name (`r0`…). */
+  primary: string;
+  term: number;
+  /** Batches the primary has written. */
+  seq: number;
+  replicas: Array<Omit<ReplicaStatus, "replica"> & { replica: string }>;
+  lastPromotion?: { replica: string; term: number; at: number };
 }

@@ -1,9 +1,9 @@
+import type { ReplicaState } from "../model.js";
 import type { StoreEntry } from "../store/store.js";
 import type {
   PrimaryIdentity,
   ReplicaAnswer,
   ReplicaLink,
-  ReplicaState,
   ReplicationBatch,
 } from "./replication-types.js";
 

@@ -1,3 +1,4 @@
+import type { ReplicaStatus } from "../model.js";
 import type { StoreEntry, StoreOp } from "../store/store.js";
 
 /**
@@ -77,23 +78,6 @@ export interface ReplicaLink {
   snapshot(page: SnapshotPage): Promise<ReplicaAnswer>;
 }
 
-/** How each replica is doing, as the primary sees it. */
-export type ReplicaState = "in_sync" | "lagging" | "catching_up";
-
-/** One replica in the primary's stats. */
-export interface ReplicaStatus {
-  replica: number;
-  state: ReplicaState;
-  /** The last batch it acknowledged. */
-  acked: number;
-  /** Batches written by the primary that it has not acknowledged. */
-  lagBatches: number;
-  /** How long ago the oldest batch it lacks was written (0 when it lacks none). */
-  lagMs: number;
-  /** Why it is lagging, when it is. */
-  lastError?: string;
-}
-
 /** A replicated store's position and its replicas. */
 export interface ReplicationStatus {
   role: "primary" | "replica";
@@ -103,15 +87,4 @@ export interface ReplicationStatus {
   replicas: ReplicaStatus[];
   /** Set once a newer primary fenced this one. */
   fencedBy?: { term: number; primary: string };
-}
-
-/** A replicated queue in stats: which member is primary, each replica by name, the last promotion. */
-export interface QueueReplicationStats {
-  /** The member that takes writes: `primary` (the queue's own object) or a replica's name (`r0`…). */
-  primary: string;
-  term: number;
-  /** Batches the primary has written. */
-  seq: number;
-  replicas: Array<Omit<ReplicaStatus, "replica"> & { replica: string }>;
-  lastPromotion?: { replica: string; term: number; at: number };
 }
