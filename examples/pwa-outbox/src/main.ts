@@ -257,17 +257,22 @@ async function registerServiceWorker(): Promise<void> {
  * fetched before the worker took control were not cached on the way (see sw.ts).
  */
 async function cacheShell(): Promise<void> {
-  const registration = await navigator.serviceWorker.ready;
   const urls = [
     location.href,
     ...performance.getEntriesByType("resource").map((entry) => entry.name),
   ].filter((u) => new URL(u).origin === location.origin);
-  const channel = new MessageChannel();
-  const done = new Promise((resolve) => {
-    channel.port1.onmessage = resolve;
-  });
-  registration.active?.postMessage({ type: "cache-shell", urls }, [channel.port2]);
-  await done;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const worker = (await navigator.serviceWorker.ready).active;
+    const answered = await new Promise<boolean>((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => resolve(true);
+      // A worker replaced meanwhile (an update: under `npm start`, any edit) never
+      // answers: after a while, ask the active one again.
+      setTimeout(() => resolve(false), 5_000);
+      worker?.postMessage({ type: "cache-shell", urls }, [channel.port2]);
+    });
+    if (answered) return;
+  }
 }
 
 void main();

@@ -1,5 +1,6 @@
 import { deleteDB, openDB } from "idb";
 import { expect, it } from "vitest";
+import { server } from "vitest/browser";
 import { Queue } from "workbox-background-sync";
 import { createOutbox } from "../src/index.js";
 import { body, type Figure, measure, table } from "./measure.js";
@@ -91,7 +92,7 @@ it(`outbox send() x ${N} against workbox-background-sync and raw idb`, async () 
   const raw = byName("raw idb")!;
   const workbox = byName("workbox Queue.pushRequest, concurrent")!;
   console.log(
-    `\n${report}\n\nconcurrent sends: ${(concurrent.perSecond / workbox.perSecond).toFixed(1)}x workbox (goal >= 30x), ` +
+    `\n[${server.browser}]\n${report}\n\n[${server.browser}] concurrent sends: ${(concurrent.perSecond / workbox.perSecond).toFixed(1)}x workbox (goal >= 30x), ` +
       `${(concurrent.perSecond / raw.perSecond).toFixed(1)}x raw bulk put (goal >= 2x)\n`,
   );
   expect(concurrent.messages).toBe(N);

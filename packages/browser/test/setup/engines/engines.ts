@@ -45,17 +45,21 @@ export function browserOptions(engine: Engine) {
  * One Vitest project per engine, each in its own sequence group so the
  * engines run one after another (two cores; one broker per project).
  */
-export function engineProjects(engines: Engine[] = selectedEngines()) {
+export function engineProjects(
+  engines: Engine[] = selectedEngines(),
+  /** Files each engine runs; the quota project runs only with the default. */
+  include: string[] = ["test/*.test.ts"],
+) {
   const projects = engines.map((engine, groupOrder) => ({
     extends: true as const,
     test: {
       name: engine,
-      include: ["test/*.test.ts"],
+      include,
       sequence: { groupOrder },
       browser: browserOptions(engine),
     },
   }));
-  if (!engines.includes("firefox")) return projects;
+  if (!engines.includes("firefox") || include[0] !== "test/*.test.ts") return projects;
   // A full disk, for real: Firefox with 50 MB of temporary storage in all, so
   // 10 MB per origin (a pref; the other engines' drivers have no such switch).
   const firefox = browserOptions("firefox");
