@@ -76,6 +76,8 @@ export interface BrokerWorkerOptions {
   serviceBindings?: Record<string, { name: string; entrypoint: string }>;
   /** More vars (e.g. `EDGEQ_ANONYMOUS_STREAMS`). */
   bindings?: Record<string, string>;
+  /** More Durable Object bindings, e.g. to a consumer Worker's class (`scriptName`). */
+  durableObjects?: Record<string, { className: string; scriptName?: string; useSQLite?: boolean }>;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function brokerWorker(options: BrokerWorkerOptions) {
     modulesRoot: dir,
     compatibilityDate: worker.compatibilityDate,
     compatibilityFlags: worker.compatibilityFlags,
-    durableObjects: worker.durableObjects,
+    durableObjects: { ...worker.durableObjects, ...options.durableObjects },
     ...(options.serviceBindings ? { serviceBindings: options.serviceBindings } : {}),
     bindings: {
       EDGEQ_TOKENS: JSON.stringify(options.tokens ?? {}),

@@ -138,6 +138,28 @@ describe("Cloudflare Queues parity", () => {
     expect(await bad.json()).toMatchObject({ error: { field: "deliveryDelayMs" } });
   });
 
+  it("a topic's consumerObjects must be binding names: anything else is 400 and creates nothing", async () => {
+    for (const consumerObjects of [
+      ["not a binding"],
+      "JOBS",
+      [1],
+      Array.from({ length: 17 }, (_, i) => `C${i}`),
+    ]) {
+      const res = await SELF.fetch(url("/cfp-wake"), {
+        method: "PUT",
+        headers,
+        body: JSON.stringify({ consumerObjects }),
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { field: "consumerObjects" } });
+    }
+    expect((await SELF.fetch(url("/cfp-wake"), { headers })).status).toBe(404);
+    await topic("cfp-wake", { queueCount: 1, consumerObjects: ["JOBS_CONSUMER"] });
+    // A binding the broker lacks is logged at produce time; the produce itself is stored.
+    const sent = await cfPost("/cfp-wake/messages", { body: 1 });
+    expect(sent.status).toBe(200);
+  });
+
   it("discards dead letters for good (admin)", async () => {
     await topic("cfp-discard", { queueCount: 1, maxReconsumeTimes: 1 });
     const put = await SELF.fetch(url("/cfp-discard/groups/g/settings"), {

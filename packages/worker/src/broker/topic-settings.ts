@@ -39,13 +39,27 @@ export interface WorkerTopicConfig extends TopicConfig {
    * callback). Without one, producers poll `GET …/transactions?state=unknown`.
    */
   transactionChecker?: string;
+  /**
+   * Durable Object bindings of the broker (classes made by
+   * `createQueueConsumerObject`, usually in the consumer Worker, bound with
+   * `script_name`) started after a produce to this topic, once per isolate:
+   * a consumer Worker written as Cloudflare's docs show consumes with no start
+   * call, whoever produces. Default none.
+   */
+  consumerObjects?: string[];
   /** Default: no limit. */
   rateLimit?: TopicRateLimit;
   /** Copies of each queue in replica Durable Objects (see `ReplicationSetting`). Default none. */
   replication?: ReplicationSetting;
 }
 
-const EDGE_SETTINGS = ["durability", "transactionChecker", "rateLimit", "replication"];
+const EDGE_SETTINGS = [
+  "durability",
+  "transactionChecker",
+  "consumerObjects",
+  "rateLimit",
+  "replication",
+];
 /** Cloudflare's Durable Object location hints (where a new object is created). */
 const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"];
 const MAX_REPLICAS = 5;
@@ -66,7 +80,21 @@ export function parseTopicSettings(raw: unknown): WorkerTopicConfig {
   if (!isPlainObject(raw)) refuse("settings", "topic settings must be an object");
   for (const field of Object.keys(raw))
     if (!KNOWN.has(field)) refuse(field, `unknown topic setting ${field}`);
-  const { durability = "sync", transactionChecker, rateLimit, replication, ...core } = raw;
+  const {
+    durability = "sync",
+    transactionChecker,
+    consumerObjects,
+    rateLimit,
+    replication,
+    ...core
+  } = raw;
+  if (
+    consumerObjects !== undefined &&
+    (!Array.isArray(consumerObjects) ||
+      consumerObjects.length > 16 ||
+      !consumerObjects.every((b) => typeof b === "string" && BINDING_NAME.test(b)))
+  )
+    refuse("consumerObjects", "consumerObjects must be a list of at most 16 binding names");
   if (durability !== "sync" && durability !== "async")
     refuse("durability", "durability must be sync or async");
   if (
@@ -78,6 +106,9 @@ export function parseTopicSettings(raw: unknown): WorkerTopicConfig {
     ...resolveTopicConfig(core as Partial<TopicConfig>),
     durability,
     ...(transactionChecker === undefined ? {} : { transactionChecker }),
+    ...(consumerObjects === undefined
+      ? {}
+      : { consumerObjects: [...(consumerObjects as string[])] }),
   };
   if (rateLimit !== undefined) config.rateLimit = parseRateLimit(rateLimit);
   if (replication !== undefined) {

@@ -10,6 +10,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { enforceRateLimit, type RateKind } from "../broker/rate-limiter.js";
 import { deleteTopic, getTopic, putTopic } from "../broker/topic-admin.js";
+import { wakeConsumers } from "../broker/consumer-wake.js";
 import { topicRouter } from "../broker/topics.js";
 import { createConsoleApp } from "../console/console-app.js";
 import { createCfPullApp } from "../queues/pull-api.js";
@@ -113,6 +114,7 @@ export function createApp(): Hono<AppEnv> {
   app.post(`${topic}/messages`, need("produce"), async (c) => {
     const body = await jsonBody(c);
     const results = await c.var.router.send(body, scope(c), (count) => limit(c, "produce", count));
+    await wakeConsumers(c.env, c.var.router.topic);
     // Half messages: the transaction to commit or roll back.
     const txId = body.transactional === true ? results[0]?.txId : undefined;
     return c.json(txId === undefined ? { results } : { results, txId });

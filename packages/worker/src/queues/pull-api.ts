@@ -1,5 +1,6 @@
 import { EdgeqError, isEdgeqError, type LeasedMessage, type TopicRouter } from "@edgeq/core";
 import { type Context, Hono } from "hono";
+import { wakeConsumers } from "../broker/consumer-wake.js";
 import { enforceRateLimit } from "../broker/rate-limiter.js";
 import { topicRouter } from "../broker/topics.js";
 import { tokenAuthOf } from "../http/auth.js";
@@ -54,6 +55,7 @@ export function createCfPullApp(): Hono<AppEnv> {
       { principal: principal.id, inheritsUnscoped: principal.inheritsUnscoped },
       (n) => enforceRateLimit(c.env, topic, principal.id, "produce", n),
     );
+    await wakeConsumers(c.env, topic);
     const metrics = await queueMetrics(
       { stats: () => router.stats(), read: (queueId, o) => router.read(queueId, o) },
       `cf-${topic}`,

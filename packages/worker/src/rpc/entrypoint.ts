@@ -14,6 +14,7 @@ import type {
   TransactionAction,
   TransactionInfo,
 } from "@edgeq/core";
+import { wakeConsumers } from "../broker/consumer-wake.js";
 import {
   deleteTopic,
   getTopic,
@@ -60,7 +61,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   }
   /** Appends a batch; one result per message, in order (`POST …/messages`). */
   send(topic: string, request: AppendRequest): Promise<Outcome<SendResult[]>> {
-    return settle(async () => (await topicRouter(this.env, topic)).send(request));
+    return settle(async () => {
+      const results = await (await topicRouter(this.env, topic)).send(request);
+      await wakeConsumers(this.env, topic);
+      return results;
+    });
   }
   /** Reads a queue by offset (`GET …/queues/{queueId}/messages`). */
   read(
