@@ -62,7 +62,7 @@ afterAll(async () => {
   await brokerNet?.stop();
   await app?.close();
   await broker?.stop();
-  await rm(outDir, { recursive: true, force: true });
+  if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
 function setOffline(offline: boolean): void {

@@ -5,7 +5,7 @@ import { flushEventually, freshOutbox, healthyNetwork, messagesOf, until } from 
 beforeEach(healthyNetwork);
 afterEach(healthyNetwork);
 
-describe("inspectOutbox in Chromium (IndexedDB) against the real broker", () => {
+describe("inspectOutbox on IndexedDB against the real broker", () => {
   it("follows a message by its id from saved to acknowledged, with the broker's msgId", async () => {
     // Not syncing until flush: every message stays pending (none is on the wire) meanwhile.
     const outbox = await freshOutbox({ autoSync: false });
