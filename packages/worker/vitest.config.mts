@@ -48,6 +48,8 @@ export default defineConfig({
           // Streams under public/ are readable without a token (test/streams-auth.test.ts).
           EDGEQ_ANONYMOUS_STREAMS: JSON.stringify([{ topics: "public/*", rights: ["consume"] }]),
           EDGEQ_JWT: JSON.stringify(TEST_JWT),
+          // One JSON line per request would bury the test output (test/metrics.test.ts checks the lines).
+          EDGEQ_LOG: "off",
           EDGEQ_TOPICS: JSON.stringify({
             orders: { queueCount: 4 },
             // Security suite (test/security.test.ts).

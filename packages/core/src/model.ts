@@ -164,6 +164,27 @@ export interface QueueStats {
   pendingTransactions: number;
   /** A replicated queue's primary, replicas and last promotion (edge broker, topic setting `replication`). */
   replication?: QueueReplicationStats;
+  /** Running totals since the queue was created (the `edgeq_*_total` metrics). */
+  totals?: QueueTotals;
+}
+
+/** A queue's running totals: they only grow, and survive restarts. */
+export interface QueueTotals {
+  /** Messages stored (delayed and committed transactional ones included). */
+  produced: number;
+  /** Messages refused as a producer's retry of a seq already stored. */
+  duplicates: number;
+}
+
+/** A group's running totals on one queue (lease mode: receive, ack, nack). */
+export interface GroupTotals {
+  /** Leases handed out, first deliveries and redeliveries. */
+  delivered: number;
+  /** Leases of a message delivered before (a retry, or a lease that ran out). */
+  redelivered: number;
+  acked: number;
+  /** Messages moved to the dead letters, by `DeadLetter.reason`. */
+  deadLettered: Partial<Record<DeadLetter["reason"], number>>;
 }
 
 /** One group's progress on one queue. */
@@ -178,6 +199,8 @@ export interface GroupQueueStats {
   waiting?: number;
   /** The group is paused (`GroupSettings.paused`). */
   paused?: true;
+  /** Running totals of the group on this queue; absent on a queue the group never touched. */
+  totals?: GroupTotals;
 }
 
 /** One group's progress on a topic: summed over its queues, and per queue. */

@@ -22,6 +22,8 @@ declare namespace Cloudflare {
     EDGEQ_JWT?: unknown;
     /** Allowed CORS origins, comma-separated, or "*". Default "*". */
     EDGEQ_CORS_ORIGINS?: string;
+    /** `off`: no JSON line per request in the Worker's logs (metrics/request-metrics.ts). Default on. */
+    EDGEQ_LOG?: string;
   }
 }
 interface Env extends Cloudflare.Env {}

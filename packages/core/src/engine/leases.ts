@@ -4,6 +4,7 @@ import { decodeNum } from "../store/keys.js";
 import { prefixEnd, type StoreOp } from "../store/store.js";
 import type { BucketState } from "../util/token-bucket.js";
 import { retryDelay } from "./config.js";
+import { groupTotals } from "./counters.js";
 import { FlowGate, flowKeyOf, NOW } from "./flow-gate.js";
 import { type GroupSettings, limitsKeys } from "./group-settings.js";
 import type { GroupState } from "./group-state.js";
@@ -173,7 +174,7 @@ export class Leases {
             ops.push(this.s.pendingOp(state, offset, p));
           }
           ops.push(this.s.groupOp(state));
-        }
+        } else if (out.length > 0) ops.push(this.s.groupOp(state)); // its delivery totals
         ops.push(this.s.metaOp());
         return out;
       }, generation);
@@ -248,6 +249,9 @@ export class Leases {
     delete p.waiting;
     p.leaseId = this.s.meta.nextLeaseId++;
     p.deliveryCount++;
+    const totals = groupTotals(g.record);
+    totals.delivered++;
+    if (p.deliveryCount > 1) totals.redelivered++;
     p.visibleAt = now + visibilityMs;
     ops.push(this.s.pendingOp(g, offset, p));
     return {
@@ -274,10 +278,13 @@ export class Leases {
     receipts = assertReceipts(receipts);
     await this.s.mutate((ops, now) => {
       const g = this.s.groupState(group);
-      for (const offset of this.checkReceipts(group, receipts, now)) {
+      const offsets = this.checkReceipts(group, receipts, now);
+      for (const offset of offsets) {
         g.pending.delete(offset);
         ops.push({ type: "delete", key: this.s.keys.pending(group, offset) });
       }
+      groupTotals(g.record).acked += offsets.length;
+      ops.push(this.s.groupOp(g));
       // A freed key may let a waiting message go: wake a long-polling receive.
       if (limitsKeys(g.record.settings)) this.s.notify();
     });
@@ -392,6 +399,9 @@ export class Leases {
     const dead: DeadRecord = { msg, reconsumeTimes, deadAt: now, ...(reason ? { reason } : {}) };
     ops.push({ type: "put", key: this.s.keys.dead(g.name, offset), value: toJson(dead) });
     g.record.deadLetters++;
+    const byReason = groupTotals(g.record).deadLettered;
+    const why = reason ?? "max_reconsume_times";
+    byReason[why] = (byReason[why] ?? 0) + 1;
     ops.push(this.s.groupOp(g));
   }
 

@@ -1,5 +1,6 @@
 import type { SendResult } from "../model.js";
 import type { StoreOp } from "../store/store.js";
+import { queueTotals } from "./counters.js";
 import { formatMsgId } from "./ids.js";
 import type { ProducerWindow } from "./producer-window.js";
 import type { QueueState } from "./queue-state.js";
@@ -39,6 +40,7 @@ export function placeMessages(
   window: ProducerWindow | undefined,
 ): SendResult[] {
   const results: SendResult[] = [];
+  queueTotals(s.meta).produced += messages.length;
   const first = s.meta.head;
   const msgs: StoredMessage[] = [];
   let bytes = 0;

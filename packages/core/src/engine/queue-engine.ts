@@ -3,6 +3,7 @@ import { EdgeqError } from "../errors.js";
 import type {
   DeadLetter,
   GroupQueueStats,
+  GroupTotals,
   LeasedMessage,
   Message,
   QueueStats,
@@ -13,6 +14,7 @@ import type {
 } from "../model.js";
 import type { Store } from "../store/store.js";
 import type { TopicConfig } from "./config.js";
+import { groupTotals as groupTotalsOf, queueTotals } from "./counters.js";
 import { type GroupSettings, limitsKeys } from "./group-settings.js";
 import { parseMsgId } from "./ids.js";
 import { type BlockedKey, Leases, type ReceiveParams } from "./leases.js";
@@ -191,6 +193,7 @@ export class QueueEngine implements QueueHandle {
       });
       for (const [i, earlier] of repeats)
         results[i] = { ...results[earlier]!, status: "duplicate" };
+      queueTotals(this.s.meta).duplicates += request.messages.length - slots.length;
       if (producer) this.s.producerOps(ops, producer.id, producer.window, now);
       ops.push(this.s.metaOp());
       return { results, head: this.s.meta.head };
@@ -407,6 +410,7 @@ export class QueueEngine implements QueueHandle {
       scheduled: this.s.meta.scheduled ?? 0,
       bytes: this.s.meta.bytes,
       pendingTransactions: this.transactions.pendingCount(),
+      totals: { ...queueTotals(this.s.meta) },
     };
   }
 
@@ -430,6 +434,7 @@ export class QueueEngine implements QueueHandle {
       inFlight: g?.inFlight(now) ?? 0,
       retrying: g?.retrying(now) ?? 0,
       deadLetters: g?.record.deadLetters ?? 0,
+      ...(g ? { totals: copyTotals(groupTotalsOf(g.record)) } : {}),
     };
     // Only groups that use them carry the fields of ordered and flow-controlled delivery.
     const waiting = g?.waiting() ?? 0;
@@ -576,4 +581,9 @@ export class QueueEngine implements QueueHandle {
   tick(): Promise<void> {
     return this.maintenance.tick();
   }
+}
+
+/** A snapshot's own copy: the engine keeps counting in the record. */
+function copyTotals(t: GroupTotals): GroupTotals {
+  return { ...t, deadLettered: { ...t.deadLettered } };
 }

@@ -1,4 +1,4 @@
-import type { JsonValue, SendResult } from "../model.js";
+import type { GroupTotals, JsonValue, QueueTotals, SendResult } from "../model.js";
 import { encodeNum, encodeStr, joinKey } from "../store/keys.js";
 import type { GroupSettings } from "./group-settings.js";
 
@@ -37,6 +37,8 @@ export interface QueueMeta {
   scheduled?: number;
   /** Every producer record has its `pidl|` entry. Absent in older queues: built once at wake. */
   producerIndex?: true;
+  /** Running totals (see counters.ts); absent in queues created before them. */
+  totals?: QueueTotals;
 }
 
 /** A message inside a segment. Offsets are implicit: `segment.first + index`. */
@@ -130,6 +132,8 @@ export interface GroupRecord {
   deadLetters: number;
   /** How the group is served in lease mode (`GroupSettings`); absent: defaults. */
   settings?: GroupSettings;
+  /** Running totals (see counters.ts); absent in groups created before them. */
+  totals?: GroupTotals;
 }
 
 export interface PendingRecord {

@@ -2,6 +2,7 @@ import { EdgeqError } from "../errors.js";
 import type { HalfMessage, SendResult, TransactionAction, TransactionInfo } from "../model.js";
 import type { StoreOp } from "../store/store.js";
 import { base64ToBytes } from "../util/bytes.js";
+import { queueTotals } from "./counters.js";
 import { formatMsgId } from "./ids.js";
 import { placeMessages, toStored } from "./placement.js";
 import {
@@ -64,6 +65,7 @@ export class Transactions {
           const seen = m.seq === undefined ? undefined : window.lookup(m.seq);
           if (seen?.found) {
             results.push(this.duplicateResult(m.seq!, seen.kind, seen.n));
+            queueTotals(this.s.meta).duplicates++;
             continue;
           }
           fresh.push(toStored(m, producerId, now));

@@ -8,11 +8,13 @@ import {
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import { wakeConsumers } from "../broker/consumer-wake.js";
 import { enforceRateLimit, type RateKind } from "../broker/rate-limiter.js";
 import { deleteTopic, getTopic, putTopic } from "../broker/topic-admin.js";
-import { wakeConsumers } from "../broker/consumer-wake.js";
 import { topicRouter } from "../broker/topics.js";
 import { createConsoleApp } from "../console/console-app.js";
+import { createMetricsApp } from "../metrics/metrics-app.js";
+import { observeRequests } from "../metrics/request-metrics.js";
 import { createCfPullApp } from "../queues/pull-api.js";
 import { promoteReplica, readFromReplica } from "../replication/failover.js";
 import { createStreamApp } from "../streams/stream-app.js";
@@ -39,6 +41,7 @@ const MAX_BODY_BYTES = Math.ceil(DEFAULT_TOPIC_CONFIG.maxBatchBytes * 1.4) + 64 
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use("*", observeRequests());
   // Durable Streams (docs/protocol.md): first, so its own CORS and headers answer its paths.
   app.route("/v1/stream", createStreamApp());
   /** Authenticates, and checks `right` on the path's topic (and group, under …/groups/{group}). */
@@ -322,6 +325,7 @@ export function createApp(): Hono<AppEnv> {
 
   // Cloudflare Queues' pull consumer API (docs/protocol.md, "Cloudflare Queues pull API").
   app.route("/v1/cf", createCfPullApp());
+  app.route("/", createMetricsApp());
   // The operator console (/console, and / redirects there), over the API above.
   app.route("/", createConsoleApp());
 

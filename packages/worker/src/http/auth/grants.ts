@@ -1,5 +1,9 @@
-/** What a grant allows on its topics: produce, consume (reads, groups, stats), admin (redrive, group and topic settings). */
-export type Right = "produce" | "consume" | "admin";
+/**
+ * What a grant allows on its topics: produce, consume (reads, groups, stats),
+ * admin (redrive, group and topic settings), metrics (the topics' series in
+ * `GET /metrics`, and nothing else: a scraper's token).
+ */
+export type Right = "produce" | "consume" | "admin" | "metrics";
 
 /**
  * One grant: rights on the topics a pattern matches (`*` alone, an exact
@@ -19,7 +23,7 @@ export interface Grant {
 /** The most grants one token may carry: a bound on the work any request can ask for. */
 export const MAX_GRANTS = 64;
 
-const RIGHTS = new Set<Right>(["produce", "consume", "admin"]);
+const RIGHTS = new Set<Right>(["produce", "consume", "admin", "metrics"]);
 
 const SUB = "{sub}";
 
@@ -36,7 +40,7 @@ export function grantsProblem(value: unknown): string | undefined {
       return "each grant must be an object";
     if (typeof g.topics !== "string") return "each grant needs topics (a pattern)";
     if (!Array.isArray(g.rights) || !g.rights.every((r) => RIGHTS.has(r)))
-      return "each grant needs rights (produce, consume, admin)";
+      return "each grant needs rights (produce, consume, admin, metrics)";
     if (g.groups !== undefined) {
       if (typeof g.groups !== "string") return "groups must be a pattern";
       const problem = subPatternProblem(g.groups);
