@@ -60,6 +60,8 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       EDGEQ_TOKENS: JSON.stringify(options.tokens),
       EDGEQ_TOPICS: JSON.stringify(options.topics),
       EDGEQ_CORS_ORIGINS: "*",
+      // No JSON line per request on the test's stdout (a test can turn them on: bindings).
+      EDGEQ_LOG: "off",
       ...options.bindings,
       ...(options.jwt === undefined ? {} : { EDGEQ_JWT: JSON.stringify(options.jwt) }),
     },

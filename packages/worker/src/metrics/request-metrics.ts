@@ -20,7 +20,12 @@ interface RouteSeries {
  * survive, live in the queues' records instead.
  */
 export class RequestMetrics {
-  readonly isolate = crypto.randomUUID().slice(0, 8);
+  #isolate: string | undefined;
+  /** Drawn at the first request: Workers refuse random values in the global scope. */
+  get isolate(): string {
+    this.#isolate ??= crypto.randomUUID().slice(0, 8);
+    return this.#isolate;
+  }
   readonly #series = new Map<string, RouteSeries>();
   readonly #rateLimited = new Map<string, { labels: Record<string, string>; count: number }>();
 
