@@ -140,7 +140,9 @@ describe.each(selectedEngines())("%s", (engine) => {
       const second = await context.newPage();
       await open(second);
       await addOrders(second, `${engine}-b`, 3);
-      // The first tab held the sync lock; closing it hands it over.
+      // The first tab holds the sync lock (the second stands by); closing it hands it over.
+      expect(await first.evaluate(`globalThis.edgeqOutbox.state`)).not.toBe("standby");
+      expect(await second.evaluate(`globalThis.edgeqOutbox.state`)).toBe("standby");
       await first.close();
       await second.reload();
       await waitFor(second, `document.body.dataset.ready === "true"`);
