@@ -567,14 +567,22 @@ beforeAll(async () => {
 
 /** What a refused call must leave as it was: the topic list and settings, the topic's stats (every group), its streams. */
 // Listed by a consume token (every ag-* topic, without settings: a smaller answer), the topic's settings read apart.
-const state = (streams: string[] = [], paths: string[] = []) =>
+/**
+ * What a refused call must leave as it was: the topic list (listed by a
+ * consume token: every ag-* topic, without settings, a smaller answer), and
+ * what its route acts on: for the topic routes the topic's settings and
+ * stats (every group) and any `watch`ed answer; for the stream routes the
+ * shared stream and the route's own.
+ */
+const state = (onStreams: boolean, streams: string[] = [], paths: string[] = []) =>
   snapshot({
-    topics: [TOPIC],
-    streams: [STREAM, ...streams],
+    topics: onStreams ? [] : [TOPIC],
+    streams: onStreams ? [STREAM, ...streams] : [],
     listAs: "Bearer ag-consume-token",
-    settings: [TOPIC],
+    settings: onStreams ? [] : [TOPIC],
     paths,
   });
+const isStreamRoute = (route: Route) => route.path(PRINCIPALS[0]!, "g").startsWith("/v1/stream/");
 
 interface Case {
   route: Route;
@@ -597,11 +605,13 @@ async function run(c: Case): Promise<void> {
   const { route, principal, group } = c;
   const streams = route.streams?.(principal) ?? [];
   const paths = route.watch?.(principal, group) ?? [];
-  const key = JSON.stringify([streams, paths]);
+  const onStreams = isStreamRoute(route);
+  const key = JSON.stringify([onStreams, streams, paths]);
   const last = untouched;
   untouched = undefined;
   await route.prepare?.(principal, group);
-  const before = !route.prepare && last?.key === key ? last.parts : await state(streams, paths);
+  const before =
+    !route.prepare && last?.key === key ? last.parts : await state(onStreams, streams, paths);
   const body = route.bodyOf?.(principal, group) ?? route.body;
   const answer = await send(route.method, route.path(principal, group), {
     auth: auth.get(principal.id)!,
@@ -614,7 +624,7 @@ async function run(c: Case): Promise<void> {
     return;
   }
   expectError(answer, 403, "forbidden");
-  const after = await state(streams, paths);
+  const after = await state(onStreams, streams, paths);
   expect(after).toEqual(before);
   untouched = { key, parts: after };
 }
@@ -700,7 +710,7 @@ describe("a refused JWT", () => {
   it.each(cases)("%s", async (_l, token, route) => {
     const bearer = `Bearer ${await mintJwt({ claims: { edgeq: [{ topics: "ag-*", rights: ALL }], ...token.claims } })}`;
     const streams = route.streams?.(sentinel) ?? [];
-    const before = await state(streams);
+    const before = await state(isStreamRoute(route), streams);
     const answer = await send(route.method, route.path(sentinel, sentinel.group), {
       auth: bearer,
       ...(route.body ? { body: route.body } : {}),
@@ -708,7 +718,7 @@ describe("a refused JWT", () => {
     });
     expectError(answer, 401, "unauthorized");
     expect(errorOf(answer).reason ?? errorOf(answer).details?.reason).toBe(token.reason);
-    expect(await state(streams)).toEqual(before);
+    expect(await state(isStreamRoute(route), streams)).toEqual(before);
   });
 });
 
@@ -760,8 +770,8 @@ describe("GET /v1/topics pages with limit and cursor, under each token's rights"
     ["a cursor of two dots", "cursor=.."],
     ["a cursor with a slash", "cursor=a%2Fb"],
   ])("%s is 400", async (_l, query) => {
-    const before = await state();
+    const before = await state(false);
     expectError(await send("GET", `/v1/topics?${query}`), 400, "invalid_request");
-    expect(await state()).toEqual(before);
+    expect(await state(false)).toEqual(before);
   });
 });
