@@ -97,6 +97,13 @@ export {
   type GroupSettings,
   parseGroupSettings,
 } from "./engine/group-settings.js";
+export {
+  HISTORY_MINUTES,
+  type HistorySample,
+  MINUTE_MS,
+  mergeHistory,
+  type TopicHistory,
+} from "./engine/history.js";
 export { type MsgIdKind, type MsgIdParts, parseMsgId } from "./engine/ids.js";
 export type { BlockedKey } from "./engine/leases.js";
 export type { ProducerScope } from "./engine/producer-scope.js";

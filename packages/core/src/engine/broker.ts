@@ -13,6 +13,7 @@ import type {
 import type { Store } from "../store/store.js";
 import { resolveTopicConfig, type TopicConfig } from "./config.js";
 import type { GroupSettings } from "./group-settings.js";
+import type { TopicHistory } from "./history.js";
 import { QueueEngine } from "./queue-engine.js";
 import { fromJson, toJson } from "./records.js";
 import { RouterRotations } from "./rotations.js";
@@ -297,6 +298,11 @@ export class Broker {
   /** Per-queue offsets, sizes and per-group lag of the topic. */
   async stats(topicName: string): Promise<TopicStats> {
     return this.router(topicName).stats();
+  }
+
+  /** The topic's per-minute history of the last `minutes` minutes (TopicRouter.history). */
+  async history(topicName: string, minutes: number): Promise<TopicHistory> {
+    return this.router(topicName).history(minutes);
   }
 
   // ── timers ─────────────────────────────────────────────────────────────

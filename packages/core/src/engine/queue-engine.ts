@@ -16,6 +16,7 @@ import type { Store } from "../store/store.js";
 import type { TopicConfig } from "./config.js";
 import { groupTotals as groupTotalsOf, queueTotals } from "./counters.js";
 import { type GroupSettings, limitsKeys } from "./group-settings.js";
+import { HISTORY_MINUTES, type HistorySample, MINUTE_MS, sampleOf } from "./history.js";
 import { parseMsgId } from "./ids.js";
 import { type BlockedKey, Leases, type ReceiveParams } from "./leases.js";
 import { readLog, readOffsets, tagFilter } from "./log-reader.js";
@@ -412,6 +413,21 @@ export class QueueEngine implements QueueHandle {
       pendingTransactions: this.transactions.pendingCount(),
       totals: { ...queueTotals(this.s.meta) },
     };
+  }
+
+  /** Stored samples from `fromMinute` on (at most HISTORY_MINUTES), then the live state's. */
+  async history(fromMinute: number): Promise<HistorySample[]> {
+    assertOffset("fromMinute", fromMinute);
+    await this.s.ready();
+    const now = Math.floor(this.s.clock.now() / MINUTE_MS);
+    const start = Math.max(fromMinute, now - HISTORY_MINUTES);
+    const k = this.s.keys;
+    const rows = await this.s.store.scan({
+      start: k.history(start),
+      end: k.history(now),
+      limit: HISTORY_MINUTES + 1,
+    });
+    return [...rows.map(([, v]) => fromJson<HistorySample>(v)), sampleOf(this.s, now)];
   }
 
   /** The queue's stats and every group's stats on it, at one moment. */

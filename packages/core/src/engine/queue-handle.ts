@@ -10,6 +10,7 @@ import type {
   TransactionInfo,
 } from "../model.js";
 import type { GroupSettings } from "./group-settings.js";
+import type { HistorySample } from "./history.js";
 import type { BlockedKey, ReceiveParams } from "./leases.js";
 import type { ProducerScope } from "./producer-scope.js";
 import type { TransactionFilter } from "./transactions.js";
@@ -86,6 +87,12 @@ export interface QueueHandle {
   queryByKey(key: string, limit: number, from?: number, to?: number): Promise<Message[]>;
   /** Offsets, sizes and per-group state of the queue, for stats. */
   snapshot(): Awaitable<QueueSnapshot>;
+  /**
+   * The queue's per-minute samples from minute `fromMinute` on, oldest
+   * first, ending with one of the live state (history.ts). Optional: a
+   * handle without it has no history to give.
+   */
+  history?(fromMinute: number): Promise<HistorySample[]>;
   /** Stores half messages of transaction `txId`: invisible until committed. */
   appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]>;
   /** Commits or rolls back this queue's part of transaction `txId`. */

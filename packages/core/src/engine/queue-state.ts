@@ -6,6 +6,7 @@ import type { Store, StoreOp } from "../store/store.js";
 import type { TopicConfig } from "./config.js";
 import { GroupCommitter } from "./group-commit.js";
 import { GroupState } from "./group-state.js";
+import { HISTORY_MINUTES, MINUTE_MS, sampleOf } from "./history.js";
 import { newEpoch } from "./ids.js";
 import { msgIdOf, toMessage } from "./message-view.js";
 import { ProducerCache } from "./producer-cache.js";
@@ -264,9 +265,43 @@ export class QueueState {
     if (generation !== undefined && generation !== this.generation)
       throw new EdgeqError("unavailable", "the queue reloaded during the request; retry it");
     const ops: StoreOp[] = [];
-    const result = fn(ops, this.clock.now());
+    const now = this.clock.now();
+    const sampled = this.meta.sampledMinute;
+    this.sampleHistory(ops, now);
+    let result: T;
+    try {
+      result = fn(ops, now);
+    } catch (error) {
+      // Nothing is written: the sample is taken again by the next change.
+      if (sampled === undefined) delete this.meta.sampledMinute;
+      else this.meta.sampledMinute = sampled;
+      throw error;
+    }
     await this.committer.commit(ops);
     return result;
+  }
+
+  /**
+   * The first change of a minute writes the state the queue had at the end
+   * of the minute before (nothing changed it since the last change), and
+   * drops samples past HISTORY_MINUTES: one put and one range delete a
+   * minute at most, however busy the queue, and nothing while it is idle.
+   */
+  private sampleHistory(ops: StoreOp[], now: number): void {
+    const minute = Math.floor(now / MINUTE_MS) - 1;
+    if (this.meta.sampledMinute !== undefined && minute <= this.meta.sampledMinute) return;
+    ops.push({
+      type: "put",
+      key: this.keys.history(minute),
+      value: toJson(sampleOf(this, minute)),
+    });
+    ops.push({
+      type: "deleteRange",
+      start: this.keys.historyPrefix(),
+      end: this.keys.history(minute - HISTORY_MINUTES + 1),
+    });
+    this.meta.sampledMinute = minute;
+    ops.push(this.metaOp());
   }
 
   appendSegment(ops: StoreOp[], msgs: StoredMessage[], bytes: number, now: number): void {

@@ -19,6 +19,7 @@ import type { GroupSettings } from "./group-settings.js";
  *   pend|S|<group>|<offset>     PendingRecord: leased, or waiting for its retry
  *   dlq|S|<group>|<offset>      DeadRecord
  *   half|S|<tx number>          HalfRecord: a transaction's half messages, then its outcome
+ *   hist|S|<minute>             HistorySample: the queue at the end of a minute (history.ts)
  */
 export interface QueueMeta {
   /** Random per queue incarnation; part of every msgId and receipt, so ids of a deleted queue never alias. */
@@ -39,6 +40,8 @@ export interface QueueMeta {
   producerIndex?: true;
   /** Running totals (see counters.ts); absent in queues created before them. */
   totals?: QueueTotals;
+  /** The minute of the last `hist|` sample written (history.ts); absent: none yet. */
+  sampledMinute?: number;
 }
 
 /** A message inside a segment. Offsets are implicit: `segment.first + index`. */
@@ -250,6 +253,12 @@ export class QueueKeys {
   }
   deadPrefix(group: string): string {
     return joinKey("dlq", this.scope, group, "");
+  }
+  history(minute: number): string {
+    return joinKey("hist", this.scope, encodeNum(minute));
+  }
+  historyPrefix(): string {
+    return joinKey("hist", this.scope, "");
   }
 }
 

@@ -14,6 +14,7 @@ import { fnv1a, pickQueue } from "../util/hash.js";
 import { ownValue } from "../util/own.js";
 import { CALL_DEFAULTS, MAX_WAIT_MS, type TopicConfig } from "./config.js";
 import { type GroupSettings, parseGroupSettings } from "./group-settings.js";
+import { HISTORY_MINUTES, MINUTE_MS, mergeHistory, type TopicHistory } from "./history.js";
 import { queueOf } from "./ids.js";
 import type { BlockedKey } from "./leases.js";
 import { type ProducerScope, producerWindowId } from "./producer-scope.js";
@@ -497,6 +498,26 @@ export class TopicRouter {
       options.from,
       options.to,
     );
+  }
+
+  /**
+   * The last `minutes` minutes (1 to HISTORY_MINUTES, the current one
+   * included) of lag per group and the running totals, one value a minute,
+   * summed over the queues; `unavailable` when a queue keeps no history.
+   */
+  async history(minutes: number): Promise<TopicHistory> {
+    assertIntInRange("minutes", minutes, 1, HISTORY_MINUTES);
+    const now = Math.floor(this.clock.now() / MINUTE_MS);
+    const from = now - minutes + 1;
+    const perQueue = await Promise.all(
+      this.queues.map((q) => {
+        if (!q.history) throw new EdgeqError("unavailable", "this broker keeps no history");
+        return q.history(from);
+      }),
+    );
+    // Each queue's live sample is its own "now": the latest of them ends the series.
+    const to = Math.max(now, ...perQueue.map((s) => s.at(-1)?.m ?? now));
+    return mergeHistory(this.topic, perQueue, to - minutes + 1, to);
   }
 
   /** The topic's queues and every group's progress, summed over the queues. */
