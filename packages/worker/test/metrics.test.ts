@@ -132,6 +132,52 @@ describe("GET /metrics", () => {
   });
 });
 
+describe("GET /v1/topics/{topic}/history", () => {
+  it("answers one value a minute, the last one live: produced, lag, delivered, acked per group", async () => {
+    const topic = "met-hist";
+    await call("PUT", `/v1/topics/${topic}`, { queueCount: 2 }, 201);
+    const path = `/v1/topics/${topic}`;
+    await call("POST", `${path}/messages`, {
+      messages: Array.from({ length: 6 }, (_, i) => ({ body: i, key: `k${i}` })),
+    });
+    const { messages } = await call<{ messages: Array<{ receipt: string }> }>(
+      "POST",
+      `${path}/groups/g/receive`,
+      { max: 2, visibilityMs: 60_000 },
+    );
+    await call("POST", `${path}/groups/g/ack`, { receipts: messages.map((m) => m.receipt) });
+    const h = await call<{
+      topic: string;
+      stepMs: number;
+      from: number;
+      produced: number[];
+      groups: Record<string, { lag: number[]; delivered: number[]; acked: number[] }>;
+    }>("GET", `${path}/history?minutes=30`);
+    expect(h).toMatchObject({ topic, stepMs: 60_000 });
+    expect(h.produced).toHaveLength(30);
+    expect(h.from + 29 * 60_000).toBeLessThanOrEqual(Date.now());
+    expect(h.produced.at(-1)).toBe(6);
+    expect(h.groups.g!.delivered.at(-1)).toBe(2);
+    expect(h.groups.g!.acked.at(-1)).toBe(2);
+    // The stats' lag, at the live minute.
+    const stats = await call<{ groups: Record<string, { lag: number }> }>("GET", `${path}/stats`);
+    expect(h.groups.g!.lag.at(-1)).toBe(stats.groups.g!.lag);
+  });
+
+  it("refuses a bad window (400), a missing token (401), an unknown topic (404)", async () => {
+    for (const minutes of ["0", "1501", "x", "1.5"]) {
+      const res = await SELF.fetch(`${base}/v1/topics/orders/history?minutes=${minutes}`, {
+        headers: admin,
+      });
+      expect(res.status, minutes).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: "invalid_request" } });
+    }
+    expect((await SELF.fetch(`${base}/v1/topics/orders/history`)).status).toBe(401);
+    const unknown = await SELF.fetch(`${base}/v1/topics/met-nowhere/history`, { headers: admin });
+    expect(unknown.status).toBe(404);
+  });
+});
+
 describe("request logs", () => {
   it("writes one JSON line per request: id, route, topic, group, status, duration; no token, query or body", async () => {
     const app = new Hono<{ Bindings: Env }>();

@@ -2,6 +2,7 @@ import type {
   BlockedKey,
   DeadLetter,
   GroupSettings,
+  HistorySample,
   LeasedMessage,
   Message,
   NormalizedAppend,
@@ -18,8 +19,8 @@ import type {
 } from "@edgeq/core";
 import { PrimaryRoute } from "../replication/primary-route.js";
 import type { ReplicationSetting } from "../replication/replication-setting.js";
-import { type Outcome, unwrap } from "../rpc/outcome.js";
-import { type QueueRef, queueObjectName, type RpcWait } from "./queue-ref.js";
+import { type Outcome, unwrap } from "../shared/outcome.js";
+import { type QueueRef, queueObjectName, type RpcWait } from "../shared/queue-ref.js";
 
 /**
  * QueueDO's RPC methods as the class declares them, taken from the binding's
@@ -115,6 +116,9 @@ export class DurableQueue implements QueueHandle {
   }
   snapshot(): Promise<QueueSnapshot> {
     return this.call((q, ref) => q.snapshot(ref));
+  }
+  history(fromMinute: number): Promise<HistorySample[]> {
+    return this.call((q, ref) => q.history(ref, fromMinute));
   }
   appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]> {
     return this.call((q, ref) => q.appendHalf(ref, txId, batch));

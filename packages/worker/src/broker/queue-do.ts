@@ -5,6 +5,7 @@ import {
   type DeadLetter,
   EdgeqError,
   type GroupSettings,
+  type HistorySample,
   isEdgeqError,
   type LeasedMessage,
   ManualClock,
@@ -29,10 +30,10 @@ import {
   QueueReplication,
   type ReplicaRead,
 } from "../replication/queue-replication.js";
-import { type Outcome, settle } from "../rpc/outcome.js";
+import { type Outcome, settle } from "../shared/outcome.js";
+import type { QueueRef, RpcWait } from "../shared/queue-ref.js";
 import { createKvStore } from "../store/kv-store.js";
 import { createSqliteStore } from "../store/sqlite-store.js";
-import type { QueueRef, RpcWait } from "./queue-ref.js";
 import { type Durability, routerOf, topicConfig } from "./topics.js";
 
 const REF_KEY = "do|ref";
@@ -216,6 +217,10 @@ export class QueueDO extends DurableObject<Env> {
       );
       return { queue: replication ? { ...queue, replication } : queue, groups };
     });
+  }
+  /** The queue's per-minute samples from `fromMinute` on, then its live state (the core's history.ts). */
+  history(ref: QueueRef, fromMinute: number): Promise<Outcome<HistorySample[]>> {
+    return this.#run(ref, (q) => q.history(fromMinute));
   }
   /** Stores a transaction's half messages: invisible until `decideTransaction` commits them. */
   appendHalf(ref: QueueRef, txId: string, batch: NormalizedAppend): Promise<Outcome<SendResult[]>> {

@@ -5,6 +5,7 @@ import { routerOf } from "../broker/topics.js";
 import { allows } from "../http/auth/principal.js";
 import { tokenAuthOf } from "../http/auth.js";
 import { CONTENT_TYPE, Families, render, topicFamilies } from "./exposition.js";
+import { createHistoryApp } from "./history-app.js";
 import { requestMetrics } from "./request-metrics.js";
 
 /** Topics whose stats are read at once: a scrape of many topics stays a bounded fan-out. */
@@ -18,6 +19,8 @@ const CONCURRENCY = 8;
  */
 export function createMetricsApp(): Hono<{ Bindings: Env }> {
   const app = new Hono<{ Bindings: Env }>();
+  // A topic's per-minute history: the console's charts read it.
+  app.route("/", createHistoryApp());
   app.get("/metrics", async (c) => {
     const started = performance.now();
     const principal = await (await tokenAuthOf(c.env)).authenticate(c.req.header("authorization"));
