@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { type LocalBroker, startLocalBroker } from "../test-node/local-broker.js";
 import { BenchClient, median, quantile } from "./load.js";
+import { SCRAPE_TOKEN, scrapeGrant, scrapeRows, scrapeTopics } from "./metrics-scrape.js";
 import { orderedRows } from "./ordered.js";
 import { type Goal, type Row, table } from "./table.js";
 import { workerdCpuMs } from "./workerd-process.js";
@@ -21,7 +22,8 @@ import { workerdCpuMs } from "./workerd-process.js";
  * EDGEQ_BENCH_LOG_SIZE (default 1,000,000; rounded down to a multiple of 8,000)
  * shrinks the big log for a quick run; EDGEQ_BENCH_REPS (default 5) sets the
  * repetitions whose median is printed; EDGEQ_BENCH_ONLY (e.g. `lease,durability`)
- * runs only those of the sections produce, durability, lease, ordered and read.
+ * runs only those of the sections produce, durability, lease, ordered, read and
+ * scrape (produce with a /metrics scraper running, metrics-scrape.ts).
  */
 // A multiple of 8,000, so 8 producers' batches of 1,000 make segments of exactly 1,000.
 const LOG = Math.max(
@@ -58,6 +60,7 @@ const topics: Record<string, Record<string, unknown>> = {
   ...Object.fromEntries(
     CLIENTS.map((n) => [`async100x${n}`, { queueCount: 1, durability: "async" }]),
   ),
+  ...scrapeTopics,
 };
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
@@ -271,6 +274,7 @@ const SECTIONS: Record<string, (bench: BenchClient) => Promise<Row[]>> = {
   lease: leaseRows,
   ordered: (bench) => orderedRows(bench, REPS, log),
   read: readRows,
+  scrape: (bench) => scrapeRows(bench, REPS, log),
 };
 const ONLY = process.env.EDGEQ_BENCH_ONLY?.split(",");
 
@@ -279,7 +283,10 @@ async function main(): Promise<void> {
   const broker: LocalBroker = await startLocalBroker({
     entry: fileURLToPath(new URL("./worker/bench-worker.ts", import.meta.url)),
     durableObjects: { RAW: { className: "RawDO", useSQLite: true } },
-    tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }] },
+    tokens: {
+      [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }],
+      [SCRAPE_TOKEN]: scrapeGrant,
+    },
     topics,
   });
   const bench = new BenchClient(broker.url, TOKEN);
