@@ -21,8 +21,6 @@ export {
   createQueueConsumerObject,
   type QueueConsumerObjectClass,
   type QueueConsumerObjectOptions,
-  type QueueConsumerObjectStub,
-  startQueueConsumer,
 } from "./queues/consumer-object.js";
 export { CF_LIMITS, type ContentType } from "./queues/content.js";
 export type { BacklogMetrics } from "./queues/metrics.js";
@@ -34,5 +32,6 @@ export {
   type QueueProducerResponse,
   type QueueProducerSendOptions,
 } from "./queues/producer.js";
-export type { ErrorData, Outcome } from "./rpc/outcome.js";
 export { type EdgeqRpcBinding, type EdgeqRpcTarget, RpcTransport } from "./rpc/rpc-transport.js";
+export { type QueueConsumerObjectStub, startQueueConsumer } from "./shared/consumer-start.js";
+export type { ErrorData, Outcome } from "./shared/outcome.js";

@@ -1,9 +1,8 @@
 /** @edgeq/worker: the edge broker. Deploy this module: it is the Worker and its Durable Object class. */
-import { type AppEnv, createApp } from "./http/app.js";
+import { type AppEnv, createApp } from "./app.js";
 
 export { DurableQueue } from "./broker/durable-queue.js";
 export { QueueDO } from "./broker/queue-do.js";
-export type { QueueRef, RpcWait } from "./broker/queue-ref.js";
 export { type RateKind, RateLimiterDO } from "./broker/rate-limiter.js";
 export { ReplicaDO } from "./broker/replica-do.js";
 export type { TopicDescription } from "./broker/topic-admin.js";
@@ -39,8 +38,6 @@ export {
   createQueueConsumerObject,
   type QueueConsumerObjectClass,
   type QueueConsumerObjectOptions,
-  type QueueConsumerObjectStub,
-  startQueueConsumer,
 } from "./queues/consumer-object.js";
 export { CF_LIMITS, type ContentType } from "./queues/content.js";
 export type { BacklogMetrics } from "./queues/metrics.js";
@@ -55,8 +52,10 @@ export {
 export type { PromoteResult, ReplicaRead } from "./replication/queue-replication.js";
 export type { ReplicationSetting } from "./replication/replication-setting.js";
 export { EdgeqRpc, type RpcOptions } from "./rpc/entrypoint.js";
-export type { ErrorData, Outcome } from "./rpc/outcome.js";
 export { type EdgeqRpcBinding, type EdgeqRpcTarget, RpcTransport } from "./rpc/rpc-transport.js";
+export { type QueueConsumerObjectStub, startQueueConsumer } from "./shared/consumer-start.js";
+export type { ErrorData, Outcome } from "./shared/outcome.js";
+export type { QueueRef, RpcWait } from "./shared/queue-ref.js";
 export { createKvStore, type KvStoreOptions } from "./store/kv-store.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
 export { createStreamApp } from "./streams/stream-app.js";

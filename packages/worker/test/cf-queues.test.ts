@@ -1,10 +1,10 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, it, vi } from "vitest";
-import { queueObjectName } from "../src/broker/queue-ref.js";
 import { createQueueConsumer } from "../src/queues/consumer.js";
 import { createQueueProducer } from "../src/queues/producer.js";
 import type { EdgeqRpcBinding } from "../src/rpc/rpc-transport.js";
+import { queueObjectName } from "../src/shared/queue-ref.js";
 import { get } from "./api.js";
 import { useVirtualTime } from "./virtual-time.js";
 

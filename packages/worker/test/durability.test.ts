@@ -1,7 +1,7 @@
 import { runInDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { queueObjectName } from "../src/broker/queue-ref.js";
+import { queueObjectName } from "../src/shared/queue-ref.js";
 
 const headers = { authorization: "Bearer admin-token", "content-type": "application/json" };
 

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { queueObjectName } from "../src/broker/queue-ref.js";
+import { queueObjectName } from "../src/shared/queue-ref.js";
 import { fetchJson, get, headers, post, url } from "./api.js";
 import { useVirtualTime } from "./virtual-time.js";
 

@@ -264,5 +264,6 @@ export function assertTags(tags: unknown): asserts tags is string[] | undefined 
     tags !== undefined &&
     (!Array.isArray(tags) || !tags.every((t) => typeof t === "string" && t.length > 0))
   )
-    invalid("tags must be a list of strings");
+    invalid("tags must be a list of strings", "tags");
+  for (const t of tags ?? []) assertWellFormed("tags", t);
 }

@@ -1,4 +1,4 @@
-import { startQueueConsumer } from "../queues/consumer-object.js";
+import { startQueueConsumer } from "../shared/consumer-start.js";
 import { topicConfig } from "./topics.js";
 
 // Per env object (per isolate in production): the consumer objects this isolate started.

@@ -1,9 +1,9 @@
 import { EdgeqError } from "@edgeq/core";
-import { topicConfig } from "../broker/topics.js";
-import { unwrap } from "../rpc/outcome.js";
-import { memberStub, ORIGIN, replicaName } from "./members.js";
-import type { PromoteResult, ReplicaRead } from "./queue-replication.js";
-import type { ReplicationSetting } from "./replication-setting.js";
+import { memberStub, ORIGIN, replicaName } from "../replication/members.js";
+import type { PromoteResult, ReplicaRead } from "../replication/queue-replication.js";
+import type { ReplicationSetting } from "../replication/replication-setting.js";
+import { unwrap } from "../shared/outcome.js";
+import { topicConfig } from "./topics.js";
 
 /** Location hints by the continent Cloudflare reports for a request (`request.cf.continent`). */
 const HINTS_NEAR: Record<string, string[]> = {

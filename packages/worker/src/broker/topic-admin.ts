@@ -1,6 +1,6 @@
 import { assertName, EdgeqError } from "@edgeq/core";
 import { memberNames, memberStub, ORIGIN } from "../replication/members.js";
-import { unwrap } from "../rpc/outcome.js";
+import { unwrap } from "../shared/outcome.js";
 import type { TopicChange } from "./topic-registry.js";
 import type { WorkerTopicConfig } from "./topic-settings.js";
 import { forgetTopics, knownTopics, topicConfig, topicRegistry } from "./topics.js";

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { EdgeqError, isPlainObject } from "@edgeq/core";
 import type { ReplicationSetting } from "../replication/replication-setting.js";
-import { type Outcome, settle } from "../rpc/outcome.js";
+import { type Outcome, settle } from "../shared/outcome.js";
 import { parseTopicSettings, type WorkerTopicConfig } from "./topic-settings.js";
 
 /** Every topic's settings as the registry holds them, with a version that grows on each change. */

@@ -1,5 +1,5 @@
 import { assertName, EdgeqError, ManualClock, TopicRouter } from "@edgeq/core";
-import { unwrap } from "../rpc/outcome.js";
+import { unwrap } from "../shared/outcome.js";
 import { DurableQueue } from "./durable-queue.js";
 import { seedTopics, type TopicsSnapshot } from "./topic-registry.js";
 import { parseTopicSettings, type WorkerTopicConfig } from "./topic-settings.js";

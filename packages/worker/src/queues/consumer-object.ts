@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { QueueConsumerObjectStub } from "../shared/consumer-start.js";
 import type { QueueConsumer } from "./consumer.js";
 
 /** Options of `createQueueConsumerObject`. */
@@ -9,12 +10,6 @@ export interface QueueConsumerObjectOptions {
   errorBackoffMs?: number;
   /** How long one alarm drains before it hands over to the next alarm. Default 25 s. */
   budgetMs?: number;
-}
-
-/** The RPC face of a consumer object: `start()` arms its alarm if it is not armed yet. */
-export interface QueueConsumerObjectStub {
-  /** Arms the drain alarm unless it is armed already. */
-  start(): Promise<void>;
 }
 
 /**
@@ -78,13 +73,4 @@ function executionContext(state: DurableObjectState): ExecutionContext {
     // A Durable Object alarm has no tracing context to hand on.
     tracing: undefined as unknown as ExecutionContext["tracing"],
   };
-}
-
-/** Arms the consumer object named `name` (one object per consumer; default "consumer"). */
-export async function startQueueConsumer(
-  namespace: DurableObjectNamespace,
-  name = "consumer",
-): Promise<void> {
-  const stub = namespace.get(namespace.idFromName(name)) as unknown as QueueConsumerObjectStub;
-  await stub.start();
 }

@@ -1,6 +1,6 @@
 import type { OutgoingMessage, Transport } from "@edgeq/core";
 import { type EdgeqRpcTarget, RpcTransport } from "../rpc/rpc-transport.js";
-import { startQueueConsumer } from "./consumer-object.js";
+import { startQueueConsumer } from "../shared/consumer-start.js";
 import { CF_LIMITS, CONTENT_TYPE_HEADER, type EncodedBody, encodeBody } from "./content.js";
 import { type BacklogMetrics, backlogOf, queueMetrics } from "./metrics.js";
 

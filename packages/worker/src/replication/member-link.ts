@@ -1,6 +1,6 @@
 import type { ApplyRequest, ReplicaAnswer, ReplicaLink, SnapshotPage } from "@edgeq/core";
-import type { QueueRef } from "../broker/queue-ref.js";
-import { type Outcome, unwrap } from "../rpc/outcome.js";
+import { type Outcome, unwrap } from "../shared/outcome.js";
+import type { QueueRef } from "../shared/queue-ref.js";
 import type { MemberRpc } from "./members.js";
 
 /** How long one call to a replica may take before it counts as failed. */

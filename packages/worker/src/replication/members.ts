@@ -1,5 +1,5 @@
-import type { QueueRef } from "../broker/queue-ref.js";
-import { queueObjectName } from "../broker/queue-ref.js";
+import type { QueueRef } from "../shared/queue-ref.js";
+import { queueObjectName } from "../shared/queue-ref.js";
 import type { ReplicationSetting } from "./replication-setting.js";
 
 /**

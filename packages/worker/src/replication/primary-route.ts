@@ -1,5 +1,5 @@
-import { type QueueRef, queueObjectName } from "../broker/queue-ref.js";
-import type { ErrorData, Outcome } from "../rpc/outcome.js";
+import type { ErrorData, Outcome } from "../shared/outcome.js";
+import { type QueueRef, queueObjectName } from "../shared/queue-ref.js";
 import { type MemberRpc, memberStub, ORIGIN } from "./members.js";
 import type { ReplicationSetting } from "./replication-setting.js";
 

@@ -11,7 +11,7 @@ import {
   type SnapshotPage,
   type Store,
 } from "@edgeq/core";
-import type { QueueRef } from "../broker/queue-ref.js";
+import type { QueueRef } from "../shared/queue-ref.js";
 import { MemberLink } from "./member-link.js";
 import { memberNames, memberStub, ORIGIN } from "./members.js";
 import type { ReplicationSetting } from "./replication-setting.js";

@@ -15,6 +15,7 @@ import type {
   TransactionInfo,
 } from "@edgeq/core";
 import { wakeConsumers } from "../broker/consumer-wake.js";
+import { promoteReplica, readFromReplica } from "../broker/failover.js";
 import {
   deleteTopic,
   getTopic,
@@ -24,9 +25,8 @@ import {
 } from "../broker/topic-admin.js";
 import type { TopicChange } from "../broker/topic-registry.js";
 import { topicConfig, topicRouter } from "../broker/topics.js";
-import { promoteReplica, readFromReplica } from "../replication/failover.js";
 import type { PromoteResult, ReplicaRead } from "../replication/queue-replication.js";
-import { type Outcome, settle } from "./outcome.js";
+import { type Outcome, settle } from "../shared/outcome.js";
 
 /** Options as they cross RPC: an AbortSignal cannot, so long-polls are bounded by `waitMs`. */
 export type RpcOptions<O> = Omit<O, "signal">;

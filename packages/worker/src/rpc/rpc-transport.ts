@@ -17,8 +17,8 @@ import type {
   TransactionInfo,
   Transport,
 } from "@edgeq/core";
+import { type Outcome, unwrap } from "../shared/outcome.js";
 import type { EdgeqRpc } from "./entrypoint.js";
-import { type Outcome, unwrap } from "./outcome.js";
 
 /**
  * What a service binding to `EdgeqRpc` offers: its methods as the class

@@ -1,9 +1,11 @@
 import { EdgeqError, MAX_WAIT_MS } from "@edgeq/core";
 import { type Context, Hono } from "hono";
-import type { AppEnv } from "../http/app.js";
+import type { AppEnv } from "../http/app-env.js";
 import type { Right } from "../http/auth.js";
 import { errorAnswer } from "../http/error-answer.js";
-import { type Outcome, unwrap } from "../rpc/outcome.js";
+import { wellFormedUrl } from "../http/request-checks.js";
+import { type Outcome, unwrap } from "../shared/outcome.js";
+import { type StreamRpc, streamObject } from "../shared/stream-ref.js";
 import { checkStreamRight } from "./stream-auth.js";
 import { MAX_APPEND_BYTES } from "./stream-content.js";
 import {
@@ -19,7 +21,6 @@ import {
   producerHeaders,
   stateHeaders,
 } from "./stream-headers.js";
-import { type StreamRpc, streamObject } from "./stream-ref.js";
 import { sseBody, sseEncoding } from "./stream-sse.js";
 import type { ForkRequest, ReadOutcome } from "./stream-types.js";
 
@@ -93,6 +94,9 @@ export function createStreamApp(): Hono<AppEnv> {
     c.header("access-control-max-age", "86400");
     return c.body(null, 204);
   });
+
+  // A path or query that is not well-formed UTF-8 is refused as everywhere else.
+  app.use("*", wellFormedUrl());
 
   app.put("*", async (c) => {
     const path = await authorize(c, "produce");

@@ -9,7 +9,8 @@ import {
   resolveTopicConfig,
   type Store,
 } from "@edgeq/core";
-import { type Outcome, settle, unwrap } from "../rpc/outcome.js";
+import { type Outcome, settle, unwrap } from "../shared/outcome.js";
+import { streamObject } from "../shared/stream-ref.js";
 import { createSqliteStore } from "../store/sqlite-store.js";
 import {
   bodyOf,
@@ -27,7 +28,6 @@ import {
   sameConfig,
   sameMediaType,
 } from "./stream-record.js";
-import { streamObject } from "./stream-ref.js";
 import type {
   AppendContent,
   AppendOutcome,

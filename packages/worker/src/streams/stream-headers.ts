@@ -1,5 +1,6 @@
 import { EdgeqError } from "@edgeq/core";
 import type { Context } from "hono";
+import { MAX_JSON_DEPTH, scanJsonText } from "../http/wire.js";
 import { isJsonType } from "./stream-record.js";
 import type { AppendContent, ProducerHeaders, StreamState } from "./stream-types.js";
 
@@ -100,9 +101,23 @@ export function appendContent(
 ): AppendContent | undefined {
   if (body.byteLength === 0) return undefined;
   if (!isJsonType(contentType)) return { bytes: body };
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body);
+  } catch (cause) {
+    throw new EdgeqError("invalid_request", "the body is not valid JSON", { cause });
+  }
+  // The same text rule as every JSON body of the broker (http/wire.ts).
+  const { tooDeep, loneSurrogate } = scanJsonText(text);
+  if (tooDeep || loneSurrogate)
+    invalid(
+      tooDeep
+        ? `the body nests deeper than ${MAX_JSON_DEPTH} levels`
+        : "the body must be well-formed Unicode (a lone surrogate)",
+    );
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body));
+    value = JSON.parse(text);
   } catch (cause) {
     throw new EdgeqError("invalid_request", "the body is not valid JSON", { cause });
   }
