@@ -113,6 +113,14 @@ describe("the operator console", () => {
       page.locator(`#settings dd[data-setting=${name}]`).textContent();
     await expect.poll(() => setting(admin, "maxReconsumeTimes")).toBe("1");
     expect(await setting(admin, "queueCount")).toBe("4");
+    // Human units: durations, sizes, "no limit"; the raw value in its title.
+    expect(await setting(admin, "retentionMs")).toBe("7 d");
+    expect(await setting(admin, "maxBytes")).toBe("no limit");
+    expect(await setting(admin, "maxMessageBytes")).toBe("128 KiB");
+    expect(await setting(admin, "defaultVisibilityMs")).toBe("30 s");
+    expect(
+      await admin.locator("#settings dd[data-setting=retentionMs]").getAttribute("title"),
+    ).toBe("604800000");
     await admin.context().close();
     const reader = await signedIn("reader-token", "/console/topics/events");
     await expect
@@ -181,6 +189,11 @@ describe("the operator console", () => {
           document.querySelector("#chart polyline.lag")?.getAttribute("points")?.split(" ")
             .length ?? 0,
       );
+    // The chart opens full: the broker's last minutes (GET …/history) come before the live samples.
+    await expect.poll(samples).toBeGreaterThanOrEqual(5);
+    expect(await page.locator("#chart-summary").textContent()).toMatch(
+      /over the last [34]\.\d min/,
+    );
     for (let i = 0; i < 3; i++) {
       const before = await samples();
       for (let j = 0; j <= i; j++) await produce({ order: 100 + i * 10 + j }, `cart-${j}`);

@@ -1,7 +1,7 @@
 import { api, topicInfo, topicPath } from "./api.js";
 import { drawChart, type Sample } from "./chart.js";
 import { $, fillTable, h, pagedList } from "./dom.js";
-import { bytes, count } from "./format.js";
+import { bytes, count, settingText } from "./format.js";
 import type { GroupStats, TopicStats } from "./wire.js";
 
 const POLL_MS = 2000;
@@ -42,7 +42,7 @@ async function showSettings(topic: string): Promise<void> {
   list.replaceChildren(
     ...Object.entries(settings).flatMap(([name, value]) => [
       h("dt", {}, name),
-      h("dd", { "data-setting": name }, JSON.stringify(value)),
+      h("dd", { "data-setting": name, title: JSON.stringify(value) }, settingText(name, value)),
     ]),
   );
 }
@@ -79,6 +79,39 @@ function showReplication(stats: TopicStats): void {
     ),
     "",
   );
+}
+
+/** Minutes of the broker's history the chart starts with: it opens full instead of empty. */
+const HISTORY_MINUTES = 5;
+
+interface TopicHistory {
+  stepMs: number;
+  from: number;
+  produced: number[];
+  groups: Record<string, { lag: number[] }>;
+}
+
+/**
+ * Puts the broker's per-minute history (GET …/history) before the live
+ * samples. Its `produced` is a running total, not the head offset the live
+ * samples hold: the minutes are placed relative to the live head, so the
+ * rate between them is the same either way.
+ */
+async function seedFromHistory(topic: string, samples: Sample[]): Promise<void> {
+  const h = await api<TopicHistory>(topicPath(topic, `/history?minutes=${HISTORY_MINUTES}`));
+  const live = samples[0];
+  const last = h.produced.at(-1);
+  if (!live || last === undefined) return;
+  const seeded: Sample[] = [];
+  // The last minute is the live state: the live sample stands for it.
+  for (let i = 0; i < h.produced.length - 1; i++) {
+    const at = h.from + (i + 1) * h.stepMs;
+    if (at >= live.at) break;
+    const lag = Object.values(h.groups).reduce((n, g) => n + (g.lag[i] ?? 0), 0);
+    seeded.push({ at, head: live.head - (last - h.produced[i]!), lag });
+  }
+  samples.unshift(...seeded);
+  drawChart($("#chart"), $("#chart-summary"), samples);
 }
 
 /** A topic: its queues, its groups (a page at a time), a live chart from stats polled every 2 s, and its settings. */
@@ -120,5 +153,6 @@ export async function topicView(topic: string): Promise<void> {
     drawChart($("#chart"), $("#chart-summary"), samples);
   };
   await poll();
+  await seedFromHistory(topic, samples).catch(() => undefined);
   setInterval(() => void poll().catch(() => undefined), POLL_MS);
 }
