@@ -1,6 +1,6 @@
 /**
  * Stable error codes shared by every edgeq surface. The first seven are the
- * HTTP contract of PROTOCOL.md; the rest describe failures of the platform
+ * HTTP contract of docs/protocol.md; the rest describe failures of the platform
  * underneath (a store that refused a write, a quota, a closed engine).
  */
 export type EdgeqErrorCode =
@@ -47,7 +47,7 @@ export interface EdgeqErrorOptions {
 }
 
 /**
- * The one error type of every edgeq surface: a stable `code` (PROTOCOL.md),
+ * The one error type of every edgeq surface: a stable `code` (docs/protocol.md),
  * a message for people, optional machine-readable `details`, and the platform
  * error behind it as `cause`.
  */

@@ -2,7 +2,7 @@ import type { MessageBody } from "./model.js";
 import { base64ToBytes, bytesToBase64 } from "./util/bytes.js";
 
 /**
- * A message as JSON carries it (PROTOCOL.md): a bytes body travels as base64
+ * A message as JSON carries it (docs/protocol.md): a bytes body travels as base64
  * text flagged `"encoding": "base64"`; any other body as itself.
  */
 export type WireMessage<M extends { body: MessageBody }> = Omit<M, "body"> & {

@@ -75,5 +75,5 @@ export type {
 } from "./streams/stream-types.js";
 export { type AppEnv, createApp };
 
-/** The edgeq Worker: the HTTP API of PROTOCOL.md (see `createApp`). */
+/** The edgeq Worker: the HTTP API of docs/protocol.md (see `createApp`). */
 export default createApp();

@@ -2,7 +2,7 @@ import { SELF } from "cloudflare:test";
 import { type FetchLike, HttpTransport, type Message, Producer, PushConsumer } from "@edgeq/core";
 import { expect, it } from "vitest";
 
-/** The core's HTTP transport, pointed at this Worker: the client half of PROTOCOL.md. */
+/** The core's HTTP transport, pointed at this Worker: the client half of docs/protocol.md. */
 function transport(token = "admin-token"): HttpTransport {
   const fetch: FetchLike = (url, init) => SELF.fetch(url, init);
   return new HttpTransport({ url: "https://edgeq.test", token, fetch });

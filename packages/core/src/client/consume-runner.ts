@@ -131,7 +131,7 @@ export class ConsumeRunner {
   }
 
   /**
-   * Hands a failed message to the group's retry queue (DESIGN C3), trying
+   * Hands a failed message to the group's retry queue (C3 in docs/architecture.md), trying
    * until the broker takes it (C4). Until then the message stays unfinished:
    * committing past it while the broker has no retry copy would lose it if
    * this consumer crashed. Returns false if the consumer closed first.

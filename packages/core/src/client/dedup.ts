@@ -9,7 +9,7 @@ export interface DedupSetOptions {
 
 /**
  * A bounded set of msgIds, forgetting the oldest first. Delivery is
- * at-least-once (DESIGN C5): after a crash a consumer resumes from its last
+ * at-least-once (C5 in docs/architecture.md): after a crash a consumer resumes from its last
  * committed offset, and a retry may arrive while the original is still being
  * read. Remembering recent msgIds turns most of those duplicates into no-ops;
  * a duplicate older than `capacity` ids gets through, so size it to cover the

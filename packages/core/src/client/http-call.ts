@@ -66,7 +66,7 @@ export type HttpCall = <T>(
 /**
  * The HTTP plumbing every HTTP client of the broker shares (`HttpTransport`,
  * `createHttpSender`): the base URL, the bearer token asked for before every
- * request, and PROTOCOL.md's errors. Every failure is an `EdgeqError`: the
+ * request, and docs/protocol.md's errors. Every failure is an `EdgeqError`: the
  * broker's own code and details when it answered, `too_large` and friends from
  * the status when a proxy answered instead, `unavailable` when nothing
  * answered. A 429's or 503's `Retry-After` lands in `details.retryAfterMs`.

@@ -3,7 +3,7 @@ import { messageToWire } from "../wire.js";
 import { type HttpCall, type HttpTransportOptions, httpCall, topicPath } from "./http-call.js";
 import type { CallOptions, Transport } from "./transport.js";
 
-/** `POST /v1/topics/:topic/messages` (PROTOCOL.md): one batch, one result per message. */
+/** `POST /v1/topics/:topic/messages` (docs/protocol.md): one batch, one result per message. */
 export async function sendOverHttp(
   call: HttpCall,
   topic: string,

@@ -39,7 +39,7 @@ export {
 } from "./http-call.js";
 
 /**
- * The core's `Transport` over PROTOCOL.md: what a browser, a Node script or
+ * The core's `Transport` over docs/protocol.md: what a browser, a Node script or
  * another Worker uses to reach the edge broker. Every failure is an
  * `EdgeqError`: the broker's own code and details when it answered, `too_large`
  * and friends from the status when a proxy answered instead, `unavailable`

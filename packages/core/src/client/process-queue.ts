@@ -3,7 +3,7 @@ import type { Message } from "../model.js";
 /**
  * What a push consumer has read from one topic queue and not yet finished
  * (RocketMQ's ProcessQueue). It decides the offset the consumer may commit:
- * DESIGN C2 says the committed offset is the lowest offset still in process,
+ * C2 (docs/architecture.md) says the committed offset is the lowest offset still in process,
  * because a commit promises the broker that everything below it is done. If
  * it passed an unfinished message and the consumer then crashed, delivery
  * would resume above that message and it would never be processed.

@@ -42,7 +42,7 @@ export interface SendOptions {
 }
 
 /**
- * An idempotent producer (DESIGN P1). `send` resolves only with the broker's
+ * An idempotent producer (P1 in docs/architecture.md). `send` resolves only with the broker's
  * result; a retryable failure is tried again with backoff and jitter under
  * the same producer id and the same seqs, so a retry of a send whose response
  * was lost comes back `duplicate` and the log keeps one copy.

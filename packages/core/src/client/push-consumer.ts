@@ -23,7 +23,7 @@ export type {
 } from "./push-consumer-options.js";
 
 /**
- * A push consumer (DESIGN C1-C5): pulls every queue of a topic by offset,
+ * A push consumer (C1–C5 in docs/architecture.md): pulls every queue of a topic by offset,
  * runs the handler, hands failures to the broker's retry queue and consumes
  * that queue in lease mode, and commits per queue the lowest offset still in
  * process. Delivery is at-least-once: a crash repeats messages above the last

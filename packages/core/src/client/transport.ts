@@ -54,7 +54,7 @@ export interface TopicInfo {
 
 /**
  * What clients need from a broker. `LocalTransport` calls an in-process
- * Broker; an HTTP transport speaks PROTOCOL.md. Both must behave the same,
+ * Broker; an HTTP transport speaks docs/protocol.md. Both must behave the same,
  * so the Producer and PushConsumer are written once over this.
  */
 export interface Transport {
@@ -107,9 +107,9 @@ export interface Transport {
     message: Pick<Message, "queueId" | "offset">,
     options?: SendBackOptions,
   ): Promise<void>;
-  /** One message by id (DESIGN P3); `not_found` once retention removed it. */
+  /** One message by id (P3 in docs/architecture.md); `not_found` once retention removed it. */
   getMessage(topic: string, msgId: string, options?: CallOptions): Promise<Message>;
-  /** The messages with this key, oldest first (DESIGN P3). */
+  /** The messages with this key, oldest first (P3 in docs/architecture.md). */
   queryByKey(
     topic: string,
     key: string,

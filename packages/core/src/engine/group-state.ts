@@ -12,7 +12,7 @@ export class GroupState {
   ) {}
 
   /**
-   * Where delivery resumes after a crash (DESIGN C2): in lease mode, the lowest
+   * Where delivery resumes after a crash (C2 in docs/architecture.md): in lease mode, the lowest
    * offset still in its first delivery, else the cursor, so messages finished
    * out of order never move it past one still in process. Retries do not hold
    * it back: they live in the retry queue (RocketMQ moves the offset on once a

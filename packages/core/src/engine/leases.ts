@@ -41,7 +41,7 @@ export interface ReceiveParams {
 }
 
 /**
- * Lease mode, retries and dead letters of one queue (DESIGN C3, and the
+ * Lease mode, retries and dead letters of one queue (C3 in docs/architecture.md, and the
  * RocketMQ 5 "pop" model): receive with a visibility timeout, ack, nack,
  * extend, a pull consumer's send-back, lease expiry, the retry schedule, and
  * the dead-letter queue with its redrive.

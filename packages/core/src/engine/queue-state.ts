@@ -40,7 +40,7 @@ export interface QueueStateOptions {
 /**
  * What one queue's engine holds in memory, and the only way to change it.
  *
- * The engine is the queue's single writer (DESIGN §2). It keeps a small view
+ * The engine is the queue's single writer (docs/architecture.md, Broker). It keeps a small view
  * in memory (head offset, producer windows, group state) and turns every
  * mutation into store ops that the GroupCommitter writes atomically. A
  * mutation is computed synchronously inside `mutate`, so two never

@@ -122,7 +122,7 @@ export interface DurableProducerStats {
 }
 
 /**
- * A producer that is durable before the network (DESIGN P1, §3): `send`
+ * A producer that is durable before the network (P1 and S in docs/architecture.md): `send`
  * resolves once the message is in the local log of a `Store` (IndexedDB, a
  * Durable Object's SQLite, memory), and the sync loop delivers the log to the
  * broker in seq order, in batches, under one durable producer id. A batch
