@@ -15,7 +15,7 @@ import {
 } from "@edgeq/core";
 import type { IDBPDatabase, IDBPObjectStore } from "idb";
 import { fromIdbError } from "../store/idb-errors.js";
-import { abort, IdbStore, settled } from "../store/idb-store.js";
+import { abort, IdbStore, reasonOf, settled } from "../store/idb-store.js";
 import { runAsLeader } from "../tabs/leadership.js";
 import { TabChannel, type TabMessage } from "../tabs/tab-channel.js";
 import { OUTBOX_STORE, openOutboxDatabase } from "./database.js";
@@ -142,6 +142,11 @@ export class Outbox extends EventTarget {
     const tx = this.db.transaction(names, "readwrite", { durability: this.store.durability });
     const ended = settled(tx);
     const queued: QueuedMessage[] = [];
+    // The app's own errors are its to read; only a full disk gets edgeq's code.
+    const quotaAsEdgeq = (reason: unknown) =>
+      reason instanceof DOMException && reason.name === "QuotaExceededError"
+        ? fromIdbError(reason, "commit the transaction")
+        : reason;
     try {
       const append = await this.producer.beginAppend(
         this.store.within(tx.objectStore(OUTBOX_STORE)),
@@ -159,15 +164,17 @@ export class Outbox extends EventTarget {
         },
       });
       append.finish();
+    } catch (error) {
+      // Still open: abort it, so none of the app's writes or messages commit.
+      throw quotaAsEdgeq(await abort(tx, error, ended).catch((reason: unknown) => reason));
+    }
+    try {
       await tx.done;
     } catch (error) {
-      // The app's own errors are its to read; only a full disk gets edgeq's code.
-      try {
-        await abort(tx, error, ended);
-      } catch (reason) {
-        const quota = reason instanceof DOMException && reason.name === "QuotaExceededError";
-        throw quota ? fromIdbError(reason, "commit the transaction") : reason;
-      }
+      // Failing at commit (a full disk): no abort() of ours, which would replace the
+      // browser's reason with none; wait for its abort event, which carries it (Firefox).
+      await ended;
+      throw quotaAsEdgeq(reasonOf(error, tx));
     }
     if (queued.length > 0) this.queued(queued);
     return queued;

@@ -1,11 +1,13 @@
 import { deleteDB, openDB } from "idb";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isEdgeqError } from "../../src/index.js";
+import { createOutbox, isEdgeqError } from "../../src/index.js";
 import {
+  brokerUrl,
   flushEventually,
   freshOutbox,
   healthyNetwork,
   messagesOf,
+  TOKEN,
   uniqueName,
 } from "../helpers.js";
 
@@ -76,6 +78,39 @@ describe("a full disk (QuotaExceededError) on send()", () => {
       [1, "before"],
       [2, "after"],
     ]);
+    await outbox.close();
+  });
+});
+
+describe("a full disk on commitWith()", () => {
+  it("is quota_exceeded too, and neither the app's write nor the message is kept", async () => {
+    const name = uniqueName("quota-app");
+    await deleteDB(name);
+    const outbox = await createOutbox({
+      url: brokerUrl(),
+      topic: "outbox",
+      token: TOKEN,
+      autoSync: false,
+      database: { name, upgrade: (db) => void db.createObjectStore("docs", { keyPath: "id" }) },
+    });
+    const free = await fillStorage();
+    const doc = { id: "d1", blob: Array.from(randomBytes(120_000)) };
+    const failed = await outbox
+      .commitWith(["docs"], (tx) => {
+        // The app awaits nothing here; its own request fails with the transaction.
+        tx.objectStore("docs")
+          .put(doc)
+          .catch(() => undefined);
+        tx.send({ saved: "d1" });
+      })
+      .then(
+        () => "committed",
+        (e: unknown) => (isEdgeqError(e) ? e.code : String(e)),
+      );
+    expect(failed).toBe("quota_exceeded");
+    await free();
+    expect(await outbox.db.count("docs")).toBe(0);
+    expect((await outbox.stats()).pending).toBe(0);
     await outbox.close();
   });
 });
