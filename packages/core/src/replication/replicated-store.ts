@@ -1,12 +1,19 @@
 import type { Clock } from "../clock.js";
 import { EdgeqError } from "../errors.js";
 import type { JsonValue } from "../model.js";
-import type { Store, StoreEntry, StoreOp, StoreRange } from "../store/store.js";
+import {
+  rangeBounds,
+  type Store,
+  type StoreEntry,
+  type StoreOp,
+  type StoreRange,
+} from "../store/store.js";
 import { type FeedSource, ReplicaFeed } from "./replica-feed.js";
 import {
   initialRecord,
   isShipped,
   loadRecord,
+  outsideReplication,
   type ReplicationRecord,
   readShippedPage,
   readTail,
@@ -146,8 +153,24 @@ export class ReplicatedStore implements Store {
     return this.inner.get(key);
   }
 
-  scan(range: StoreRange): Promise<StoreEntry[]> {
-    return this.inner.scan(range);
+  /** The store's records, never its own replication records (`repl|`), as any Store's scan. */
+  async scan(range: StoreRange): Promise<StoreEntry[]> {
+    const { start, end } = rangeBounds(range);
+    const parts = outsideReplication(start, end);
+    const out: StoreEntry[] = [];
+    for (const [from, to] of range.reverse ? parts.reverse() : parts) {
+      const left = range.limit === undefined ? undefined : range.limit - out.length;
+      if (left === 0) break;
+      out.push(
+        ...(await this.inner.scan({
+          start: from,
+          ...(to === undefined ? {} : { end: to }),
+          ...(left === undefined ? {} : { limit: left }),
+          ...(range.reverse ? { reverse: true } : {}),
+        })),
+      );
+    }
+    return out;
   }
 
   async write(ops: readonly StoreOp[]): Promise<void> {
@@ -159,7 +182,8 @@ export class ReplicatedStore implements Store {
         throw this.refusal(`${counting} of ${this.acks} required replicas are in sync`);
       }
     }
-    const seq = await this.writeLocal(ops);
+    // A range delete never reaches the replication records, here or on a replica.
+    const seq = await this.writeLocal(ops.flatMap(clipRangeDelete));
     if (this.options.mode === "async") {
       this.feedSoon();
       return;
@@ -352,4 +376,14 @@ export class ReplicatedStore implements Store {
     const retryAfterMs = this.options.retryAfterMs ?? 1_000;
     return new EdgeqError("unavailable", `replication: ${why}`, { details: { retryAfterMs } });
   }
+}
+
+/** A `deleteRange` op as the ranges of it outside the replication records; any other op as it is. */
+function clipRangeDelete(op: StoreOp): StoreOp[] {
+  if (op.type !== "deleteRange") return [op];
+  return outsideReplication(op.start, op.end).map(([start, end]) => ({
+    type: "deleteRange",
+    start,
+    end: end ?? op.end,
+  }));
 }

@@ -136,3 +136,20 @@ export function termAt(terms: readonly TermStart[], seq: number): number {
   for (const t of terms) if (t.start <= seq) term = t.term;
   return term;
 }
+
+/**
+ * `[start, end)` without the replication records' namespace (`repl|`), as
+ * one or two ranges in key order: what a scan or a range delete of the
+ * replicated store's user may reach. `end` undefined: to the end of the keys.
+ */
+export function outsideReplication(
+  start: string,
+  end: string | undefined,
+): Array<[string, string | undefined]> {
+  const holeEnd = prefixEnd(REPL_PREFIX);
+  if ((end !== undefined && end <= REPL_PREFIX) || start >= holeEnd) return [[start, end]];
+  const parts: Array<[string, string | undefined]> = [];
+  if (start < REPL_PREFIX) parts.push([start, REPL_PREFIX]);
+  if (end === undefined || end > holeEnd) parts.push([holeEnd > start ? holeEnd : start, end]);
+  return parts;
+}
