@@ -20,7 +20,7 @@ import { mintJwt, nowS } from "./jwt-tokens.js";
 // its other rights only through a group that matches (`{sub}` being the
 // subject escaped: letters and digits kept, other bytes `_xx`).
 
-type Right = "produce" | "consume" | "admin";
+type Right = "produce" | "consume" | "admin" | "metrics";
 interface Grant {
   topics: string;
   rights: Right[];
@@ -79,6 +79,8 @@ const PRINCIPALS: Principal[] = [
     group: "ag-grp-static-g",
   },
   ...ALL.map((r) => jwt(`jwt-${r}`, [{ topics: "ag-*", rights: [r] }], `ag-grp-jwt-${r}`)),
+  // A scraper's token: GET /metrics and nothing else.
+  jwt("jwt-metrics", [{ topics: "ag-*", rights: ["metrics"] }], "ag-grp-jwt-metrics"),
   ...ALL.map((r) =>
     jwt(
       `jwt-groups-${r}`,
@@ -200,6 +202,13 @@ const ROUTES: Route[] = [
     name: "stats",
     method: "GET",
     path: () => `/v1/topics/${TOPIC}/stats`,
+    access: onTopic("consume"),
+    ok: 200,
+  },
+  {
+    name: "topic history",
+    method: "GET",
+    path: () => `/v1/topics/${TOPIC}/history?minutes=5`,
     access: onTopic("consume"),
     ok: 200,
   },
@@ -719,6 +728,21 @@ describe("a refused JWT", () => {
     expectError(answer, 401, "unauthorized");
     expect(errorOf(answer).reason ?? errorOf(answer).details?.reason).toBe(token.reason);
     expect(await state(isStreamRoute(route), streams)).toEqual(before);
+  });
+});
+
+describe("GET /metrics: any grant with admin or metrics may scrape, and sees the topics it holds them on as a whole", () => {
+  const scrapes = (p: Principal) =>
+    p.grants.some((g) => g.rights.includes("admin") || g.rights.includes("metrics"));
+  const covers = (p: Principal) => allows(p, TOPIC, "admin") || allows(p, TOPIC, "metrics");
+  const cases = PRINCIPALS.map(
+    (p) => [`${p.id}: ${scrapes(p) ? 200 : 403}`, p, scrapes(p), covers(p)] as const,
+  );
+  it.each(cases)("%s", async (_l, p, scrape, cover) => {
+    const answer = await send("GET", "/metrics", { auth: auth.get(p.id)! });
+    expect(answer.status, answer.text.slice(0, 200)).toBe(scrape ? 200 : 403);
+    expect(errorOf(answer).code).toBe(scrape ? undefined : "forbidden");
+    expect(answer.text.includes(`topic="${TOPIC}"`)).toBe(cover);
   });
 });
 
