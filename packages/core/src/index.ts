@@ -81,6 +81,7 @@ export {
   sleep,
   withRetries,
 } from "./client/retry.js";
+export { type OpenTelemetryApi, useOpenTelemetry } from "./client/trace.js";
 export type * from "./client/transport.js";
 export * from "./clock.js";
 export { Broker, type BrokerOptions } from "./engine/broker.js";

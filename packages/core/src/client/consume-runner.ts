@@ -3,6 +3,7 @@ import type { Slots, Stopper } from "./concurrency.js";
 import type { ProcessQueue } from "./process-queue.js";
 import type { ConsumerErrorContext, ResolvedConsumerOptions } from "./push-consumer-options.js";
 import { retryDelayAfter, withRetries } from "./retry.js";
+import { tracedProcess } from "./trace.js";
 import type { Transport } from "./transport.js";
 
 type Outcome = "ok" | "failed" | "stopped";
@@ -115,7 +116,9 @@ export class ConsumeRunner {
       return "stopped";
     }
     try {
-      await this.stopper.run((signal) => this.o.handler(message, { signal }));
+      await this.stopper.run((signal) =>
+        tracedProcess(message, this.o.group, async () => this.o.handler(message, { signal })),
+      );
       this.counters.processed++;
       return "ok";
     } catch (error) {

@@ -7,6 +7,7 @@ import type {
   TransactionCheckResult,
 } from "../model.js";
 import { isRetryableError, pause, sleep as realSleep, type Sleep, withRetries } from "./retry.js";
+import { tracedSend } from "./trace.js";
 import type { Transport } from "./transport.js";
 
 /** Identity, seqs and retry pacing of a Producer. */
@@ -115,7 +116,9 @@ export class Producer {
     // never handed out again, even when the send fails: a failed try may
     // still have been stored.
     const stamped = messages.map((message) => ({ ...message, seq: this.seq++ }));
-    return this.deliver({ producerId: this.producerId, messages: stamped }, options.signal);
+    return tracedSend(this.topic, stamped, (traced) =>
+      this.deliver({ producerId: this.producerId, messages: traced }, options.signal),
+    );
   }
 
   /**

@@ -1,0 +1,139 @@
+import * as api from "@opentelemetry/api";
+import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../clock.js";
+import { Broker } from "../engine/broker.js";
+import type { Message } from "../model.js";
+import { MemoryStore } from "../store/memory-store.js";
+import { LocalTransport } from "./local-transport.js";
+import { Producer } from "./producer.js";
+import { PushConsumer } from "./push-consumer.js";
+import { fastSleep } from "./test-support.js";
+import { useOpenTelemetry } from "./trace.js";
+
+async function setUp() {
+  const clock = new ManualClock();
+  const broker = await Broker.open({ store: new MemoryStore(), clock });
+  await broker.createTopic("t", { queueCount: 2 });
+  const transport = new LocalTransport(broker);
+  return { broker, clock, transport, producer: new Producer(transport, { topic: "t" }) };
+}
+
+/** Consumes until `count` messages were handled; answers them with the active span's ids inside the handler. */
+async function consume(t: Awaited<ReturnType<typeof setUp>>, count: number) {
+  const seen: Array<{ message: Message; traceId?: string; spanId?: string }> = [];
+  let done!: () => void;
+  const all = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const consumer = new PushConsumer(t.transport, {
+    topic: "t",
+    group: "g",
+    pollWaitMs: 0,
+    sleep: fastSleep(),
+    clock: t.clock,
+    handler: async (message) => {
+      const span = trace.getActiveSpan()?.spanContext();
+      seen.push({ message, ...(span ? { traceId: span.traceId, spanId: span.spanId } : {}) });
+      if (seen.length === count) done();
+    },
+  });
+  await consumer.start();
+  await all;
+  await consumer.close();
+  return seen;
+}
+
+afterEach(() => {
+  useOpenTelemetry(undefined);
+  trace.disable();
+  propagation.disable();
+  context.disable();
+});
+
+describe("trace context through edgeq", () => {
+  it("adds nothing to a message while no OpenTelemetry SDK is registered", async () => {
+    useOpenTelemetry(api);
+    const t = await setUp();
+    await t.producer.send({ body: "plain" });
+    const [seen] = await consume(t, 1);
+    expect(seen!.message.headers ?? {}).toEqual({});
+    expect(seen!.traceId).toBeUndefined();
+  });
+
+  it("stays off until the app hands its API, even with an SDK registered", async () => {
+    trace.setGlobalTracerProvider(new BasicTracerProvider());
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const t = await setUp();
+    await trace.getTracer("app").startActiveSpan("checkout", async (span) => {
+      await t.producer.send({ body: "plain" });
+      span.end();
+    });
+    const [seen] = await consume(t, 1);
+    expect(seen!.message.headers ?? {}).toEqual({});
+    expect(seen!.traceId).toBeUndefined();
+  });
+
+  it("carries a send's traceparent to the consumer, whose handler runs in a child span", async () => {
+    useOpenTelemetry(api);
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    trace.setGlobalTracerProvider(provider);
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const t = await setUp();
+    const app = trace.getTracer("app");
+    await app.startActiveSpan("checkout", async (span) => {
+      await t.producer.send({ body: { order: 1 }, key: "cart-1" });
+      span.end();
+    });
+    // A caller's own traceparent is kept as it is.
+    const own = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    await t.producer.send({ body: "own", headers: { traceparent: own } });
+    const seen = await consume(t, 2);
+    const byBody = (b: unknown) =>
+      seen.find((s) => JSON.stringify(s.message.body) === JSON.stringify(b))!;
+    const spans = exporter.getFinishedSpans();
+    const checkout = spans.find((s) => s.name === "checkout")!;
+    const send = spans.find(
+      (s) => s.name === "send t" && s.parentSpanContext?.spanId === checkout.spanContext().spanId,
+    )!;
+    expect(send.kind).toBe(SpanKind.PRODUCER);
+    expect(send.attributes).toMatchObject({
+      "messaging.system": "edgeq",
+      "messaging.destination.name": "t",
+      "messaging.operation.type": "send",
+    });
+    // One trace from the app's span to the consumer's handler.
+    const traced = byBody({ order: 1 });
+    expect(traced.message.headers?.traceparent).toBe(
+      `00-${send.spanContext().traceId}-${send.spanContext().spanId}-01`,
+    );
+    const process = spans.find(
+      (s) => s.name === "process t" && s.spanContext().spanId === traced.spanId,
+    )!;
+    expect(process.kind).toBe(SpanKind.CONSUMER);
+    expect(process.spanContext().traceId).toBe(checkout.spanContext().traceId);
+    expect(process.parentSpanContext?.spanId).toBe(send.spanContext().spanId);
+    expect(process.attributes).toMatchObject({
+      "messaging.system": "edgeq",
+      "messaging.destination.name": "t",
+      "messaging.consumer.group.name": "g",
+      "messaging.message.id": traced.message.msgId,
+      "messaging.operation.type": "process",
+    });
+    const kept = byBody("own");
+    expect(kept.message.headers?.traceparent).toBe(own);
+    expect(kept.traceId).toBe("0af7651916cd43dd8448eb211c80319c");
+  });
+});
