@@ -174,7 +174,7 @@ class World {
         const picked = model.inHand.splice(0, a.count);
         for (const m of picked) {
           // One at a time: a receipt that expired or predates a restart fails alone, and the message comes back.
-          const done = await settle(this.leaseCall(a, m.receipt));
+          const done = await succeeded(this.leaseCall(a, m.receipt));
           if (done && a.t === "ack") model.leaseAcked.add(m.msgId);
           if (done && a.t === "extend") model.inHand.push(m);
         }
@@ -268,7 +268,7 @@ class World {
   }
 }
 
-async function settle(call: Promise<unknown>): Promise<boolean> {
+async function succeeded(call: Promise<unknown>): Promise<boolean> {
   try {
     await call;
     return true;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_RETRY_SCHEDULE } from "../engine/config.js";
 import type { Message } from "../model.js";
 import { type MessageHandler, PushConsumer } from "./push-consumer.js";
-import { deferred, eventually, fastSleep, openEngine, settle } from "./test-support.js";
+import { deferred, eventually, fastSleep, openEngine, yieldTurns } from "./test-support.js";
 
 /** An orderly consumer of group `g` over the real engine (topic `t`, one queue). */
 async function setup(handler: MessageHandler, maxLocalRetries = 16) {
@@ -42,7 +42,7 @@ describe("PushConsumer, orderly", () => {
     );
     await t.consumer.start();
     await eventually(() => started.includes("b1"));
-    await settle();
+    await yieldTurns();
     // a1 must wait for a0, though b's messages went ahead.
     expect(started).toEqual(["a0", "b0", "b1"]);
     gate.resolve();
@@ -59,7 +59,7 @@ describe("PushConsumer, orderly", () => {
     const t = await setup(async (m) => {
       running++;
       peak = Math.max(peak, running);
-      await settle(1);
+      await yieldTurns(1);
       order.push(m.body);
       running--;
     });

@@ -8,7 +8,7 @@ import {
   PushConsumer,
   type PushConsumerOptions,
 } from "./push-consumer.js";
-import { deferred, eventually, fastSleep, openEngine, settle } from "./test-support.js";
+import { deferred, eventually, fastSleep, openEngine, yieldTurns } from "./test-support.js";
 
 type Options = Omit<Partial<PushConsumerOptions>, "handler"> & { queueCount?: number };
 
@@ -98,7 +98,7 @@ describe("PushConsumer", () => {
     await t.produce(...bodies(5));
     await t.consumer.start();
     await eventually(() => done.length === 4);
-    await settle();
+    await yieldTurns();
     await t.consumer.commit();
     expect(await t.committed()).toBe(1);
     // No commit at all (periodic, batch-end or explicit) went past offset 1.
@@ -122,7 +122,7 @@ describe("PushConsumer", () => {
     await t.consumer.start();
     await eventually(async () => calls.length === 3 && (await t.group()).retrying === 1);
     // The broker holds the retry for its first delay: nothing is redelivered before.
-    await settle();
+    await yieldTurns();
     expect(calls).toHaveLength(3);
     t.clock.advance(FIRST_RETRY_MS);
     await eventually(async () => {
@@ -188,7 +188,7 @@ describe("PushConsumer", () => {
     const closing = t.consumer.close().then(() => {
       closed = true;
     });
-    await settle();
+    await yieldTurns();
     expect(closed).toBe(false);
     expect((await t.committed()) ?? 0).toBeLessThan(3);
     last.resolve();
@@ -292,7 +292,7 @@ describe("PushConsumer", () => {
       async () => {
         running++;
         peak = Math.max(peak, running);
-        await settle(1);
+        await yieldTurns(1);
         running--;
       },
       { concurrency: 3, queueCount: 2 },
@@ -316,7 +316,7 @@ describe("PushConsumer", () => {
     // broker's retry queue; past maxReconsumeTimes (2) the nack dead-letters it.
     for (const [n, delay] of DEFAULT_RETRY_SCHEDULE.slice(0, 2).entries()) {
       await eventually(async () => deliveries.length === n + 1 && (await t.group()).retrying === 1);
-      await settle();
+      await yieldTurns();
       expect(deliveries).toHaveLength(n + 1);
       t.clock.advance(delay);
     }

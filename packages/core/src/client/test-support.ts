@@ -213,7 +213,7 @@ export async function eventually(
 }
 
 /** Gives pending work `rounds` turns of the event loop (to show that something did NOT happen). */
-export async function settle(rounds = 50): Promise<void> {
+export async function yieldTurns(rounds = 50): Promise<void> {
   for (let i = 0; i < rounds; i++) await sleep(0);
 }
 

@@ -561,7 +561,7 @@ export class QueueEngine implements QueueHandle {
   }
 
   /** Commits (appends the half messages to the log) or rolls back; idempotent, the other way is `conflict`. */
-  async decideTransaction(
+  async endTransaction(
     txId: string,
     action: TransactionAction,
     by: "producer" | "check" = "producer",

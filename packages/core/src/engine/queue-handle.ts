@@ -96,7 +96,7 @@ export interface QueueHandle {
   /** Stores half messages of transaction `txId`: invisible until committed. */
   appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]>;
   /** Commits or rolls back this queue's part of transaction `txId`. */
-  decideTransaction(
+  endTransaction(
     txId: string,
     action: TransactionAction,
     by: "producer" | "check",

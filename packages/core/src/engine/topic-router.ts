@@ -202,7 +202,7 @@ export class TopicRouter {
       throw new EdgeqError("invalid_request", "action must be commit or rollback");
     const infos = await Promise.all(
       this.transactionQueues(txId).map((q) =>
-        this.queue(q).decideTransaction(txId, action, by, scope),
+        this.queue(q).endTransaction(txId, action, by, scope),
       ),
     );
     return mergeTransactions(infos)[0]!;

@@ -123,7 +123,7 @@ export class Transactions {
             details: { state: rec.state },
           },
         );
-      this.settle(ops, rec, target, by, now);
+      this.applyDecision(ops, rec, target, by, now);
       ops.push(this.s.metaOp());
       return { info: this.info(rec), head: this.s.meta.head };
     });
@@ -178,7 +178,7 @@ export class Transactions {
           this.s.transactions.delete(rec.num);
           ops.push({ type: "delete", key: this.s.keys.half(rec.num) });
         } else if (rec.checks >= this.s.config.transactionMaxChecks) {
-          this.settle(ops, rec, "rolled_back", "max_checks", at);
+          this.applyDecision(ops, rec, "rolled_back", "max_checks", at);
         } else {
           rec.checks++;
           rec.nextCheckAt = at + this.s.config.transactionCheckIntervalMs;
@@ -211,7 +211,7 @@ export class Transactions {
     return result;
   }
 
-  private settle(
+  private applyDecision(
     ops: StoreOp[],
     rec: HalfRecord,
     state: "committed" | "rolled_back",

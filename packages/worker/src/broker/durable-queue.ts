@@ -123,13 +123,13 @@ export class DurableQueue implements QueueHandle {
   appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]> {
     return this.call((q, ref) => q.appendHalf(ref, txId, batch));
   }
-  decideTransaction(
+  endTransaction(
     txId: string,
     action: TransactionAction,
     by: "producer" | "check",
     scope?: ProducerScope,
   ): Promise<TransactionInfo> {
-    return this.call((q, ref) => q.decideTransaction(ref, txId, action, by, scope));
+    return this.call((q, ref) => q.endTransaction(ref, txId, action, by, scope));
   }
   listTransactions(filter: TransactionFilter): Promise<TransactionInfo[]> {
     return this.call((q, ref) => q.listTransactions(ref, filter));

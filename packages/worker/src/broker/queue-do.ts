@@ -30,7 +30,7 @@ import {
   QueueReplication,
   type ReplicaRead,
 } from "../replication/queue-replication.js";
-import { type Outcome, settle } from "../shared/outcome.js";
+import { type Outcome, outcomeOf } from "../shared/outcome.js";
 import type { QueueRef, RpcWait } from "../shared/queue-ref.js";
 import { createKvStore } from "../store/kv-store.js";
 import { createSqliteStore } from "../store/sqlite-store.js";
@@ -222,19 +222,19 @@ export class QueueDO extends DurableObject<Env> {
   history(ref: QueueRef, fromMinute: number): Promise<Outcome<HistorySample[]>> {
     return this.#run(ref, (q) => q.history(fromMinute));
   }
-  /** Stores a transaction's half messages: invisible until `decideTransaction` commits them. */
+  /** Stores a transaction's half messages: invisible until `endTransaction` commits them. */
   appendHalf(ref: QueueRef, txId: string, batch: NormalizedAppend): Promise<Outcome<SendResult[]>> {
     return this.#run(ref, (q) => q.appendHalf(txId, batch));
   }
   /** Commits or rolls back a transaction's half messages. */
-  decideTransaction(
+  endTransaction(
     ref: QueueRef,
     txId: string,
     action: TransactionAction,
     by: "producer" | "check",
     scope?: ProducerScope,
   ): Promise<Outcome<TransactionInfo>> {
-    return this.#run(ref, (q) => q.decideTransaction(txId, action, by, scope));
+    return this.#run(ref, (q) => q.endTransaction(txId, action, by, scope));
   }
   /** This queue's transactions, optionally of one producer, in one state, or in one producer scope. */
   listTransactions(ref: QueueRef, filter: TransactionFilter): Promise<Outcome<TransactionInfo[]>> {
@@ -245,16 +245,16 @@ export class QueueDO extends DurableObject<Env> {
 
   /** Applies a primary's numbered batches to this replica. */
   replicaApply(ref: QueueRef, request: ApplyRequest): Promise<Outcome<ReplicaAnswer>> {
-    return settle(() => this.#replication.apply(ref, request));
+    return outcomeOf(() => this.#replication.apply(ref, request));
   }
   /** Applies one page of a primary's snapshot to this replica. */
   replicaSnapshot(ref: QueueRef, page: SnapshotPage): Promise<Outcome<ReplicaAnswer>> {
-    return settle(() => this.#replication.snapshot(ref, page));
+    return outcomeOf(() => this.#replication.snapshot(ref, page));
   }
   /** Makes this replica the queue's primary (a new term) and opens its engine. */
   promote(ref: QueueRef): Promise<Outcome<PromoteResult>> {
     this.#takeTime();
-    return settle(async () => {
+    return outcomeOf(async () => {
       const promoted = await this.#replication.promote(ref);
       await this.#open(ref);
       return promoted;
@@ -267,11 +267,11 @@ export class QueueDO extends DurableObject<Env> {
     limit: number,
     tags: string[] | undefined,
   ): Promise<Outcome<ReplicaRead>> {
-    return settle(() => this.#replication.read(ref, from, limit, tags));
+    return outcomeOf(() => this.#replication.read(ref, from, limit, tags));
   }
   /** Records that `member` is the primary now: calls here are pointed there. */
   pointTo(_ref: QueueRef, member: string, term: number): Promise<Outcome<void>> {
-    return settle(() => this.#replication.pointTo(member, term));
+    return outcomeOf(() => this.#replication.pointTo(member, term));
   }
 
   /** Runs the engine's due work (delays, lease expiry, retries, retention, checks) and re-arms. */
@@ -298,7 +298,7 @@ export class QueueDO extends DurableObject<Env> {
    * `not_found` unless the topic was created again.
    */
   destroy(): Promise<Outcome<void>> {
-    return settle(async () => {
+    return outcomeOf(async () => {
       const opened = await this.#queue?.catch(() => undefined);
       this.#queue = undefined;
       await opened?.engine.close();
@@ -315,7 +315,7 @@ export class QueueDO extends DurableObject<Env> {
   /** Runs one engine call for the queue `ref` names, then re-arms the alarm; errors come back as data. */
   #run<T>(ref: QueueRef, call: (engine: QueueEngine) => T | Promise<T>): Promise<Outcome<T>> {
     this.#takeTime();
-    return settle(async () => {
+    return outcomeOf(async () => {
       const engine = await this.#open(ref);
       // Settings changed at runtime reach an open queue within the isolate's cache time.
       engine.config = await topicConfig(this.env, ref.topic);

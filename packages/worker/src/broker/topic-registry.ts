@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { EdgeqError, isPlainObject } from "@edgeq/core";
 import type { ReplicationSetting } from "../replication/replication-setting.js";
-import { type Outcome, settle } from "../shared/outcome.js";
+import { type Outcome, outcomeOf } from "../shared/outcome.js";
 import { parseTopicSettings, type WorkerTopicConfig } from "./topic-settings.js";
 
 /** Every topic's settings as the registry holds them, with a version that grows on each change. */
@@ -48,7 +48,7 @@ export class TopicRegistryDO extends DurableObject<Env> {
 
   /** Every topic's settings, resolved with the current defaults: what Workers cache. */
   snapshot(): Promise<Outcome<TopicsSnapshot>> {
-    return settle(() => {
+    return outcomeOf(() => {
       // Own properties only (`Object.fromEntries`): `topics[name] = …` with a topic
       // named `__proto__` would set the record's prototype, which RPC cannot clone.
       const topics = Object.fromEntries(
@@ -66,7 +66,7 @@ export class TopicRegistryDO extends DurableObject<Env> {
    * replication (a queue's members are pinned, and its primary may be a replica).
    */
   put(name: string, raw: unknown): Promise<Outcome<TopicChange>> {
-    return settle(async () => {
+    return outcomeOf(async () => {
       const settings = parseTopicSettings(raw);
       const before = this.#settings.get(name);
       if (before !== undefined) {
@@ -95,7 +95,7 @@ export class TopicRegistryDO extends DurableObject<Env> {
 
   /** Removes a topic; answers what it had (queues, replicas) to wipe (again, for a topic deleted before). */
   delete(name: string): Promise<Outcome<DeletedTopic>> {
-    return settle(async () => {
+    return outcomeOf(async () => {
       const before = this.#settings.get(name);
       if (before === undefined) {
         const gone = this.#gone.get(name);

@@ -26,7 +26,7 @@ import {
 import type { TopicChange } from "../broker/topic-registry.js";
 import { topicConfig, topicRouter } from "../broker/topics.js";
 import type { PromoteResult, ReplicaRead } from "../replication/queue-replication.js";
-import { type Outcome, settle } from "../shared/outcome.js";
+import { type Outcome, outcomeOf } from "../shared/outcome.js";
 
 /** Options as they cross RPC: an AbortSignal cannot, so long-polls are bounded by `waitMs`. */
 export type RpcOptions<O> = Omit<O, "signal">;
@@ -41,7 +41,7 @@ export type RpcOptions<O> = Omit<O, "signal">;
 export class EdgeqRpc extends WorkerEntrypoint<Env> {
   /** Makes replica `replica` the primary of a replicated queue (`POST …/queues/{queueId}/promote`). */
   promote(topic: string, queueId: number, replica: number): Promise<Outcome<PromoteResult>> {
-    return settle(() => promoteReplica(this.env, topic, queueId, replica));
+    return outcomeOf(() => promoteReplica(this.env, topic, queueId, replica));
   }
   /** Reads a replicated queue by offset from one replica (`GET …/messages?replica=`). */
   readReplica(
@@ -50,18 +50,18 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     replica: "nearest" | "any" | number,
     options: { from: number; limit?: number; tags?: string[] },
   ): Promise<Outcome<ReplicaRead>> {
-    return settle(() => readFromReplica(this.env, topic, queueId, String(replica), options));
+    return outcomeOf(() => readFromReplica(this.env, topic, queueId, String(replica), options));
   }
   /** The topic and its queue count; `not_found` for an unknown topic. */
   topicInfo(topic: string): Promise<Outcome<TopicInfo>> {
-    return settle(async () => ({
+    return outcomeOf(async () => ({
       topic,
       queueCount: (await topicConfig(this.env, topic)).queueCount,
     }));
   }
   /** Appends a batch; one result per message, in order (`POST …/messages`). */
   send(topic: string, request: AppendRequest): Promise<Outcome<SendResult[]>> {
-    return settle(async () => {
+    return outcomeOf(async () => {
       const results = await (await topicRouter(this.env, topic)).send(request);
       await wakeConsumers(this.env, topic);
       return results;
@@ -73,11 +73,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     queueId: number,
     options: RpcOptions<ReadOptions>,
   ): Promise<Outcome<ReadResult>> {
-    return settle(async () => (await topicRouter(this.env, topic)).read(queueId, options));
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).read(queueId, options));
   }
   /** A group's committed offset per queue id. */
   getOffsets(topic: string, group: string): Promise<Outcome<Record<string, number>>> {
-    return settle(async () => (await topicRouter(this.env, topic)).getOffsets(group));
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).getOffsets(group));
   }
   /** Commits a group's offsets (forward only unless `reset`). */
   commitOffsets(
@@ -86,7 +86,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     offsets: Record<string, number>,
     options: { reset?: boolean } = {},
   ): Promise<Outcome<Record<string, number>>> {
-    return settle(async () =>
+    return outcomeOf(async () =>
       (await topicRouter(this.env, topic)).commitOffsets(group, offsets, options.reset === true),
     );
   }
@@ -96,11 +96,11 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     group: string,
     options: RpcOptions<ReceiveOptions> = {},
   ): Promise<Outcome<LeasedMessage[]>> {
-    return settle(async () => (await topicRouter(this.env, topic)).receive(group, options));
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).receive(group, options));
   }
   /** Settles leased messages for good. */
   ack(topic: string, group: string, receipts: string[]): Promise<Outcome<void>> {
-    return settle(async () => (await topicRouter(this.env, topic)).ack(group, receipts));
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).ack(group, receipts));
   }
   /** Gives leased messages back to the retry schedule (or after `delayMs`). */
   nack(
@@ -109,7 +109,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     receipts: string[],
     options: { delayMs?: number } = {},
   ): Promise<Outcome<void>> {
-    return settle(async () =>
+    return outcomeOf(async () =>
       (await topicRouter(this.env, topic)).nack(group, receipts, options.delayMs),
     );
   }
@@ -120,7 +120,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     receipts: string[],
     visibilityMs: number,
   ): Promise<Outcome<void>> {
-    return settle(async () =>
+    return outcomeOf(async () =>
       (await topicRouter(this.env, topic)).extend(group, receipts, visibilityMs),
     );
   }
@@ -131,7 +131,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     message: Pick<Message, "queueId" | "offset">,
     options: { delayMs?: number } = {},
   ): Promise<Outcome<void>> {
-    return settle(async () =>
+    return outcomeOf(async () =>
       (await topicRouter(this.env, topic)).sendBack(
         group,
         message.queueId,
@@ -142,7 +142,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   }
   /** One message by msgId. */
   getMessage(topic: string, msgId: string): Promise<Outcome<Message>> {
-    return settle(async () => (await topicRouter(this.env, topic)).getMessage(msgId));
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).getMessage(msgId));
   }
   /** Messages with `key`, oldest first. */
   queryByKey(
@@ -150,7 +150,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     key: string,
     options: { limit?: number } = {},
   ): Promise<Outcome<Message[]>> {
-    return settle(async () => (await topicRouter(this.env, topic)).queryByKey(key, options));
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).queryByKey(key, options));
   }
   /** The group's dead letters, oldest first, with reasons. */
   listDeadLetters(
@@ -158,7 +158,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     group: string,
     options: { limit?: number } = {},
   ): Promise<Outcome<DeadLetter[]>> {
-    return settle(async () =>
+    return outcomeOf(async () =>
       (await topicRouter(this.env, topic)).listDeadLetters(group, options.limit),
     );
   }
@@ -168,7 +168,7 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     group: string,
     options: { limit?: number; msgIds?: string[] } = {},
   ): Promise<Outcome<number>> {
-    return settle(async () => (await topicRouter(this.env, topic)).redrive(group, options));
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).redrive(group, options));
   }
   /** Deletes dead letters for good; answers how many. */
   discardDeadLetters(
@@ -176,13 +176,13 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     group: string,
     options: { limit?: number; msgIds?: string[] } = {},
   ): Promise<Outcome<number>> {
-    return settle(async () =>
+    return outcomeOf(async () =>
       (await topicRouter(this.env, topic)).discardDeadLetters(group, options),
     );
   }
   /** A group's settings (`{}`: defaults). */
   groupSettings(topic: string, group: string): Promise<Outcome<GroupSettings>> {
-    return settle(async () => (await topicRouter(this.env, topic)).groupSettings(group));
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).groupSettings(group));
   }
   /** Replaces a group's settings (ordered, flow, paused, maxRetries, retryDelayMs); answers them. */
   setGroupSettings(
@@ -190,25 +190,25 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     group: string,
     settings: unknown,
   ): Promise<Outcome<GroupSettings>> {
-    return settle(async () =>
+    return outcomeOf(async () =>
       (await topicRouter(this.env, topic)).setGroupSettings(group, settings),
     );
   }
   /** Skips a group's whole backlog; answers how many messages. */
   purgeGroup(topic: string, group: string): Promise<Outcome<number>> {
-    return settle(async () => (await topicRouter(this.env, topic)).purgeGroup(group));
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).purgeGroup(group));
   }
   /** Deletes every message of the topic (dead letters, open transactions and offsets stay); answers how many. */
   purge(topic: string): Promise<Outcome<number>> {
-    return settle(async () => (await topicRouter(this.env, topic)).purge());
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).purge());
   }
   /** Deletes a consumer group from every queue of the topic (offsets, leases, retries, dead letters). */
   deleteGroup(topic: string, group: string): Promise<Outcome<void>> {
-    return settle(async () => (await topicRouter(this.env, topic)).deleteGroup(group));
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).deleteGroup(group));
   }
   /** Per-queue offsets and sizes and per-group lag. */
   stats(topic: string): Promise<Outcome<TopicStats>> {
-    return settle(async () => (await topicRouter(this.env, topic)).stats());
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).stats());
   }
   /** Commits or rolls back a transaction. */
   endTransaction(
@@ -216,32 +216,32 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
     txId: string,
     action: TransactionAction,
   ): Promise<Outcome<TransactionInfo>> {
-    return settle(async () => (await topicRouter(this.env, topic)).endTransaction(txId, action));
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).endTransaction(txId, action));
   }
   /** Transactions of the topic, optionally of one producer or in one state. */
   listTransactions(
     topic: string,
     filter: { producerId?: string; state?: "unknown" | "pending" } = {},
   ): Promise<Outcome<TransactionInfo[]>> {
-    return settle(async () => (await topicRouter(this.env, topic)).listTransactions(filter));
+    return outcomeOf(async () => (await topicRouter(this.env, topic)).listTransactions(filter));
   }
 
   // ── topics at runtime (docs/protocol.md, Topics at runtime) ──
 
   /** Every topic with its settings, sorted by name. */
   listTopics(): Promise<Outcome<TopicDescription[]>> {
-    return settle(() => listTopics(this.env));
+    return outcomeOf(() => listTopics(this.env));
   }
   /** One topic's settings (`not_found` when it does not exist). */
   getTopic(topic: string): Promise<Outcome<TopicDescription>> {
-    return settle(() => getTopic(this.env, topic));
+    return outcomeOf(() => getTopic(this.env, topic));
   }
   /** Creates or updates a topic: `created` says which. */
   putTopic(topic: string, settings: unknown): Promise<Outcome<TopicChange>> {
-    return settle(() => putTopic(this.env, topic, settings));
+    return outcomeOf(() => putTopic(this.env, topic, settings));
   }
   /** Deletes a topic and every queue's data. */
   deleteTopic(topic: string): Promise<Outcome<void>> {
-    return settle(() => deleteTopic(this.env, topic));
+    return outcomeOf(() => deleteTopic(this.env, topic));
   }
 }

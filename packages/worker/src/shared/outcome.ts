@@ -26,7 +26,7 @@ export function errorData(error: unknown): ErrorData {
 }
 
 /** Runs `fn` and answers its value or its error as an Outcome: the one wrapper of every RPC method. */
-export async function settle<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> {
+export async function outcomeOf<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await fn() };
   } catch (error) {

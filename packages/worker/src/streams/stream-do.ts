@@ -9,7 +9,7 @@ import {
   resolveTopicConfig,
   type Store,
 } from "@edgeq/core";
-import { type Outcome, settle, unwrap } from "../shared/outcome.js";
+import { type Outcome, outcomeOf, unwrap } from "../shared/outcome.js";
 import { streamObject } from "../shared/stream-ref.js";
 import { createSqliteStore } from "../store/sqlite-store.js";
 import {
@@ -168,7 +168,7 @@ export class StreamDO extends DurableObject<Env> {
     from: number,
     to: number,
   ): Promise<Outcome<{ contents: AppendContent[]; next: number }>> {
-    return settle(async () => {
+    return outcomeOf(async () => {
       const opened = await this.#stream(this.#now());
       if (!opened) throw new EdgeqError("not_found", "no such source stream");
       const read = await opened.engine.read(from, Math.min(MAX_READ_APPENDS, to - from));
@@ -251,7 +251,7 @@ export class StreamDO extends DurableObject<Env> {
 
   /** `GET`: appends from an offset; at the tail, waits up to `waitMs` for one. */
   async read(request: ReadRequest): Promise<Outcome<ReadOutcome>> {
-    return settle(async () => {
+    return outcomeOf(async () => {
       const now = this.#now();
       const opened = await this.#existing(now);
       await this.#touch(opened, now);
@@ -279,7 +279,7 @@ export class StreamDO extends DurableObject<Env> {
 
   /** `HEAD`: the stream's settings and tail. */
   async head(): Promise<Outcome<StreamState>> {
-    return settle(async () => this.#state(await this.#existing(this.#now())));
+    return outcomeOf(async () => this.#state(await this.#existing(this.#now())));
   }
 
   /** `DELETE`: purges the stream, or only marks it deleted while forks of it live. */
@@ -306,7 +306,7 @@ export class StreamDO extends DurableObject<Env> {
 
   /** Runs one write after the ones before it; errors come back as data. */
   #write<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
-    const run = this.#writes.then(() => settle(fn));
+    const run = this.#writes.then(() => outcomeOf(fn));
     this.#writes = run;
     return run;
   }
