@@ -1,6 +1,8 @@
 /** @edgeq/worker: the edge broker. Deploy this module: it is the Worker and its Durable Object class. */
 import { type AppEnv, createApp } from "./app.js";
 
+// What a Worker that talks to the broker needs is its own light entry; the broker offers it too.
+export * from "./bindings.js";
 export { DurableQueue } from "./broker/durable-queue.js";
 export { QueueDO } from "./broker/queue-do.js";
 export { type RateKind, RateLimiterDO } from "./broker/rate-limiter.js";
@@ -21,40 +23,9 @@ export {
   type WorkerTopicConfig,
 } from "./broker/topics.js";
 export type { Grant, Principal, Right } from "./http/auth.js";
-export type {
-  QueueMessage,
-  QueueMessageBatch,
-  RetryOptions,
-} from "./queues/batch.js";
-export {
-  createQueueConsumer,
-  type DrainOptions,
-  type DrainReport,
-  type QueueConsumer,
-  type QueueConsumerSettings,
-  type QueueHandler,
-} from "./queues/consumer.js";
-export {
-  createQueueConsumerObject,
-  type QueueConsumerObjectClass,
-  type QueueConsumerObjectOptions,
-} from "./queues/consumer-object.js";
-export { CF_LIMITS, type ContentType } from "./queues/content.js";
-export type { BacklogMetrics } from "./queues/metrics.js";
-export {
-  createQueueProducer,
-  type QueueProducer,
-  type QueueProducerOptions,
-  type QueueProducerRequest,
-  type QueueProducerResponse,
-  type QueueProducerSendOptions,
-} from "./queues/producer.js";
 export type { PromoteResult, ReplicaRead } from "./replication/queue-replication.js";
 export type { ReplicationSetting } from "./replication/replication-setting.js";
 export { EdgeqRpc, type RpcOptions } from "./rpc/entrypoint.js";
-export { type EdgeqRpcBinding, type EdgeqRpcTarget, RpcTransport } from "./rpc/rpc-transport.js";
-export { type QueueConsumerObjectStub, startQueueConsumer } from "./shared/consumer-start.js";
-export type { ErrorData, Outcome } from "./shared/outcome.js";
 export type { QueueRef, RpcWait } from "./shared/queue-ref.js";
 export { createKvStore, type KvStoreOptions } from "./store/kv-store.js";
 export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
