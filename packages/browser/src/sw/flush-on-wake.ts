@@ -11,9 +11,11 @@ interface FetchEventLike extends ExtendableEventLike {
 /**
  * Service-worker side, for every browser and above all those without
  * Background Sync (Firefox, Safari): flushes the outbox when the worker wakes
- * up — its first event after a start (`install`, `activate`, `fetch`,
- * `message`, `push`) — and at each navigation it answers, i.e. whenever the
- * app is opened, before the page's own outbox is up. Workbox's fallback
+ * up — its first `fetch`, `message` or `push` event after a start — and at
+ * each navigation it answers, i.e. whenever the app is opened, before the
+ * page's own outbox is up. Never at `install` or `activate`: a flush there
+ * would hold the new worker back (and every fetch behind it) for as long as
+ * the network takes; a fetch's `waitUntil` delays nothing. Workbox's fallback
  * replays only at start (GoogleChrome/workbox#2386); a worker that stays
  * alive across visits would then never look again.
  *
@@ -52,7 +54,7 @@ export function flushOnWake(scope: EventTarget, openOutbox: () => Promise<Outbox
     // waitUntil keeps the worker alive for the flush without delaying the event's own answer.
     (event as ExtendableEventLike).waitUntil(flush());
   };
-  const types = ["install", "activate", "fetch", "message", "push"];
+  const types = ["fetch", "message", "push"];
   for (const type of types) scope.addEventListener(type, listener);
   return () => {
     for (const type of types) scope.removeEventListener(type, listener);
