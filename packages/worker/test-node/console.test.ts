@@ -18,6 +18,8 @@ const TOPICS = {
   orders: { queueCount: 4, maxReconsumeTimes: 1 },
   events: { queueCount: 2 },
   mirrored: { queueCount: 1, replication: { replicas: 2, mode: "sync", acks: 2 } },
+  // The publish form's target, so no other test's group sees its message.
+  probe: { queueCount: 1 },
 };
 
 let broker: LocalBroker;
@@ -157,6 +159,30 @@ describe("the operator console", () => {
     await expect.poll(() => page.locator("#queues tbody tr").count()).toBe(4);
     expect(await page.locator("#replication-section").isHidden()).toBe(true);
     await page.context().close();
+  });
+
+  it("publishes a test message from the messages page to a token with produce, and refuses a body that is not JSON", async () => {
+    const page = await signedIn("dev-token", "/console/topics/probe/messages");
+    await page.waitForSelector("#publish-section:not([hidden])");
+    const result = page.locator("#publish-result");
+    await page.getByLabel("Body (JSON)").fill("{not json");
+    await page.getByRole("button", { name: "Publish" }).click();
+    await expect.poll(() => result.textContent()).toContain("The body is not JSON");
+    expect(await result.getAttribute("data-msg-id")).toBeNull();
+    await page.getByLabel("Body (JSON)").fill('{"ping": 1}');
+    await page.getByLabel("Key (optional)").fill("probe");
+    await page.getByRole("button", { name: "Publish" }).click();
+    await expect.poll(() => result.getAttribute("data-msg-id")).not.toBeNull();
+    const msgId = (await result.getAttribute("data-msg-id"))!;
+    expect(await result.textContent()).toMatch(/^Stored: queue \d+, offset \d+, id /);
+    const stored = await api.getMessage("probe", msgId);
+    expect(stored).toMatchObject({ body: { ping: 1 }, key: "probe" });
+    await page.context().close();
+    // Without produce, no form.
+    const reader = await signedIn("reader-token", "/console/topics/probe/messages");
+    await reader.waitForSelector("body[data-ready=true]");
+    expect(await reader.locator("#publish-section").isHidden()).toBe(true);
+    await reader.context().close();
   });
 
   it("shows a message produced through the API in the live tail within 2 s", async () => {

@@ -158,6 +158,19 @@ export function MessagesPage(props: PagePlace) {
   return (
     <>
       <TopicLinks {...props} />
+      <section aria-labelledby="publish-title" id="publish-section" hidden>
+        <h2 id="publish-title">Publish a test message</h2>
+        <form id="publish">
+          <Field id="publish-body" label="Body (JSON)">
+            <textarea id="publish-body" name="publish-body" rows={3} spellcheck={false}>
+              {'{"test": true}'}
+            </textarea>
+          </Field>
+          <Field id="publish-key" label="Key (optional)" />
+          <button type="submit">Publish</button>
+        </form>
+        <p id="publish-result" role="status" />
+      </section>
       <section aria-labelledby="browse-title">
         <h2 id="browse-title">Browse a queue</h2>
         <form id="browse" class="inline">

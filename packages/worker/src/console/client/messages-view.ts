@@ -1,4 +1,4 @@
-import { ApiError, api, topicPath } from "./api.js";
+import { ApiError, api, topicInfo, topicPath } from "./api.js";
 import { $, h, Pager, say } from "./dom.js";
 import { messageItem } from "./format.js";
 import type { ReadResult, TopicStats, WireMessage } from "./wire.js";
@@ -148,7 +148,42 @@ function tail(topic: string, stats: TopicStats): void {
   });
 }
 
+/**
+ * For a token with `produce`: one message, its body as JSON and an optional
+ * key, through the same produce call as any client (no producerId: a test
+ * message has no dedup). The answer says where it was stored.
+ */
+async function publish(topic: string): Promise<void> {
+  if (!(await topicInfo(topic))?.rights.includes("produce")) return;
+  $("#publish-section").hidden = false;
+  const result = $("#publish-result");
+  $<HTMLFormElement>("#publish").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    let body: unknown;
+    try {
+      body = JSON.parse($<HTMLTextAreaElement>("#publish-body").value);
+    } catch {
+      result.textContent =
+        'The body is not JSON: write a JSON value, such as {"test": true} or "text".';
+      return;
+    }
+    const key = $<HTMLInputElement>("#publish-key").value.trim();
+    try {
+      const { results } = await api<{
+        results: Array<{ msgId: string; queueId: number; offset?: number }>;
+      }>(topicPath(topic, "/messages"), { messages: [{ body, ...(key ? { key } : {}) }] });
+      const r = results[0]!;
+      result.dataset.msgId = r.msgId;
+      result.textContent = `Stored: queue ${r.queueId}, offset ${r.offset}, id ${r.msgId}.`;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      result.textContent = `Not stored: ${error.message}`;
+    }
+  });
+}
+
 export async function messagesView(topic: string): Promise<void> {
+  void publish(topic).catch(() => undefined);
   const stats = await api<TopicStats>(topicPath(topic, "/stats"));
   browse(topic, stats);
   find(topic);
