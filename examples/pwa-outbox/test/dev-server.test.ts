@@ -17,8 +17,6 @@ import { startSwitchableNetwork } from "./support/switchable-network.js";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 let broker: LocalBroker;
-let vite: ChildProcess;
-let network: Awaited<ReturnType<typeof startSwitchableNetwork>>;
 
 beforeAll(async () => {
   broker = await startLocalBroker({
@@ -26,8 +24,20 @@ beforeAll(async () => {
     tokens: {},
     topics: { orders: { queueCount: 4 } },
   });
+});
+
+afterAll(async () => {
+  await broker?.stop();
+});
+
+/**
+ * The app's dev server, as `npm start` runs it, behind a switchable network:
+ * one per engine. (WebKit after Firefox on one dev server stayed "installing"
+ * its service worker for a minute; a server of its own, as a person has, does not.)
+ */
+async function startDevServer() {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  vite = spawn(devCommand(port), {
+  const vite: ChildProcess = spawn(devCommand(port), {
     cwd: root,
     shell: true,
     stdio: ["ignore", "inherit", "inherit"],
@@ -46,14 +56,15 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   // The network between the browser and the dev server, switched off below.
-  network = await startSwitchableNetwork(url);
-});
-
-afterAll(async () => {
-  await network?.stop();
-  if (vite?.pid) process.kill(-vite.pid, "SIGTERM");
-  await broker?.stop();
-});
+  const network = await startSwitchableNetwork(url);
+  return {
+    network,
+    async stop() {
+      await network.stop();
+      if (vite.pid) process.kill(-vite.pid, "SIGTERM");
+    },
+  };
+}
 
 /** The package's `dev` script, as `npm start` runs it, on a port of this test's own. */
 function devCommand(port: number): string {
@@ -68,11 +79,16 @@ function devCommand(port: number): string {
 
 describe.each(selectedEngines())("%s", (engine) => {
   let browser: AppBrowser;
+  let server: Awaited<ReturnType<typeof startDevServer>>;
+  let network: Awaited<ReturnType<typeof startSwitchableNetwork>>;
   beforeAll(async () => {
+    server = await startDevServer();
+    network = server.network;
     browser = await launchAppBrowser(engine);
   });
   afterAll(async () => {
     await browser?.close();
+    await server?.stop();
   });
 
   it("under `npm start` (HMR on), open, reload, network off, reload: the app opens from the service worker's cache", async () => {
@@ -86,7 +102,12 @@ describe.each(selectedEngines())("%s", (engine) => {
       await page.reload();
       await waitFor(page, `document.body.dataset.ready === "true"`);
       // What the person sees once the app can open offline.
-      await waitFor(page, `document.body.dataset.offlineReady === "true"`);
+      await waitFor(
+        page,
+        `document.body.dataset.offlineReady === "true"`,
+        20_000,
+        `navigator.serviceWorker.getRegistration().then((r) => [r?.installing?.state, r?.waiting?.state, r?.active?.state, !!navigator.serviceWorker.controller, document.body.dataset.ready])`,
+      );
       expect(await page.evaluate(`navigator.serviceWorker.ready.then((r) => r.scope)`)).toBe(
         network.url,
       );

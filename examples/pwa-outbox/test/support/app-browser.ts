@@ -51,15 +51,25 @@ export async function launchAppBrowser(engine: Engine): Promise<AppBrowser> {
 }
 
 /** Polls `expression` in the page until it is truthy, or fails after `timeoutMs`. */
-export async function waitFor(page: AppPage, expression: string, timeoutMs = 20_000) {
+export async function waitFor(
+  page: AppPage,
+  expression: string,
+  timeoutMs = 20_000,
+  /** Evaluated on a time-out, for the error: what the page looked like. */
+  explain = `document.readyState`,
+) {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     // A reload in progress destroys the execution context: try again.
     last = await page.evaluate(expression).catch((error: unknown) => error);
     if (last === true) return;
-    if (Date.now() > deadline)
-      throw new Error(`still not true after ${timeoutMs} ms: ${expression} (${String(last)})`);
+    if (Date.now() > deadline) {
+      const seen = await page.evaluate(explain).catch((error: unknown) => error);
+      throw new Error(
+        `still not true after ${timeoutMs} ms: ${expression} (${String(last)}; ${JSON.stringify(seen)})`,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
