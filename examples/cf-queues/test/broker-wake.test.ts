@@ -1,42 +1,21 @@
-import { fileURLToPath } from "node:url";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { brokerWorker, bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
+import { appWithBroker } from "./app-and-broker.js";
 
 // The same consumer Worker, but nothing of it ever sends or starts anything: the
 // broker's topic names its consumer object (`consumerObjects`), and a produce from
 // anyone (here plain HTTP) starts it, as Cloudflare starts a queue() consumer.
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const TOKEN = "broker-wake-token";
 let mf: Miniflare;
 
 beforeAll(async () => {
-  const [edgeq, app] = await Promise.all([
-    brokerWorker({
-      tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume"] }] },
-      topics: { jobs: { queueCount: 2, consumerObjects: ["JOBS_CONSUMER"] } },
-      durableObjects: {
-        JOBS_CONSUMER: { className: "JobsConsumer", scriptName: "app", useSQLite: true },
-      },
-    }),
-    bundleWorker(here("../src/edgeq.ts")),
-  ]);
-  mf = new Miniflare({
-    workers: [
-      {
-        name: "app",
-        modules: true,
-        scriptPath: app.scriptPath,
-        modulesRoot: app.dir,
-        compatibilityDate: "2026-04-01",
-        serviceBindings: { EDGEQ: { name: "edgeq", entrypoint: "EdgeqRpc" } },
-        kvNamespaces: ["RESULTS"],
-        durableObjects: { CONSUMER: { className: "JobsConsumer", useSQLite: true } },
-      },
-      edgeq,
-    ],
+  mf = await appWithBroker({
+    tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume"] }] },
+    topics: { jobs: { queueCount: 2, consumerObjects: ["JOBS_CONSUMER"] } },
+    durableObjects: {
+      JOBS_CONSUMER: { className: "JobsConsumer", scriptName: "app", useSQLite: true },
+    },
   });
-  await mf.ready;
 });
 
 afterAll(async () => {

@@ -1,37 +1,16 @@
-import { fileURLToPath } from "node:url";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { brokerWorker, bundleWorker } from "../../../packages/worker/test-node/local-broker.js";
+import { appWithBroker } from "./app-and-broker.js";
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const TOKEN = "cf-queues-test-token";
 let mf: Miniflare;
 
 /** The app (the Cloudflare Queues Worker on edgeq) and the edgeq broker, in one Miniflare. */
 beforeAll(async () => {
-  const [edgeq, app] = await Promise.all([
-    brokerWorker({
-      tokens: { [TOKEN]: [{ topics: "*", rights: ["consume"] }] },
-      topics: { jobs: { queueCount: 2, maxReconsumeTimes: 3 } },
-    }),
-    bundleWorker(here("../src/edgeq.ts")),
-  ]);
-  mf = new Miniflare({
-    workers: [
-      {
-        name: "app",
-        modules: true,
-        scriptPath: app.scriptPath,
-        modulesRoot: app.dir,
-        compatibilityDate: "2026-04-01",
-        serviceBindings: { EDGEQ: { name: "edgeq", entrypoint: "EdgeqRpc" } },
-        kvNamespaces: ["RESULTS"],
-        durableObjects: { CONSUMER: { className: "JobsConsumer", useSQLite: true } },
-      },
-      edgeq,
-    ],
+  mf = await appWithBroker({
+    tokens: { [TOKEN]: [{ topics: "*", rights: ["consume"] }] },
+    topics: { jobs: { queueCount: 2, maxReconsumeTimes: 3 } },
   });
-  await mf.ready;
 });
 
 afterAll(async () => {

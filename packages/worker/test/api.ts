@@ -24,3 +24,16 @@ export async function get<T>(path: string): Promise<T> {
   expect(status, JSON.stringify(body)).toBe(200);
   return body;
 }
+
+/** Creates a topic at runtime (`PUT /v1/topics/{name}`) and expects 201: a test's own topic. */
+export async function createTopic(
+  name: string,
+  settings: Record<string, unknown> = { queueCount: 1 },
+): Promise<void> {
+  const res = await SELF.fetch(url(`/${name}`), {
+    method: "PUT",
+    headers,
+    body: JSON.stringify(settings),
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
+}

@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { get, headers, url } from "./api.js";
+import { createTopic, get, headers, url } from "./api.js";
 
 // Cloudflare Queues parity: REST publish, pull consumers' max_retries / retry_delay /
 // dead_letter_queue, a queue-level delivery delay, dead letters that keep their identity.
@@ -31,21 +31,12 @@ async function cfPost<T>(
   return { status: res.status, body: (await res.json()) as Envelope<T> };
 }
 
-async function topic(name: string, settings: Record<string, unknown> = { queueCount: 1 }) {
-  const res = await SELF.fetch(url(`/${name}`), {
-    method: "PUT",
-    headers,
-    body: JSON.stringify(settings),
-  });
-  expect(res.status).toBe(201);
-}
-
 const text = (b64: string) =>
   new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
 
 describe("Cloudflare Queues parity", () => {
   it("publishes over REST, one message or a batch, in Cloudflare's shapes", async () => {
-    await topic("cfp-rest");
+    await createTopic("cfp-rest");
     const one = await cfPost("/cfp-rest/messages", { body: { order: 1 }, content_type: "json" });
     expect(one.status).toBe(200);
     expect(one.body).toMatchObject({ success: true, errors: [], messages: [] });
@@ -67,7 +58,7 @@ describe("Cloudflare Queues parity", () => {
   });
 
   it("refuses bad REST publishes in Cloudflare's envelope, storing nothing", async () => {
-    await topic("cfp-bad");
+    await createTopic("cfp-bad");
     const cases: Array<[string, unknown, number]> = [
       ["/cfp-bad/messages", {}, 400],
       ["/cfp-bad/messages", { body: 1, content_type: "v9" }, 400],
@@ -93,8 +84,8 @@ describe("Cloudflare Queues parity", () => {
   });
 
   it("a pull consumer with max_retries and dead_letter_queue: failures move on, keeping id and timestamp", async () => {
-    await topic("cfp-work");
-    await topic("cfp-work-dlq");
+    await createTopic("cfp-work");
+    await createTopic("cfp-work-dlq");
     const consumer = await cfPost("/cfp-work/consumers", {
       type: "http_pull",
       settings: { max_retries: 1, retry_delay: 0 },
@@ -122,7 +113,7 @@ describe("Cloudflare Queues parity", () => {
   });
 
   it("a topic's deliveryDelayMs delays messages that ask for no delay", async () => {
-    await topic("cfp-delay", { queueCount: 1, deliveryDelayMs: 3_600_000 });
+    await createTopic("cfp-delay", { queueCount: 1, deliveryDelayMs: 3_600_000 });
     await cfPost("/cfp-delay/messages", { body: "later" });
     await cfPost("/cfp-delay/messages", { body: "now", delay_seconds: 0 });
     const stats = await get<{ queues: Array<{ scheduled: number; headOffset: number }> }>(
@@ -154,14 +145,14 @@ describe("Cloudflare Queues parity", () => {
       expect(await res.json()).toMatchObject({ error: { field: "consumerObjects" } });
     }
     expect((await SELF.fetch(url("/cfp-wake"), { headers })).status).toBe(404);
-    await topic("cfp-wake", { queueCount: 1, consumerObjects: ["JOBS_CONSUMER"] });
+    await createTopic("cfp-wake", { queueCount: 1, consumerObjects: ["JOBS_CONSUMER"] });
     // A binding the broker lacks is logged at produce time; the produce itself is stored.
     const sent = await cfPost("/cfp-wake/messages", { body: 1 });
     expect(sent.status).toBe(200);
   });
 
   it("discards dead letters for good (admin)", async () => {
-    await topic("cfp-discard", { queueCount: 1, maxReconsumeTimes: 1 });
+    await createTopic("cfp-discard", { queueCount: 1, maxReconsumeTimes: 1 });
     const put = await SELF.fetch(url("/cfp-discard/groups/g/settings"), {
       method: "PUT",
       headers,

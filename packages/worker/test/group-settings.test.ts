@@ -1,17 +1,9 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { get, headers, post, url } from "./api.js";
+import { createTopic, get, headers, post, url } from "./api.js";
 import { mintJwt } from "./jwt-tokens.js";
 
 // Each test makes its own topic at runtime, so nothing here touches another file's topics.
-async function topic(name: string, settings: Record<string, unknown> = { queueCount: 1 }) {
-  const res = await SELF.fetch(url(`/${name}`), {
-    method: "PUT",
-    headers,
-    body: JSON.stringify(settings),
-  });
-  expect(res.status).toBe(201);
-}
 
 const call = (method: string, path: string, body?: unknown, h: Record<string, string> = headers) =>
   SELF.fetch(url(path), {
@@ -27,7 +19,7 @@ interface Leased {
 
 describe("group settings over HTTP", () => {
   it("ordered: a key's next message waits for the one before it; settings round-trip", async () => {
-    await topic("gs-ordered");
+    await createTopic("gs-ordered");
     await post("/gs-ordered/messages", {
       messages: [
         { body: "a1", key: "a" },
@@ -49,7 +41,7 @@ describe("group settings over HTTP", () => {
   });
 
   it("pause and resume; purge a group's backlog or the whole topic", async () => {
-    await topic("gs-pause");
+    await createTopic("gs-pause");
     await post("/gs-pause/messages", { messages: [{ body: 1 }, { body: 2 }, { body: 3 }] });
     expect(await post("/gs-pause/groups/g/pause", {})).toEqual({ settings: { paused: true } });
     expect(await post("/gs-pause/groups/g/receive", { max: 10 })).toEqual({ messages: [] });
@@ -66,7 +58,7 @@ describe("group settings over HTTP", () => {
   });
 
   it("refuses bad settings with 400 naming the field, and changes nothing", async () => {
-    await topic("gs-bad");
+    await createTopic("gs-bad");
     await call("PUT", "/gs-bad/groups/g/settings", { ordered: true });
     for (const [body, field] of [
       [{ ordered: 1 }, "ordered"],
@@ -92,7 +84,7 @@ describe("group settings over HTTP", () => {
   });
 
   it("needs admin to change settings, pause or purge; a group-scoped admin only through its groups", async () => {
-    await topic("gs-auth");
+    await createTopic("gs-auth");
     await post("/gs-auth/messages", { messages: [{ body: 1 }] });
     const scoped = await mintJwt({
       claims: {

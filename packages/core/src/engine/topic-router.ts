@@ -388,9 +388,20 @@ export class TopicRouter {
   }
 
   /** Moves dead letters back to the retry schedule, queue by queue, up to `limit` in all. */
-  async redrive(
+  redrive(group: string, options: { limit?: number; msgIds?: string[] } = {}): Promise<number> {
+    return this.eachDeadLetterQueue(group, options, (queue, left, msgIds) =>
+      queue.redrive(group, left, msgIds),
+    );
+  }
+
+  /**
+   * Runs a dead-letter call queue by queue until `limit` (default the
+   * redrive limit) dead letters are done in all; answers how many were.
+   */
+  private async eachDeadLetterQueue(
     group: string,
-    options: { limit?: number; msgIds?: string[] } = {},
+    options: { limit?: number; msgIds?: string[] },
+    apply: (queue: QueueHandle, left: number, msgIds?: string[]) => Promise<number>,
   ): Promise<number> {
     assertName("group", group);
     const limit = assertIntInRange(
@@ -399,12 +410,12 @@ export class TopicRouter {
       1,
       100_000,
     );
-    let moved = 0;
+    let done = 0;
     for (const queue of this.queues) {
-      if (moved >= limit) break;
-      moved += await queue.redrive(group, limit - moved, options.msgIds);
+      if (done >= limit) break;
+      done += await apply(queue, limit - done, options.msgIds);
     }
-    return moved;
+    return done;
   }
 
   /** The group's flow keys that hold messages back, on every queue, most waiting first (at most `limit`). */
@@ -458,23 +469,13 @@ export class TopicRouter {
   }
 
   /** Deletes dead letters for good, queue by queue, up to `limit` in all (only `msgIds`, when given). */
-  async discardDeadLetters(
+  discardDeadLetters(
     group: string,
     options: { limit?: number; msgIds?: string[] } = {},
   ): Promise<number> {
-    assertName("group", group);
-    const limit = assertIntInRange(
-      "limit",
-      options.limit ?? CALL_DEFAULTS.redriveLimit,
-      1,
-      100_000,
+    return this.eachDeadLetterQueue(group, options, (queue, left, msgIds) =>
+      queue.discardDeadLetters(group, left, msgIds),
     );
-    let dropped = 0;
-    for (const queue of this.queues) {
-      if (dropped >= limit) break;
-      dropped += await queue.discardDeadLetters(group, limit - dropped, options.msgIds);
-    }
-    return dropped;
   }
 
   /** The message `msgId` names, from the queue the id names. */
