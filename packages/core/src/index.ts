@@ -109,11 +109,13 @@ export { type MsgIdKind, type MsgIdParts, parseMsgId } from "./engine/ids.js";
 export type { BlockedKey } from "./engine/leases.js";
 export type { ProducerScope } from "./engine/producer-scope.js";
 export { QueueEngine, type QueueEngineOptions, type ReceiveParams } from "./engine/queue-engine.js";
-export type {
-  Awaitable,
-  QueueHandle,
-  QueueSnapshot,
-  WaitOptions,
+export {
+  type Awaitable,
+  QUEUE_VERBS,
+  type QueueHandle,
+  type QueueSnapshot,
+  type QueueVerb,
+  type WaitOptions,
 } from "./engine/queue-handle.js";
 export { RouterRotations } from "./engine/rotations.js";
 export {

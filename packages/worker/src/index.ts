@@ -3,7 +3,7 @@ import { type AppEnv, createApp } from "./app.js";
 
 // What a Worker that talks to the broker needs is its own light entry; the broker offers it too.
 export * from "./bindings.js";
-export { DurableQueue } from "./broker/durable-queue.js";
+export { durableQueue } from "./broker/durable-queue.js";
 export { QueueDO } from "./broker/queue-do.js";
 export { type RateKind, RateLimiterDO } from "./broker/rate-limiter.js";
 export { ReplicaDO } from "./broker/replica-do.js";

@@ -105,3 +105,44 @@ export interface QueueHandle {
   /** Undecided transactions (only those being checked back, with `checkedOnly`; only the scope's, with `scope`). */
   listTransactions(filter: TransactionFilter): Awaitable<TransactionInfo[]>;
 }
+
+/** A QueueHandle's calls: everything but its `queueId`. */
+export type QueueVerb = Exclude<keyof QueueHandle, "queueId">;
+
+/**
+ * Every QueueHandle call by name, so a host can serve them all through one
+ * generic stub (the edge broker's `durableQueue`). The check below fails to
+ * compile when a call is added to QueueHandle and not here.
+ */
+export const QUEUE_VERBS = [
+  "append",
+  "read",
+  "committedOffset",
+  "commitOffset",
+  "receive",
+  "ack",
+  "nack",
+  "extend",
+  "sendBack",
+  "listDeadLetters",
+  "redrive",
+  "discardDeadLetters",
+  "blockedKeys",
+  "groupSettings",
+  "setGroupSettings",
+  "purgeGroup",
+  "purge",
+  "deleteGroup",
+  "getMessage",
+  "queryByKey",
+  "snapshot",
+  "history",
+  "appendHalf",
+  "endTransaction",
+  "listTransactions",
+] as const satisfies readonly QueueVerb[];
+
+const everyVerbListed: [Exclude<QueueVerb, (typeof QUEUE_VERBS)[number]>] extends [never]
+  ? true
+  : never = true;
+void everyVerbListed;

@@ -1,6 +1,6 @@
 import { assertName, EdgeqError, ManualClock, TopicRouter } from "@edgeq/core";
 import { unwrap } from "../shared/outcome.js";
-import { DurableQueue } from "./durable-queue.js";
+import { durableQueue } from "./durable-queue.js";
 import { seedTopics, type TopicsSnapshot } from "./topic-registry.js";
 import { parseTopicSettings, type WorkerTopicConfig } from "./topic-settings.js";
 
@@ -103,14 +103,12 @@ export async function topicConfig(
  * Nothing is persisted: a new isolate starts its turns at random queues again.
  */
 export function routerOf(env: Env, topic: string, config: WorkerTopicConfig): TopicRouter {
-  const queues = Array.from(
-    { length: config.queueCount },
-    (_, queueId) =>
-      new DurableQueue(
-        env.QUEUE,
-        { topic, queueId },
-        config.replication && { env, setting: config.replication },
-      ),
+  const queues = Array.from({ length: config.queueCount }, (_, queueId) =>
+    durableQueue(
+      env.QUEUE,
+      { topic, queueId },
+      config.replication && { env, setting: config.replication },
+    ),
   );
   return new TopicRouter(topic, config, queues, new ManualClock(Date.now()));
 }

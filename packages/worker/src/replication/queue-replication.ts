@@ -221,7 +221,7 @@ export class QueueReplication {
   }
 }
 
-/** The error that sends a caller to the primary (DurableQueue follows it). */
+/** The error that sends a caller to the primary (durableQueue follows it). */
 export function moved(primary: string, term: number): EdgeqError {
   return new EdgeqError("conflict", `this queue's primary is ${primary}`, {
     details: { primary, term },

@@ -2,7 +2,7 @@ import { EdgeqError } from "@edgeq/core";
 
 /**
  * StreamDO's RPC methods, typed plainly: the stub's generated RPC types of
- * these results are too deep for TypeScript to instantiate (as DurableQueue's).
+ * these results are too deep for TypeScript to instantiate (as durableQueue's).
  */
 export type StreamRpc =
   NonNullable<Env["STREAMS"]> extends DurableObjectNamespace<infer S> ? S : never;
