@@ -81,7 +81,12 @@ export {
   sleep,
   withRetries,
 } from "./client/retry.js";
-export { type OpenTelemetryApi, useOpenTelemetry } from "./client/trace.js";
+export {
+  type OpenTelemetryApi,
+  type TelemetrySpan,
+  type TelemetryTracer,
+  useOpenTelemetry,
+} from "./client/trace.js";
 export type * from "./client/transport.js";
 export * from "./clock.js";
 export { Broker, type BrokerOptions } from "./engine/broker.js";

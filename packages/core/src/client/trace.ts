@@ -1,12 +1,38 @@
-import type * as OpenTelemetry from "@opentelemetry/api";
-import type { Span } from "@opentelemetry/api";
 import type { Message, OutgoingMessage } from "../model.js";
 
-/** The parts of `@opentelemetry/api` edgeq uses (the module itself fits). */
-export type OpenTelemetryApi = Pick<
-  typeof OpenTelemetry,
-  "context" | "propagation" | "trace" | "ROOT_CONTEXT" | "SpanKind" | "SpanStatusCode"
->;
+/**
+ * The parts of `@opentelemetry/api` edgeq uses, written out here so that
+ * edgeq's declarations need no `@opentelemetry/api` installed (it is an
+ * optional peer): the module itself fits this shape.
+ */
+export interface OpenTelemetryApi {
+  context: { active(): unknown };
+  propagation: {
+    inject(context: unknown, carrier: Record<string, string>): void;
+    extract(context: unknown, carrier: Record<string, string>): unknown;
+  };
+  trace: { getTracer(name: string): TelemetryTracer };
+  ROOT_CONTEXT: unknown;
+  SpanKind: { PRODUCER: number; CONSUMER: number };
+  SpanStatusCode: { ERROR: number };
+}
+
+/** A tracer, as `@opentelemetry/api`'s `Tracer` offers it: a span made active for `fn`. */
+export interface TelemetryTracer {
+  startActiveSpan<F extends (span: TelemetrySpan) => unknown>(
+    name: string,
+    options: { kind?: number; attributes?: Record<string, string | number | boolean> },
+    context: unknown,
+    fn: F,
+  ): ReturnType<F>;
+}
+
+/** A span, as much of `@opentelemetry/api`'s `Span` as edgeq calls. */
+export interface TelemetrySpan {
+  recordException(exception: Error | string): void;
+  setStatus(status: { code: number }): unknown;
+  end(): void;
+}
 
 let otel: OpenTelemetryApi | undefined;
 
@@ -59,6 +85,7 @@ export function tracedSend<T>(
         "messaging.batch.message_count": messages.length,
       },
     },
+    api.context.active(),
     (span) => ended(api, span, () => send(messages.map((m) => stamp(api, m)))),
   );
 }
@@ -92,7 +119,11 @@ export function tracedProcess<T>(
   );
 }
 
-async function ended<T>(api: OpenTelemetryApi, span: Span, run: () => Promise<T>): Promise<T> {
+async function ended<T>(
+  api: OpenTelemetryApi,
+  span: TelemetrySpan,
+  run: () => Promise<T>,
+): Promise<T> {
   try {
     return await run();
   } catch (error) {
