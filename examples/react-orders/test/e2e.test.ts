@@ -92,8 +92,9 @@ it("takes orders offline, shows each one's progress, and delivers them once when
   await expect.poll(() => page.textContent("[data-online]")).toBe("offline");
   await addOrder(page, "Ada", "milk");
   await addOrder(page, "Grace", "bread");
-  expect(await progress(page)).toEqual(["saved", "saved", "server"]);
-  expect(await count(page, "pending")).toBe("2");
+  // A new order's status loads from the outbox a moment after it shows: wait for it.
+  await expect.poll(() => progress(page)).toEqual(["saved", "saved", "server"]);
+  await expect.poll(() => count(page, "pending")).toBe("2");
 
   await context.setOffline(false);
   await expect.poll(() => progress(page)).toEqual(["server", "server", "server"]);
