@@ -12,11 +12,13 @@ import { ManualClock } from "../clock.js";
 import { Broker } from "../engine/broker.js";
 import type { Message } from "../model.js";
 import { MemoryStore } from "../store/memory-store.js";
+import { flushed } from "../testing/producer-flush.js";
+import { DurableProducer } from "./durable/durable-producer.js";
 import { LocalTransport } from "./local-transport.js";
 import { Producer } from "./producer.js";
 import { PushConsumer } from "./push-consumer.js";
 import { fastSleep } from "./test-support.js";
-import { useOpenTelemetry } from "./trace.js";
+import { tracedBatch, useOpenTelemetry } from "./trace.js";
 
 async function setUp() {
   const clock = new ManualClock();
@@ -49,6 +51,18 @@ async function consume(t: Awaited<ReturnType<typeof setUp>>, count: number) {
   await all;
   await consumer.close();
   return seen;
+}
+
+/** An SDK with the in-memory exporter, registered globally, and edgeq told to use the API. */
+function register(): InMemorySpanExporter {
+  useOpenTelemetry(api);
+  const exporter = new InMemorySpanExporter();
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+  );
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  return exporter;
 }
 
 afterEach(() => {
@@ -135,5 +149,82 @@ describe("trace context through edgeq", () => {
     const kept = byBody("own");
     expect(kept.message.headers?.traceparent).toBe(own);
     expect(kept.traceId).toBe("0af7651916cd43dd8448eb211c80319c");
+  });
+
+  it("keeps the sender's context with a durable producer's queued message, stamped at send", async () => {
+    const exporter = register();
+    const t = await setUp();
+    const store = new MemoryStore();
+    const producer = await DurableProducer.open(store, { topic: "t", transport: t.transport });
+    const app = trace.getTracer("app");
+    const checkout = await app.startActiveSpan("checkout", async (span) => {
+      await producer.send([{ body: "queued" }]);
+      span.end();
+      return span.spanContext();
+    });
+    // Sent after the span ended: the context came from the local log, not the sync's moment.
+    const running = producer.run();
+    await flushed(producer);
+    producer.close();
+    await running;
+    const [seen] = await consume(t, 1);
+    expect(seen!.message.headers?.traceparent).toBe(`00-${checkout.traceId}-${checkout.spanId}-01`);
+    const process = exporter.getFinishedSpans().find((s) => s.name === "process t")!;
+    expect(process.parentSpanContext?.spanId).toBe(checkout.spanId);
+    expect(seen!.traceId).toBe(checkout.traceId);
+  });
+
+  it("runs a batch in one span: the child of the one context its messages carry, linked to several", async () => {
+    const exporter = register();
+    const t = await setUp();
+    const app = trace.getTracer("app");
+    const sendIn = (name: string, bodies: string[]) =>
+      app.startActiveSpan(name, async (span) => {
+        await t.producer.sendBatch(bodies.map((body) => ({ body, key: "k" })));
+        span.end();
+        return span.spanContext();
+      });
+    const one = await sendIn("one", ["a", "b"]);
+    const other = await sendIn("other", ["c"]);
+    const messages = (await t.broker.receive("t", "cf", { max: 10, visibilityMs: 60_000 }))
+      .map((m) => m as Message)
+      .sort((x, y) => String(x.body).localeCompare(String(y.body)));
+    expect(messages.map((m) => m.body)).toEqual(["a", "b", "c"]);
+    const spanOf = (name: string) => exporter.getFinishedSpans().find((s) => s.name === name)!;
+    const sendOf = (parent: string) =>
+      exporter
+        .getFinishedSpans()
+        .find(
+          (s) =>
+            s.name === "send t" &&
+            s.parentSpanContext?.spanId === spanOf(parent).spanContext().spanId,
+        )!
+        .spanContext();
+
+    const handled: Array<string | undefined> = [];
+    const handle = async () => {
+      handled.push(trace.getActiveSpan()?.spanContext().traceId);
+    };
+    await tracedBatch("t", "cf", messages.slice(0, 2), handle);
+    await tracedBatch("t", "cf", messages, handle);
+    const [same, mixed] = exporter.getFinishedSpans().filter((s) => s.name === "process t");
+    expect(same!.kind).toBe(SpanKind.CONSUMER);
+    expect(same!.parentSpanContext?.spanId).toBe(sendOf("one").spanId);
+    expect(handled[0]).toBe(one.traceId);
+    expect(same!.links).toEqual([]);
+    expect(same!.attributes).toMatchObject({
+      "messaging.system": "edgeq",
+      "messaging.destination.name": "t",
+      "messaging.consumer.group.name": "cf",
+      "messaging.batch.message_count": 2,
+      "messaging.operation.type": "process",
+    });
+    // Several contexts: a span of its own (no parent here), linked to each send.
+    expect(mixed!.parentSpanContext).toBeUndefined();
+    expect(handled[1]).not.toBe(one.traceId);
+    expect(mixed!.links.map((l) => l.context.spanId).sort()).toEqual(
+      [sendOf("one").spanId, sendOf("other").spanId].sort(),
+    );
+    expect(other.traceId).not.toBe(one.traceId);
   });
 });

@@ -11,7 +11,7 @@ export interface OpenTelemetryApi {
     inject(context: unknown, carrier: Record<string, string>): void;
     extract(context: unknown, carrier: Record<string, string>): unknown;
   };
-  trace: { getTracer(name: string): TelemetryTracer };
+  trace: { getTracer(name: string): TelemetryTracer; getSpanContext(context: unknown): unknown };
   ROOT_CONTEXT: unknown;
   SpanKind: { PRODUCER: number; CONSUMER: number };
   SpanStatusCode: { ERROR: number };
@@ -21,7 +21,11 @@ export interface OpenTelemetryApi {
 export interface TelemetryTracer {
   startActiveSpan<F extends (span: TelemetrySpan) => unknown>(
     name: string,
-    options: { kind?: number; attributes?: Record<string, string | number | boolean> },
+    options: {
+      kind?: number;
+      attributes?: Record<string, string | number | boolean>;
+      links?: Array<{ context: unknown }>;
+    },
     context: unknown,
     fn: F,
   ): ReturnType<F>;
@@ -56,8 +60,21 @@ export function useOpenTelemetry(api: OpenTelemetryApi | undefined): void {
 const SYSTEM = "edgeq";
 const TRACER = "@edgeq/core";
 
-/** The headers of the active context (none without an SDK), over those the caller set: a caller's own traceparent stays. */
-function stamp(api: OpenTelemetryApi, message: OutgoingMessage): OutgoingMessage {
+/**
+ * `message` with the active context's `traceparent` (and `tracestate`) added
+ * to its headers, for a producer that makes no span of its own (the
+ * durable producer and outbox, whose send is a local write): the same
+ * message when OpenTelemetry is off, no span is active, or the caller set
+ * its own `traceparent`, which stays.
+ */
+export function withTraceContext<M extends { headers?: Record<string, string> }>(message: M): M {
+  return otel ? stamp(otel, message) : message;
+}
+
+function stamp<M extends { headers?: Record<string, string> }>(
+  api: OpenTelemetryApi,
+  message: M,
+): M {
   if (message.headers?.traceparent !== undefined) return message;
   const carrier: Record<string, string> = {};
   api.propagation.inject(api.context.active(), carrier);
@@ -115,6 +132,48 @@ export function tracedProcess<T>(
       },
     },
     parent,
+    (span) => ended(api, span, handle),
+  );
+}
+
+/**
+ * Runs a handler of a whole batch (a Cloudflare `queue()` handler) in one
+ * CONSUMER span: the child of the context its messages carry when they carry
+ * one (a batch of one, or of one send), otherwise of the active context,
+ * linked to each of the several contexts they carry (the messaging semantic
+ * conventions' batch processing).
+ */
+export function tracedBatch<T>(
+  topic: string,
+  group: string,
+  messages: readonly Message[],
+  handle: () => Promise<T>,
+): Promise<T> {
+  const api = otel;
+  if (!api) return handle();
+  const carriers = new Map<string, Record<string, string>>();
+  for (const { headers } of messages)
+    if (headers?.traceparent !== undefined) carriers.set(headers.traceparent, headers);
+  const contexts = [...carriers.values()].map((h) => api.propagation.extract(api.ROOT_CONTEXT, h));
+  const [only] = messages;
+  return api.trace.getTracer(TRACER).startActiveSpan(
+    `process ${topic}`,
+    {
+      kind: api.SpanKind.CONSUMER,
+      attributes: {
+        "messaging.system": SYSTEM,
+        "messaging.operation.type": "process",
+        "messaging.operation.name": "process",
+        "messaging.destination.name": topic,
+        "messaging.consumer.group.name": group,
+        "messaging.batch.message_count": messages.length,
+        ...(messages.length === 1 && only ? { "messaging.message.id": only.msgId } : {}),
+      },
+      ...(contexts.length > 1
+        ? { links: contexts.map((c) => ({ context: api.trace.getSpanContext(c) })) }
+        : {}),
+    },
+    contexts.length === 1 ? contexts[0] : api.context.active(),
     (span) => ended(api, span, handle),
   );
 }

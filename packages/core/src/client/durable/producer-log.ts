@@ -9,6 +9,7 @@ import {
   type StoreTransaction,
   transact,
 } from "../../store/store.js";
+import { withTraceContext } from "../trace.js";
 import {
   type AckRecord,
   type DeadRecord,
@@ -63,10 +64,12 @@ const LOCAL_CHECK = {
 };
 
 function validate(
-  messages: readonly DurableSend[],
+  sent: readonly DurableSend[],
   now: number,
   defaultRetentionMs: number | undefined,
 ): LogEntry[] {
+  // The sender's trace context, read now (the send's turn) and kept with the message.
+  const messages = sent.map(withTraceContext);
   // `maxRetentionMs` is the producer's own option: the broker never sees it.
   const forBroker = messages.map(({ maxRetentionMs: _, ...m }) => m);
   const normalized = normalizeAppend({ messages: forBroker }, LOCAL_CHECK, now).messages;
@@ -195,11 +198,15 @@ export class ProducerLog {
     };
   }
 
-  /** Up to `max` messages after the last handled one, in seq order, within about `maxBytes` of JSON. */
-  async pending(max: number, maxBytes: number): Promise<PendingMessage[]> {
-    const { doneSeq } = await this.progress();
-    this.forget(doneSeq);
-    if (this.readAhead.length < max) await this.readMore(doneSeq, max);
+  /**
+   * Up to `max` messages after the last handled one (and after `after`, an
+   * answered seq whose completion is still being written), in seq order,
+   * within about `maxBytes` of JSON.
+   */
+  async pending(max: number, maxBytes: number, after = 0): Promise<PendingMessage[]> {
+    const handled = Math.max((await this.progress()).doneSeq, after);
+    this.forget(handled);
+    if (this.readAhead.length < max) await this.readMore(handled, max);
     const out: PendingMessage[] = [];
     let bytes = 0;
     for (const message of this.readAhead) {
@@ -235,6 +242,13 @@ export class ProducerLog {
       if (records.length < READ_RECORDS) return;
       start = `${records.at(-1)![0]}\0`;
     }
+  }
+
+  /** Forgets the read-ahead: the next `pending` reads the log from the stored progress. */
+  rewind(): void {
+    this.readAhead.length = 0;
+    this.spans.length = 0;
+    this.readThrough = 0;
   }
 
   /** Drops what the read-ahead holds at or below `doneSeq` (handled, here or by another tab). */
