@@ -198,15 +198,11 @@ export class ProducerLog {
     };
   }
 
-  /**
-   * Up to `max` messages after the last handled one (and after `after`, an
-   * answered seq whose completion is still being written), in seq order,
-   * within about `maxBytes` of JSON.
-   */
-  async pending(max: number, maxBytes: number, after = 0): Promise<PendingMessage[]> {
-    const handled = Math.max((await this.progress()).doneSeq, after);
-    this.forget(handled);
-    if (this.readAhead.length < max) await this.readMore(handled, max);
+  /** Up to `max` messages after the last handled one, in seq order, within about `maxBytes` of JSON. */
+  async pending(max: number, maxBytes: number): Promise<PendingMessage[]> {
+    const { doneSeq } = await this.progress();
+    this.forget(doneSeq);
+    if (this.readAhead.length < max) await this.readMore(doneSeq, max);
     const out: PendingMessage[] = [];
     let bytes = 0;
     for (const message of this.readAhead) {
@@ -242,13 +238,6 @@ export class ProducerLog {
       if (records.length < READ_RECORDS) return;
       start = `${records.at(-1)![0]}\0`;
     }
-  }
-
-  /** Forgets the read-ahead: the next `pending` reads the log from the stored progress. */
-  rewind(): void {
-    this.readAhead.length = 0;
-    this.spans.length = 0;
-    this.readThrough = 0;
   }
 
   /** Drops what the read-ahead holds at or below `doneSeq` (handled, here or by another tab). */
