@@ -82,6 +82,8 @@ export default defineConfig({
             cfjobs: { queueCount: 2, maxReconsumeTimes: 2 },
             cfmany: { queueCount: 2, maxReconsumeTimes: 16 },
             cfdead: { queueCount: 1 },
+            // Trace context through the Queues producer and consumer (test/trace-context.test.ts).
+            cftrace: { queueCount: 2 },
             // Replication (test/replication.test.ts): one topic per scenario.
             "repl-sync": { queueCount: 1, replication: { replicas: 2, mode: "sync", acks: 2 } },
             "repl-async": { queueCount: 1, replication: { replicas: 1, mode: "async" } },

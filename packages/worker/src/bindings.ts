@@ -4,6 +4,8 @@
  * over a service binding to `EdgeqRpc`, and the Cloudflare Queues producer and consumer.
  * A consumer-only Worker bundled from here stays small (README, "A drop-in for Cloudflare Queues").
  */
+// The core's own switch (one module state): called once, it traces the Queues producer and consumer too.
+export { type OpenTelemetryApi, useOpenTelemetry } from "@edgeq/core";
 export type {
   QueueMessage,
   QueueMessageBatch,

@@ -1,4 +1,4 @@
-import { isEdgeqError, type LeasedMessage, type Transport } from "@edgeq/core";
+import { isEdgeqError, type LeasedMessage, type Transport, tracedBatch } from "@edgeq/core";
 import type { EdgeqRpcTarget } from "../rpc/rpc-transport.js";
 import { createBatch, type QueueMessageBatch, type Verdict } from "./batch.js";
 import { deadLetterHeaders } from "./dead-letter-headers.js";
@@ -285,9 +285,12 @@ async function runBatch<Env, Body>(
   };
   let failed = false;
   try {
-    await handler(batch, env, ctx);
-    // Cloudflare acks a batch once the handler and its waitUntil promises resolved.
-    await Promise.all(waits);
+    // One CONSUMER span for the batch, the child of its messages' trace context (docs/protocol.md).
+    await tracedBatch(s.queue, s.group, live, async () => {
+      await handler(batch, env, ctx);
+      // Cloudflare acks a batch once the handler and its waitUntil promises resolved.
+      await Promise.all(waits);
+    });
   } catch (error) {
     failed = true;
     console.error(`edgeq: queue handler failed on ${s.queue}`, error);

@@ -1,4 +1,4 @@
-import type { OutgoingMessage, Transport } from "@edgeq/core";
+import { type OutgoingMessage, type Transport, tracedSend } from "@edgeq/core";
 import { type EdgeqRpcTarget, RpcTransport } from "../rpc/rpc-transport.js";
 import { startQueueConsumer } from "../shared/consumer-start.js";
 import { CF_LIMITS, CONTENT_TYPE_HEADER, type EncodedBody, encodeBody } from "./content.js";
@@ -103,7 +103,8 @@ export function createQueueProducer<Body = unknown>(
       ...(m.delaySeconds ? { delayMs: m.delaySeconds * 1000 } : {}),
     }));
     try {
-      await transport.send(topic, { messages });
+      // A PRODUCER span whose context each message carries (when the app called useOpenTelemetry).
+      await tracedSend(topic, messages, (stamped) => transport.send(topic, { messages: stamped }));
     } catch (error) {
       throw new Error(`Queue ${what} failed: ${(error as Error).message}`, { cause: error });
     }

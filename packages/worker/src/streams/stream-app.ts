@@ -20,6 +20,8 @@ import {
   parseOffset,
   producerHeaders,
   stateHeaders,
+  traceHeaders,
+  traceResponseHeaders,
 } from "./stream-headers.js";
 import { sseBody, sseEncoding } from "./stream-sse.js";
 import type { ForkRequest, ReadOutcome } from "./stream-types.js";
@@ -44,6 +46,8 @@ const REQUEST_HEADERS = [
   "producer-id",
   "producer-epoch",
   "producer-seq",
+  "traceparent",
+  "tracestate",
 ];
 const RESPONSE_HEADERS = [
   "etag",
@@ -59,6 +63,8 @@ const RESPONSE_HEADERS = [
   "producer-seq",
   "producer-expected-seq",
   "producer-received-seq",
+  "traceparent",
+  "tracestate",
 ];
 
 /**
@@ -110,6 +116,7 @@ export function createStreamApp(): Hono<AppEnv> {
     const fork = await forkHeaders(c, path);
     const contentType = c.req.header("content-type") ?? DEFAULT_CONTENT_TYPE;
     const content = appendContent(await bodyOf(c), contentType, true);
+    const trace = traceHeaders(c);
     const { created, state } = await call(c, path, (s) =>
       s.create({
         contentType,
@@ -119,6 +126,7 @@ export function createStreamApp(): Hono<AppEnv> {
         ...(expiresAt === undefined ? {} : { expiresAt }),
         closed: flagHeader(c, "stream-closed"),
         ...(content ? { content } : {}),
+        ...(content && trace ? { trace } : {}),
       }),
     );
     const headers = { ...stateHeaders(state), ...(created ? { location: c.req.url } : {}) };
@@ -137,12 +145,14 @@ export function createStreamApp(): Hono<AppEnv> {
     const content = contentType === undefined ? undefined : appendContent(body, contentType, false);
     const producer = await producerHeaders(c);
     const streamSeq = c.req.header("stream-seq");
+    const trace = traceHeaders(c);
     const { status, state, producerSeq } = await call(c, path, (s) =>
       s.append({
         ...(contentType === undefined ? {} : { contentType }),
         ...(content ? { content } : {}),
         ...(streamSeq === undefined ? {} : { streamSeq }),
         ...(producer ? { producer } : {}),
+        ...(trace ? { trace } : {}),
         close,
       }),
     );
@@ -288,6 +298,7 @@ function readResponse(
   const headers: Record<string, string> = {
     ...stateHeaders(state, read.next),
     ...(upToDate ? { "stream-up-to-date": "true" } : {}),
+    ...traceResponseHeaders(read.trace),
   };
   if (live) headers["stream-cursor"] = nextCursor(c.req.query("cursor"), Date.now());
   if (live && read.next === read.from)

@@ -1,5 +1,5 @@
 import { EdgeqError, type Message } from "@edgeq/core";
-import type { AppendContent } from "./stream-types.js";
+import type { AppendContent, TraceContext } from "./stream-types.js";
 
 /**
  * A stream's appends as the engine's messages, and back: one append is one
@@ -54,6 +54,26 @@ export function fitRead(messages: Message[], budget = MAX_READ_BYTES): Message[]
     n++;
   }
   return messages.slice(0, n);
+}
+
+/** The trace context an append was made in, from its message's headers. */
+export function traceOf(message: Message): TraceContext | undefined {
+  const { traceparent, tracestate } = message.headers ?? {};
+  if (traceparent === undefined) return undefined;
+  return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
+}
+
+/**
+ * The first appends of a read made in the same trace context as the first
+ * one (or all in none), so the read's `traceparent` is true of each of them.
+ * A stream whose appends carry no trace context is read as before.
+ */
+export function sameTrace(messages: Message[]): Message[] {
+  const first = messages[0]?.headers;
+  const same = (m: Message) =>
+    m.headers?.traceparent === first?.traceparent && m.headers?.tracestate === first?.tracestate;
+  const cut = messages.findIndex((m) => !same(m));
+  return cut < 0 ? messages : messages.slice(0, cut);
 }
 
 export function concatBytes(messages: Message[]): Uint8Array {

@@ -20,6 +20,8 @@ import {
   headOf,
   jsonArray,
   MAX_APPEND_BYTES,
+  sameTrace,
+  traceOf,
 } from "./stream-content.js";
 import {
   expiryOf,
@@ -115,7 +117,8 @@ export class StreamDO extends DurableObject<Env> {
       };
       const opened = await this.#create(record);
       if (request.fork && grant) await this.#inherit(opened, request.fork.path, grant);
-      if (request.content) await this.#appendContent(opened, request.content, undefined);
+      if (request.content)
+        await this.#appendContent(opened, request.content, undefined, request.trace);
       record.closed = request.closed;
       await this.#saveRecord(record);
       await this.#arm(opened);
@@ -235,7 +238,7 @@ export class StreamDO extends DurableObject<Env> {
           "conflict",
           `Stream-Seq ${request.streamSeq} is not after ${record.streamSeq}`,
         );
-      const status = await this.#appendContent(opened, request.content, producer);
+      const status = await this.#appendContent(opened, request.content, producer, request.trace);
       if (request.streamSeq !== undefined) record.streamSeq = request.streamSeq;
       if (request.close) record.closed = true;
       // Written in the same turn as the append, with no I/O between: the
@@ -267,12 +270,14 @@ export class StreamDO extends DurableObject<Env> {
       // A stream deleted meanwhile answers as gone.
       const current = await this.#existing(this.#now());
       const json = isJsonType(current.record.contentType);
-      const kept = fitRead(messages);
+      const kept = sameTrace(fitRead(messages));
+      const trace = kept[0] ? traceOf(kept[0]) : undefined;
       return {
         state: this.#state(current),
         from,
         next: from + kept.length,
         body: json ? jsonArray(kept) : concatBytes(kept),
+        ...(trace ? { trace } : {}),
       };
     });
   }
@@ -353,7 +358,7 @@ export class StreamDO extends DurableObject<Env> {
       await opened.engine.append(batch);
       at = page.next;
     }
-    if (grant.partial) await this.#appendContent(opened, grant.partial, undefined);
+    if (grant.partial) await this.#appendContent(opened, grant.partial, undefined, undefined);
   }
 
   /** Deletes the stream for good, and tells its source (if a fork) it is gone. */
@@ -420,12 +425,20 @@ export class StreamDO extends DurableObject<Env> {
     opened: Opened,
     content: AppendContent,
     producer: AppendRequest["producer"],
+    trace: AppendRequest["trace"],
   ): Promise<"stored" | "duplicate"> {
     const body = bodyOf(content);
     const batch = normalizeAppend(
       {
         ...(producer ? { producerId: producer.id, producerEpoch: producer.epoch } : {}),
-        messages: [{ body, ...(producer ? { seq: producer.seq } : {}) }],
+        messages: [
+          {
+            body,
+            ...(producer ? { seq: producer.seq } : {}),
+            // The append's trace context, kept as its message's headers (docs/protocol.md).
+            ...(trace ? { headers: { ...trace } } : {}),
+          },
+        ],
       },
       ENGINE_CONFIG,
       this.#clock.now(),

@@ -2,7 +2,7 @@ import { EdgeqError } from "@edgeq/core";
 import type { Context } from "hono";
 import { MAX_JSON_DEPTH, scanJsonText } from "../http/wire.js";
 import { isJsonType } from "./stream-record.js";
-import type { AppendContent, ProducerHeaders, StreamState } from "./stream-types.js";
+import type { AppendContent, ProducerHeaders, StreamState, TraceContext } from "./stream-types.js";
 
 /**
  * Durable Streams offsets are `<append>_<position>`, each 16 zero-padded
@@ -74,6 +74,37 @@ export async function producerHeaders(c: Context): Promise<ProducerHeaders | und
     invalid("Producer-Id, Producer-Epoch and Producer-Seq go together");
   if (id.length === 0) invalid("Producer-Id must not be empty");
   return { id: await engineProducerId(id), epoch, seq };
+}
+
+/** W3C Trace Context's `traceparent`: version, trace id, parent id, flags (lower-case hex). */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+/** `tracestate`: at most 512 characters (W3C), printable ASCII. */
+const TRACESTATE = /^[\x20-\x7e]{0,512}$/;
+
+/**
+ * `traceparent` (and `tracestate`) of an append. As W3C Trace Context asks
+ * of a receiver, one it cannot parse is ignored, not refused: the append is
+ * stored as if it had none (and so is a `tracestate` without a valid `traceparent`).
+ */
+export function traceHeaders(c: Context): TraceContext | undefined {
+  const traceparent = c.req.header("traceparent")?.trim();
+  const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
+  if (!match || match[1] === "ff" || /^0+$/.test(match[2]!) || /^0+$/.test(match[3]!))
+    return undefined;
+  const tracestate = c.req.header("tracestate")?.trim();
+  return {
+    traceparent: traceparent!,
+    ...(tracestate && TRACESTATE.test(tracestate) ? { tracestate } : {}),
+  };
+}
+
+/** The headers that carry `trace` (none without one). */
+export function traceResponseHeaders(trace: TraceContext | undefined): Record<string, string> {
+  if (!trace) return {};
+  return {
+    traceparent: trace.traceparent,
+    ...(trace.tracestate === undefined ? {} : { tracestate: trace.tracestate }),
+  };
 }
 
 const ENGINE_NAME = /^[A-Za-z0-9._-]{1,128}$/;

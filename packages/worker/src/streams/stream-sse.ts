@@ -1,5 +1,5 @@
 import { bytesToBase64 } from "@edgeq/core";
-import { formatOffset, nextCursor } from "./stream-headers.js";
+import { formatOffset, nextCursor, traceResponseHeaders } from "./stream-headers.js";
 import { isJsonType, mediaType } from "./stream-record.js";
 import type { ReadOutcome } from "./stream-types.js";
 
@@ -56,6 +56,8 @@ export function sseBody(read: SseRead, first: ReadOutcome, options: SseOptions):
           streamNextOffset: formatOffset(outcome.next),
           ...(ended ? { streamClosed: true } : { streamCursor: cursor }),
           ...(atTail ? { upToDate: true } : {}),
+          // The trace context of the data event's appends, when they were made in one.
+          ...(data ? traceResponseHeaders(outcome.trace) : {}),
         };
         // One chunk for both: a reader that stops at the first event boundary gets the pair.
         controller.enqueue(

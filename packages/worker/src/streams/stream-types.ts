@@ -40,6 +40,8 @@ export interface CreateRequest extends StreamConfig {
   closed: boolean;
   /** Initial content: bytes, or JSON items already flattened. */
   content?: AppendContent;
+  /** The initial content's trace context. */
+  trace?: TraceContext;
   fork?: ForkRequest;
 }
 
@@ -49,6 +51,12 @@ export interface CreateRequest extends StreamConfig {
  * inside of a JSON array), so a read joins appends without parsing them.
  */
 export type AppendContent = { bytes: Uint8Array } | { json: string };
+
+/** The W3C trace context an append was made in (its `traceparent`, `tracestate` headers). */
+export interface TraceContext {
+  traceparent: string;
+  tracestate?: string;
+}
 
 /** `Producer-Id`, `Producer-Epoch` and `Producer-Seq` of an append. */
 export interface ProducerHeaders {
@@ -65,6 +73,8 @@ export interface AppendRequest {
   content?: AppendContent;
   streamSeq?: string;
   producer?: ProducerHeaders;
+  /** Kept with the append, answered on the reads that return it. */
+  trace?: TraceContext;
   close: boolean;
 }
 
@@ -102,4 +112,6 @@ export interface ReadOutcome {
   next: number;
   /** The appends' bytes, concatenated; in JSON mode the text of one JSON array of their items. */
   body: Uint8Array;
+  /** The trace context every append of the read was made in (a read holds appends of one context only). */
+  trace?: TraceContext;
 }
