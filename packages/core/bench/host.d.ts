@@ -15,3 +15,6 @@ declare module "node:v8" {
 declare module "node:vm" {
   export function runInNewContext(code: string): unknown;
 }
+declare module "node:fs" {
+  export function appendFileSync(path: string, data: string): void;
+}

@@ -1,4 +1,12 @@
-import { type Figure, measure, progress, row } from "./measure.js";
+import {
+  type Figure,
+  type Goal,
+  measurePair,
+  progress,
+  type Row,
+  recordRows,
+  table,
+} from "./measure.js";
 import { append, openBroker, rawWrites, read, receiveAndAck } from "./scenarios.js";
 import { wakeRows } from "./wake.js";
 
@@ -6,7 +14,8 @@ import { wakeRows } from "./wake.js";
  * `npm run bench -w @edgeq/core`: the engine's throughput on MemoryStore,
  * next to the store's own limit (raw writes of the same records), and the
  * same operations with a large log behind them against an empty one. Every
- * baseline is measured in this run; nothing here asserts a speed.
+ * baseline is measured in this run, alternated with its candidate (each
+ * figure the median of EDGEQ_BENCH_REPS, default 5, after a warm-up); rows with a goal print ok or MISSED, nothing asserts a speed.
  */
 const LOG = Number(process.env.EDGEQ_BENCH_LOG_SIZE ?? 1_000_000);
 const N = Number(process.env.EDGEQ_BENCH_MESSAGES ?? 20_000);
@@ -14,89 +23,135 @@ const N = Number(process.env.EDGEQ_BENCH_MESSAGES ?? 20_000);
 const WAKE = (process.env.EDGEQ_BENCH_WAKE ?? "10000,100000,200000").split(",").map(Number);
 /** `wake` runs only the wake rows. */
 const ONLY = process.env.EDGEQ_BENCH_ONLY;
+/** Repetitions of each side, whose median is printed. */
+const REPS = Number(process.env.EDGEQ_BENCH_REPS ?? 5);
+/** Issue 11's and 27's: 64 one-message producers at half the raw rate at least. */
+const CONCURRENT_GOAL: Goal = { min: 0.5 };
+/** A large log behind costs at most 10%. */
+const LARGE_LOG_GOAL: Goal = { min: 0.9 };
 
 async function main() {
   if (ONLY === "wake") return printWake();
-  const table: string[] = [];
-  const widths = [34, 12, 12, 8];
-  table.push(row(["scenario", "msg/s", "vs raw", ""], widths));
-
-  progress("raw MemoryStore writes…");
-  const raw: Record<number, Figure> = {};
+  const rows: Row[] = [];
   for (const batch of [1, 10, 100]) {
-    const { store } = await openBroker();
-    raw[batch] = await measure(N, () => rawWrites(store, N, batch));
-  }
-  for (const batch of [1, 10, 100]) {
-    progress(`append, batch ${batch}…`);
+    progress(`append, batch ${batch}, vs raw MemoryStore writes…`);
     const { broker } = await openBroker();
-    const f = await measure(N, () => append(broker, N, batch));
-    table.push(row([`append, batch ${batch}`, f.perSecond, ratio(f, raw[batch]!), ""], widths));
+    const { store } = await openBroker();
+    const f = await measurePair(
+      N,
+      () => append(broker, N, batch),
+      () => rawWrites(store, N, batch),
+      REPS,
+    );
+    rows.push(vs("append vs raw store writes", f, { batch, clients: 1 }));
   }
   {
-    progress("append, 64 concurrent producers…");
+    progress("append, 64 concurrent producers, vs raw writes of batch 1…");
     const { broker, store } = await openBroker();
-    const f = await measure(N, () => append(broker, N, 1, 64));
-    const writesPerMessage = (await store.scan({ prefix: "seg|" })).length / (4 * N);
-    // Goal (issue 11): 64 producers sending one message each at once, at least half the
-    // rate of raw single-record writes.
-    const ok = f.perSecond / raw[1]!.perSecond >= 0.5 ? "ok" : "MISSED";
-    table.push(
-      row(["append, batch 1 x 64 concurrent", f.perSecond, ratio(f, raw[1]!), ok], widths),
+    const raw = await openBroker();
+    const f = await measurePair(
+      N,
+      () => append(broker, N, 1, 64),
+      () => rawWrites(raw.store, N, 1),
+      REPS,
     );
-    table.push("  (goal for the row above: >= 0.50x raw writes at batch 1)");
-    progress(`  (group commit: ${writesPerMessage.toFixed(3)} segment records per message)`);
+    const segments = (await store.scan({ prefix: "seg|" })).length / ((REPS + 1) * N);
+    rows.push(
+      vs("append, 64 concurrent 1-message producers vs raw", f, {
+        batch: 1,
+        clients: 64,
+        goal: CONCURRENT_GOAL,
+      }),
+    );
+    progress(`  (group commit: ${segments.toFixed(3)} segment records per message)`);
   }
 
   // Both logs are built the same way (batches of 1,000, so segments of 1,000),
-  // so the only difference between the two columns is what lies behind.
+  // so the only difference between the two sides is what lies behind.
   progress(`building a log of ${LOG.toLocaleString("en")} messages…`);
   const big = await openBroker();
   await append(big.broker, LOG, 1000);
   const small = await openBroker();
   await append(small.broker, N, 1000);
   const middle = Math.floor(LOG / 2);
+  const size = short(LOG);
+  const against = `${size} log vs ${short(N)}`;
 
-  const compare: Array<[string, Figure, Figure]> = [];
   progress("append with the large log vs a small one…");
-  compare.push([
-    "append, batch 100",
-    await measure(N, () => append(small.broker, N, 100)),
-    await measure(N, () => append(big.broker, N, 100)),
-  ]);
+  rows.push(
+    vs(
+      `append, ${against}`,
+      await measurePair(
+        N,
+        () => append(big.broker, N, 100),
+        () => append(small.broker, N, 100),
+        REPS,
+      ),
+      { batch: 100, goal: LARGE_LOG_GOAL },
+    ),
+  );
   progress("read with the large log vs a small one…");
-  compare.push([
-    "read, 1,000 per call",
-    await measure(N, () => read(small.broker, 0, N)),
-    await measure(N, () => read(big.broker, middle, N)),
-  ]);
+  rows.push(
+    vs(
+      `read 1,000 per call, ${against}`,
+      await measurePair(
+        N,
+        () => read(big.broker, middle, N),
+        () => read(small.broker, 0, N),
+        REPS,
+      ),
+      { batch: 1000, goal: LARGE_LOG_GOAL },
+    ),
+  );
   // A consumer's offset is anywhere in a segment: its pages straddle two of them.
-  compare.push([
-    "read, 1,000 per call, mid-segment",
-    await measure(N, () => read(small.broker, 0, N)),
-    await measure(N, () => read(big.broker, middle + 500, N)),
-  ]);
+  rows.push(
+    vs(
+      `read 1,000 per call from mid-segment, ${against} aligned`,
+      await measurePair(
+        N,
+        () => read(big.broker, middle + 500, N),
+        () => read(small.broker, 0, N),
+        REPS,
+      ),
+      { batch: 1000, goal: LARGE_LOG_GOAL },
+    ),
+  );
   progress("receive + ack with the large log vs a small one…");
-  compare.push([
-    "receive 100 + ack",
-    await measure(N, () => receiveAndAck(small.broker, 0, N)),
-    await measure(N, () => receiveAndAck(big.broker, middle, N)),
-  ]);
+  rows.push(
+    vs(
+      `receive 100 + ack, ${against}`,
+      await measurePair(
+        N,
+        () => receiveAndAck(big.broker, middle, N),
+        () => receiveAndAck(small.broker, 0, N),
+        REPS,
+      ),
+      { batch: 100, goal: LARGE_LOG_GOAL },
+    ),
+  );
 
-  const w2 = [34, 12, 12, 8];
-  const second = [row(["scenario", `${short(N)} log`, `${short(LOG)} log`, "ratio"], w2)];
-  for (const [name, e, b] of compare)
-    second.push(row([name, e.perSecond, b.perSecond, (b.perSecond / e.perSecond).toFixed(2)], w2));
-
-  const out = [
-    `\nedgeq core on MemoryStore (${N.toLocaleString("en")} messages per measurement, median of 3)\n`,
-    table.join("\n"),
-    `\nwith ${LOG.toLocaleString("en")} messages already in the log (goal: ratio >= 0.90)\n`,
-    second.join("\n"),
-    "\n",
-  ];
-  process.stdout.write(out.join("\n"));
+  recordRows("core", rows);
+  process.stdout.write(
+    `\nedgeq core on MemoryStore (${N.toLocaleString("en")} messages per measurement, ` +
+      `median of ${REPS}, each side alternated with its baseline)\n` +
+      "baselines in this run: raw MemoryStore writes of the same records; a log of " +
+      `${short(N)} built the same way as the ${size} one.\n\n${table(rows)}\n\n`,
+  );
   await printWake();
+}
+
+function vs(
+  scenario: string,
+  f: { candidate: Figure; baseline: Figure },
+  extra: Pick<Row, "batch" | "clients" | "goal">,
+): Row {
+  return {
+    scenario,
+    unit: "msg/s",
+    edgeq: f.candidate.perSecond,
+    baseline: f.baseline.perSecond,
+    ...extra,
+  };
 }
 
 async function printWake() {
@@ -109,10 +164,6 @@ async function printWake() {
       "\n",
     ].join("\n"),
   );
-}
-
-function ratio(f: Figure, base: Figure): string {
-  return `${(f.perSecond / base.perSecond).toFixed(2)}x`;
 }
 
 function short(n: number): string {

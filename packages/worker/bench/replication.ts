@@ -7,7 +7,7 @@ import {
   startLocalBroker,
 } from "../test-node/local-broker.js";
 import { BenchClient, median } from "./load.js";
-import { type Goal, type Row, table } from "./table.js";
+import { type Goal, type Row, recordRows, table } from "./table.js";
 
 /**
  * `npm run bench:replication -w @edgeq/worker`: HTTP produce at batch 100 to
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     baseline: base,
     ...(c.goal === undefined ? {} : { goal: c.goal }),
   }));
+  recordRows("replication", rows);
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   process.stdout.write(
     `\nedgeq replication bench: one local workerd, one queue per case, median of ${REPS}.\n` +

@@ -1,3 +1,5 @@
+import { appendFileSync } from "node:fs";
+
 /**
  * The benchmarks' report: one row per measure, edgeq against a baseline
  * measured in the same run, with the goal and whether it was met.
@@ -88,4 +90,15 @@ function formatTable(head: readonly string[], cells: readonly string[][]): strin
   const line = (c: readonly string[]) =>
     c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  ");
   return [line(head), ...cells.map(line)].join("\n");
+}
+
+/**
+ * Hands the rows to `npm run bench:all` (scripts/bench-all.mjs), which names
+ * a file in EDGEQ_BENCH_ROWS: one JSON line per row, under `suite`, for its
+ * Markdown table. Without the variable nothing is written.
+ */
+export function recordRows(suite: string, rows: readonly Row[]): void {
+  const file = process.env.EDGEQ_BENCH_ROWS;
+  if (!file) return;
+  appendFileSync(file, rows.map((row) => `${JSON.stringify({ suite, ...row })}\n`).join(""));
 }
