@@ -206,6 +206,13 @@ const ROUTES: Route[] = [
     ok: 200,
   },
   {
+    name: "offsets by time",
+    method: "GET",
+    path: () => `/v1/topics/${TOPIC}/offsets?at=0`,
+    access: onTopic("consume"),
+    ok: 200,
+  },
+  {
     name: "topic history",
     method: "GET",
     path: () => `/v1/topics/${TOPIC}/history?minutes=5`,

@@ -148,6 +148,11 @@ export class Broker {
     return this.router(topicName).getOffsets(group);
   }
 
+  /** Per queue id, the first offset produced at or after `at` (ms); the head when none was. */
+  async offsetsAt(topicName: string, at: number): Promise<Record<string, number>> {
+    return this.router(topicName).offsetsAt(at);
+  }
+
   /** Commits a group's offsets (queue id → next offset to read); they only move forward unless `reset`. */
   async commitOffsets(
     topicName: string,

@@ -83,7 +83,7 @@ export async function readLog(
 }
 
 /** The segment holding `offset` (or the last one before it, if none does), cached or read. */
-async function segmentAt(log: LogSource, offset: number): Promise<Segment | undefined> {
+export async function segmentAt(log: LogSource, offset: number): Promise<Segment | undefined> {
   const cached = log.segments.find(offset);
   if (cached) return cached;
   // The segment holding `offset` starts at or before it.

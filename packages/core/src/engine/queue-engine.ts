@@ -21,6 +21,7 @@ import { parseMsgId } from "./ids.js";
 import { type BlockedKey, Leases, type ReceiveParams } from "./leases.js";
 import { readLog, readOffsets, tagFilter } from "./log-reader.js";
 import { Maintenance } from "./maintenance.js";
+import { offsetByTime } from "./offset-by-time.js";
 import { placeMessages, toStored } from "./placement.js";
 import { inheritedWindowId, type ProducerScope, producerWindowId } from "./producer-scope.js";
 import type { ProducerWindow } from "./producer-window.js";
@@ -428,6 +429,13 @@ export class QueueEngine implements QueueHandle {
       limit: HISTORY_MINUTES + 1,
     });
     return [...rows.map(([, v]) => fromJson<HistorySample>(v)), sampleOf(this.s, now)];
+  }
+
+  /** The first offset produced at or after `at` (ms), `head` when none was (offset-by-time.ts). */
+  async offsetAt(at: number): Promise<number> {
+    assertOffset("at", at);
+    await this.s.ready();
+    return offsetByTime(this.s, this.s.meta.minOffset, this.s.durableHead, at);
   }
 
   /** The queue's stats and every group's stats on it, at one moment. */

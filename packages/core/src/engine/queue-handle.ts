@@ -93,6 +93,8 @@ export interface QueueHandle {
    * handle without it has no history to give.
    */
   history?(fromMinute: number): Promise<HistorySample[]>;
+  /** The first offset whose message was produced at or after `at` (ms); the head when none was. */
+  offsetAt(at: number): Promise<number>;
   /** Stores half messages of transaction `txId`: invisible until committed. */
   appendHalf(txId: string, batch: NormalizedAppend): Promise<SendResult[]>;
   /** Commits or rolls back this queue's part of transaction `txId`. */
@@ -137,6 +139,7 @@ export const QUEUE_VERBS = [
   "queryByKey",
   "snapshot",
   "history",
+  "offsetAt",
   "appendHalf",
   "endTransaction",
   "listTransactions",

@@ -271,6 +271,17 @@ export class TopicRouter {
     );
   }
 
+  /**
+   * Per queue, the first offset whose message was produced at or after `at`
+   * (ms since the epoch), the head when none was: where a group reset "to a
+   * time" starts (docs/protocol.md, Consumer group offsets).
+   */
+  async offsetsAt(at: number): Promise<Record<string, number>> {
+    assertOffset("at", at);
+    const offsets = await Promise.all(this.queues.map((q) => q.offsetAt(at)));
+    return Object.fromEntries(offsets.map((offset, queueId) => [String(queueId), offset]));
+  }
+
   /** Commits offsets (all validated before any is written); never backwards unless `reset`. */
   async commitOffsets(
     group: string,

@@ -55,6 +55,14 @@ export function createConsumeRoutes(): Hono<AppEnv> {
     return c.json({ messages: messages.map(messageToWire) });
   });
 
+  // Where a group reset to a time starts, per queue (docs/protocol.md, Consumer group offsets).
+  app.get(`/:topic/offsets`, need("consume"), async (c) => {
+    const at = intParam(c, "at");
+    if (at === undefined)
+      throw new EdgeqError("invalid_request", "at is required", { details: { field: "at" } });
+    return c.json({ offsets: await c.var.router.offsetsAt(at) });
+  });
+
   app.get(`/:topic/groups/:group/offsets`, need("consume"), async (c) =>
     c.json({ offsets: await c.var.router.getOffsets(groupOf(c)) }),
   );
