@@ -157,7 +157,8 @@ it("loads in plain Node: the core and its testing entry resolve from dist", asyn
     [
       "--input-type=module",
       "-e",
-      `import { Broker, MemoryStore } from "@edgeq/core";
+      `import { Broker } from "@edgeq/core/engine";
+import { MemoryStore } from "@edgeq/core/store";
        const broker = await Broker.open({ store: new MemoryStore() });
        await broker.createTopic("t", { queueCount: 1 });
        console.log(JSON.stringify({ testing: import.meta.resolve("@edgeq/core/testing") }));

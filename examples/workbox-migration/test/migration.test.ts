@@ -1,4 +1,5 @@
-import { HttpTransport, type PushConsumer, startRequestReplay } from "@edgeq/core";
+import { HttpTransport, type PushConsumer } from "@edgeq/core";
+import { startRequestReplay } from "@edgeq/core/replay";
 import { type Browser, chromium } from "playwright";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, chromiumPath } from "../../../packages/browser/test/setup/chromium.js";

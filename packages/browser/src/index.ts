@@ -1,6 +1,8 @@
 // The typed error every call rejects with, for an app's own `token()` to throw
 // (`unauthorized` pauses syncing until `resumeAuth()`).
 
+export type { TokenRequest, TokenSource } from "@edgeq/core";
+export { EdgeqError, type EdgeqErrorCode, isEdgeqError } from "@edgeq/core";
 export type {
   DeliveredMessage,
   ListOptions,
@@ -10,10 +12,7 @@ export type {
   MessageState,
   QueuedMessage,
   SyncState,
-  TokenRequest,
-  TokenSource,
-} from "@edgeq/core";
-export { EdgeqError, type EdgeqErrorCode, isEdgeqError } from "@edgeq/core";
+} from "@edgeq/core/durable";
 export { createInbox, Inbox, type InboxOptions } from "./inbox/inbox.js";
 export { inspectOutbox, type OutboxInspector } from "./outbox/inspect-outbox.js";
 export { createOutbox, Outbox, type OutboxWrite } from "./outbox/outbox.js";

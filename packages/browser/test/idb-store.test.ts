@@ -1,4 +1,4 @@
-import type { Store } from "@edgeq/core";
+import type { Store } from "@edgeq/core/store";
 import { runBrokerBehaviour, runStoreConformance } from "@edgeq/core/testing";
 import { deleteDB } from "idb";
 import { IdbStore, openIdbStore } from "../src/store/idb-store.js";

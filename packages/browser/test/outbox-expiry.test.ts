@@ -1,4 +1,4 @@
-import type { LocalDeadLetter } from "@edgeq/core";
+import type { LocalDeadLetter } from "@edgeq/core/durable";
 import { describe, expect, it } from "vitest";
 import { inspectOutbox } from "../src/index.js";
 import { flushEventually, freshOutbox, healthyNetwork, messagesOf, network } from "./helpers.js";

@@ -1,4 +1,4 @@
-import { capturedBody } from "@edgeq/core";
+import { capturedBody } from "@edgeq/core/replay";
 import { describe, expect, it } from "vitest";
 import { inspectOutbox } from "../src/index.js";
 import { captureRequest, createRequestCapture } from "../src/sw-capture.js";

@@ -1,4 +1,8 @@
-import { Broker, ManualClock, MemoryStore, type StoreOp } from "../src/index.js";
+// Source modules, not the package root: the root's engine and store exports are moving to subpaths.
+import { ManualClock } from "../src/clock.js";
+import { Broker } from "../src/engine/broker.js";
+import { MemoryStore } from "../src/store/memory-store.js";
+import type { StoreOp } from "../src/store/store.js";
 
 export const TOPIC = "bench";
 const BODY = { type: "order.created", id: "order-0000", amount: 42.5, items: ["a", "b", "c"] };

@@ -1,13 +1,10 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import {
-  ManualClock,
-  MemoryStorage,
-  MemoryStore,
-  normalizeAppend,
-  QueueEngine,
-  resolveTopicConfig,
-} from "../src/index.js";
+import { ManualClock } from "../src/clock.js";
+import { resolveTopicConfig } from "../src/engine/config.js";
+import { QueueEngine } from "../src/engine/queue-engine.js";
+import { normalizeAppend } from "../src/engine/validate.js";
+import { MemoryStorage, MemoryStore } from "../src/store/memory-store.js";
 import { progress, row } from "./measure.js";
 
 /**

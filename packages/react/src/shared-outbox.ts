@@ -5,7 +5,7 @@ import {
   type StorageReport,
   type SyncState,
 } from "@edgeq/browser";
-import type { ErrorSummary } from "@edgeq/core";
+import type { ErrorSummary } from "@edgeq/core/durable";
 
 /** Where a shared outbox is, as the hooks show it. */
 export type OutboxStatus =

@@ -1,5 +1,5 @@
 import type { MessageInfo } from "@edgeq/browser";
-import type { ErrorSummary } from "@edgeq/core";
+import type { ErrorSummary } from "@edgeq/core/durable";
 import { useMemo, useSyncExternalStore } from "react";
 import { inspectorOf } from "./inspectors.js";
 import { type OutboxHandle, useOutboxHandle } from "./use-outbox.js";

@@ -1,5 +1,6 @@
 import type { Outbox, OutboxOptions, QueuedMessage } from "@edgeq/browser";
-import { type DurableSendOptions, EdgeqError, type Jsonable, type JsonValue } from "@edgeq/core";
+import { EdgeqError, type Jsonable, type JsonValue } from "@edgeq/core";
+import type { DurableSendOptions } from "@edgeq/core/durable";
 import {
   createContext,
   createElement,

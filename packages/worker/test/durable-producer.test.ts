@@ -1,12 +1,7 @@
 import { runInDurableObject, SELF } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import {
-  DurableProducer,
-  type FetchLike,
-  HttpTransport,
-  type Message,
-  type SyncState,
-} from "@edgeq/core";
+import { type FetchLike, HttpTransport, type Message } from "@edgeq/core";
+import { DurableProducer, type SyncState } from "@edgeq/core/durable";
 import { flushed } from "@edgeq/core/testing";
 import { expect, it } from "vitest";
 import { createSqliteStore } from "../src/store/sqlite-store.js";

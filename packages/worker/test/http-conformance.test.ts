@@ -1,5 +1,6 @@
 import { SELF } from "cloudflare:test";
-import { DEFAULT_TOPIC_CONFIG, type FetchLike, HttpTransport } from "@edgeq/core";
+import { type FetchLike, HttpTransport } from "@edgeq/core";
+import { DEFAULT_TOPIC_CONFIG } from "@edgeq/core/engine";
 import { runTransportConformance } from "@edgeq/core/testing";
 
 const fetch: FetchLike = (url, init) => SELF.fetch(url, init);

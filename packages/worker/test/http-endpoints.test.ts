@@ -1,5 +1,5 @@
 import { SELF } from "cloudflare:test";
-import { QueueEngine } from "@edgeq/core";
+import { QueueEngine } from "@edgeq/core/engine";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { get, headers, post, url } from "./api.js";
 

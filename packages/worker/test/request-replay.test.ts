@@ -1,11 +1,6 @@
 import { SELF } from "cloudflare:test";
-import {
-  type CapturedRequest,
-  type FetchLike,
-  HttpTransport,
-  type ReplayFetch,
-  startRequestReplay,
-} from "@edgeq/core";
+import { type FetchLike, HttpTransport } from "@edgeq/core";
+import { type CapturedRequest, type ReplayFetch, startRequestReplay } from "@edgeq/core/replay";
 import { expect, it } from "vitest";
 import { get, headers, post, url } from "./api.js";
 

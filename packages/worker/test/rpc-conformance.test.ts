@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { DEFAULT_TOPIC_CONFIG } from "@edgeq/core";
+import { DEFAULT_TOPIC_CONFIG } from "@edgeq/core/engine";
 import { runTransportConformance } from "@edgeq/core/testing";
 import { type EdgeqRpcBinding, RpcTransport } from "../src/rpc/rpc-transport.js";
 

@@ -1,5 +1,7 @@
 import { SELF } from "cloudflare:test";
-import { DurableProducer, type FetchLike, HttpTransport, MemoryStore } from "@edgeq/core";
+import { type FetchLike, HttpTransport } from "@edgeq/core";
+import { DurableProducer } from "@edgeq/core/durable";
+import { MemoryStore } from "@edgeq/core/store";
 import { flushed } from "@edgeq/core/testing";
 import { describe, expect, it } from "vitest";
 import { mintJwt } from "./jwt-tokens.js";

@@ -1,6 +1,6 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { Store } from "@edgeq/core";
+import type { Store } from "@edgeq/core/store";
 import type { StoreHarness } from "@edgeq/core/testing";
 import { expect } from "vitest";
 

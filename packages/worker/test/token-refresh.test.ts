@@ -1,14 +1,13 @@
 import { SELF } from "cloudflare:test";
 import {
-  DurableProducer,
   EdgeqError,
   type FetchLike,
   HttpTransport,
-  MemoryStore,
   type Message,
-  type SyncState,
   type TokenRequest,
 } from "@edgeq/core";
+import { DurableProducer, type SyncState } from "@edgeq/core/durable";
+import { MemoryStore } from "@edgeq/core/store";
 import { flushed } from "@edgeq/core/testing";
 import { expect, it } from "vitest";
 import { mintJwt, nowS } from "./jwt-tokens.js";

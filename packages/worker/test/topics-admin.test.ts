@@ -1,6 +1,6 @@
 import { env, SELF } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { normalizeAppend, resolveTopicConfig } from "@edgeq/core";
+import { normalizeAppend, resolveTopicConfig } from "@edgeq/core/engine";
 import { describe, expect, it } from "vitest";
 import type { EdgeqRpc } from "../src/rpc/entrypoint.js";
 

@@ -1,4 +1,4 @@
-import { inspectProducer, type ProducerInspector } from "@edgeq/core";
+import { inspectProducer, type ProducerInspector } from "@edgeq/core/durable";
 import type { Outbox } from "./outbox.js";
 
 /**

@@ -1,18 +1,15 @@
+import { EdgeqError, type Jsonable, type MessageBody, type TokenRequest } from "@edgeq/core";
 import {
   createHttpSender,
   type DeliveredMessage,
   DurableProducer,
   type DurableSendOptions,
-  EdgeqError,
   type ErrorSummary,
-  type Jsonable,
   type LocalDeadLetter,
-  type MessageBody,
   type QueuedMessage,
   type SyncState,
   summarizeError,
-  type TokenRequest,
-} from "@edgeq/core";
+} from "@edgeq/core/durable";
 import type { IDBPDatabase, IDBPObjectStore } from "idb";
 import { fromIdbError } from "../store/idb-errors.js";
 import { abort, IdbStore, reasonOf, settled } from "../store/idb-store.js";

@@ -1,13 +1,11 @@
+import type { BackoffOptions, FetchLike, TokenSource } from "@edgeq/core";
 import type {
-  BackoffOptions,
   DeliveredMessage,
   ErrorSummary,
-  FetchLike,
   LocalDeadLetter,
   QueuedMessage,
   SyncState,
-  TokenSource,
-} from "@edgeq/core";
+} from "@edgeq/core/durable";
 import type { IDBPDatabase, IDBPTransaction } from "idb";
 import type { IdbDurability } from "../store/idb-store.js";
 

@@ -1,13 +1,12 @@
+import { EdgeqError, type JsonValue } from "@edgeq/core";
 import {
-  EdgeqError,
-  type JsonValue,
   rangeBounds,
   type Store,
   type StoreEntry,
   type StoreOp,
   type StoreRange,
   type StoreTransaction,
-} from "@edgeq/core";
+} from "@edgeq/core/store";
 import { type DBSchema, type IDBPDatabase, openDB, type StoreNames } from "idb";
 import { fromIdbError } from "./idb-errors.js";
 

@@ -1,5 +1,5 @@
-import type { CapturedRequest } from "@edgeq/core";
-import { bytesToBase64 } from "@edgeq/core";
+import type { CapturedRequest } from "@edgeq/core/replay";
+import { bytesToBase64 } from "@edgeq/core/util";
 
 /** What `captureRequest` keeps of a request. */
 export interface CaptureRequestOptions {

@@ -1,4 +1,4 @@
-import type { QueuedMessage } from "@edgeq/core";
+import type { QueuedMessage } from "@edgeq/core/durable";
 import { createOutbox, type Outbox } from "../outbox/outbox.js";
 import type { OutboxOptions } from "../outbox/types.js";
 import { type CaptureRequestOptions, captureRequest } from "./capture-request.js";

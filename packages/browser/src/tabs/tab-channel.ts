@@ -1,4 +1,9 @@
-import type { DeliveredMessage, ErrorSummary, LocalDeadLetter, SyncState } from "@edgeq/core";
+import type {
+  DeliveredMessage,
+  ErrorSummary,
+  LocalDeadLetter,
+  SyncState,
+} from "@edgeq/core/durable";
 
 /** What the tabs of one outbox tell each other. */
 export type TabMessage =

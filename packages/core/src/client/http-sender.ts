@@ -27,7 +27,8 @@ export async function sendOverHttp(
  *
  * @example
  * ```ts
- * import { createHttpSender, DurableProducer, MemoryStore } from "@edgeq/core";
+ * import { createHttpSender, DurableProducer } from "@edgeq/core/durable";
+ * import { MemoryStore } from "@edgeq/core/store";
  *
  * const producer = await DurableProducer.open(new MemoryStore(), {
  *   topic: "orders",

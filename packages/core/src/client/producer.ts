@@ -50,7 +50,9 @@ export interface SendOptions {
  *
  * @example
  * ```ts
- * import { Broker, LocalTransport, MemoryStore, Producer } from "@edgeq/core";
+ * import { LocalTransport, Producer } from "@edgeq/core";
+ * import { Broker } from "@edgeq/core/engine";
+ * import { MemoryStore } from "@edgeq/core/store";
  *
  * const broker = await Broker.open({ store: new MemoryStore() });
  * await broker.createTopic("orders", { queueCount: 4 });
@@ -132,7 +134,9 @@ export class Producer {
    *
    * @example
    * ```ts
-   * import { Broker, LocalTransport, MemoryStore, Producer } from "@edgeq/core";
+   * import { LocalTransport, Producer } from "@edgeq/core";
+   * import { Broker } from "@edgeq/core/engine";
+   * import { MemoryStore } from "@edgeq/core/store";
    *
    * const broker = await Broker.open({ store: new MemoryStore() });
    * await broker.createTopic("orders", { queueCount: 2 });

@@ -31,7 +31,9 @@ export type {
  *
  * @example
  * ```ts
- * import { Broker, LocalTransport, MemoryStore, PushConsumer } from "@edgeq/core";
+ * import { LocalTransport, PushConsumer } from "@edgeq/core";
+ * import { Broker } from "@edgeq/core/engine";
+ * import { MemoryStore } from "@edgeq/core/store";
  *
  * const broker = await Broker.open({ store: new MemoryStore() });
  * await broker.createTopic("orders", { queueCount: 4 });

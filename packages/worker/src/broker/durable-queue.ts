@@ -1,4 +1,4 @@
-import { QUEUE_VERBS, type QueueHandle, type QueueVerb } from "@edgeq/core";
+import { QUEUE_VERBS, type QueueHandle, type QueueVerb } from "@edgeq/core/engine";
 import { PrimaryRoute } from "../replication/primary-route.js";
 import type { ReplicationSetting } from "../replication/replication-setting.js";
 import { type Outcome, unwrap } from "../shared/outcome.js";

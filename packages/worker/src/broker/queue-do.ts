@@ -1,30 +1,30 @@
 import { DurableObject } from "cloudflare:workers";
 import {
-  type ApplyRequest,
-  type BlockedKey,
   type DeadLetter,
   EdgeqError,
-  type GroupSettings,
-  type HistorySample,
   isEdgeqError,
   type LeasedMessage,
-  ManualClock,
   type Message,
+  type ReadResult,
+  type SendResult,
+  type TransactionAction,
+  type TransactionCheckResult,
+  type TransactionInfo,
+} from "@edgeq/core";
+import {
+  type BlockedKey,
+  type GroupSettings,
+  type HistorySample,
+  ManualClock,
   type NormalizedAppend,
   type ProducerScope,
   QueueEngine,
   type QueueSnapshot,
-  type ReadResult,
   type ReceiveParams,
-  type ReplicaAnswer,
-  type SendResult,
-  type SnapshotPage,
-  type Store,
-  type TransactionAction,
-  type TransactionCheckResult,
   type TransactionFilter,
-  type TransactionInfo,
-} from "@edgeq/core";
+} from "@edgeq/core/engine";
+import type { ApplyRequest, ReplicaAnswer, SnapshotPage } from "@edgeq/core/replication";
+import type { Store } from "@edgeq/core/store";
 import {
   type PromoteResult,
   QueueReplication,

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { type BucketState, EdgeqError, type RateLimit, takeTokens } from "@edgeq/core";
+import { EdgeqError } from "@edgeq/core";
+import { type BucketState, type RateLimit, takeTokens } from "@edgeq/core/util";
 import { bucketOf } from "./topic-settings.js";
 import { topicConfig } from "./topics.js";
 

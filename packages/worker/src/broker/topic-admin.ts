@@ -1,4 +1,5 @@
-import { assertName, EdgeqError } from "@edgeq/core";
+import { EdgeqError } from "@edgeq/core";
+import { assertName } from "@edgeq/core/engine";
 import { memberNames, memberStub, ORIGIN } from "../replication/members.js";
 import { unwrap } from "../shared/outcome.js";
 import type { TopicChange } from "./topic-registry.js";

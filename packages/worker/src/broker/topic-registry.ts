@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import { EdgeqError, isPlainObject } from "@edgeq/core";
+import { EdgeqError } from "@edgeq/core";
+import { isPlainObject } from "@edgeq/core/engine";
 import type { ReplicationSetting } from "../replication/replication-setting.js";
 import { type Outcome, outcomeOf } from "../shared/outcome.js";
 import { parseTopicSettings, type WorkerTopicConfig } from "./topic-settings.js";

@@ -1,11 +1,11 @@
+import { EdgeqError } from "@edgeq/core";
 import {
   DEFAULT_TOPIC_CONFIG,
-  EdgeqError,
   isPlainObject,
-  type RateLimit,
   resolveTopicConfig,
   type TopicConfig,
-} from "@edgeq/core";
+} from "@edgeq/core/engine";
+import type { RateLimit } from "@edgeq/core/util";
 import type { ReplicationSetting } from "../replication/replication-setting.js";
 
 /**

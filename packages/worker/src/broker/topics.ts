@@ -1,4 +1,5 @@
-import { assertName, EdgeqError, ManualClock, TopicRouter } from "@edgeq/core";
+import { EdgeqError } from "@edgeq/core";
+import { assertName, ManualClock, TopicRouter } from "@edgeq/core/engine";
 import { unwrap } from "../shared/outcome.js";
 import { durableQueue } from "./durable-queue.js";
 import { seedTopics, type TopicsSnapshot } from "./topic-registry.js";

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { assertName } from "@edgeq/core";
+import { assertName } from "@edgeq/core/engine";
 import { type Context, Hono } from "hono";
 import type { JSX } from "hono/jsx/jsx-runtime";
 import { CONSOLE_SCRIPT } from "./client-script.js";

@@ -1,4 +1,4 @@
-import type { TopicRouter } from "@edgeq/core";
+import type { TopicRouter } from "@edgeq/core/engine";
 import type { Principal } from "./auth/principal.js";
 
 /**

@@ -1,4 +1,5 @@
-import { EdgeqError, type ProducerScope } from "@edgeq/core";
+import { EdgeqError } from "@edgeq/core";
+import type { ProducerScope } from "@edgeq/core/engine";
 import type { Context, MiddlewareHandler } from "hono";
 import { enforceRateLimit, type RateKind } from "../broker/rate-limiter.js";
 import { topicRouter } from "../broker/topics.js";

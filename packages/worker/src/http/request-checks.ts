@@ -1,4 +1,5 @@
-import { DEFAULT_TOPIC_CONFIG, EdgeqError } from "@edgeq/core";
+import { EdgeqError } from "@edgeq/core";
+import { DEFAULT_TOPIC_CONFIG } from "@edgeq/core/engine";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";

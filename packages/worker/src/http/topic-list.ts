@@ -1,4 +1,5 @@
-import { assertName, EdgeqError } from "@edgeq/core";
+import { EdgeqError } from "@edgeq/core";
+import { assertName } from "@edgeq/core/engine";
 import type { Context } from "hono";
 import { listTopics } from "../broker/topic-admin.js";
 import type { Right } from "./auth/grants.js";

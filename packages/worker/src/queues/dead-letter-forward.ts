@@ -1,4 +1,5 @@
-import type { DeadLetter, TopicRouter } from "@edgeq/core";
+import type { DeadLetter } from "@edgeq/core";
+import type { TopicRouter } from "@edgeq/core/engine";
 import { topicRouter } from "../broker/topics.js";
 import { sha256Hex } from "../http/auth/principal.js";
 import { deadLetterHeaders } from "./dead-letter-headers.js";

@@ -1,4 +1,5 @@
-import { ownValue, type ReadResult, type TopicStats } from "@edgeq/core";
+import type { ReadResult, TopicStats } from "@edgeq/core";
+import { ownValue } from "@edgeq/core/util";
 
 /** What the metrics read: a topic's stats and its queues by offset (a Transport or a TopicRouter fits). */
 export interface MetricsSource {

@@ -1,4 +1,5 @@
-import { EdgeqError, isEdgeqError, type LeasedMessage, type TopicRouter } from "@edgeq/core";
+import { EdgeqError, isEdgeqError, type LeasedMessage } from "@edgeq/core";
+import type { TopicRouter } from "@edgeq/core/engine";
 import { type Context, Hono } from "hono";
 import { wakeConsumers } from "../broker/consumer-wake.js";
 import { enforceRateLimit } from "../broker/rate-limiter.js";

@@ -1,4 +1,9 @@
-import type { ApplyRequest, ReplicaAnswer, ReplicaLink, SnapshotPage } from "@edgeq/core";
+import type {
+  ApplyRequest,
+  ReplicaAnswer,
+  ReplicaLink,
+  SnapshotPage,
+} from "@edgeq/core/replication";
 import { type Outcome, unwrap } from "../shared/outcome.js";
 import type { QueueRef } from "../shared/queue-ref.js";
 import type { MemberRpc } from "./members.js";

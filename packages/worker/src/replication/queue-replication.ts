@@ -1,16 +1,14 @@
+import { EdgeqError, type QueueReplicationStats, type ReadResult } from "@edgeq/core";
+import type { Clock } from "@edgeq/core/engine";
 import {
   type ApplyRequest,
-  type Clock,
-  EdgeqError,
-  type QueueReplicationStats,
-  type ReadResult,
   type ReplicaAnswer,
   ReplicaApplier,
   ReplicatedStore,
   readReplica,
   type SnapshotPage,
-  type Store,
-} from "@edgeq/core";
+} from "@edgeq/core/replication";
+import type { Store } from "@edgeq/core/store";
 import type { QueueRef } from "../shared/queue-ref.js";
 import { MemberLink } from "./member-link.js";
 import { memberNames, memberStub, ORIGIN } from "./members.js";

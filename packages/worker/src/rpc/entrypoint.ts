@@ -2,7 +2,6 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type {
   AppendRequest,
   DeadLetter,
-  GroupSettings,
   LeasedMessage,
   Message,
   ReadOptions,
@@ -14,6 +13,7 @@ import type {
   TransactionAction,
   TransactionInfo,
 } from "@edgeq/core";
+import type { GroupSettings } from "@edgeq/core/engine";
 import { wakeConsumers } from "../broker/consumer-wake.js";
 import { promoteReplica, readFromReplica } from "../broker/failover.js";
 import {

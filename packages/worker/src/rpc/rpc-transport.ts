@@ -3,7 +3,6 @@ import type {
   AppendRequest,
   CallOptions,
   DeadLetter,
-  GroupSettings,
   LeasedMessage,
   Message,
   ReadOptions,
@@ -17,6 +16,7 @@ import type {
   TransactionInfo,
   Transport,
 } from "@edgeq/core";
+import type { GroupSettings } from "@edgeq/core/engine";
 import { type Outcome, unwrap } from "../shared/outcome.js";
 import type { EdgeqRpc } from "./entrypoint.js";
 

@@ -1,12 +1,11 @@
+import { EdgeqError, type JsonValue } from "@edgeq/core";
 import {
-  EdgeqError,
-  type JsonValue,
   rangeBounds,
   type Store,
   type StoreEntry,
   type StoreOp,
   type StoreRange,
-} from "@edgeq/core";
+} from "@edgeq/core/store";
 
 /** Options of `createKvStore`. */
 export interface KvStoreOptions {

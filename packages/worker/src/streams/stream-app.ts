@@ -1,4 +1,5 @@
-import { EdgeqError, MAX_WAIT_MS } from "@edgeq/core";
+import { EdgeqError } from "@edgeq/core";
+import { MAX_WAIT_MS } from "@edgeq/core/engine";
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../http/app-env.js";
 import type { Right } from "../http/auth.js";

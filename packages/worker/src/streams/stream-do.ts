@@ -1,14 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
-import {
-  EdgeqError,
-  type JsonValue,
-  ManualClock,
-  type Message,
-  normalizeAppend,
-  QueueEngine,
-  resolveTopicConfig,
-  type Store,
-} from "@edgeq/core";
+import { EdgeqError, type JsonValue, type Message } from "@edgeq/core";
+import { ManualClock, normalizeAppend, QueueEngine, resolveTopicConfig } from "@edgeq/core/engine";
+import type { Store } from "@edgeq/core/store";
 import { type Outcome, outcomeOf, unwrap } from "../shared/outcome.js";
 import { streamObject } from "../shared/stream-ref.js";
 import { createSqliteStore } from "../store/sqlite-store.js";

@@ -1,4 +1,4 @@
-import { bytesToBase64 } from "@edgeq/core";
+import { bytesToBase64 } from "@edgeq/core/util";
 import { formatOffset, nextCursor, traceResponseHeaders } from "./stream-headers.js";
 import { isJsonType, mediaType } from "./stream-record.js";
 import type { ReadOutcome } from "./stream-types.js";

@@ -8,13 +8,8 @@ import type {
   WireMessage as Wire,
 } from "@edgeq/core";
 
-export type {
-  BlockedKey,
-  GroupSettings,
-  GroupStats,
-  QueueStats,
-  TopicStats,
-} from "@edgeq/core";
+export type { GroupStats, QueueStats, TopicStats } from "@edgeq/core";
+export type { BlockedKey, GroupSettings } from "@edgeq/core/engine";
 
 export type Right = "produce" | "consume" | "admin";
 

@@ -1,0 +1,8 @@
+/**
+ * `@edgeq/core/util`: small helpers edgeq's packages share (base64, own
+ * properties of outside-named records, token buckets for rate limits).
+ * @module
+ */
+export { base64ToBytes, bytesToBase64 } from "./bytes.js";
+export { ownValue } from "./own.js";
+export { type BucketState, type RateLimit, type TakeResult, takeTokens } from "./token-bucket.js";
