@@ -6,6 +6,7 @@ import { CONSOLE_SCRIPT } from "./client-script.js";
 import { Layout, type PagePlace } from "./layout.js";
 import {
   DeadLettersPage,
+  GroupPage,
   MessagesPage,
   SignInPage,
   TopicPage,
@@ -44,10 +45,16 @@ const PAGES: Array<{
     body: (p) => <TransactionsPage {...p} />,
   },
   {
+    path: "/console/topics/:topic/groups/:group",
+    page: "group",
+    title: (p) => `Group ${p.group}`,
+    body: (p) => <GroupPage {...p} />,
+  },
+  {
     path: "/console/topics/:topic/groups/:group/dead-letters",
     page: "dead-letters",
     title: (p) => `Dead letters of ${p.group}`,
-    body: () => <DeadLettersPage />,
+    body: (p) => <DeadLettersPage {...p} />,
   },
 ];
 

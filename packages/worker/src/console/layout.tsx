@@ -53,7 +53,13 @@ export function Layout(props: LayoutProps) {
                   <a href={consoleHref({ topic })}>{topic}</a>
                 </li>
               )}
-              {group !== undefined && <li>{`group ${group}`}</li>}
+              {group !== undefined && (
+                <li>
+                  <a href={consoleHref({ topic }, `/groups/${encodeURIComponent(group)}`)}>
+                    {`group ${group}`}
+                  </a>
+                </li>
+              )}
             </ol>
           </nav>
           <button type="button" id="sign-out" class="link" hidden>

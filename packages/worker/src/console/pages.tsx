@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from "hono/jsx";
 import { consoleHref, type PagePlace } from "./layout.js";
+import { MESSAGE_COLUMNS } from "./message-columns.js";
 
 /** A table the client fills, with a caption for screen readers and room to scroll on a phone. */
 function DataTable(props: { id: string; caption: string; columns: string[] }) {
@@ -91,11 +92,15 @@ export function TopicPage(props: PagePlace) {
     <>
       <TopicLinks {...props} />
       <section aria-labelledby="chart-title">
-        <h2 id="chart-title">Lag and produce rate, last minutes</h2>
-        <figure class="chart">
-          <div id="chart" />
-          <figcaption id="chart-summary">Collecting samples…</figcaption>
-        </figure>
+        <h2 id="chart-title">Lag and rates, last 15 minutes</h2>
+        <div class="charts">
+          <figure class="chart" id="lag-chart">
+            <figcaption>Loading the lag per group…</figcaption>
+          </figure>
+          <figure class="chart" id="rate-chart">
+            <figcaption>Loading the rates…</figcaption>
+          </figure>
+        </div>
       </section>
       <section aria-labelledby="queues-title">
         <h2 id="queues-title">Queues</h2>
@@ -131,7 +136,17 @@ export function TopicPage(props: PagePlace) {
       </section>
       <section aria-labelledby="settings-title">
         <h2 id="settings-title">Settings</h2>
-        <dl id="settings" class="settings" />
+        <p id="settings-notice" />
+        <p class="meta">
+          Durations in ms, s, min, h or d; sizes in B, KiB, MiB or GiB; "no limit" for no limit. The
+          broker checks every value and changes nothing when it refuses one.
+        </p>
+        <form id="settings" class="settings" hidden />
+        <div class="actions">
+          <button type="button" id="purge-topic" class="danger" hidden>
+            Purge topic
+          </button>
+        </div>
       </section>
     </>
   );
@@ -143,13 +158,38 @@ function Field(props: {
   children?: Child;
   type?: string;
   min?: number;
+  step?: string;
 }) {
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
       {props.children ?? (
-        <input id={props.id} name={props.id} type={props.type ?? "text"} min={props.min} />
+        <input
+          id={props.id}
+          name={props.id}
+          type={props.type ?? "text"}
+          min={props.min}
+          step={props.step}
+        />
       )}
+    </div>
+  );
+}
+
+/** A compact message table (client/message-table.ts fills it: one row per message, its body on opening). */
+function MessageTable(props: { id: string; caption: string }) {
+  return (
+    <div class="scroll">
+      <table id={props.id} class="messages">
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>
+            {MESSAGE_COLUMNS.map((c) => (
+              <th scope="col">{c}</th>
+            ))}
+          </tr>
+        </thead>
+      </table>
     </div>
   );
 }
@@ -181,7 +221,10 @@ export function MessagesPage(props: PagePlace) {
           <button type="submit">Show</button>
         </form>
         <Pager id="browse-pager" label="Message pages" />
-        <ol id="browse-list" class="messages" />
+        <MessageTable
+          id="browse-list"
+          caption="Messages of the queue, by offset; open one for its body"
+        />
       </section>
       <section aria-labelledby="find-title">
         <h2 id="find-title">Find a message</h2>
@@ -195,22 +238,66 @@ export function MessagesPage(props: PagePlace) {
           <Field id="find-value" label="Value" />
           <button type="submit">Find</button>
         </form>
-        <ol id="find-list" class="messages" />
+        <MessageTable id="find-list" caption="Messages found" />
       </section>
       <section aria-labelledby="tail-title">
         <h2 id="tail-title">Live tail</h2>
         <button type="button" id="tail-toggle" aria-pressed="false">
           Follow new messages
         </button>
-        <ol id="tail-list" class="messages" aria-live="polite" />
+        <MessageTable id="tail-list" caption="New messages, newest first" />
       </section>
     </>
   );
 }
 
-export function DeadLettersPage() {
+export function GroupPage(props: PagePlace) {
   return (
     <>
+      <nav class="links" aria-label="Group views">
+        <a href={consoleHref(props)}>Topic {props.topic}</a>
+        <a
+          id="dead-letters-link"
+          href={consoleHref(props, `/groups/${encodeURIComponent(props.group ?? "")}/dead-letters`)}
+        >
+          Dead letters
+        </a>
+      </nav>
+      <p id="group-summary" />
+      <DataTable
+        id="group-queues"
+        caption="The group on each queue"
+        columns={[
+          "Queue",
+          "Committed offset",
+          "Head offset",
+          "Lag",
+          "In flight",
+          "Retrying",
+          "Dead letters",
+        ]}
+      />
+      <section aria-labelledby="reset-title">
+        <h2 id="reset-title">Reset offsets</h2>
+        <form id="reset" class="inline">
+          <Field id="reset-to" label="To">
+            <select id="reset-to" name="to">
+              <option value="earliest">earliest retained</option>
+              <option value="latest">latest (skip the backlog)</option>
+              <option value="offset">an offset</option>
+              <option value="time">a time</option>
+            </select>
+          </Field>
+          <Field id="reset-queue" label="Queue">
+            <select id="reset-queue" name="queue" />
+          </Field>
+          <Field id="reset-offset" label="Offset" type="number" min={0} />
+          <Field id="reset-time" label="Time" type="datetime-local" step="0.001" />
+          <button type="submit">Reset…</button>
+        </form>
+        <p id="reset-error" class="error" role="alert" />
+        <p id="reset-result" role="status" />
+      </section>
       <section aria-labelledby="delivery-title">
         <h2 id="delivery-title">Delivery</h2>
         <p id="group-settings">Loading the group's settings…</p>
@@ -225,19 +312,37 @@ export function DeadLettersPage() {
             Delete group
           </button>
         </div>
+        <form id="group-settings-form" class="settings" hidden />
         <DataTable
           id="blocked-keys"
           caption="Keys holding messages back (ordered or flow-controlled groups), most waiting first"
           columns={["Key", "Queue", "Waiting", "Blocked by"]}
         />
       </section>
-      <h2>Dead letters</h2>
+    </>
+  );
+}
+
+export function DeadLettersPage(props: PagePlace) {
+  return (
+    <>
+      <nav class="links" aria-label="Group views">
+        <a href={consoleHref(props, `/groups/${encodeURIComponent(props.group ?? "")}`)}>
+          Group {props.group}
+        </a>
+      </nav>
       <div class="actions" id="redrive-actions" hidden>
         <button type="button" id="redrive-selected" disabled>
           Redrive selected
         </button>
         <button type="button" id="redrive-all">
           Redrive all
+        </button>
+        <button type="button" id="discard-selected" class="danger" disabled>
+          Delete selected
+        </button>
+        <button type="button" id="discard-all" class="danger">
+          Delete all
         </button>
       </div>
       <DataTable

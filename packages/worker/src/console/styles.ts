@@ -44,20 +44,32 @@ form.inline { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0.6rem
 .error { color: var(--danger); min-height: 1.2em; }
 #status { position: fixed; bottom: 0; left: 0; right: 0; margin: 0; padding: 0.5rem 1rem; background: var(--fg); color: #fff; }
 #status:empty { display: none; }
-.messages { list-style: none; padding: 0; margin: 0.5rem 0; }
-.messages li { border: 1px solid var(--line); border-radius: 6px; padding: 0.5rem; margin-bottom: 0.5rem; }
+table.messages tr.msg { cursor: pointer; }
+table.messages tr.msg:hover { background: var(--panel); }
+table.messages tr.detail td { background: var(--panel); }
+table.messages tbody { border-bottom: 1px solid var(--line); }
+table.messages td, table.messages th { padding: 0.25rem 0.5rem; white-space: nowrap; }
+table.messages tr.detail td { white-space: normal; }
+table.messages button.link { padding: 0; min-height: 0; }
 .meta { color: var(--muted); font-size: 0.9em; word-break: break-all; }
 pre { margin: 0.3rem 0 0; padding: 0.4rem; background: var(--panel); overflow-x: auto; white-space: pre-wrap; word-break: break-word; max-height: 16rem; }
-.chart svg { width: 100%; height: 180px; background: var(--panel); border-radius: 6px; }
-.chart .lag { stroke: var(--lag); }
-.chart .rate { stroke: var(--rate); stroke-dasharray: 6 3; }
-.chart polyline { fill: none; stroke-width: 2; vector-effect: non-scaling-stroke; }
-.key-lag { color: var(--lag); font-weight: 600; }
-.key-rate { color: var(--rate); font-weight: 600; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
+.chart svg { width: 100%; height: auto; background: var(--bg); border: 1px solid var(--line); border-radius: 6px; }
+.chart polyline { fill: none; stroke-width: 2; }
+.chart .grid { stroke: #e5e7eb; }
+.chart .axis { stroke: #6b7280; }
+.chart .tick, .chart .unit { font-size: 11px; fill: var(--muted); }
+.chart figcaption { font-weight: 600; margin-bottom: 0.3rem; }
+.legend { list-style: none; padding: 0; margin: 0.3rem 0 0; display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; }
+.legend .swatch { display: inline-block; width: 1.4rem; border-top: 3px solid; vertical-align: middle; margin-right: 0.3rem; }
+.legend .value { font-variant-numeric: tabular-nums; color: var(--muted); }
+.problem { border: 1px solid var(--danger); border-radius: 8px; padding: 0.5rem 1rem; }
+form.settings .fields { display: grid; grid-template-columns: repeat(auto-fill, minmax(15rem, 1fr)); gap: 0.4rem 1rem; }
+form.settings .field input[type=text], form.settings textarea { width: 100%; }
+form.settings .error { font-size: 0.9em; margin: 0.1rem 0 0; }
+.saved { color: var(--ok); }
+textarea { font: inherit; font-family: ui-monospace, monospace; padding: 0.4rem; border: 1px solid #6b7280; border-radius: 4px; }
 figure { margin: 0; }
-.settings { display: grid; grid-template-columns: minmax(0, max-content) minmax(0, 1fr); gap: 0.2rem 1rem; }
-.settings dt { font-weight: 600; }
-.settings dt, .settings dd { margin: 0; overflow-wrap: anywhere; }
 dialog { border: 1px solid var(--line); border-radius: 8px; max-width: 26rem; }
 dialog::backdrop { background: rgb(0 0 0 / 0.4); }
 @media (max-width: 40rem) { main { padding: 0.6rem; } table { min-width: 100%; font-size: 0.9rem; } }

@@ -15,6 +15,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The request field the API names as wrong (`error.field`), e.g. `flow.parallelism`. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -28,14 +30,14 @@ export function signInHref(reason?: string): string {
 
 /**
  * Calls the public API with the token: GET without a body, POST with one
- * (or `method`). A 401 on any page but sign-in means the token is no longer
+ * (or `method`: DELETE, or PUT with a body). A 401 on any page but sign-in means the token is no longer
  * good: back to sign-in, which says so.
  */
 export async function api<T>(
   path: string,
   body?: unknown,
   token = session.token(),
-  method?: "DELETE",
+  method?: "DELETE" | "PUT",
 ): Promise<T> {
   const init: RequestInit = {
     headers: { authorization: `Bearer ${token ?? ""}` },
@@ -43,19 +45,21 @@ export async function api<T>(
   };
   if (body !== undefined)
     Object.assign(init, {
-      method: "POST",
+      method: method ?? "POST",
       body: JSON.stringify(body),
       headers: { ...init.headers, "content-type": "application/json" },
     });
   const response = await fetch(path, init);
   const data = (await response.json().catch(() => ({}))) as {
-    error?: { code?: string; message?: string };
+    error?: { code?: string; message?: string; field?: string; setting?: string };
   };
   if (response.ok) return data as T;
   const error = new ApiError(
     response.status,
     data.error?.code ?? "internal",
     data.error?.message ?? response.statusText,
+    // A 409 on topic settings names the setting (`setting`), a 400 the field.
+    data.error?.field ?? data.error?.setting,
   );
   if (response.status === 401 && document.body.dataset.page !== "sign-in") {
     session.signOut();

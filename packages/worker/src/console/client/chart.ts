@@ -1,65 +1,155 @@
-const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 600;
-const HEIGHT = 180;
+// Hand-written SVG rather than uPlot: the console needs two small time-series
+// charts (a few lines each, redrawn every 2 s), which take ~150 lines here;
+// uPlot (~50 KB minified, more than the rest of the console script) would be
+// the larger part of what every operator downloads, and it draws on a
+// canvas, which a screen reader and the tests cannot read. Here each line is
+// an element with its series' name, and the legend is text with each value.
 
-/** One stats sample: when, the topic's total head offset, and its groups' total lag. */
-export interface Sample {
-  at: number;
-  head: number;
-  lag: number;
+const SVG = "http://www.w3.org/2000/svg";
+const WIDTH = 640;
+const HEIGHT = 200;
+const LEFT = 64;
+const RIGHT = 12;
+const TOP = 10;
+const BOTTOM = 26;
+/** Distinct hues with 3:1 contrast or more on white, then dashes tell lines apart beyond them. */
+const COLOURS = ["#b45309", "#1d4ed8", "#047857", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f"];
+const DASHES = ["", "6 3", "2 3"];
+
+/** One line: its name and its points, `[time (ms), value]`, oldest first. */
+export interface Series {
+  name: string;
+  points: Array<[number, number]>;
 }
 
-const svg = <K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string>) => {
+export interface ChartOptions {
+  /** What the y axis counts, said on it and in the legend: "messages", "msg/s". */
+  unit: string;
+  /** A value as the axis and legend write it. */
+  format: (value: number) => string;
+  label: string;
+  /** The time the x axis spans, ending now. */
+  windowMs: number;
+}
+
+const svg = <K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  text?: string,
+) => {
   const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== undefined) el.textContent = text;
   return el;
 };
 
-/** Points of `values` over the chart's width, scaled so `max` touches the top. */
-function points(values: number[], max: number): string {
-  const step = values.length > 1 ? WIDTH / (values.length - 1) : 0;
-  return values
-    .map(
-      (v, i) => `${(i * step).toFixed(1)},${(HEIGHT - 4 - (v / max) * (HEIGHT - 24)).toFixed(1)}`,
-    )
-    .join(" ");
+/** A round step (1, 2 or 5 × 10^n) giving about `count` intervals up to `max`. */
+function niceStep(max: number, count: number): number {
+  const raw = max / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const m = raw / power;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * power;
 }
 
-/**
- * Draws lag (solid) and produce rate (dashed, messages per second between two
- * samples) on their own scales, and writes the same numbers as text for
- * those who do not see the chart.
- */
-export function drawChart(container: Element, summary: Element, samples: Sample[]): void {
-  const rates = samples.slice(1).map((s, i) => {
-    const before = samples[i]!;
-    return ((s.head - before.head) * 1000) / Math.max(1, s.at - before.at);
+const TIME_STEPS = [15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000];
+
+const clock = (ms: number, seconds: boolean) =>
+  new Date(ms).toLocaleTimeString("en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    ...(seconds ? { second: "2-digit" } : {}),
   });
-  const lags = samples.map((s) => s.lag);
-  const maxLag = Math.max(1, ...lags);
-  const maxRate = Math.max(1, ...rates);
+
+/**
+ * A time-series chart on its own scale: a y axis from 0 with round ticks in
+ * `unit`, a time axis with clock labels, one line per series, and a legend
+ * (one entry per series, with its latest value), so nothing of two different
+ * units ever shares an axis.
+ */
+export function drawChart(figure: HTMLElement, series: Series[], options: ChartOptions): void {
+  const all = series.flatMap((s) => s.points);
+  const now = Math.max(Date.now(), ...all.map(([t]) => t));
+  const start = now - options.windowMs;
+  const top = Math.max(1, ...all.map(([, v]) => v));
+  const yStep = niceStep(top, 4);
+  const yMax = Math.ceil(top / yStep) * yStep;
+  const w = WIDTH - LEFT - RIGHT;
+  const hgt = HEIGHT - TOP - BOTTOM;
+  const x = (t: number) => LEFT + (Math.max(0, t - start) / Math.max(1, now - start)) * w;
+  const y = (v: number) => TOP + hgt - (v / yMax) * hgt;
   const chart = svg("svg", {
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
-    preserveAspectRatio: "none",
     role: "img",
-    "aria-label": "Lag and produce rate over time",
+    "aria-label": options.label,
   });
+  for (let v = 0; v <= yMax + yStep / 2; v += yStep) {
+    chart.append(
+      svg("line", { class: "grid", x1: LEFT, x2: WIDTH - RIGHT, y1: y(v), y2: y(v) }),
+      svg(
+        "text",
+        { class: "tick", x: LEFT - 6, y: y(v) + 4, "text-anchor": "end" },
+        options.format(v),
+      ),
+    );
+  }
   chart.append(
-    svg("polyline", { class: "lag", points: points(lags, maxLag) }),
-    svg("polyline", { class: "rate", points: points(rates, maxRate) }),
+    svg(
+      "text",
+      {
+        class: "unit",
+        x: 12,
+        y: TOP + hgt / 2,
+        transform: `rotate(-90 12 ${TOP + hgt / 2})`,
+        "text-anchor": "middle",
+      },
+      options.unit,
+    ),
   );
-  container.replaceChildren(chart);
-  const minutes = samples.length > 1 ? (samples.at(-1)!.at - samples[0]!.at) / 60_000 : 0;
-  summary.replaceChildren(
-    Object.assign(document.createElement("span"), {
-      className: "key-lag",
-      textContent: `Lag ${lags.at(-1) ?? 0}`,
-    }),
-    " (solid) · ",
-    Object.assign(document.createElement("span"), {
-      className: "key-rate",
-      textContent: `produce rate ${(rates.at(-1) ?? 0).toFixed(1)} msg/s`,
-    }),
-    ` (dashed) · over the last ${minutes.toFixed(1)} min; the top of the chart is lag ${maxLag}, ${maxRate.toFixed(1)} msg/s`,
-  );
+  const span = now - start;
+  const tStep = TIME_STEPS.find((s) => span / s <= 6) ?? 3_600_000;
+  for (let t = Math.ceil(start / tStep) * tStep; t <= now; t += tStep)
+    chart.append(
+      svg("line", { class: "grid", x1: x(t), x2: x(t), y1: TOP, y2: TOP + hgt }),
+      svg(
+        "text",
+        { class: "tick", x: x(t), y: HEIGHT - 8, "text-anchor": "middle" },
+        clock(t, tStep < 60_000),
+      ),
+    );
+  chart.append(svg("line", { class: "axis", x1: LEFT, x2: WIDTH - RIGHT, y1: y(0), y2: y(0) }));
+  const legend = document.createElement("ul");
+  legend.className = "legend";
+  series.forEach((s, i) => {
+    const colour = COLOURS[i % COLOURS.length]!;
+    const dash = DASHES[Math.floor(i / COLOURS.length) % DASHES.length]!;
+    chart.append(
+      svg("polyline", {
+        "data-series": s.name,
+        stroke: colour,
+        ...(dash ? { "stroke-dasharray": dash } : {}),
+        points: s.points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(" "),
+      }),
+    );
+    const last = s.points.at(-1)?.[1];
+    const item = document.createElement("li");
+    item.dataset.series = s.name;
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.borderColor = colour;
+    if (dash) swatch.style.borderStyle = "dashed";
+    const value = document.createElement("span");
+    value.className = "value";
+    value.textContent = last === undefined ? "–" : `${options.format(last)} ${options.unit}`;
+    item.append(swatch, `${s.name} `, value);
+    legend.append(item);
+  });
+  if (series.length === 0) {
+    const item = document.createElement("li");
+    item.textContent = "Nothing to draw yet.";
+    legend.append(item);
+  }
+  const minutes = Math.round(span / 60_000);
+  const caption = document.createElement("figcaption");
+  caption.textContent = `${options.label}, the last ${minutes} min (${options.unit}).`;
+  figure.replaceChildren(caption, chart, legend);
 }

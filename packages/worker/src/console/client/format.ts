@@ -1,4 +1,3 @@
-import { h } from "./dom.js";
 import type { WireMessage } from "./wire.js";
 
 export const count = (n: number) => n.toLocaleString("en-US");
@@ -33,18 +32,52 @@ export function duration(ms: number): string {
   return `${ms} ms`;
 }
 
-/**
- * A topic setting as an operator reads it: durations (`…Ms`) and sizes
- * (`…Bytes`) in their units, the largest safe integer as "no limit", a
- * retry schedule as its durations; other values as JSON.
- */
-export function settingText(name: string, value: unknown): string {
-  if (value === Number.MAX_SAFE_INTEGER) return "no limit";
-  if (typeof value === "number" && /Ms$/.test(name)) return value === 0 ? "none" : duration(value);
-  if (typeof value === "number" && /Bytes$/.test(name)) return bytes(value);
-  if (name === "retrySchedule" && Array.isArray(value))
-    return value.map((v) => (typeof v === "number" ? duration(v) : String(v))).join(", ");
-  return JSON.stringify(value);
+/** What the console writes for the largest safe integer: the API's "no limit". */
+export const NO_LIMIT = "no limit";
+
+/** A value the operator typed that the console cannot turn into a number: said at the field. */
+export class UnitError extends Error {}
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  sec: 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+const BYTE_UNITS: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** `7 d`, `1.5 h`, `250 ms`, `0` (or "none") → ms; "no limit" → the largest safe integer. */
+export function parseDuration(text: string): number {
+  const t = text.trim().toLowerCase();
+  if (t === NO_LIMIT) return Number.MAX_SAFE_INTEGER;
+  if (t === "0" || t === "none") return 0;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/.exec(t);
+  const unit = m ? DURATION_UNITS[m[2]!] : undefined;
+  if (!m || unit === undefined)
+    throw new UnitError(`"${text}" is not a duration: write a number and ms, s, min, h or d`);
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** `128 KiB`, `4 MiB`, `512` (bytes) → bytes; "no limit" → the largest safe integer. */
+export function parseBytes(text: string): number {
+  const t = text.trim().toLowerCase();
+  if (t === NO_LIMIT) return Number.MAX_SAFE_INTEGER;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/.exec(t);
+  const unit = m ? BYTE_UNITS[m[2] || "b"] : undefined;
+  if (!m || unit === undefined)
+    throw new UnitError(`"${text}" is not a size: write a number and B, KiB, MiB or GiB`);
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** A plain number (fractions allowed: the API judges the range); "no limit" → the largest safe integer. */
+export function parseNumber(text: string): number {
+  const t = text.trim().toLowerCase();
+  if (t === NO_LIMIT) return Number.MAX_SAFE_INTEGER;
+  if (!/^-?\d+(?:\.\d+)?$/.test(t)) throw new UnitError(`"${text}" is not a number`);
+  return Number(t);
 }
 
 const HEX_SHOWN = 256;
@@ -62,24 +95,8 @@ export function bodyText(message: Pick<WireMessage, "body" | "encoding">): strin
   return `${raw.length} bytes\n${lines.join("\n")}${more}`;
 }
 
-/** One message in a list: where it is, its ids, and its body. */
-export function messageItem(m: WireMessage): HTMLLIElement {
-  const meta = [
-    `queue ${m.queueId}`,
-    `offset ${m.offset}`,
-    m.key === undefined ? undefined : `key ${m.key}`,
-    m.tags?.length ? `tags ${m.tags.join(", ")}` : undefined,
-    time(m.producedAt),
-  ].filter(Boolean);
-  return h(
-    "li",
-    { "data-msg-id": m.msgId },
-    h("div", {}, h("code", {}, m.msgId)),
-    h("div", { class: "meta" }, meta.join(" · ")),
-    h(
-      "pre",
-      { "aria-label": m.encoding === "base64" ? "Body (bytes)" : "Body (JSON)" },
-      bodyText(m),
-    ),
-  );
+/** A body's size as stored: bytes of its JSON text, or of the bytes themselves. */
+export function bodySize(message: Pick<WireMessage, "body" | "encoding">): number {
+  if (message.encoding === "base64") return atob(String(message.body)).length;
+  return new TextEncoder().encode(JSON.stringify(message.body)).length;
 }

@@ -1,6 +1,8 @@
 import { ApiError, api, session, signInHref } from "./api.js";
 import { deadLettersView } from "./dead-letters-view.js";
-import { $, say } from "./dom.js";
+import { $ } from "./dom.js";
+import { errorView } from "./error-view.js";
+import { groupView } from "./group-view.js";
 import { messagesView } from "./messages-view.js";
 import { consolePath } from "./next-path.js";
 import { topicView } from "./topic-view.js";
@@ -54,6 +56,7 @@ function start(): void {
     topics: topicsView,
     topic: () => topicView(topic),
     messages: () => messagesView(topic),
+    group: () => groupView(topic, group),
     "dead-letters": () => deadLettersView(topic, group),
     transactions: () => transactionsView(topic),
   };
@@ -62,11 +65,9 @@ function start(): void {
       document.body.dataset.ready = "true";
     })
     .catch((error: unknown) => {
-      say(
-        error instanceof ApiError && error.status === 403
-          ? `This token may not see this: ${error.message}`
-          : `Something failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      // A 401 is already on its way to sign-in (api.ts).
+      if (error instanceof ApiError && error.status === 401) return;
+      errorView(error, topic);
       document.body.dataset.ready = "error";
     });
 }

@@ -1,6 +1,6 @@
 import { ApiError, api, topicInfo, topicPath } from "./api.js";
 import { $, h, Pager, say } from "./dom.js";
-import { messageItem } from "./format.js";
+import { messageRows, showMessages } from "./message-table.js";
 import type { ReadResult, TopicStats, WireMessage } from "./wire.js";
 
 const PAGE = 20;
@@ -8,8 +8,8 @@ const TAIL_POLL_MS = 1000;
 /** Messages the live tail keeps on screen, newest first. */
 const TAIL_KEPT = 200;
 
-const show = (list: Element, messages: WireMessage[], empty: string) =>
-  list.replaceChildren(...(messages.length ? messages.map(messageItem) : [h("li", {}, empty)]));
+const show = (selector: string, messages: WireMessage[], empty: string) =>
+  showMessages($<HTMLTableElement>(selector), messages, empty);
 
 /** Browse one queue by offset, a page at a time, never more than a page in memory. */
 function browse(topic: string, stats: TopicStats): void {
@@ -35,7 +35,7 @@ function browse(topic: string, stats: TopicStats): void {
         topicPath(topic, `/queues/${queueId}/messages?from=${from}&limit=${PAGE}`),
       );
       if (mine !== latestLoad) return;
-      show($("#browse-list"), page.messages, "No message at this offset yet.");
+      show("#browse-list", page.messages, "No message at this offset yet.");
       const last = page.headOffset - 1;
       pager.set(
         page.messages.length
@@ -92,10 +92,10 @@ function find(topic: string): void {
               )
             ).messages
           : [await api<WireMessage>(topicPath(topic, `/messages/${encodeURIComponent(value)}`))];
-      show($("#find-list"), found, "No message with this key.");
+      show("#find-list", found, "No message with this key.");
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      show($("#find-list"), [], error.status === 404 ? "No such message." : error.message);
+      show("#find-list", [], error.status === 404 ? "No such message." : error.message);
     }
   });
 }
@@ -106,7 +106,7 @@ function find(topic: string): void {
  */
 function tail(topic: string, stats: TopicStats): void {
   const button = $<HTMLButtonElement>("#tail-toggle");
-  const list = $("#tail-list");
+  const list = $<HTMLTableElement>("#tail-list");
   const seen = new Map(stats.queues.map((q) => [q.queueId, q.headOffset]));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const step = async () => {
@@ -117,13 +117,14 @@ function tail(topic: string, stats: TopicStats): void {
         const page = await api<ReadResult>(
           topicPath(topic, `/queues/${q.queueId}/messages?from=${from}&limit=100`),
         );
-        list.prepend(...page.messages.map(messageItem).reverse());
+        // Newest first, under the header.
+        list.tHead!.after(...page.messages.map(messageRows).reverse());
         from = page.nextOffset;
         if (!page.messages.length) break;
       }
       seen.set(q.queueId, from);
     }
-    while (list.children.length > TAIL_KEPT) list.lastElementChild?.remove();
+    while (list.tBodies.length > TAIL_KEPT) list.tBodies[list.tBodies.length - 1]!.remove();
   };
   const loop = () => {
     timer = setTimeout(
