@@ -46,6 +46,15 @@ export class GroupCommitter<T, R = void> {
     }, options);
   }
 
+  /**
+   * The batch a `commit` now joins, until it starts flushing (then a new one
+   * opens); undefined while none is open. Items of the open batch may still
+   * be changed in place: nothing has read them yet.
+   */
+  get openBatch(): object | undefined {
+    return this.next;
+  }
+
   /** Resolves with the results of `items`, in order, once their batch is flushed. */
   commit(items: readonly T[]): Promise<R[]> {
     if (items.length === 0) return Promise.resolve([]);

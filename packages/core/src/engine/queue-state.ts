@@ -57,6 +57,12 @@ export class QueueState {
   readonly indexKeys: boolean;
   private readonly random: () => number;
   private readonly committer: GroupCommitter<StoreOp>;
+  /**
+   * The segment the last append put, and the group commit its put is in:
+   * while that commit has not started flushing, later appends join the
+   * segment instead of writing their own (see `appendSegment`).
+   */
+  private openSegment: { seg: Segment; batch: object | undefined } | undefined;
 
   meta!: QueueMeta;
   /** Offsets below this are in the store; only they are visible to readers. */
@@ -131,6 +137,7 @@ export class QueueState {
       this.durableHead = this.meta.head;
       this.producers.clear();
       this.segments.clear();
+      this.openSegment = undefined;
       if (!this.meta.producerIndex) await this.indexProducers();
       this.oldestProducerCheck = await this.firstIndexTime(k.producerIdlePrefix());
       this.groups = new Map();
@@ -277,7 +284,12 @@ export class QueueState {
       else this.meta.sampledMinute = sampled;
       throw error;
     }
-    await this.committer.commit(ops);
+    // A range delete may cover the open segment's key: what joins it later would be deleted with it.
+    if (ops.some((op) => op.type === "deleteRange")) this.openSegment = undefined;
+    const committed = this.committer.commit(ops);
+    if (this.openSegment && this.openSegment.batch === undefined)
+      this.openSegment.batch = this.committer.openBatch;
+    await committed;
     return result;
   }
 
@@ -304,9 +316,31 @@ export class QueueState {
     ops.push(this.metaOp());
   }
 
+  /**
+   * Puts `msgs` at the head of the log. Appends of one group commit share
+   * one segment, up to a batch's limits: 64 producers sending one message
+   * each at once write one record, as one batch of 64 would. The segment's
+   * put is in that commit's ops and the store reads it only when the commit
+   * flushes, so it may grow until then; readers cannot tell it from the
+   * separate segments it replaces.
+   */
   appendSegment(ops: StoreOp[], msgs: StoredMessage[], bytes: number, now: number): void {
-    const seg: Segment = { first: this.meta.head, lastAt: now, bytes, msgs };
-    ops.push({ type: "put", key: this.keys.segment(seg.first), value: toJson(seg) });
+    const open = this.openSegment;
+    if (
+      open?.batch !== undefined &&
+      open.batch === this.committer.openBatch &&
+      open.seg.first + open.seg.msgs.length === this.meta.head &&
+      open.seg.msgs.length + msgs.length <= this.config.maxBatchMessages &&
+      open.seg.bytes + bytes <= this.config.maxBatchBytes
+    ) {
+      for (const m of msgs) open.seg.msgs.push(m);
+      open.seg.bytes += bytes;
+      open.seg.lastAt = Math.max(open.seg.lastAt, now);
+    } else {
+      const seg: Segment = { first: this.meta.head, lastAt: now, bytes, msgs };
+      ops.push({ type: "put", key: this.keys.segment(seg.first), value: toJson(seg) });
+      this.openSegment = { seg, batch: undefined };
+    }
     this.meta.head += msgs.length;
     this.meta.bytes += bytes;
     this.oldestAt ??= now;
