@@ -2,7 +2,14 @@
 // (`unauthorized` pauses syncing until `resumeAuth()`).
 
 export type { TokenRequest, TokenSource } from "@edgeq/core";
-export { EdgeqError, type EdgeqErrorCode, isEdgeqError } from "@edgeq/core";
+// useOpenTelemetry is the core's own switch (one module state): called once, it covers the outbox, the inbox and the core clients.
+export {
+  EdgeqError,
+  type EdgeqErrorCode,
+  isEdgeqError,
+  type OpenTelemetryApi,
+  useOpenTelemetry,
+} from "@edgeq/core";
 export type {
   DeliveredMessage,
   ListOptions,

@@ -59,21 +59,25 @@ export class StackContextManager implements ContextManager {
 
 /**
  * Registers the OpenTelemetry SDK with an in-memory exporter (W3C
- * propagation, the stack context manager) and hands edgeq the API, as an app
- * does; `stop()` unregisters all of it.
+ * propagation, the stack context manager) and hands edgeq the API through
+ * `use` (the core's `useOpenTelemetry`, or a package's re-export of it), as
+ * an app does; `stop()` unregisters all of it.
  */
-export function registerTracing(): { exporter: InMemorySpanExporter; stop(): void } {
+export function registerTracing(use: typeof useOpenTelemetry = useOpenTelemetry): {
+  exporter: InMemorySpanExporter;
+  stop(): void;
+} {
   const exporter = new InMemorySpanExporter();
   api.trace.setGlobalTracerProvider(
     new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
   );
   api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   api.context.setGlobalContextManager(new StackContextManager());
-  useOpenTelemetry(api);
+  use(api);
   return {
     exporter,
     stop() {
-      useOpenTelemetry(undefined);
+      use(undefined);
       api.trace.disable();
       api.propagation.disable();
       api.context.disable();

@@ -10,6 +10,7 @@ import {
   type SyncState,
   summarizeError,
 } from "@edgeq/core/durable";
+import { boundTraceContext } from "@edgeq/core/trace";
 import type { IDBPDatabase, IDBPObjectStore } from "idb";
 import { fromIdbError } from "../store/idb-errors.js";
 import { abort, IdbStore, reasonOf, settled } from "../store/idb-store.js";
@@ -144,6 +145,8 @@ export class Outbox extends EventTarget {
       reason instanceof DOMException && reason.name === "QuotaExceededError"
         ? fromIdbError(reason, "commit the transaction")
         : reason;
+    // The caller's trace context, for sends that come after the awaits below.
+    const traced = boundTraceContext();
     try {
       const append = await this.producer.beginAppend(
         this.store.within(tx.objectStore(OUTBOX_STORE)),
@@ -155,7 +158,7 @@ export class Outbox extends EventTarget {
           return tx.objectStore(name);
         },
         send: (body, options = {}) => {
-          const [one] = append.add([{ ...options, body: body as MessageBody }]);
+          const [one] = append.add([traced({ ...options, body: body as MessageBody })]);
           queued.push(one!);
           return one!;
         },

@@ -12,6 +12,8 @@ export const BROKER_TOPICS = {
   outbox: { queueCount: 2 },
   tiny: { queueCount: 1, maxMessageBytes: 2048 },
   inbox: { queueCount: 2 },
+  // test/trace-context.test.ts
+  traced: { queueCount: 2 },
   bench: { queueCount: 1 },
 };
 

@@ -71,13 +71,29 @@ export function withTraceContext<M extends { headers?: Record<string, string> }>
   return otel ? stamp(otel, message) : message;
 }
 
+/**
+ * A `withTraceContext` that falls back on the context active when it was
+ * made: for sends that come after awaits (the outbox's `commitWith`
+ * callback), where a context manager without async propagation (the web
+ * SDK's StackContextManager) has already lost the caller's context.
+ */
+export function boundTraceContext(): <M extends { headers?: Record<string, string> }>(
+  message: M,
+) => M {
+  const api = otel;
+  if (!api) return (message) => message;
+  const caller = api.context.active();
+  return (message) => stamp(api, stamp(api, message), caller);
+}
+
 function stamp<M extends { headers?: Record<string, string> }>(
   api: OpenTelemetryApi,
   message: M,
+  context = api.context.active(),
 ): M {
   if (message.headers?.traceparent !== undefined) return message;
   const carrier: Record<string, string> = {};
-  api.propagation.inject(api.context.active(), carrier);
+  api.propagation.inject(context, carrier);
   if (carrier.traceparent === undefined) return message;
   return { ...message, headers: { ...message.headers, ...carrier } };
 }

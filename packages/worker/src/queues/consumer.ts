@@ -1,4 +1,5 @@
-import { isEdgeqError, type LeasedMessage, type Transport, tracedBatch } from "@edgeq/core";
+import { isEdgeqError, type LeasedMessage, type Transport } from "@edgeq/core";
+import { tracedBatch } from "@edgeq/core/trace";
 import type { EdgeqRpcTarget } from "../rpc/rpc-transport.js";
 import { createBatch, type QueueMessageBatch, type Verdict } from "./batch.js";
 import { deadLetterHeaders } from "./dead-letter-headers.js";

@@ -1,4 +1,5 @@
-import { type OutgoingMessage, type Transport, tracedSend } from "@edgeq/core";
+import type { OutgoingMessage, Transport } from "@edgeq/core";
+import { tracedSend } from "@edgeq/core/trace";
 import { type EdgeqRpcTarget, RpcTransport } from "../rpc/rpc-transport.js";
 import { startQueueConsumer } from "../shared/consumer-start.js";
 import { CF_LIMITS, CONTENT_TYPE_HEADER, type EncodedBody, encodeBody } from "./content.js";
