@@ -423,6 +423,11 @@ describe("the operator console", () => {
           headers: { authorization: "Bearer dev-token" },
         })
       ).json()) as { settings: Record<string, unknown> };
+    // Saved untouched, every setting reads back as it was: nothing changes.
+    const original = (await topic()).settings;
+    await save();
+    await expect.poll(() => page.locator("#settings .saved").textContent()).toContain("Saved");
+    expect((await topic()).settings).toEqual(original);
     await field("retentionMs").fill("2 d");
     await field("maxReconsumeTimes").fill("5");
     await field("maxMessages").fill("10000");

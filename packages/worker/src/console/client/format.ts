@@ -32,6 +32,28 @@ export function duration(ms: number): string {
   return `${ms} ms`;
 }
 
+/** `value` in the largest unit that writes it exactly (whole, or with one decimal), else in the base unit. */
+function exact(value: number, units: Array<[number, string]>): string {
+  for (const [size, unit] of units) {
+    if (value < size) continue;
+    if (value % size === 0) return `${value / size} ${unit}`;
+    if ((value * 10) % size === 0) return `${(value / size).toFixed(1)} ${unit}`;
+  }
+  return `${value} ${units.at(-1)![1]}`;
+}
+
+/** A duration as a form shows it: in a unit that reads back as exactly the same number of ms. */
+export const exactDuration = (ms: number) => exact(ms, UNITS);
+
+/** A size as a form shows it: in a unit that reads back as exactly the same number of bytes. */
+export const exactBytes = (n: number) =>
+  exact(n, [
+    [1024 ** 3, "GiB"],
+    [1024 ** 2, "MiB"],
+    [1024, "KiB"],
+    [1, "B"],
+  ]);
+
 /** What the console writes for the largest safe integer: the API's "no limit". */
 export const NO_LIMIT = "no limit";
 

@@ -1,8 +1,8 @@
 import { ApiError } from "./api.js";
 import { h } from "./dom.js";
 import {
-  bytes,
-  duration,
+  exactBytes,
+  exactDuration,
   NO_LIMIT,
   parseBytes,
   parseDuration,
@@ -31,11 +31,11 @@ function toText(kind: FieldKind, value: unknown): string {
   if (value === MAX) return NO_LIMIT;
   switch (kind) {
     case "duration":
-      return duration(value as number);
+      return exactDuration(value as number);
     case "bytes":
-      return bytes(value as number);
+      return exactBytes(value as number);
     case "durations":
-      return (value as number[]).map(duration).join(", ");
+      return (value as number[]).map(exactDuration).join(", ");
     case "json":
       return JSON.stringify(value);
     default:
