@@ -18,7 +18,7 @@ import { LocalTransport } from "./local-transport.js";
 import { Producer } from "./producer.js";
 import { PushConsumer } from "./push-consumer.js";
 import { fastSleep } from "./test-support.js";
-import { tracedBatch, useOpenTelemetry } from "./trace.js";
+import { boundTraceContext, tracedBatch, useOpenTelemetry } from "./trace.js";
 
 async function setUp() {
   const clock = new ManualClock();
@@ -226,5 +226,29 @@ describe("trace context through edgeq", () => {
       [sendOf("one").spanId, sendOf("other").spanId].sort(),
     );
     expect(other.traceId).not.toBe(one.traceId);
+  });
+
+  it("stamps a later send with the context active then, else with the one it was bound in", () => {
+    useOpenTelemetry(undefined);
+    type Sent = { body: number; headers?: Record<string, string> };
+    const plain: Sent = { body: 0 };
+    expect(boundTraceContext()(plain)).toBe(plain);
+    register();
+    const app = trace.getTracer("app");
+    const hex = (s: { traceId: string; spanId: string }) => `00-${s.traceId}-${s.spanId}-01`;
+    const { traced, outer } = app.startActiveSpan("outer", (span) => {
+      span.end();
+      return { traced: boundTraceContext(), outer: span.spanContext() };
+    });
+    // No span active any more: the context it was bound in.
+    expect(traced<Sent>({ body: 1 }).headers?.traceparent).toBe(hex(outer));
+    // A span active at the send wins.
+    const inner = app.startActiveSpan("inner", (span) => {
+      span.end();
+      return { message: traced<Sent>({ body: 2 }), span: span.spanContext() };
+    });
+    expect(inner.message.headers?.traceparent).toBe(hex(inner.span));
+    const own = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    expect(traced<Sent>({ body: 3, headers: { traceparent: own } }).headers?.traceparent).toBe(own);
   });
 });
