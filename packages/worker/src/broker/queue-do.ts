@@ -1,27 +1,16 @@
 import { DurableObject } from "cloudflare:workers";
 import {
-  type DeadLetter,
   EdgeqError,
   isEdgeqError,
-  type LeasedMessage,
-  type Message,
-  type ReadResult,
-  type SendResult,
-  type TransactionAction,
   type TransactionCheckResult,
   type TransactionInfo,
 } from "@edgeq/core";
 import {
-  type BlockedKey,
-  type GroupSettings,
-  type HistorySample,
-  ManualClock,
-  type NormalizedAppend,
-  type ProducerScope,
+  QUEUE_VERBS,
   QueueEngine,
+  type QueueHandle,
   type QueueSnapshot,
-  type ReceiveParams,
-  type TransactionFilter,
+  type QueueVerb,
 } from "@edgeq/core/engine";
 import type { ApplyRequest, ReplicaAnswer, SnapshotPage } from "@edgeq/core/replication";
 import type { Store } from "@edgeq/core/store";
@@ -31,9 +20,9 @@ import {
   type ReplicaRead,
 } from "../replication/queue-replication.js";
 import { type Outcome, outcomeOf } from "../shared/outcome.js";
-import type { QueueRef, RpcWait } from "../shared/queue-ref.js";
+import type { QueueRef } from "../shared/queue-ref.js";
 import { createKvStore } from "../store/kv-store.js";
-import { createSqliteStore } from "../store/sqlite-store.js";
+import { ObjectHost } from "../store/object-host.js";
 import { type Durability, routerOf, topicConfig } from "./topics.js";
 
 const REF_KEY = "do|ref";
@@ -55,34 +44,44 @@ interface Identity extends QueueRef {
 }
 
 /**
- * One topic queue of the broker: a SQLite-backed Durable Object running the
- * core's QueueEngine over `createSqliteStore(ctx.storage)`. It is a thin RPC
- * shell: each public method is one QueueHandle call on the engine (the
- * queue's ref first), answered as an `Outcome`; the alarm is set to the
- * engine's next wake-up (delays, lease expiry, retries, retention, checks).
+ * QueueDO's RPC method for each QueueHandle call: the queue's ref first, then
+ * the call's arguments, its value or error answered as an Outcome.
  */
+type QueueVerbMethods = {
+  [V in QueueVerb]: (
+    ref: QueueRef,
+    ...args: Parameters<NonNullable<QueueHandle[V]>>
+  ) => Promise<Outcome<Awaited<ReturnType<NonNullable<QueueHandle[V]>>>>>;
+};
+
+// The class's static block defines these on its prototype, one per QUEUE_VERBS entry
+// (which the core checks lists every QueueHandle call).
+export interface QueueDO extends QueueVerbMethods {}
+
+/**
+ * One topic queue of the broker: a SQLite-backed Durable Object running the
+ * core's QueueEngine over its ObjectHost's SQLite store. It is a thin RPC
+ * shell: each QueueHandle call (`QUEUE_VERBS`) is a method of the same name
+ * taking the queue's ref first and answering an `Outcome`, defined once for
+ * all of them in the static block; the alarm is set to the engine's next
+ * wake-up (delays, lease expiry, retries, retention, checks).
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the static block's methods
 export class QueueDO extends DurableObject<Env> {
-  /** Holds the object's identity; also the message store of `sync` queues. */
-  #sqlStore: Store;
+  /** Clock, alarm and SQLite store; the store holds the object's identity, and the messages of `sync` queues. */
+  readonly #host: ObjectHost;
   #queue: Promise<{ ref: QueueRef; engine: QueueEngine }> | undefined;
-  /** The alarm as last set; one alarm per object, so only an earlier wake-up needs a new one. */
-  #alarmAt: number | null | undefined;
-  /**
-   * The engine's clock, set once per call: in production `Date.now()` moves
-   * only across I/O, so the time of a call is the time it arrived.
-   */
-  readonly #clock = new ManualClock(Date.now());
   /** Its part in a replicated queue (topic setting `replication`): primary or replica. */
   #replication: QueueReplication;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#sqlStore = createSqliteStore(ctx.storage);
-    this.#replication = this.#replicationOver(this.#sqlStore);
+    this.#host = new ObjectHost(ctx.storage);
+    this.#replication = this.#replicationOver(this.#host.store);
   }
 
   #replicationOver(store: Store): QueueReplication {
-    return new QueueReplication(this.env, store, this.#clock, () => {
+    return new QueueReplication(this.env, store, this.#host.clock, () => {
       void this.#queue?.then(
         ({ engine }) => engine.close(),
         () => undefined,
@@ -91,123 +90,21 @@ export class QueueDO extends DurableObject<Env> {
     });
   }
 
-  /** Appends a validated batch to this queue (producer windows dedup by seq). */
-  append(ref: QueueRef, batch: NormalizedAppend): Promise<Outcome<SendResult[]>> {
-    return this.#run(ref, (q) => q.append(batch));
+  static {
+    // Every QueueHandle call but those written out below (snapshot) is one engine call through #run:
+    // a new verb in QUEUE_VERBS is served here with nothing to add.
+    for (const verb of QUEUE_VERBS) {
+      if (Object.hasOwn(QueueDO.prototype, verb)) continue;
+      Object.defineProperty(QueueDO.prototype, verb, {
+        value(this: QueueDO, ref: QueueRef, ...args: unknown[]) {
+          return this.#run(ref, (q) => (q[verb] as (...a: unknown[]) => unknown).apply(q, args));
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
   }
-  /** Reads by offset, long-polling up to `wait.waitMs` when nothing is there yet. */
-  read(
-    ref: QueueRef,
-    from: number,
-    limit: number,
-    tags: string[] | undefined,
-    wait: RpcWait,
-  ): Promise<Outcome<ReadResult>> {
-    return this.#run(ref, (q) => q.read(from, limit, tags, wait));
-  }
-  /** A group's committed offset in this queue, if it has one. */
-  committedOffset(ref: QueueRef, group: string): Promise<Outcome<number | undefined>> {
-    return this.#run(ref, (q) => q.committedOffset(group));
-  }
-  /** Commits a group's offset in this queue (forward only unless `reset`). */
-  commitOffset(
-    ref: QueueRef,
-    group: string,
-    offset: number,
-    reset: boolean,
-  ): Promise<Outcome<number>> {
-    return this.#run(ref, (q) => q.commitOffset(group, offset, reset));
-  }
-  /** Leases deliverable messages of this queue to `group`. */
-  receive(
-    ref: QueueRef,
-    group: string,
-    params: ReceiveParams,
-    wait: RpcWait,
-  ): Promise<Outcome<LeasedMessage[]>> {
-    return this.#run(ref, (q) => q.receive(group, params, wait));
-  }
-  /** Settles leased messages for good. */
-  ack(ref: QueueRef, group: string, receipts: string[]): Promise<Outcome<void>> {
-    return this.#run(ref, (q) => q.ack(group, receipts));
-  }
-  /** Gives leased messages back to the group's retry schedule. */
-  nack(ref: QueueRef, group: string, receipts: string[], delayMs?: number): Promise<Outcome<void>> {
-    return this.#run(ref, (q) => q.nack(group, receipts, delayMs));
-  }
-  /** Extends leases to `visibilityMs` from now. */
-  extend(
-    ref: QueueRef,
-    group: string,
-    receipts: string[],
-    visibilityMs: number,
-  ): Promise<Outcome<void>> {
-    return this.#run(ref, (q) => q.extend(group, receipts, visibilityMs));
-  }
-  /** A pull consumer's failed message, sent to the group's retry schedule. */
-  sendBack(ref: QueueRef, group: string, offset: number, delayMs?: number): Promise<Outcome<void>> {
-    return this.#run(ref, (q) => q.sendBack(group, offset, delayMs));
-  }
-  /** The group's dead letters in this queue, oldest first. */
-  listDeadLetters(ref: QueueRef, group: string, limit: number): Promise<Outcome<DeadLetter[]>> {
-    return this.#run(ref, (q) => q.listDeadLetters(group, limit));
-  }
-  /** Moves dead letters back to the group's retry schedule; answers how many moved. */
-  redrive(
-    ref: QueueRef,
-    group: string,
-    limit: number,
-    msgIds?: string[],
-  ): Promise<Outcome<number>> {
-    return this.#run(ref, (q) => q.redrive(group, limit, msgIds));
-  }
-  /** Deletes dead letters for good; answers how many. */
-  discardDeadLetters(
-    ref: QueueRef,
-    group: string,
-    limit: number,
-    msgIds?: string[],
-  ): Promise<Outcome<number>> {
-    return this.#run(ref, (q) => q.discardDeadLetters(group, limit, msgIds));
-  }
-  /** The group's flow keys holding messages back on this queue. */
-  blockedKeys(ref: QueueRef, group: string, limit: number): Promise<Outcome<BlockedKey[]>> {
-    return this.#run(ref, (q) => q.blockedKeys(group, limit));
-  }
-  /** The group's settings on this queue. */
-  groupSettings(ref: QueueRef, group: string): Promise<Outcome<GroupSettings>> {
-    return this.#run(ref, (q) => q.groupSettings(group));
-  }
-  /** Replaces the group's settings on this queue (validated by the router). */
-  setGroupSettings(ref: QueueRef, group: string, settings: GroupSettings): Promise<Outcome<void>> {
-    return this.#run(ref, (q) => q.setGroupSettings(group, settings));
-  }
-  /** Skips the group's backlog on this queue; answers how many messages. */
-  purgeGroup(ref: QueueRef, group: string): Promise<Outcome<number>> {
-    return this.#run(ref, (q) => q.purgeGroup(group));
-  }
-  /** Deletes every message of this queue; answers how many. */
-  purge(ref: QueueRef): Promise<Outcome<number>> {
-    return this.#run(ref, (q) => q.purge());
-  }
-  /** Forgets the group on this queue; answers whether it was known. */
-  deleteGroup(ref: QueueRef, group: string): Promise<Outcome<boolean>> {
-    return this.#run(ref, (q) => q.deleteGroup(group));
-  }
-  /** One message by msgId. */
-  getMessage(ref: QueueRef, msgId: string): Promise<Outcome<Message>> {
-    return this.#run(ref, (q) => q.getMessage(msgId));
-  }
-  /** Messages with `key`, oldest first, within an optional `producedAt` window. */
-  queryByKey(
-    ref: QueueRef,
-    key: string,
-    limit: number,
-    from?: number,
-    to?: number,
-  ): Promise<Outcome<Message[]>> {
-    return this.#run(ref, (q) => q.queryByKey(key, limit, from, to));
-  }
+
   /** Offsets, sizes and per-group state of the queue (and its replicas), for stats. */
   snapshot(ref: QueueRef): Promise<Outcome<QueueSnapshot>> {
     return this.#run(ref, async (q) => {
@@ -218,29 +115,6 @@ export class QueueDO extends DurableObject<Env> {
       return { queue: replication ? { ...queue, replication } : queue, groups };
     });
   }
-  /** The queue's per-minute samples from `fromMinute` on, then its live state (the core's history.ts). */
-  history(ref: QueueRef, fromMinute: number): Promise<Outcome<HistorySample[]>> {
-    return this.#run(ref, (q) => q.history(fromMinute));
-  }
-  /** Stores a transaction's half messages: invisible until `endTransaction` commits them. */
-  appendHalf(ref: QueueRef, txId: string, batch: NormalizedAppend): Promise<Outcome<SendResult[]>> {
-    return this.#run(ref, (q) => q.appendHalf(txId, batch));
-  }
-  /** Commits or rolls back a transaction's half messages. */
-  endTransaction(
-    ref: QueueRef,
-    txId: string,
-    action: TransactionAction,
-    by: "producer" | "check",
-    scope?: ProducerScope,
-  ): Promise<Outcome<TransactionInfo>> {
-    return this.#run(ref, (q) => q.endTransaction(txId, action, by, scope));
-  }
-  /** This queue's transactions, optionally of one producer, in one state, or in one producer scope. */
-  listTransactions(ref: QueueRef, filter: TransactionFilter): Promise<Outcome<TransactionInfo[]>> {
-    return this.#run(ref, (q) => q.listTransactions(filter));
-  }
-
   // ── replication (see QueueReplication): the primary's calls to this member, and failover ──
 
   /** Applies a primary's numbered batches to this replica. */
@@ -253,7 +127,7 @@ export class QueueDO extends DurableObject<Env> {
   }
   /** Makes this replica the queue's primary (a new term) and opens its engine. */
   promote(ref: QueueRef): Promise<Outcome<PromoteResult>> {
-    this.#takeTime();
+    this.#host.takeTime();
     return outcomeOf(async () => {
       const promoted = await this.#replication.promote(ref);
       await this.#open(ref);
@@ -276,8 +150,8 @@ export class QueueDO extends DurableObject<Env> {
 
   /** Runs the engine's due work (delays, lease expiry, retries, retention, checks) and re-arms. */
   override async alarm(): Promise<void> {
-    this.#takeTime();
-    const identity = (await this.#sqlStore.get(REF_KEY)) as Identity | undefined;
+    this.#host.alarmFired();
+    const identity = (await this.#host.store.get(REF_KEY)) as Identity | undefined;
     if (!identity) return;
     // A member that stopped being the primary has no timed work left: its queue runs elsewhere.
     const engine = await this.#open(identity).catch((error: unknown) => {
@@ -285,7 +159,6 @@ export class QueueDO extends DurableObject<Env> {
       throw error;
     });
     if (!engine) return;
-    this.#alarmAt = null;
     await engine.tick();
     await checkBack(this.env, identity.topic, engine.takeDueChecks());
     await this.#replication.pump();
@@ -302,19 +175,15 @@ export class QueueDO extends DurableObject<Env> {
       const opened = await this.#queue?.catch(() => undefined);
       this.#queue = undefined;
       await opened?.engine.close();
-      await this.ctx.storage.deleteAlarm();
-      await this.ctx.storage.deleteAll();
-      this.#alarmAt = undefined;
-      // deleteAll dropped the store's table too: a new queue here starts from a new one,
-      // and so does its replication state (term, batches, pointers lived in that table).
-      this.#sqlStore = createSqliteStore(this.ctx.storage);
-      this.#replication = this.#replicationOver(this.#sqlStore);
+      await this.#host.wipe();
+      // The replication state (term, batches, pointers) lived in the wiped table too.
+      this.#replication = this.#replicationOver(this.#host.store);
     });
   }
 
   /** Runs one engine call for the queue `ref` names, then re-arms the alarm; errors come back as data. */
   #run<T>(ref: QueueRef, call: (engine: QueueEngine) => T | Promise<T>): Promise<Outcome<T>> {
-    this.#takeTime();
+    this.#host.takeTime();
     return outcomeOf(async () => {
       const engine = await this.#open(ref);
       // Settings changed at runtime reach an open queue within the isolate's cache time.
@@ -325,24 +194,19 @@ export class QueueDO extends DurableObject<Env> {
     });
   }
 
-  /** Once per call or alarm; never backwards, whatever the platform clock does. */
-  #takeTime(): void {
-    this.#clock.set(Math.max(this.#clock.now(), Date.now()));
-  }
-
   async #open(ref: QueueRef): Promise<QueueEngine> {
     if (!this.#queue) {
       // Checked before blockConcurrencyWhile, where a throw would break the object.
       // A queue about to be created asks the registry itself: a caller's cached
       // copy may still list a topic that was just deleted.
-      const exists = (await this.#sqlStore.get(REF_KEY)) !== undefined;
+      const exists = (await this.#host.store.get(REF_KEY)) !== undefined;
       const config = await topicConfig(this.env, ref.topic, { fresh: !exists });
       if (ref.queueId >= config.queueCount)
         throw new EdgeqError("not_found", `topic ${ref.topic} has no queue ${ref.queueId}`);
       if (config.replication) await this.#replication.prepare(ref, config.replication);
     }
     this.#queue ??= this.ctx.blockConcurrencyWhile(async () => {
-      const known = (await this.#sqlStore.get(REF_KEY)) as Identity | undefined;
+      const known = (await this.#host.store.get(REF_KEY)) as Identity | undefined;
       const config = await topicConfig(this.env, ref.topic);
       const identity: Identity = {
         topic: ref.topic,
@@ -353,18 +217,17 @@ export class QueueDO extends DurableObject<Env> {
       };
       // Remembered for alarms, which arrive without a caller to say which queue this is.
       if (!known)
-        await this.#sqlStore.write([{ type: "put", key: REF_KEY, value: { ...identity } }]);
-      this.#alarmAt = await this.ctx.storage.getAlarm();
+        await this.#host.store.write([{ type: "put", key: REF_KEY, value: { ...identity } }]);
       const store = config.replication
         ? this.#replication.engineStore()
         : identity.durability === "async"
           ? createKvStore(this.ctx.storage, { allowUnconfirmed: true })
-          : this.#sqlStore;
+          : this.#host.store;
       const engine = await QueueEngine.open(store, {
         topic: ref.topic,
         queueId: ref.queueId,
         config,
-        clock: this.#clock,
+        clock: this.#host.clock,
         segmentCacheBytes: SEGMENT_CACHE_BYTES,
       });
       return { ref, engine };
@@ -381,14 +244,8 @@ export class QueueDO extends DurableObject<Env> {
     return opened.engine;
   }
 
-  async #arm(engine: QueueEngine): Promise<void> {
-    const wakeUps = [engine.nextWakeUp(), this.#replication.nextWakeUp()];
-    const next = Math.min(...wakeUps.filter((t) => t !== undefined));
-    if (next === Number.POSITIVE_INFINITY) return;
-    if (this.#alarmAt === null || this.#alarmAt === undefined || next < this.#alarmAt) {
-      await this.ctx.storage.setAlarm(next);
-      this.#alarmAt = next;
-    }
+  #arm(engine: QueueEngine): Promise<void> {
+    return this.#host.arm([engine.nextWakeUp(), this.#replication.nextWakeUp()]);
   }
 }
 

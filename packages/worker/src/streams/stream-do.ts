@@ -1,10 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { EdgeqError, type JsonValue, type Message } from "@edgeq/core";
-import { ManualClock, normalizeAppend, QueueEngine, resolveTopicConfig } from "@edgeq/core/engine";
-import type { Store } from "@edgeq/core/store";
+import { normalizeAppend, QueueEngine, resolveTopicConfig } from "@edgeq/core/engine";
 import { type Outcome, outcomeOf, unwrap } from "../shared/outcome.js";
 import { streamObject } from "../shared/stream-ref.js";
-import { createSqliteStore } from "../store/sqlite-store.js";
+import { ObjectHost } from "../store/object-host.js";
 import {
   bodyOf,
   concatBytes,
@@ -71,22 +70,22 @@ interface Opened {
  * close or delete, never on a timer loop.
  */
 export class StreamDO extends DurableObject<Env> {
-  #store: Store;
+  /** Clock, alarm and the SQLite store that holds the stream's record and its engine. */
+  readonly #host: ObjectHost;
   #opened: Promise<Opened | undefined> | undefined;
   #writes: Promise<unknown> = Promise.resolve();
   /** Long-polls waiting at the tail: a close or delete ends them at once. */
   readonly #waiting = new Set<AbortController>();
-  readonly #clock = new ManualClock(Date.now());
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#store = createSqliteStore(ctx.storage);
+    this.#host = new ObjectHost(ctx.storage);
   }
 
   /** `PUT`: creates the stream (a fork when `request.fork`), or finds it with the same settings. */
   create(request: CreateRequest): Promise<Outcome<{ created: boolean; state: StreamState }>> {
     return this.#write(async () => {
-      const now = this.#now();
+      const now = this.#host.takeTime();
       const existing = await this.#stream(now);
       if (existing) {
         if (existing.record.deleted || !sameConfig(existing.record, request))
@@ -130,7 +129,7 @@ export class StreamDO extends DurableObject<Env> {
     contentType?: string;
   }): Promise<Outcome<ForkGrant>> {
     return this.#write(async () => {
-      const opened = await this.#stream(this.#now());
+      const opened = await this.#stream(this.#host.takeTime());
       if (!opened) throw new EdgeqError("not_found", "no such source stream");
       const { record, engine } = opened;
       if (record.deleted) throw new EdgeqError("conflict", "the source stream is deleted");
@@ -165,7 +164,7 @@ export class StreamDO extends DurableObject<Env> {
     to: number,
   ): Promise<Outcome<{ contents: AppendContent[]; next: number }>> {
     return outcomeOf(async () => {
-      const opened = await this.#stream(this.#now());
+      const opened = await this.#stream(this.#host.takeTime());
       if (!opened) throw new EdgeqError("not_found", "no such source stream");
       const read = await opened.engine.read(from, Math.min(MAX_READ_APPENDS, to - from));
       // A page is one append batch on the fork: at most MAX_APPEND_BYTES in
@@ -178,7 +177,7 @@ export class StreamDO extends DurableObject<Env> {
   /** A fork of this stream (of incarnation `incarnation`) is gone; the last one purges a deleted stream. */
   releaseFork(incarnation: string): Promise<Outcome<void>> {
     return this.#write(async () => {
-      const opened = await this.#stream(this.#now());
+      const opened = await this.#stream(this.#host.takeTime());
       if (!opened || opened.record.incarnation !== incarnation) return;
       const { record } = opened;
       record.forks = Math.max(0, record.forks - 1);
@@ -190,7 +189,7 @@ export class StreamDO extends DurableObject<Env> {
   /** `POST`: appends (once per producer seq), and or closes the stream. */
   append(request: AppendRequest): Promise<Outcome<AppendOutcome>> {
     return this.#write(async () => {
-      const now = this.#now();
+      const now = this.#host.takeTime();
       const opened = await this.#existing(now);
       const { record, engine } = opened;
       const { producer } = request;
@@ -248,7 +247,7 @@ export class StreamDO extends DurableObject<Env> {
   /** `GET`: appends from an offset; at the tail, waits up to `waitMs` for one. */
   async read(request: ReadRequest): Promise<Outcome<ReadOutcome>> {
     return outcomeOf(async () => {
-      const now = this.#now();
+      const now = this.#host.takeTime();
       const opened = await this.#existing(now);
       await this.#touch(opened, now);
       const tail = opened.engine.queueStats().headOffset;
@@ -261,7 +260,7 @@ export class StreamDO extends DurableObject<Env> {
         messages = await this.#waitAtTail(opened, from, request.waitMs);
       }
       // A stream deleted meanwhile answers as gone.
-      const current = await this.#existing(this.#now());
+      const current = await this.#existing(this.#host.takeTime());
       const json = isJsonType(current.record.contentType);
       const kept = sameTrace(fitRead(messages));
       const trace = kept[0] ? traceOf(kept[0]) : undefined;
@@ -277,13 +276,13 @@ export class StreamDO extends DurableObject<Env> {
 
   /** `HEAD`: the stream's settings and tail. */
   async head(): Promise<Outcome<StreamState>> {
-    return outcomeOf(async () => this.#state(await this.#existing(this.#now())));
+    return outcomeOf(async () => this.#state(await this.#existing(this.#host.takeTime())));
   }
 
   /** `DELETE`: purges the stream, or only marks it deleted while forks of it live. */
   remove(): Promise<Outcome<void>> {
     return this.#write(async () => {
-      const { record } = await this.#existing(this.#now());
+      const { record } = await this.#existing(this.#host.takeTime());
       if (record.forks > 0) {
         // Forks hold their own copies; the name stays taken until the last one goes.
         record.deleted = true;
@@ -295,7 +294,7 @@ export class StreamDO extends DurableObject<Env> {
 
   /** Expires the stream when its time comes, and runs the engine's timed work. */
   override async alarm(): Promise<void> {
-    const now = this.#now();
+    const now = this.#host.alarmFired();
     const opened = await this.#stream(now);
     if (!opened) return;
     await opened.engine.tick();
@@ -307,13 +306,6 @@ export class StreamDO extends DurableObject<Env> {
     const run = this.#writes.then(() => outcomeOf(fn));
     this.#writes = run;
     return run;
-  }
-
-  /** Once per call: in production `Date.now()` moves only across I/O. */
-  #now(): number {
-    const now = Math.max(this.#clock.now(), Date.now());
-    this.#clock.set(now);
-    return now;
   }
 
   async #existing(now: number): Promise<Opened> {
@@ -346,7 +338,7 @@ export class StreamDO extends DurableObject<Env> {
       const batch = normalizeAppend(
         { messages: page.contents.map((content) => ({ body: bodyOf(content) })) },
         ENGINE_CONFIG,
-        this.#clock.now(),
+        this.#host.clock.now(),
       );
       await opened.engine.append(batch);
       at = page.next;
@@ -368,7 +360,7 @@ export class StreamDO extends DurableObject<Env> {
   /** The stream, or undefined when there is none; an expired one is deleted on the way. */
   async #stream(now: number): Promise<Opened | undefined> {
     this.#opened ??= this.ctx.blockConcurrencyWhile(async () => {
-      const record = (await this.#store.get(RECORD_KEY)) as StreamRecord | undefined;
+      const record = (await this.#host.store.get(RECORD_KEY)) as StreamRecord | undefined;
       return record ? this.#openEngine(structuredClone(record)) : undefined;
     });
     const opened = await this.#opened.catch((error: unknown) => {
@@ -383,11 +375,11 @@ export class StreamDO extends DurableObject<Env> {
   }
 
   async #openEngine(record: StreamRecord): Promise<Opened> {
-    const engine = await QueueEngine.open(this.#store, {
+    const engine = await QueueEngine.open(this.#host.store, {
       topic: "stream",
       queueId: 0,
       config: ENGINE_CONFIG,
-      clock: this.#clock,
+      clock: this.#host.clock,
       indexKeys: false,
     });
     return { record, engine };
@@ -401,7 +393,7 @@ export class StreamDO extends DurableObject<Env> {
   }
 
   async #saveRecord(record: StreamRecord): Promise<void> {
-    await this.#store.write([
+    await this.#host.store.write([
       { type: "put", key: RECORD_KEY, value: { ...record } as unknown as JsonValue },
     ]);
   }
@@ -434,7 +426,7 @@ export class StreamDO extends DurableObject<Env> {
         ],
       },
       ENGINE_CONFIG,
-      this.#clock.now(),
+      this.#host.clock.now(),
     );
     const [result] = await opened.engine.append(batch);
     return result?.status === "duplicate" ? "duplicate" : "stored";
@@ -467,21 +459,16 @@ export class StreamDO extends DurableObject<Env> {
     this.#opened = Promise.resolve(undefined);
     this.#wakeAll();
     await opened?.engine.close();
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
-    // deleteAll drops the SQL tables too: the next stream here needs the store's table again.
-    this.#store = createSqliteStore(this.ctx.storage);
+    await this.#host.wipe();
   }
 
   /** The alarm at the earlier of the stream's expiry and the engine's next timed work. */
-  async #arm(opened: Opened): Promise<void> {
+  #arm(opened: Opened): Promise<void> {
     // Retention never comes due (its wake-up is the far future, past what alarms take).
-    const horizon = this.#clock.now() + ALARM_HORIZON_MS;
-    const times = [expiryOf(opened.record), opened.engine.nextWakeUp()].filter(
-      (t): t is number => t !== undefined && t < horizon,
+    return this.#host.arm(
+      [expiryOf(opened.record), opened.engine.nextWakeUp()],
+      this.#host.clock.now() + ALARM_HORIZON_MS,
     );
-    if (times.length === 0) return;
-    await this.ctx.storage.setAlarm(Math.min(...times));
   }
 
   #state(opened: Opened): StreamState {
