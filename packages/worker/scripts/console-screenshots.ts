@@ -33,7 +33,11 @@ const produce = (n: number) =>
         seq,
         key: `cart-${seq % 7}`,
         tags: seq % 3 ? ["checkout"] : ["checkout", "priority"],
-        body: { order: seq, item: ["tea", "coffee", "cake"][seq % 3] ?? "tea", quantity: (seq % 4) + 1 },
+        body: {
+          order: seq,
+          item: ["tea", "coffee", "cake"][seq % 3] ?? "tea",
+          quantity: (seq % 4) + 1,
+        },
       };
     }),
   });
