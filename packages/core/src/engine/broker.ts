@@ -1,23 +1,12 @@
 import { type Clock, systemClock } from "../clock.js";
 import { EdgeqError } from "../errors.js";
-import type {
-  DeadLetter,
-  LeasedMessage,
-  Message,
-  ReadResult,
-  SendResult,
-  TopicStats,
-  TransactionChecker,
-  TransactionInfo,
-} from "../model.js";
+import type { TransactionChecker, TransactionInfo } from "../model.js";
 import type { Store } from "../store/store.js";
 import { resolveTopicConfig, type TopicConfig } from "./config.js";
-import type { GroupSettings } from "./group-settings.js";
-import type { TopicHistory } from "./history.js";
 import { QueueEngine } from "./queue-engine.js";
 import { fromJson, toJson } from "./records.js";
 import { RouterRotations } from "./rotations.js";
-import { type RouterReadOptions, type RouterReceiveOptions, TopicRouter } from "./topic-router.js";
+import { ROUTER_VERBS, type RouterVerb, TopicRouter } from "./topic-router.js";
 import { assertName } from "./validate.js";
 
 /** What `Broker.open` needs. */
@@ -43,11 +32,27 @@ interface Topic {
 const TOPIC_PREFIX = "topic|";
 
 /**
+ * The Broker's calls by topic name: `broker.ack(topic, group, receipts)` is
+ * `broker.router(topic).ack(group, receipts)` (see TopicRouter for each),
+ * followed by re-arming the engines' timer.
+ */
+export type BrokerRouterCalls = {
+  [V in RouterVerb]: (
+    topicName: string,
+    ...args: Parameters<TopicRouter[V]>
+  ) => ReturnType<TopicRouter[V]>;
+};
+
+// The class's static block defines these on its prototype, one per ROUTER_VERBS entry.
+export interface Broker extends BrokerRouterCalls {}
+
+/**
  * Topics over queue engines, in one process: keeps the topic registry in the
  * store, gives each topic a TopicRouter over its QueueEngines, and drives the
  * engines' timers. The edge Worker runs the same TopicRouter over Durable
  * Object queues instead.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the static block's methods
 export class Broker {
   private readonly topics = new Map<string, Topic>();
   private readonly clock: Clock;
@@ -130,160 +135,19 @@ export class Broker {
     return this.topic(topicName).router;
   }
 
-  // The calls below are the router's, plus re-arming the wake-up timer after
-  // anything that may have moved it.
-
-  /** Appends a batch (validated as a produce request) to the topic; one result per message, in order. */
-  async send(topicName: string, request: unknown): Promise<SendResult[]> {
-    return this.after(this.router(topicName).send(request));
-  }
-
-  /** Reads a queue by offset (pull mode); nothing is leased or committed. */
-  async read(topicName: string, queueId: number, options: RouterReadOptions): Promise<ReadResult> {
-    return this.router(topicName).read(queueId, options);
-  }
-
-  /** A group's committed offset per queue id. */
-  async getOffsets(topicName: string, group: string): Promise<Record<string, number>> {
-    return this.router(topicName).getOffsets(group);
-  }
-
-  /** Per queue id, the first offset produced at or after `at` (ms); the head when none was. */
-  async offsetsAt(topicName: string, at: number): Promise<Record<string, number>> {
-    return this.router(topicName).offsetsAt(at);
-  }
-
-  /** Commits a group's offsets (queue id → next offset to read); they only move forward unless `reset`. */
-  async commitOffsets(
-    topicName: string,
-    group: string,
-    offsets: unknown,
-    reset = false,
-  ): Promise<Record<string, number>> {
-    return this.router(topicName).commitOffsets(group, offsets, reset);
-  }
-
-  /** Leases up to `max` deliverable messages for `group`, taking turns over the topic's queues. */
-  async receive(
-    topicName: string,
-    group: string,
-    options: RouterReceiveOptions = {},
-  ): Promise<LeasedMessage[]> {
-    return this.after(this.router(topicName).receive(group, options));
-  }
-
-  /** Settles leased messages for good (receipts from `receive`). */
-  async ack(topicName: string, group: string, receipts: unknown): Promise<void> {
-    return this.after(this.router(topicName).ack(group, receipts));
-  }
-
-  /** Gives leased messages back: each goes to the group's retry schedule (or `delayMs`), then its dead letters. */
-  async nack(topicName: string, group: string, receipts: unknown, delayMs?: number): Promise<void> {
-    return this.after(this.router(topicName).nack(group, receipts, delayMs));
-  }
-
-  /** Extends the leases of `receipts` to `visibilityMs` from now. */
-  async extend(
-    topicName: string,
-    group: string,
-    receipts: unknown,
-    visibilityMs: number,
-  ): Promise<void> {
-    return this.after(this.router(topicName).extend(group, receipts, visibilityMs));
-  }
-
-  /** A pull consumer's failed message at `offset`, sent to the group's retry schedule (RocketMQ's consumer send-back). */
-  async sendBack(
-    topicName: string,
-    group: string,
-    queueId: number,
-    offset: number,
-    delayMs?: number,
-  ): Promise<void> {
-    return this.after(this.router(topicName).sendBack(group, queueId, offset, delayMs));
-  }
-
-  /** The group's dead letters, oldest first, each with its reason and delivery count. */
-  async listDeadLetters(topicName: string, group: string, limit?: number): Promise<DeadLetter[]> {
-    return this.router(topicName).listDeadLetters(group, limit);
-  }
-
-  /** Moves dead letters (all, up to `limit`, or only `msgIds`) back to the group's retry schedule; answers how many moved. */
-  async redrive(
-    topicName: string,
-    group: string,
-    options: { limit?: number; msgIds?: string[] } = {},
-  ): Promise<number> {
-    return this.after(this.router(topicName).redrive(group, options));
-  }
-
-  /** Deletes dead letters for good (all, up to `limit`, or only `msgIds`); answers how many. */
-  async discardDeadLetters(
-    topicName: string,
-    group: string,
-    options: { limit?: number; msgIds?: string[] } = {},
-  ): Promise<number> {
-    return this.after(this.router(topicName).discardDeadLetters(group, options));
-  }
-
-  /** A group's settings (`{}`: defaults). */
-  async groupSettings(topicName: string, group: string): Promise<GroupSettings> {
-    return this.router(topicName).groupSettings(group);
-  }
-
-  /** Replaces a group's settings (ordered, flow, paused, maxRetries, retryDelayMs); answers them. */
-  async setGroupSettings(
-    topicName: string,
-    group: string,
-    settings: unknown,
-  ): Promise<GroupSettings> {
-    return this.after(this.router(topicName).setGroupSettings(group, settings));
-  }
-
-  /** Skips a group's whole backlog; answers how many messages it skipped. */
-  async purgeGroup(topicName: string, group: string): Promise<number> {
-    return this.after(this.router(topicName).purgeGroup(group));
-  }
-
-  /** Deletes every message of the topic; answers how many. */
-  async purge(topicName: string): Promise<number> {
-    return this.after(this.router(topicName).purge());
-  }
-
-  /** Deletes a consumer group from every queue of the topic; `not_found` when none knew it. */
-  async deleteGroup(topicName: string, group: string): Promise<void> {
-    return this.after(this.router(topicName).deleteGroup(group));
-  }
-
-  /** One message by its msgId; `not_found` when it is not (or no longer) in the log. */
-  async getMessage(topicName: string, msgId: string): Promise<Message> {
-    return this.router(topicName).getMessage(msgId);
-  }
-
-  /** Messages with `key`, oldest first, optionally within a `producedAt` window. */
-  async queryByKey(
-    topicName: string,
-    key: string,
-    options: { limit?: number; from?: number; to?: number } = {},
-  ): Promise<Message[]> {
-    return this.router(topicName).queryByKey(key, options);
-  }
-
-  /** Commits or rolls back a half message (`action`: `commit` | `rollback`). */
-  async endTransaction(
-    topicName: string,
-    txId: unknown,
-    action: unknown,
-  ): Promise<TransactionInfo> {
-    return this.after(this.router(topicName).endTransaction(txId, action));
-  }
-
-  /** Transactions of the topic, optionally of one producer or in one state. */
-  async listTransactions(
-    topicName: string,
-    filter: { producerId?: unknown; state?: unknown } = {},
-  ): Promise<TransactionInfo[]> {
-    return this.router(topicName).listTransactions(filter);
+  static {
+    // Each router call by topic name, then re-arming the wake-up timer (the call may have moved it).
+    for (const verb of ROUTER_VERBS)
+      Object.defineProperty(Broker.prototype, verb, {
+        async value(this: Broker, topicName: string, ...args: unknown[]) {
+          const router = this.router(topicName);
+          return this.after(
+            (router[verb] as (...a: unknown[]) => Promise<unknown>).apply(router, args),
+          );
+        },
+        writable: true,
+        configurable: true,
+      });
   }
 
   /**
@@ -298,16 +162,6 @@ export class Broker {
     return () => {
       if (this.checkers.get(producerId) === checker) this.checkers.delete(producerId);
     };
-  }
-
-  /** Per-queue offsets, sizes and per-group lag of the topic. */
-  async stats(topicName: string): Promise<TopicStats> {
-    return this.router(topicName).stats();
-  }
-
-  /** The topic's per-minute history of the last `minutes` minutes (TopicRouter.history). */
-  async history(topicName: string, minutes: number): Promise<TopicHistory> {
-    return this.router(topicName).history(minutes);
   }
 
   // ── timers ─────────────────────────────────────────────────────────────

@@ -6,7 +6,8 @@
  * @module
  */
 export * from "../clock.js";
-export { Broker, type BrokerOptions } from "./broker.js";
+export { type AppendText, appendFromText, appendToText } from "./append-text.js";
+export { Broker, type BrokerOptions, type BrokerRouterCalls } from "./broker.js";
 export {
   CALL_DEFAULTS,
   DEFAULT_RETRY_SCHEDULE,
@@ -36,7 +37,12 @@ export {
   type WaitOptions,
 } from "./queue-handle.js";
 export { RouterRotations } from "./rotations.js";
-export { type RouterReadOptions, type RouterReceiveOptions, TopicRouter } from "./topic-router.js";
+export {
+  type RouterReadOptions,
+  type RouterReceiveOptions,
+  type RouterVerb,
+  TopicRouter,
+} from "./topic-router.js";
 export type { TransactionFilter } from "./transactions.js";
 export {
   assertName,

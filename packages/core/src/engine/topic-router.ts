@@ -625,3 +625,38 @@ function mergeTransactions(infos: TransactionInfo[]): TransactionInfo[] {
   }
   return [...byId.values()].sort((a, b) => a.createdAt - b.createdAt);
 }
+
+/**
+ * The router's calls a Broker serves by topic name (`Broker`'s
+ * BrokerRouterCalls): a call added here needs nothing written in broker.ts.
+ */
+export const ROUTER_VERBS = [
+  "send",
+  "read",
+  "getOffsets",
+  "offsetsAt",
+  "commitOffsets",
+  "receive",
+  "ack",
+  "nack",
+  "extend",
+  "sendBack",
+  "listDeadLetters",
+  "redrive",
+  "discardDeadLetters",
+  "blockedKeys",
+  "groupSettings",
+  "setGroupSettings",
+  "purgeGroup",
+  "purge",
+  "deleteGroup",
+  "getMessage",
+  "queryByKey",
+  "endTransaction",
+  "listTransactions",
+  "stats",
+  "history",
+] as const satisfies readonly (keyof TopicRouter)[];
+
+/** One of ROUTER_VERBS. */
+export type RouterVerb = (typeof ROUTER_VERBS)[number];
