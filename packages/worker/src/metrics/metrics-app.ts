@@ -51,7 +51,7 @@ export function createMetricsApp(): Hono<{ Bindings: Env }> {
     out.add(
       "edgeq_scrape_duration_seconds",
       "gauge",
-      "Time this scrape took to read every topic's stats.",
+      "Wall time to read every topic's stats (a Worker's clock moves across I/O only).",
       {},
       (performance.now() - started) / 1000,
     );
