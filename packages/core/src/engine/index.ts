@@ -6,7 +6,6 @@
  * @module
  */
 export * from "../clock.js";
-export { type AppendText, appendFromText, appendToText } from "./append-text.js";
 export { Broker, type BrokerOptions, type BrokerRouterCalls } from "./broker.js";
 export {
   CALL_DEFAULTS,
