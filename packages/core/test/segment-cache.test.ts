@@ -101,9 +101,10 @@ describe("a queue with a segment cache", () => {
     expect(cached.store.segmentsRead).toBe(1);
     expect(cached.bodies).toEqual(Array.from({ length: 1000 }, (_, i) => ({ i })));
     expect(cached.read.messages.map((m) => m.body)).toEqual(cached.bodies);
-    // Without it, each receive decodes the segment again.
+    // Without it, each receive takes up what the one before decoded and left unread:
+    // the segment is decoded once for the ten receives, and once for the read.
     const uncached = await leaseAll(0);
-    expect(uncached.store.segmentsRead).toBe(11);
+    expect(uncached.store.segmentsRead).toBe(2);
     expect(uncached.bodies).toEqual(cached.bodies);
   });
 
@@ -144,5 +145,36 @@ describe("reading by offset", () => {
     const filtered = await engine.read(250, 100, ["none"]);
     expect(filtered.messages).toEqual([]);
     expect(filtered.nextOffset).toBeGreaterThan(350);
+  });
+
+  it("decodes each segment once for pages that start mid-segment, without a cache", async () => {
+    const { clock, config, store, engine } = await openQueue(0);
+    for (let s = 0; s < 20; s++) {
+      const messages = Array.from({ length: 100 }, (_, i) => ({ body: { n: s * 100 + i } }));
+      await engine.append(normalizeAppend({ messages }, config, clock.now()));
+    }
+    const before = store.segmentsRead;
+    const bodies: unknown[] = [];
+    for (let from = 250; from < 1250; from += 100)
+      bodies.push(...(await engine.read(from, 100)).messages.map((m) => m.body));
+    expect(bodies).toEqual(Array.from({ length: 1000 }, (_, i) => ({ n: 250 + i })));
+    // Segments 2 to 12, each once (it was two a page: 20).
+    expect(store.segmentsRead - before).toBe(11);
+  });
+
+  it("hands out what a page left unread only once", async () => {
+    const { clock, config, engine } = await openQueue(0);
+    for (let s = 0; s < 2; s++) {
+      const messages = Array.from({ length: 100 }, (_, i) => ({ body: { n: s * 100 + i } }));
+      await engine.append(normalizeAppend({ messages }, config, clock.now()));
+    }
+    await engine.read(0, 50);
+    // The rest of the first segment: what the page before decoded and left unread.
+    const first = await engine.read(50, 50);
+    const again = await engine.read(50, 50);
+    expect(again.messages.map((m) => m.body)).toEqual(first.messages.map((m) => m.body));
+    // Two readers never share a message object: what one changes, the other does not see.
+    (first.messages[0]!.body as { n: number }).n = -1;
+    expect(again.messages[0]!.body).toEqual({ n: 50 });
   });
 });

@@ -39,7 +39,7 @@ export async function readLog(
   const entries: LogEntry[] = [];
   let next = from;
   if (from >= end || limit <= 0) return { entries, next };
-  const first = await segmentAt(log, from);
+  const first = log.segments.takeUnread(from) ?? (await segmentAt(log, from));
   let segments = first ? [first] : [];
   let scanFrom = from + 1;
   let scanned = 0;
@@ -48,8 +48,10 @@ export async function readLog(
       for (let i = Math.max(0, next - seg.first); i < seg.msgs.length; i++) {
         const offset = seg.first + i;
         if (offset < next) continue;
-        if (offset >= end || entries.length >= limit || scanned >= maxScan)
+        if (offset >= end || entries.length >= limit || scanned >= maxScan) {
+          log.segments.keepUnread(seg, offset);
           return { entries, next };
+        }
         const msg = seg.msgs[i]!;
         scanned++;
         next = offset + 1;
