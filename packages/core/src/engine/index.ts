@@ -6,6 +6,7 @@
  * @module
  */
 export * from "../clock.js";
+export { type AppendText, appendFromText, appendToText } from "./append-text.js";
 export { Broker, type BrokerOptions, type BrokerRouterCalls } from "./broker.js";
 export {
   CALL_DEFAULTS,

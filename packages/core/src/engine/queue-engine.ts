@@ -13,6 +13,7 @@ import type {
   TransactionInfo,
 } from "../model.js";
 import type { Store } from "../store/store.js";
+import { type AppendText, appendFromText } from "./append-text.js";
 import type { TopicConfig } from "./config.js";
 import { groupTotals as groupTotalsOf, queueTotals } from "./counters.js";
 import { type GroupSettings, limitsKeys } from "./group-settings.js";
@@ -121,8 +122,12 @@ export class QueueEngine implements QueueHandle {
     this.s.config = config;
   }
 
-  /** Appends a validated batch. Each (producerId, seq) is stored once; a retry answers `duplicate`. */
-  async append(request: NormalizedAppend): Promise<SendResult[]> {
+  /**
+   * Appends a validated batch (or its `appendToText`, from a host across
+   * RPC). Each (producerId, seq) is stored once; a retry answers `duplicate`.
+   */
+  async append(batch: NormalizedAppend | AppendText): Promise<SendResult[]> {
+    const request = typeof batch === "string" ? appendFromText(batch) : batch;
     const { producerId, scope } = request;
     if (producerId === undefined) return this.appendTo(request, undefined);
     await this.s.ready();
@@ -563,9 +568,12 @@ export class QueueEngine implements QueueHandle {
   // ── transactions: half messages, decisions, check-back (see Transactions) ──
 
   /** Stores half messages of transaction `txId`: invisible until committed. */
-  appendHalf(txId: string, request: NormalizedAppend): Promise<SendResult[]> {
+  appendHalf(txId: string, batch: NormalizedAppend | AppendText): Promise<SendResult[]> {
     assertName("txId", txId);
-    return this.transactions.appendHalf(txId, request);
+    return this.transactions.appendHalf(
+      txId,
+      typeof batch === "string" ? appendFromText(batch) : batch,
+    );
   }
 
   /** Commits (appends the half messages to the log) or rolls back; idempotent, the other way is `conflict`. */

@@ -66,6 +66,8 @@ export function assertReceipts(value: unknown): string[] {
 /** A message after validation: what the engine stores. */
 export interface NormalizedMessage {
   body: JsonValue;
+  /** A JSON body's text as validation wrote it, for `appendToText` (absent for bytes). */
+  json?: string;
   bytes: boolean;
   key?: string;
   tags?: string[];
@@ -157,6 +159,7 @@ function normalizeMessage(
   let body: JsonValue;
   let bytes = false;
   let size: number;
+  let json: string | undefined;
   if (m.body instanceof Uint8Array) {
     body = bytesToBase64(m.body);
     bytes = true;
@@ -169,11 +172,12 @@ function normalizeMessage(
   } else {
     if (m.encoding !== undefined && m.encoding !== "json")
       invalid(`${at}.encoding must be "base64" or "json"`);
-    const text = jsonText(m.body, at);
+    json = jsonText(m.body, at);
     body = m.body as JsonValue;
-    size = utf8Length(text);
+    size = utf8Length(json);
   }
-  const msg: NormalizedMessage = { body, bytes, size };
+  const msg: NormalizedMessage =
+    json === undefined ? { body, bytes, size } : { body, json, bytes, size };
   if (m.key !== undefined) {
     if (typeof m.key !== "string" || m.key.length === 0 || utf8Length(m.key) > MAX_KEY_BYTES)
       invalid(`${at}.key must be a string of 1 to ${MAX_KEY_BYTES} bytes`);

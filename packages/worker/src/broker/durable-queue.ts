@@ -1,4 +1,10 @@
-import { QUEUE_VERBS, type QueueHandle, type QueueVerb } from "@edgeq/core/engine";
+import {
+  appendToText,
+  type NormalizedAppend,
+  QUEUE_VERBS,
+  type QueueHandle,
+  type QueueVerb,
+} from "@edgeq/core/engine";
 import { PrimaryRoute } from "../replication/primary-route.js";
 import type { ReplicationSetting } from "../replication/replication-setting.js";
 import { type Outcome, unwrap } from "../shared/outcome.js";
@@ -31,14 +37,25 @@ export function durableQueue(
   const stub = namespace.get(namespace.idFromName(queueObjectName(ref))) as unknown as QueueRpc;
   const route = replicated && new PrimaryRoute(replicated.env, ref, replicated.setting);
   const call = async (verb: QueueVerb, args: unknown[]) => {
+    const sent = wireArgs(verb, args);
     const rpc = (queue: QueueRpc, at: QueueRef) =>
-      (queue[verb] as unknown as RpcMethod)(at, ...args.map(withoutSignal));
+      (queue[verb] as unknown as RpcMethod)(at, ...sent);
     return unwrap(await (route ? route.call(rpc) : rpc(stub, ref)));
   };
   return Object.fromEntries([
     ["queueId", ref.queueId],
     ...QUEUE_VERBS.map((verb) => [verb, (...args: unknown[]) => call(verb, args)]),
   ]) as unknown as QueueHandle;
+}
+
+/**
+ * A call's arguments as they cross RPC: a batch to append as one JSON text
+ * (`appendToText`), which the engine takes as it is; the rest as themselves.
+ */
+function wireArgs(verb: QueueVerb, args: unknown[]): unknown[] {
+  if (verb === "append") return [appendToText(args[0] as NormalizedAppend)];
+  if (verb === "appendHalf") return [args[0], appendToText(args[1] as NormalizedAppend)];
+  return args.map(withoutSignal);
 }
 
 /** A signal cannot cross RPC: a wait is bounded by its `waitMs` on the other side. */
