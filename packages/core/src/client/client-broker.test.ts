@@ -8,7 +8,7 @@ import { DedupSet, withDedup } from "./dedup.js";
 import { LocalTransport } from "./local-transport.js";
 import { Producer } from "./producer.js";
 import { type MessageHandler, PushConsumer, type PushConsumerOptions } from "./push-consumer.js";
-import { eventually, FaultyTransport, fastSleep } from "./test-support.js";
+import { FaultyTransport, fastSleep } from "./test-support.js";
 
 /** The client over the real engine: LocalTransport into a Broker on a MemoryStore. */
 async function openBroker(config: Partial<TopicConfig> = {}, storage = new MemoryStorage()) {
@@ -83,7 +83,7 @@ describe("PushConsumer over the broker", () => {
     const seen = new Set<unknown>();
     const { consumer, errors } = consumerOn(t, (m) => void seen.add(m.body), { batchSize: 5 });
     await consumer.start();
-    await eventually(() => seen.size === 40);
+    await expect.poll(() => seen.size).toBe(40);
     await consumer.close();
     expect(await t.broker.getOffsets("t", "g")).toEqual(await heads(t.broker));
     expect(errors).toEqual([]);
@@ -103,17 +103,19 @@ describe("PushConsumer over the broker", () => {
     });
     t.transport.failBefore("sendBack", { times: Number.POSITIVE_INFINITY });
     await consumer.start();
-    await eventually(() => t.transport.count("sendBack") >= 3 && calls.length === 3);
+    await expect
+      .poll(() => ({ sendBacksTried: t.transport.count("sendBack") >= 3, calls: calls.length }))
+      .toEqual({ sendBacksTried: true, calls: 3 });
     await consumer.commit();
     expect(await t.broker.getOffsets("t", "g")).toEqual({ "0": 1 });
     t.transport.heal();
-    await eventually(async () => (await t.broker.stats("t")).groups.g?.retrying === 1);
+    await expect.poll(async () => (await t.broker.stats("t")).groups.g?.retrying).toBe(1);
     await consumer.commit();
     expect(await t.broker.getOffsets("t", "g")).toEqual({ "0": 3 });
     // The broker's schedule holds the retry 10 s; let the time pass.
     t.clock.advance(10_000);
-    await eventually(() => calls.includes("1@1"));
-    await eventually(async () => (await t.broker.stats("t")).groups.g?.retrying === 0);
+    await expect.poll(() => calls).toContain("1@1");
+    await expect.poll(async () => (await t.broker.stats("t")).groups.g?.retrying).toBe(0);
     await consumer.close();
     expect((await t.broker.stats("t")).groups.g).toMatchObject({
       inFlight: 0,
@@ -129,7 +131,7 @@ describe("PushConsumer over the broker", () => {
       throw new Error("always");
     });
     await consumer.start();
-    await eventually(async () => (await t.broker.stats("t")).groups.g?.deadLetters === 1);
+    await expect.poll(async () => (await t.broker.stats("t")).groups.g?.deadLetters).toBe(1);
     await consumer.close();
     const [dead] = await t.broker.listDeadLetters("t", "g");
     expect(dead?.message.body).toBe("poison");
@@ -143,7 +145,7 @@ describe("PushConsumer over the broker", () => {
     const before = new Set<unknown>();
     const a = consumerOn(first, (m) => void before.add(m.body));
     await a.consumer.start();
-    await eventually(() => before.size === 10);
+    await expect.poll(() => before.size).toBe(10);
     await a.consumer.close();
     await producer.sendBatch(Array.from({ length: 6 }, (_, i) => ({ body: 10 + i })));
     await first.broker.close();
@@ -152,7 +154,7 @@ describe("PushConsumer over the broker", () => {
     const after: unknown[] = [];
     const b = consumerOn(second, (m) => void after.push(m.body));
     await b.consumer.start();
-    await eventually(() => after.length === 6);
+    await expect.poll(() => after.length).toBe(6);
     await b.consumer.close();
     expect(after.sort((x, y) => Number(x) - Number(y))).toEqual([10, 11, 12, 13, 14, 15]);
   });
@@ -168,7 +170,7 @@ describe("PushConsumer over the broker", () => {
     t.transport.failBefore("commitOffsets", { times: Number.POSITIVE_INFINITY });
     const a = consumerOn(t, handler);
     await a.consumer.start();
-    await eventually(() => processed.length === 8);
+    await expect.poll(() => processed.length).toBe(8);
     await a.consumer.close();
     // The group exists (its retry loop touched it) but no progress was committed.
     expect(Object.values(await t.broker.getOffsets("t", "g")).every((o) => o === 0)).toBe(true);
@@ -181,7 +183,7 @@ describe("PushConsumer over the broker", () => {
       return handler(m, ctx);
     });
     await b.consumer.start();
-    await eventually(() => deliveries === 8);
+    await expect.poll(() => deliveries).toBe(8);
     await b.consumer.close();
     expect(processed).toHaveLength(8);
     expect(await t.broker.getOffsets("t", "g")).toEqual(await heads(t.broker));

@@ -6,7 +6,7 @@ import { MemoryStorage, MemoryStore } from "../store/memory-store.js";
 import { type LocalGroupOptions, LocalGroupTransport } from "./local-group.js";
 import { LocalTransport } from "./local-transport.js";
 import { PushConsumer } from "./push-consumer.js";
-import { eventually, fastSleep } from "./test-support.js";
+import { fastSleep } from "./test-support.js";
 
 /** One remote broker, and per consumer a local group over its own store and clock. */
 async function setup() {
@@ -58,13 +58,17 @@ describe("LocalGroupTransport: a consumer's group kept in its own store", () => 
     const b = await consumerOf((m) => {
       seenByB.push(`${m.body}:${m.reconsumeTimes}`);
     });
-    await eventually(() => seenByA.includes("poison:0") && seenByB.length === 2);
+    await expect
+      .poll(() => ({ seenByA, seenByB: seenByB.length }))
+      .toMatchObject({ seenByA: expect.arrayContaining(["poison:0"]), seenByB: 2 });
     // Retries wait the local schedule (10 s, then 30 s) on A's own clock.
-    await eventually(async () => {
-      a.clock.advance(30_000);
-      await a.transport.tick();
-      return seenByA.includes("poison:2");
-    });
+    await expect
+      .poll(async () => {
+        a.clock.advance(30_000);
+        await a.transport.tick();
+        return seenByA;
+      })
+      .toContain("poison:2");
     await a.consumer.close();
     await b.consumer.close();
     expect(seenByA.filter((s) => s.startsWith("poison")).sort()).toEqual([
@@ -86,11 +90,13 @@ describe("LocalGroupTransport: a consumer's group kept in its own store", () => 
       if (fail) throw new Error("always");
       handled.push(m.body);
     });
-    await eventually(async () => {
-      c.clock.advance(2 * 60 * 60 * 1000);
-      await c.transport.tick();
-      return (await c.transport.listDeadLetters("t", "inbox")).length === 1;
-    });
+    await expect
+      .poll(async () => {
+        c.clock.advance(2 * 60 * 60 * 1000);
+        await c.transport.tick();
+        return (await c.transport.listDeadLetters("t", "inbox")).length;
+      })
+      .toBe(1);
     const [dead] = await c.transport.listDeadLetters("t", "inbox");
     expect(dead?.message).toMatchObject({
       msgId: sent?.msgId,
@@ -99,11 +105,13 @@ describe("LocalGroupTransport: a consumer's group kept in its own store", () => 
     });
     fail = false;
     expect(await c.transport.redrive("t", "inbox", { msgIds: [sent!.msgId!] })).toBe(1);
-    await eventually(async () => {
-      c.clock.advance(10_000);
-      await c.transport.tick();
-      return handled.length > 0;
-    });
+    await expect
+      .poll(async () => {
+        c.clock.advance(10_000);
+        await c.transport.tick();
+        return handled.length;
+      })
+      .toBeGreaterThan(0);
     expect(handled).toEqual([{ bad: true }]);
     await c.consumer.close();
   });
@@ -119,14 +127,16 @@ describe("LocalGroupTransport: a consumer's group kept in its own store", () => 
     };
     // First session, default settings: one failure, then a 10 s wait on its clock.
     const first = await consumerOf(fail, storage);
-    await eventually(() => seen.length === 1);
+    await expect.poll(() => seen.length).toBe(1);
     await first.consumer.close();
     await first.transport.close();
     // Reopened with two retries and no delay: past the scheduled 10 s, no more waiting.
     const second = await consumerOf(fail, storage, { maxReconsumeTimes: 2, retrySchedule: [0] });
     second.clock.advance(10_000);
     await second.transport.tick();
-    await eventually(async () => (await second.transport.listDeadLetters("t", "inbox")).length > 0);
+    await expect
+      .poll(async () => (await second.transport.listDeadLetters("t", "inbox")).length)
+      .toBeGreaterThan(0);
     const [dead] = await second.transport.listDeadLetters("t", "inbox");
     expect(dead?.message.reconsumeTimes).toBe(2);
     expect(seen).toEqual([0, 1, 2]);
@@ -143,13 +153,13 @@ describe("LocalGroupTransport: a consumer's group kept in its own store", () => 
     await remote.send("t", { messages: [{ body: 1, key: "k" }] });
     const storage = new MemoryStorage();
     const first = await consumerOf(() => undefined, storage);
-    await eventually(() => first.consumer.stats().processed === 1);
+    await expect.poll(() => first.consumer.stats().processed).toBe(1);
     await first.consumer.close();
     await first.transport.close();
     const handled: unknown[] = [];
     await remote.send("t", { messages: [{ body: 2, key: "k" }] });
     const second = await consumerOf((m) => handled.push(m.body), storage);
-    await eventually(() => handled.length > 0);
+    await expect.poll(() => handled.length).toBeGreaterThan(0);
     expect(handled).toEqual([2]);
     await second.consumer.close();
   });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_RETRY_SCHEDULE } from "../engine/config.js";
 import type { Message } from "../model.js";
 import { type MessageHandler, PushConsumer } from "./push-consumer.js";
-import { deferred, eventually, fastSleep, openEngine, yieldTurns } from "./test-support.js";
+import { sleep } from "./retry.js";
+import { deferred, fastSleep, openEngine } from "./test-support.js";
 
 /** An orderly consumer of group `g` over the real engine (topic `t`, one queue). */
 async function setup(handler: MessageHandler, maxLocalRetries = 16) {
@@ -41,12 +42,13 @@ describe("PushConsumer, orderly", () => {
       { key: "a", body: 2 },
     );
     await t.consumer.start();
-    await eventually(() => started.includes("b1"));
-    await yieldTurns();
+    // Handlers start in offset order, a1 before b1: once b's two have run, a1
+    // would have started too, unless it waits for a0.
+    await expect.poll(() => t.consumer.stats().processed).toBe(2);
     // a1 must wait for a0, though b's messages went ahead.
     expect(started).toEqual(["a0", "b0", "b1"]);
     gate.resolve();
-    await eventually(() => started.length === 5);
+    await expect.poll(() => started.length).toBe(5);
     expect(started.filter((s) => s.startsWith("a"))).toEqual(["a0", "a1", "a2"]);
     await t.consumer.close();
     expect(await t.committed("g")).toBe(5);
@@ -59,13 +61,13 @@ describe("PushConsumer, orderly", () => {
     const t = await setup(async (m) => {
       running++;
       peak = Math.max(peak, running);
-      await yieldTurns(1);
+      await sleep(0);
       order.push(m.body);
       running--;
     });
     await t.produce(...Array.from({ length: 6 }, (_, i) => ({ body: i })));
     await t.consumer.start();
-    await eventually(() => order.length === 6);
+    await expect.poll(() => order.length).toBe(6);
     await t.consumer.close();
     expect(peak).toBe(1);
     expect(order).toEqual([0, 1, 2, 3, 4, 5]);
@@ -79,7 +81,7 @@ describe("PushConsumer, orderly", () => {
     });
     await t.produce({ key: "a", body: 0 }, { key: "a", body: 1 });
     await t.consumer.start();
-    await eventually(() => calls.includes("a1@0"));
+    await expect.poll(() => calls).toContain("a1@0");
     await t.consumer.close();
     expect(calls).toEqual(["a0@0", "a0@1", "a0@2", "a1@0"]);
     expect(t.transport.count("sendBack")).toBe(0);
@@ -102,14 +104,16 @@ describe("PushConsumer, orderly", () => {
     }, 2);
     await t.produce({ key: "a", body: 0 }, { key: "a", body: 1 });
     await t.consumer.start();
-    await eventually(() => calls.includes("a1"));
+    await expect.poll(() => calls).toContain("a1");
     expect(calls).toEqual(["a0", "a0", "a0", "a1"]);
     expect(sentBackBeforeA1).toBe(1);
     expect(t.sentBack()).toEqual([0]);
     // The broker redelivers the sent-back copy after its first retry delay.
-    await eventually(async () => (await t.groupStats("g")).retrying === 1);
+    await expect.poll(async () => (await t.groupStats("g")).retrying).toBe(1);
     t.clock.advance(DEFAULT_RETRY_SCHEDULE[0]!);
-    await eventually(async () => retried.length === 1 && (await t.groupStats("g")).retrying === 0);
+    await expect
+      .poll(async () => ({ retried: retried.length, retrying: (await t.groupStats("g")).retrying }))
+      .toEqual({ retried: 1, retrying: 0 });
     await t.consumer.close();
     expect(retried).toEqual(["a0@1"]);
     expect(await t.committed("g")).toBe(2);

@@ -8,7 +8,14 @@ import {
   PushConsumer,
   type PushConsumerOptions,
 } from "./push-consumer.js";
-import { deferred, eventually, fastSleep, openEngine, yieldTurns } from "./test-support.js";
+import { sleep } from "./retry.js";
+import {
+  deferred,
+  eventLoopTurns,
+  type FaultyTransport,
+  fastSleep,
+  openEngine,
+} from "./test-support.js";
 
 type Options = Omit<Partial<PushConsumerOptions>, "handler"> & { queueCount?: number };
 
@@ -49,6 +56,20 @@ async function setup(handler: MessageHandler, options: Options = {}) {
 /** The broker's first retry delay (its default schedule): a sent-back message is due after it. */
 const FIRST_RETRY_MS = DEFAULT_RETRY_SCHEDULE[0]!;
 
+/** A commit interval no other pause of the consumer uses, to count its periodic commits by. */
+const COMMIT_INTERVAL_MS = 4321;
+
+/**
+ * Resolves once the consumer's retry loop has asked the broker for due
+ * retries twice more (and handled what came): the first of those asks began
+ * after this call, so its answer holds whatever the clock, as the test set
+ * it, makes due.
+ */
+async function retryQueueAskedAgain(t: { transport: FaultyTransport }): Promise<void> {
+  const asked = t.transport.count("receive");
+  await expect.poll(() => t.transport.count("receive")).toBeGreaterThanOrEqual(asked + 2);
+}
+
 const bodies = (n: number) => Array.from({ length: n }, (_, i) => ({ body: i }));
 
 describe("PushConsumer", () => {
@@ -57,7 +78,7 @@ describe("PushConsumer", () => {
     const t = await setup((m) => void seen.push(m), { queueCount: 3 });
     await t.produce(...bodies(9));
     await t.consumer.start();
-    await eventually(() => seen.length === 9);
+    await expect.poll(() => seen.length).toBe(9);
     await t.consumer.close();
     await t.consumer.close();
     expect(await Promise.all([0, 1, 2].map((q) => t.committed(q)))).toEqual([3, 3, 3]);
@@ -71,7 +92,7 @@ describe("PushConsumer", () => {
     await t.produce(...bodies(5));
     await t.broker.commitOffsets("t", "g", { "0": 3 });
     await t.consumer.start();
-    await eventually(() => seen.length === 2);
+    await expect.poll(() => seen.length).toBe(2);
     await t.consumer.close();
     expect(seen).toEqual([3, 4]);
   });
@@ -82,7 +103,7 @@ describe("PushConsumer", () => {
     await t.produce(...bodies(5));
     await t.trim(0, 2);
     await t.consumer.start();
-    await eventually(() => seen.length === 3);
+    await expect.poll(() => seen.length).toBe(3);
     await t.consumer.close();
     expect(seen).toEqual([2, 3, 4]);
     expect(t.phases()).toEqual([]);
@@ -91,14 +112,22 @@ describe("PushConsumer", () => {
   it("never commits past a message still in process, however the others finish", async () => {
     const slow = deferred();
     const done: number[] = [];
-    const t = await setup(async (m) => {
-      if (m.offset === 1) await slow.promise;
-      done.push(m.offset);
-    });
+    const sleep = fastSleep();
+    const t = await setup(
+      async (m) => {
+        if (m.offset === 1) await slow.promise;
+        done.push(m.offset);
+      },
+      { sleep, commitIntervalMs: COMMIT_INTERVAL_MS },
+    );
     await t.produce(...bodies(5));
     await t.consumer.start();
-    await eventually(() => done.length === 4);
-    await yieldTurns();
+    await expect.poll(() => done.length).toBe(4);
+    // The commit loop starts its second pause from now only after a periodic
+    // commit that began once the four had finished.
+    const periodic = () => sleep.delays.filter((ms) => ms === COMMIT_INTERVAL_MS).length;
+    const pauses = periodic();
+    await expect.poll(periodic).toBeGreaterThanOrEqual(pauses + 2);
     await t.consumer.commit();
     expect(await t.committed()).toBe(1);
     // No commit at all (periodic, batch-end or explicit) went past offset 1.
@@ -106,7 +135,7 @@ describe("PushConsumer", () => {
     expect(t.commits().every((c) => (c["0"] ?? 0) <= 1)).toBe(true);
     expect(t.consumer.stats().inProcess).toBe(1);
     slow.resolve();
-    await eventually(() => done.length === 5);
+    await expect.poll(() => done.length).toBe(5);
     await t.consumer.commit();
     expect(await t.committed()).toBe(5);
     await t.consumer.close();
@@ -120,15 +149,21 @@ describe("PushConsumer", () => {
     });
     await t.produce(...bodies(3));
     await t.consumer.start();
-    await eventually(async () => calls.length === 3 && (await t.group()).retrying === 1);
-    // The broker holds the retry for its first delay: nothing is redelivered before.
-    await yieldTurns();
+    await expect
+      .poll(async () => ({ calls: calls.length, retrying: (await t.group()).retrying }))
+      .toEqual({ calls: 3, retrying: 1 });
+    // The broker holds the retry for its first delay: a millisecond before it
+    // is due, the retry loop asks the broker and gets nothing.
+    t.clock.advance(FIRST_RETRY_MS - 1);
+    await retryQueueAskedAgain(t);
     expect(calls).toHaveLength(3);
-    t.clock.advance(FIRST_RETRY_MS);
-    await eventually(async () => {
-      const g = await t.group();
-      return calls.length === 4 && g.retrying === 0 && g.inFlight === 0;
-    });
+    t.clock.advance(1);
+    await expect
+      .poll(async () => {
+        const { retrying, inFlight } = await t.group();
+        return { calls: calls.length, retrying, inFlight };
+      })
+      .toEqual({ calls: 4, retrying: 0, inFlight: 0 });
     await t.consumer.close();
     expect(t.sentBack()).toEqual([{ queueId: 0, offset: 1, delayMs: undefined }]);
     expect(calls[3]).toEqual([1, 1]);
@@ -144,16 +179,19 @@ describe("PushConsumer", () => {
     t.transport.failBefore("sendBack", { times: Number.POSITIVE_INFINITY });
     await t.produce(...bodies(4));
     await t.consumer.start();
-    await eventually(
-      () => t.transport.count("sendBack") >= 3 && t.consumer.stats().processed === 3,
-    );
+    await expect
+      .poll(() => ({
+        sendBacksTried: t.transport.count("sendBack") >= 3,
+        processed: t.consumer.stats().processed,
+      }))
+      .toEqual({ sendBacksTried: true, processed: 3 });
     await t.consumer.commit();
     expect(await t.committed()).toBe(1);
     expect(t.consumer.stats().inProcess).toBe(1);
     expect(t.sentBack()).toEqual([]);
     expect((await t.group()).retrying).toBe(0);
     t.transport.heal("sendBack");
-    await eventually(() => t.sentBack().length === 1);
+    await expect.poll(() => t.sentBack().length).toBe(1);
     await t.consumer.commit();
     expect(await t.committed()).toBe(4);
     expect((await t.group()).retrying).toBe(1);
@@ -168,9 +206,12 @@ describe("PushConsumer", () => {
     t.transport.failBefore("sendBack", { times: Number.POSITIVE_INFINITY });
     await t.produce(...bodies(5));
     await t.consumer.start();
-    await eventually(
-      () => t.transport.count("sendBack") >= 2 && t.consumer.stats().processed === 4,
-    );
+    await expect
+      .poll(() => ({
+        sendBacksTried: t.transport.count("sendBack") >= 2,
+        processed: t.consumer.stats().processed,
+      }))
+      .toEqual({ sendBacksTried: true, processed: 4 });
     await t.consumer.close();
     expect(await t.committed()).toBe(2);
     expect(Math.max(...t.commits().map((c) => c["0"] ?? 0))).toBe(2);
@@ -183,12 +224,14 @@ describe("PushConsumer", () => {
     });
     await t.produce(...bodies(3));
     await t.consumer.start();
-    await eventually(() => t.consumer.stats().processed === 2);
+    await expect.poll(() => t.consumer.stats().processed).toBe(2);
     let closed = false;
     const closing = t.consumer.close().then(() => {
       closed = true;
     });
-    await yieldTurns();
+    // Nothing signals "close() is waiting": give its other work (stopping
+    // the loops, each a turn or two) the event loop, then it must still wait.
+    await eventLoopTurns(50);
     expect(closed).toBe(false);
     expect((await t.committed()) ?? 0).toBeLessThan(3);
     last.resolve();
@@ -205,7 +248,7 @@ describe("PushConsumer", () => {
     });
     await t.produce(...bodies(3));
     await t.consumer.start();
-    await eventually(() => t.consumer.stats().processed === 2);
+    await expect.poll(() => t.consumer.stats().processed).toBe(2);
     await t.consumer.close();
     expect(await t.committed()).toBe(1);
     expect(t.transport.count("sendBack")).toBe(0);
@@ -219,7 +262,7 @@ describe("PushConsumer", () => {
     t.transport.failBefore("read", { skip: 1, times: 3 });
     await t.produce(...bodies(3));
     await t.consumer.start();
-    await eventually(() => seen.length === 3);
+    await expect.poll(() => seen.length).toBe(3);
     await t.consumer.close();
     expect(seen).toEqual([0, 1, 2]);
     expect(t.phases().filter((p) => p === "read")).toHaveLength(3);
@@ -232,7 +275,7 @@ describe("PushConsumer", () => {
     await t.broker.commitOffsets("t", "g", { "0": 1 });
     await t.trim(0, 4);
     await t.consumer.start();
-    await eventually(() => seen.length === 2);
+    await expect.poll(() => seen.length).toBe(2);
     await t.consumer.close();
     // The broker answers getOffsets with the committed offset raised to minOffset.
     expect(seen).toEqual([4, 5]);
@@ -248,10 +291,10 @@ describe("PushConsumer", () => {
     // The consumer is positioned at 1 but cannot read yet; meanwhile retention runs.
     t.transport.failBefore("read", { times: Number.POSITIVE_INFINITY });
     await t.consumer.start();
-    await eventually(() => t.transport.count("read") >= 2);
+    await expect.poll(() => t.transport.count("read")).toBeGreaterThanOrEqual(2);
     await t.trim(0, 4);
     t.transport.heal("read");
-    await eventually(() => seen.length === 2);
+    await expect.poll(() => seen.length).toBe(2);
     await t.consumer.close();
     expect(seen).toEqual([4, 5]);
     expect(t.phases().filter((p) => p !== "read")).toEqual(["offset_reset"]);
@@ -264,7 +307,9 @@ describe("PushConsumer", () => {
     t.transport.failBefore("commitOffsets", { times: Number.POSITIVE_INFINITY });
     await t.produce(...bodies(2));
     await t.consumer.start();
-    await eventually(() => t.consumer.stats().processed === 2 && t.phases().includes("commit"));
+    await expect
+      .poll(() => ({ processed: t.consumer.stats().processed, phases: t.phases() }))
+      .toMatchObject({ processed: 2, phases: expect.arrayContaining(["commit"]) });
     expect(await t.committed()).toBeUndefined();
     t.transport.heal();
     await t.consumer.close();
@@ -276,11 +321,9 @@ describe("PushConsumer", () => {
     const t = await setup((m) => void seen.push(m.body), { tags: ["b"] });
     await t.produce({ body: 0, tags: ["a"] }, { body: 1, tags: ["b"] }, { body: 2, tags: ["a"] });
     await t.consumer.start();
-    let committed: number | undefined;
-    await eventually(async () => {
-      committed = await t.committed();
-      return seen.length === 1 && committed === 3;
-    });
+    await expect
+      .poll(async () => ({ seen: seen.length, committed: await t.committed() }))
+      .toEqual({ seen: 1, committed: 3 });
     await t.consumer.close();
     expect(seen).toEqual([1]);
   });
@@ -292,14 +335,14 @@ describe("PushConsumer", () => {
       async () => {
         running++;
         peak = Math.max(peak, running);
-        await yieldTurns(1);
+        await sleep(0);
         running--;
       },
       { concurrency: 3, queueCount: 2 },
     );
     await t.produce(...bodies(20));
     await t.consumer.start();
-    await eventually(() => t.consumer.stats().processed === 20);
+    await expect.poll(() => t.consumer.stats().processed).toBe(20);
     await t.consumer.close();
     expect(peak).toBe(3);
   });
@@ -315,12 +358,16 @@ describe("PushConsumer", () => {
     // Each failure waits out the schedule's next delay (10 s, then 30 s) in the
     // broker's retry queue; past maxReconsumeTimes (2) the nack dead-letters it.
     for (const [n, delay] of DEFAULT_RETRY_SCHEDULE.slice(0, 2).entries()) {
-      await eventually(async () => deliveries.length === n + 1 && (await t.group()).retrying === 1);
-      await yieldTurns();
+      await expect
+        .poll(async () => ({ deliveries: deliveries.length, retrying: (await t.group()).retrying }))
+        .toEqual({ deliveries: n + 1, retrying: 1 });
+      // Not redelivered a millisecond before the delay is over.
+      t.clock.advance(delay - 1);
+      await retryQueueAskedAgain(t);
       expect(deliveries).toHaveLength(n + 1);
-      t.clock.advance(delay);
+      t.clock.advance(1);
     }
-    await eventually(async () => (await t.group()).deadLetters === 1);
+    await expect.poll(async () => (await t.group()).deadLetters).toBe(1);
     await t.consumer.close();
     expect(deliveries).toEqual([0, 1, 2]);
     const dead = await t.broker.listDeadLetters("t", "g");

@@ -200,21 +200,14 @@ export function fastSleep(): Sleep & { delays: number[] } {
   return Object.assign(fn, { delays });
 }
 
-/** Yields to the event loop until `predicate` holds; fails after `rounds` tries (no wall-clock limit). */
-export async function eventually(
-  predicate: () => boolean | Promise<boolean>,
-  rounds = 2000,
-): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
-    if (await predicate()) return;
-    await sleep(0);
-  }
-  throw new Error(`condition not met after ${rounds} rounds: ${predicate.toString()}`);
-}
-
-/** Gives pending work `rounds` turns of the event loop (to show that something did NOT happen). */
-export async function yieldTurns(rounds = 50): Promise<void> {
-  for (let i = 0; i < rounds; i++) await sleep(0);
+/**
+ * Runs `turns` turns of the event loop. Only for the one claim no signal can
+ * show, that a promise has not settled while the work it waits on is held
+ * (close() waiting for a handler): everything else waits on an event, the
+ * ManualClock, or `expect.poll` with its deadline.
+ */
+export async function eventLoopTurns(turns: number): Promise<void> {
+  for (let i = 0; i < turns; i++) await sleep(0);
 }
 
 /** A promise with its resolve and reject, for handlers a test finishes by hand. */
