@@ -141,6 +141,24 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
     producer.close();
   });
 
+  it("sends the next batch while an answer is written, and sends both again when that write fails", async () => {
+    const { broker, transport } = await openBroker();
+    const store = new ProbedStore(new MemoryStore());
+    const producer = await open(store, transport, { batchSize: 2 });
+    await producer.send(Array.from({ length: 6 }, (_, i) => ({ body: i })));
+    // The first local write of the sync records the answer for seqs 1-2.
+    store.failNextWrites(1);
+    producer.start();
+    await flushed(producer);
+    // 1-2, 3-4 (on the wire while 1-2's answer failed to be written), then 1-2 and 3-4 again, 5-6.
+    expect(transport.count("send")).toBe(5);
+    expect((await logOf(broker, producer.producerId)).map((m) => m.seq)).toEqual([
+      1, 2, 3, 4, 5, 6,
+    ]);
+    expect(await producer.stats()).toMatchObject({ pending: 0, acknowledged: 6 });
+    producer.close();
+  });
+
   it("isolates a refused message into its dead letters with the reason, and delivers the rest", async () => {
     const { broker, transport } = await openBroker();
     const deadLettered: LocalDeadLetter[] = [];

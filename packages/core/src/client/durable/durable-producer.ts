@@ -151,6 +151,15 @@ export class DurableProducer {
   private isolateUntil = 0;
   private running: AbortController | undefined;
   private closed = false;
+  /**
+   * The last acknowledged batch's completion, written while the next batch is
+   * on the wire: the drain pays for one round trip per batch, not a round
+   * trip and a durable write. A crash before it is written sends that batch
+   * again, which the broker answers `duplicate`, as for a lost answer.
+   */
+  private completing: Promise<void> | undefined;
+  /** The last seq whose answer is being recorded by `completing`: the next batch starts after it. */
+  private answeredThrough = 0;
 
   private constructor(
     readonly store: Store,
@@ -222,6 +231,8 @@ export class DurableProducer {
       await this.loop(controller.signal);
     } finally {
       signal?.removeEventListener("abort", stop);
+      // The last answer's write ends with the run: the next runner reads the log as it is.
+      await this.settle().catch(() => undefined);
       this.running = undefined;
       this.hooks.inFlight?.(0);
     }
@@ -348,7 +359,11 @@ export class DurableProducer {
   private async round(signal: AbortSignal, attempt: number): Promise<number> {
     const o = this.options;
     const max = this.isolateUntil > 0 ? 1 : (o.batchSize ?? DEFAULTS.batchSize);
-    const pending = await this.log.pending(max, o.maxBatchBytes ?? DEFAULTS.maxBatchBytes);
+    const pending = await this.log.pending(
+      max,
+      o.maxBatchBytes ?? DEFAULTS.maxBatchBytes,
+      this.completing ? this.answeredThrough : 0,
+    );
     const now = this.clock.now();
     if (pending[0] && isExpired(pending[0], now)) {
       await this.expire(pending, now);
@@ -358,6 +373,7 @@ export class DurableProducer {
     const cut = pending.findIndex((m) => isExpired(m, now));
     const batch = cut < 0 ? pending : pending.slice(0, cut);
     if (batch.length === 0) {
+      await this.settle();
       this.report("idle");
       await this.wakeup.wait(o.syncIntervalMs ?? DEFAULTS.syncIntervalMs, signal);
       return attempt;
@@ -408,6 +424,24 @@ export class DurableProducer {
     if (error) this.failFlushes(error);
   }
 
+  /**
+   * Waits for the last answer's write. When it failed, the read-ahead starts
+   * again from the stored progress, so the batch it covered is sent again.
+   */
+  private async settle(): Promise<void> {
+    const completing = this.completing;
+    if (!completing) return;
+    try {
+      await completing;
+    } catch (error) {
+      this.answeredThrough = 0;
+      this.log.rewind();
+      throw error;
+    } finally {
+      if (this.completing === completing) this.completing = undefined;
+    }
+  }
+
   private async acknowledge(batch: PendingMessage[], results: SendResult[]): Promise<void> {
     const bySeq = new Map(results.map((r) => [r.seq, r]));
     const delivered: DeliveredMessage[] = batch.map((m) => {
@@ -430,16 +464,16 @@ export class DurableProducer {
     });
     const doneSeq = batch[batch.length - 1]!.seq;
     const at = this.clock.now();
-    await this.log.complete({
-      doneSeq,
-      acknowledged: batch.length,
-      deadLetters: [],
-      at,
-      delivered,
-    });
+    // Progress stays a prefix: one completion at a time, in seq order.
+    await this.settle();
     if (doneSeq >= this.isolateUntil) this.isolateUntil = 0;
-    this.hooks.delivered?.(delivered);
-    await this.progressed();
+    this.answeredThrough = doneSeq;
+    this.completing = this.log
+      .complete({ doneSeq, acknowledged: batch.length, deadLetters: [], at, delivered })
+      .then(() => {
+        this.hooks.delivered?.(delivered);
+        return this.progressed();
+      });
   }
 
   /**
@@ -448,6 +482,7 @@ export class DurableProducer {
    */
   private async expireDue(): Promise<number | undefined> {
     const o = this.options;
+    await this.settle();
     const pending = await this.log.pending(
       o.batchSize ?? DEFAULTS.batchSize,
       o.maxBatchBytes ?? DEFAULTS.maxBatchBytes,
@@ -466,6 +501,7 @@ export class DurableProducer {
     const end = pending.findIndex((m) => !isExpired(m, now));
     const run = end < 0 ? pending : pending.slice(0, end);
     if (run.length === 0) return 0;
+    await this.settle();
     const records = run.map((m) =>
       toDeadRecord(m, this.producerId, {
         code: "expired",
@@ -485,6 +521,7 @@ export class DurableProducer {
   }
 
   private async deadLetter(message: PendingMessage, reason: ErrorSummary): Promise<void> {
+    await this.settle();
     const record = toDeadRecord(message, this.producerId, reason);
     await this.log.complete({
       doneSeq: message.seq,

@@ -198,11 +198,16 @@ export class ProducerLog {
     };
   }
 
-  /** Up to `max` messages after the last handled one, in seq order, within about `maxBytes` of JSON. */
-  async pending(max: number, maxBytes: number): Promise<PendingMessage[]> {
-    const { doneSeq } = await this.progress();
-    this.forget(doneSeq);
-    if (this.readAhead.length < max) await this.readMore(doneSeq, max);
+  /**
+   * Up to `max` messages after the last handled one, in seq order, within
+   * about `maxBytes` of JSON. `after`, when set, is the seq of an answer whose
+   * completion is being written: the messages start after it, and progress
+   * is not read (a read would wait for that write).
+   */
+  async pending(max: number, maxBytes: number, after = 0): Promise<PendingMessage[]> {
+    const handled = after > 0 ? after : (await this.progress()).doneSeq;
+    this.forget(handled);
+    if (this.readAhead.length < max) await this.readMore(handled, max);
     const out: PendingMessage[] = [];
     let bytes = 0;
     for (const message of this.readAhead) {
@@ -238,6 +243,13 @@ export class ProducerLog {
       if (records.length < READ_RECORDS) return;
       start = `${records.at(-1)![0]}\0`;
     }
+  }
+
+  /** Forgets the read-ahead: the next `pending` reads the log from the stored progress. */
+  rewind(): void {
+    this.readAhead.length = 0;
+    this.spans.length = 0;
+    this.readThrough = 0;
   }
 
   /** Drops what the read-ahead holds at or below `doneSeq` (handled, here or by another tab). */
