@@ -1,19 +1,11 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type {
-  AppendRequest,
-  DeadLetter,
-  LeasedMessage,
-  Message,
-  ReadOptions,
-  ReadResult,
-  ReceiveOptions,
-  SendResult,
-  TopicInfo,
-  TopicStats,
-  TransactionAction,
-  TransactionInfo,
-} from "@edgeq/core";
-import type { GroupSettings } from "@edgeq/core/engine";
+import type { AppendRequest, SendResult, TopicInfo, Transport } from "@edgeq/core";
+import {
+  type RoutedVerb,
+  type RouterCaller,
+  TRANSPORT_CALLS,
+  TRANSPORT_VERBS,
+} from "@edgeq/core/transport-calls";
 import { wakeConsumers } from "../broker/consumer-wake.js";
 import { promoteReplica, readFromReplica } from "../broker/failover.js";
 import {
@@ -32,13 +24,56 @@ import { type Outcome, outcomeOf } from "../shared/outcome.js";
 export type RpcOptions<O> = Omit<O, "signal">;
 
 /**
+ * EdgeqRpc's method for each Transport call: the Transport call's arguments
+ * (options without their signal, which cannot cross RPC: a long-poll is
+ * bounded by its `waitMs`), its value or error answered as an Outcome.
+ */
+export type EdgeqRpcCalls = {
+  [V in RoutedVerb]: (
+    topic: string,
+    ...args: RpcArgs<Parameters<Transport[V]>>
+  ) => Promise<Outcome<Awaited<ReturnType<Transport[V]>>>>;
+};
+
+/** A Transport call's arguments after its topic, each options object without its signal. */
+export type RpcArgs<A> = A extends [string, ...infer R]
+  ? { [K in keyof R]: RpcOptionsOf<R[K]> }
+  : never;
+
+/** An argument as it crosses RPC: options without their `signal`. */
+type RpcOptionsOf<T> = T extends { signal?: AbortSignal } ? RpcOptions<T> : T;
+
+// The class's static block defines these on its prototype, one per TRANSPORT_VERBS entry.
+export interface EdgeqRpc extends EdgeqRpcCalls {}
+
+/**
  * edgeq for other Workers: bind it as a service (`"entrypoint": "EdgeqRpc"`)
  * and talk to it with `RpcTransport`, whose calls these methods mirror. Same
  * semantics as HTTP, minus HTTP: a service binding is already trusted by the
  * account that made it, so no token is asked for. Every method answers an
- * `Outcome`, errors as data.
+ * `Outcome`, errors as data. The Transport calls are the core's
+ * TRANSPORT_CALLS on the topic's router, as LocalTransport's are on a Broker.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the static block's methods
 export class EdgeqRpc extends WorkerEntrypoint<Env> {
+  static {
+    // Each Transport call but those written out here is its TRANSPORT_CALLS entry on the topic's router.
+    for (const verb of TRANSPORT_VERBS) {
+      if (Object.hasOwn(EdgeqRpc.prototype, verb)) continue;
+      const call = TRANSPORT_CALLS[verb as RoutedVerb] as (
+        route: RouterCaller,
+        ...args: unknown[]
+      ) => Promise<unknown>;
+      Object.defineProperty(EdgeqRpc.prototype, verb, {
+        value(this: EdgeqRpc, topic: string, ...args: unknown[]) {
+          return outcomeOf(async () => call(await routerCaller(this.env, topic), ...args));
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+
   /** Makes replica `replica` the primary of a replicated queue (`POST …/queues/{queueId}/promote`). */
   promote(topic: string, queueId: number, replica: number): Promise<Outcome<PromoteResult>> {
     return outcomeOf(() => promoteReplica(this.env, topic, queueId, replica));
@@ -67,109 +102,6 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
       return results;
     });
   }
-  /** Reads a queue by offset (`GET …/queues/{queueId}/messages`). */
-  read(
-    topic: string,
-    queueId: number,
-    options: RpcOptions<ReadOptions>,
-  ): Promise<Outcome<ReadResult>> {
-    return outcomeOf(async () => (await topicRouter(this.env, topic)).read(queueId, options));
-  }
-  /** A group's committed offset per queue id. */
-  getOffsets(topic: string, group: string): Promise<Outcome<Record<string, number>>> {
-    return outcomeOf(async () => (await topicRouter(this.env, topic)).getOffsets(group));
-  }
-  /** Commits a group's offsets (forward only unless `reset`). */
-  commitOffsets(
-    topic: string,
-    group: string,
-    offsets: Record<string, number>,
-    options: { reset?: boolean } = {},
-  ): Promise<Outcome<Record<string, number>>> {
-    return outcomeOf(async () =>
-      (await topicRouter(this.env, topic)).commitOffsets(group, offsets, options.reset === true),
-    );
-  }
-  /** Leases messages to `group`, taking turns over the topic's queues. */
-  receive(
-    topic: string,
-    group: string,
-    options: RpcOptions<ReceiveOptions> = {},
-  ): Promise<Outcome<LeasedMessage[]>> {
-    return outcomeOf(async () => (await topicRouter(this.env, topic)).receive(group, options));
-  }
-  /** Settles leased messages for good. */
-  ack(topic: string, group: string, receipts: string[]): Promise<Outcome<void>> {
-    return outcomeOf(async () => (await topicRouter(this.env, topic)).ack(group, receipts));
-  }
-  /** Gives leased messages back to the retry schedule (or after `delayMs`). */
-  nack(
-    topic: string,
-    group: string,
-    receipts: string[],
-    options: { delayMs?: number } = {},
-  ): Promise<Outcome<void>> {
-    return outcomeOf(async () =>
-      (await topicRouter(this.env, topic)).nack(group, receipts, options.delayMs),
-    );
-  }
-  /** Extends leases to `visibilityMs` from now. */
-  extend(
-    topic: string,
-    group: string,
-    receipts: string[],
-    visibilityMs: number,
-  ): Promise<Outcome<void>> {
-    return outcomeOf(async () =>
-      (await topicRouter(this.env, topic)).extend(group, receipts, visibilityMs),
-    );
-  }
-  /** A pull consumer's failed message, sent to the group's retry schedule. */
-  sendBack(
-    topic: string,
-    group: string,
-    message: Pick<Message, "queueId" | "offset">,
-    options: { delayMs?: number } = {},
-  ): Promise<Outcome<void>> {
-    return outcomeOf(async () =>
-      (await topicRouter(this.env, topic)).sendBack(
-        group,
-        message.queueId,
-        message.offset,
-        options.delayMs,
-      ),
-    );
-  }
-  /** One message by msgId. */
-  getMessage(topic: string, msgId: string): Promise<Outcome<Message>> {
-    return outcomeOf(async () => (await topicRouter(this.env, topic)).getMessage(msgId));
-  }
-  /** Messages with `key`, oldest first. */
-  queryByKey(
-    topic: string,
-    key: string,
-    options: { limit?: number } = {},
-  ): Promise<Outcome<Message[]>> {
-    return outcomeOf(async () => (await topicRouter(this.env, topic)).queryByKey(key, options));
-  }
-  /** The group's dead letters, oldest first, with reasons. */
-  listDeadLetters(
-    topic: string,
-    group: string,
-    options: { limit?: number } = {},
-  ): Promise<Outcome<DeadLetter[]>> {
-    return outcomeOf(async () =>
-      (await topicRouter(this.env, topic)).listDeadLetters(group, options.limit),
-    );
-  }
-  /** Moves dead letters back to the retry schedule; answers how many moved. */
-  redrive(
-    topic: string,
-    group: string,
-    options: { limit?: number; msgIds?: string[] } = {},
-  ): Promise<Outcome<number>> {
-    return outcomeOf(async () => (await topicRouter(this.env, topic)).redrive(group, options));
-  }
   /** Deletes dead letters for good; answers how many. */
   discardDeadLetters(
     topic: string,
@@ -178,20 +110,6 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   ): Promise<Outcome<number>> {
     return outcomeOf(async () =>
       (await topicRouter(this.env, topic)).discardDeadLetters(group, options),
-    );
-  }
-  /** A group's settings (`{}`: defaults). */
-  groupSettings(topic: string, group: string): Promise<Outcome<GroupSettings>> {
-    return outcomeOf(async () => (await topicRouter(this.env, topic)).groupSettings(group));
-  }
-  /** Replaces a group's settings (ordered, flow, paused, maxRetries, retryDelayMs); answers them. */
-  setGroupSettings(
-    topic: string,
-    group: string,
-    settings: unknown,
-  ): Promise<Outcome<GroupSettings>> {
-    return outcomeOf(async () =>
-      (await topicRouter(this.env, topic)).setGroupSettings(group, settings),
     );
   }
   /** Skips a group's whole backlog; answers how many messages. */
@@ -206,26 +124,6 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   deleteGroup(topic: string, group: string): Promise<Outcome<void>> {
     return outcomeOf(async () => (await topicRouter(this.env, topic)).deleteGroup(group));
   }
-  /** Per-queue offsets and sizes and per-group lag. */
-  stats(topic: string): Promise<Outcome<TopicStats>> {
-    return outcomeOf(async () => (await topicRouter(this.env, topic)).stats());
-  }
-  /** Commits or rolls back a transaction. */
-  endTransaction(
-    topic: string,
-    txId: string,
-    action: TransactionAction,
-  ): Promise<Outcome<TransactionInfo>> {
-    return outcomeOf(async () => (await topicRouter(this.env, topic)).endTransaction(txId, action));
-  }
-  /** Transactions of the topic, optionally of one producer or in one state. */
-  listTransactions(
-    topic: string,
-    filter: { producerId?: string; state?: "unknown" | "pending" } = {},
-  ): Promise<Outcome<TransactionInfo[]>> {
-    return outcomeOf(async () => (await topicRouter(this.env, topic)).listTransactions(filter));
-  }
-
   // ── topics at runtime (docs/protocol.md, Topics at runtime) ──
 
   /** Every topic with its settings, sorted by name. */
@@ -244,4 +142,13 @@ export class EdgeqRpc extends WorkerEntrypoint<Env> {
   deleteTopic(topic: string): Promise<Outcome<void>> {
     return outcomeOf(() => deleteTopic(this.env, topic));
   }
+}
+
+/** The calls of `topic`'s router, for TRANSPORT_CALLS. */
+async function routerCaller(env: Env, topic: string): Promise<RouterCaller> {
+  const router = (await topicRouter(env, topic)) as unknown as Record<
+    string,
+    (...args: unknown[]) => unknown
+  >;
+  return ((verb: string, ...args: unknown[]) => router[verb]!(...args)) as RouterCaller;
 }

@@ -1,22 +1,6 @@
 import type { WorkerEntrypoint } from "cloudflare:workers";
-import type {
-  AppendRequest,
-  CallOptions,
-  DeadLetter,
-  LeasedMessage,
-  Message,
-  ReadOptions,
-  ReadResult,
-  ReceiveOptions,
-  SendBackOptions,
-  SendResult,
-  TopicInfo,
-  TopicStats,
-  TransactionAction,
-  TransactionInfo,
-  Transport,
-} from "@edgeq/core";
-import type { GroupSettings } from "@edgeq/core/engine";
+import type { Transport } from "@edgeq/core";
+import { signalOf, TRANSPORT_VERBS, withoutSignal } from "@edgeq/core/transport-calls";
 import { type Outcome, unwrap } from "../shared/outcome.js";
 import type { EdgeqRpc } from "./entrypoint.js";
 
@@ -59,6 +43,10 @@ export type EdgeqRpcTarget = EdgeqRpcBinding | Service<EdgeqRpc> | Fetcher;
  * } satisfies ExportedHandler<{ EDGEQ: EdgeqRpcTarget }>;
  * ```
  */
+// The class's static block defines Transport's calls on its prototype (TRANSPORT_VERBS).
+export interface RpcTransport extends Transport {}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the static block's methods
 export class RpcTransport implements Transport {
   private readonly rpc: EdgeqRpcBinding;
 
@@ -69,145 +57,22 @@ export class RpcTransport implements Transport {
     this.rpc = binding as unknown as EdgeqRpcBinding;
   }
 
-  topicInfo(topic: string, options?: CallOptions): Promise<TopicInfo> {
-    return this.call(options, (rpc) => rpc.topicInfo(topic));
+  static {
+    // Every Transport call is EdgeqRpc's method of the same name: the signal checked here
+    // (it cannot cross RPC), the arguments passed on without it, the Outcome unwrapped.
+    for (const verb of TRANSPORT_VERBS)
+      Object.defineProperty(RpcTransport.prototype, verb, {
+        async value(this: RpcTransport, ...args: unknown[]) {
+          signalOf(args)?.throwIfAborted();
+          // Called on the binding itself: a stub's method is a proxy, whose `apply` would be an RPC call.
+          const rpc = this.rpc as unknown as Record<
+            string,
+            (...a: unknown[]) => Promise<Outcome<unknown>>
+          >;
+          return unwrap(await rpc[verb]!(...args.map(withoutSignal)));
+        },
+        writable: true,
+        configurable: true,
+      });
   }
-
-  send(topic: string, request: AppendRequest, options?: CallOptions): Promise<SendResult[]> {
-    return this.call(options, (rpc) => rpc.send(topic, request));
-  }
-
-  read(topic: string, queueId: number, options: ReadOptions): Promise<ReadResult> {
-    const { signal, ...rest } = options;
-    return this.call({ signal }, (rpc) => rpc.read(topic, queueId, rest));
-  }
-
-  getOffsets(topic: string, group: string, options?: CallOptions): Promise<Record<string, number>> {
-    return this.call(options, (rpc) => rpc.getOffsets(topic, group));
-  }
-
-  async commitOffsets(
-    topic: string,
-    group: string,
-    offsets: Record<string, number>,
-    options?: CallOptions & { reset?: boolean },
-  ): Promise<void> {
-    const reset = options?.reset === true;
-    await this.call(options, (rpc) => rpc.commitOffsets(topic, group, offsets, { reset }));
-  }
-
-  receive(topic: string, group: string, options: ReceiveOptions = {}): Promise<LeasedMessage[]> {
-    const { signal, ...rest } = options;
-    return this.call({ signal }, (rpc) => rpc.receive(topic, group, rest));
-  }
-
-  ack(topic: string, group: string, receipts: string[], options?: CallOptions): Promise<void> {
-    return this.call(options, (rpc) => rpc.ack(topic, group, receipts));
-  }
-
-  nack(
-    topic: string,
-    group: string,
-    receipts: string[],
-    options?: CallOptions & { delayMs?: number },
-  ): Promise<void> {
-    const delay = options?.delayMs === undefined ? {} : { delayMs: options.delayMs };
-    return this.call(options, (rpc) => rpc.nack(topic, group, receipts, delay));
-  }
-
-  extend(
-    topic: string,
-    group: string,
-    receipts: string[],
-    visibilityMs: number,
-    options?: CallOptions,
-  ): Promise<void> {
-    return this.call(options, (rpc) => rpc.extend(topic, group, receipts, visibilityMs));
-  }
-
-  sendBack(
-    topic: string,
-    group: string,
-    message: Pick<Message, "queueId" | "offset">,
-    options?: SendBackOptions,
-  ): Promise<void> {
-    const at = { queueId: message.queueId, offset: message.offset };
-    const delay = options?.delayMs === undefined ? {} : { delayMs: options.delayMs };
-    return this.call(options, (rpc) => rpc.sendBack(topic, group, at, delay));
-  }
-
-  getMessage(topic: string, msgId: string, options?: CallOptions): Promise<Message> {
-    return this.call(options, (rpc) => rpc.getMessage(topic, msgId));
-  }
-
-  queryByKey(
-    topic: string,
-    key: string,
-    options?: CallOptions & { limit?: number },
-  ): Promise<Message[]> {
-    return this.call(options, (rpc) => rpc.queryByKey(topic, key, limitOf(options)));
-  }
-
-  listDeadLetters(
-    topic: string,
-    group: string,
-    options?: CallOptions & { limit?: number },
-  ): Promise<DeadLetter[]> {
-    return this.call(options, (rpc) => rpc.listDeadLetters(topic, group, limitOf(options)));
-  }
-
-  redrive(
-    topic: string,
-    group: string,
-    options?: CallOptions & { limit?: number; msgIds?: string[] },
-  ): Promise<number> {
-    const { signal, ...rest } = options ?? {};
-    return this.call({ signal }, (rpc) => rpc.redrive(topic, group, rest));
-  }
-
-  groupSettings(topic: string, group: string, options?: CallOptions): Promise<GroupSettings> {
-    return this.call(options, (rpc) => rpc.groupSettings(topic, group));
-  }
-
-  setGroupSettings(
-    topic: string,
-    group: string,
-    settings: GroupSettings,
-    options?: CallOptions,
-  ): Promise<GroupSettings> {
-    return this.call(options, (rpc) => rpc.setGroupSettings(topic, group, settings));
-  }
-
-  stats(topic: string, options?: CallOptions): Promise<TopicStats> {
-    return this.call(options, (rpc) => rpc.stats(topic));
-  }
-
-  endTransaction(
-    topic: string,
-    txId: string,
-    action: TransactionAction,
-    options?: CallOptions,
-  ): Promise<TransactionInfo> {
-    return this.call(options, (rpc) => rpc.endTransaction(topic, txId, action));
-  }
-
-  listTransactions(
-    topic: string,
-    filter: { producerId?: string; state?: "unknown" | "pending" } = {},
-    options?: CallOptions,
-  ): Promise<TransactionInfo[]> {
-    return this.call(options, (rpc) => rpc.listTransactions(topic, filter));
-  }
-
-  private async call<T>(
-    options: CallOptions | undefined,
-    rpc: (binding: EdgeqRpcBinding) => Promise<Outcome<T>>,
-  ): Promise<T> {
-    options?.signal?.throwIfAborted();
-    return unwrap(await rpc(this.rpc));
-  }
-}
-
-function limitOf(options: { limit?: number } | undefined): { limit?: number } {
-  return options?.limit === undefined ? {} : { limit: options.limit };
 }
