@@ -43,6 +43,7 @@ export type {
   ReadRequest,
   StreamConfig,
   StreamState,
+  TraceContext,
 } from "./streams/stream-types.js";
 export { type AppEnv, createApp };
 

@@ -6,19 +6,40 @@ import type { Message, OutgoingMessage } from "../model.js";
  * optional peer): the module itself fits this shape.
  */
 export interface OpenTelemetryApi {
-  context: { active(): unknown };
+  /** The context API: which context is active. */
+  context: {
+    /** The active context. */
+    active(): unknown;
+  };
+  /** The propagation API, with the W3C trace-context propagator an SDK registers. */
   propagation: {
+    /** Writes `context`'s trace headers (`traceparent`, `tracestate`) into `carrier`. */
     inject(context: unknown, carrier: Record<string, string>): void;
+    /** The context `carrier`'s trace headers describe, on top of `context`. */
     extract(context: unknown, carrier: Record<string, string>): unknown;
   };
-  trace: { getTracer(name: string): TelemetryTracer; getSpanContext(context: unknown): unknown };
+  /** The trace API. */
+  trace: {
+    /** The tracer of that instrumentation name. */
+    getTracer(name: string): TelemetryTracer;
+    /** The span context `context` holds, if any. */
+    getSpanContext(context: unknown): unknown;
+  };
+  /** The empty context. */
   ROOT_CONTEXT: unknown;
+  /** Span kinds. */
   SpanKind: { PRODUCER: number; CONSUMER: number };
+  /** Span status codes. */
   SpanStatusCode: { ERROR: number };
 }
 
 /** A tracer, as `@opentelemetry/api`'s `Tracer` offers it: a span made active for `fn`. */
 export interface TelemetryTracer {
+  /**
+   * Starts span `name` as the child of `context` (with `links` to others),
+   * runs `fn` with it active, and answers what `fn` does.
+   * @typeParam F the function run in the span
+   */
   startActiveSpan<F extends (span: TelemetrySpan) => unknown>(
     name: string,
     options: {
@@ -33,8 +54,11 @@ export interface TelemetryTracer {
 
 /** A span, as much of `@opentelemetry/api`'s `Span` as edgeq calls. */
 export interface TelemetrySpan {
+  /** Records an error the span's work met. */
   recordException(exception: Error | string): void;
+  /** Sets the span's status (ERROR when its work failed). */
   setStatus(status: { code: number }): unknown;
+  /** Ends the span. */
   end(): void;
 }
 

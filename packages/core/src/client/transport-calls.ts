@@ -15,7 +15,7 @@ export type RouterCaller = <V extends RouterVerb>(
 ) => ReturnType<TopicRouter[V]>;
 
 /** A Transport call's arguments after its topic. */
-type AfterTopic<F> = F extends (topic: string, ...rest: infer R) => unknown ? R : never;
+export type AfterTopic<F> = F extends (topic: string, ...rest: infer R) => unknown ? R : never;
 
 /** The calls TRANSPORT_CALLS maps: all but `topicInfo`, which reads the topic's config, not its router. */
 export type RoutedVerb = Exclude<TransportVerb, "topicInfo">;

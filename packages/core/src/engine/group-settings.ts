@@ -29,6 +29,7 @@ export interface GroupSettings {
   deadLetterTopic?: string;
 }
 
+/** A group's flow control per flow key: how many in flight at once, how many deliveries a second. */
 export interface FlowSetting {
   /** Which header holds the flow key; absent: the message `key`. */
   header?: string;

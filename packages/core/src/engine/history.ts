@@ -2,6 +2,7 @@ import type { GroupTotals, QueueTotals } from "../model.js";
 
 /** Minutes of per-minute samples a queue keeps: 25 h, so a 24 h chart is full. */
 export const HISTORY_MINUTES = 1_500;
+/** One minute in ms: the length of a history sample. */
 export const MINUTE_MS = 60_000;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * `@edgeq/core/engine`: the broker engine a host runs over a {@link Store}:
+ * `@edgeq/core/engine`: the broker engine a host runs over a `Store`:
  * the topic router and its queues, their settings, validation of what
  * producers send, ids, history, and the clock the engine keeps time by.
  * Clients need none of it; a host (a Durable Object, a test, a Node server) does.
@@ -38,6 +38,7 @@ export {
 } from "./queue-handle.js";
 export { RouterRotations } from "./rotations.js";
 export {
+  ROUTER_VERBS,
   type RouterReadOptions,
   type RouterReceiveOptions,
   type RouterVerb,

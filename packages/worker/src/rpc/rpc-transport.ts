@@ -20,6 +20,9 @@ export type EdgeqRpcBinding = Omit<EdgeqRpc, keyof WorkerEntrypoint<Env>>;
  */
 export type EdgeqRpcTarget = EdgeqRpcBinding | Service<EdgeqRpc> | Fetcher;
 
+// The class's static block defines Transport's calls on its prototype (TRANSPORT_VERBS).
+export interface RpcTransport extends Transport {}
+
 /**
  * The core's Transport over a service binding to the edgeq Worker, so a
  * Worker produces and consumes with the same Producer and PushConsumer as
@@ -43,9 +46,6 @@ export type EdgeqRpcTarget = EdgeqRpcBinding | Service<EdgeqRpc> | Fetcher;
  * } satisfies ExportedHandler<{ EDGEQ: EdgeqRpcTarget }>;
  * ```
  */
-// The class's static block defines Transport's calls on its prototype (TRANSPORT_VERBS).
-export interface RpcTransport extends Transport {}
-
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above declares the static block's methods
 export class RpcTransport implements Transport {
   private readonly rpc: EdgeqRpcBinding;

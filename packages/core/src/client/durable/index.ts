@@ -1,7 +1,7 @@
 /**
  * `@edgeq/core/durable`: the log-first producer adapters build outboxes on
  * (the browser's IndexedDB outbox, the Worker's Queues producer): every send
- * is written to a local {@link Store} before it is delivered, and an
+ * is written to a local `Store` before it is delivered, and an
  * inspector lists what is queued, delivered or dead.
  * @module
  */

@@ -3,6 +3,8 @@
  * worker, say) replayed in order once the network is back.
  * @module
  */
+
+export type { Sleep } from "../retry.js";
 export { asCapturedRequest, type CapturedRequest, capturedBody } from "./captured-request.js";
 export {
   createReplayHandler,
