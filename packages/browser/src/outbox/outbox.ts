@@ -276,7 +276,7 @@ export class Outbox extends EventTarget {
   queued(messages: QueuedMessage[]): void {
     this.dispatchEvent(new CustomEvent("queued", { detail: { messages } }));
     this.producer.wake(false);
-    this.channel.post({ type: "queued" });
+    this.channel.postQueued();
   }
 
   /** Progress, from this tab's sync loop (`local`) or the syncing tab's broadcast. */

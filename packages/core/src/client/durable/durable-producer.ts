@@ -286,10 +286,14 @@ export class DurableProducer {
     return done;
   }
 
-  /** Progress was made (here, or by another runner over the same storage): settle the flushes it covers. */
-  async progressed(): Promise<void> {
+  /**
+   * Progress was made (here, or by another runner over the same storage):
+   * settle the flushes it covers. `doneSeq`, when the caller just wrote it,
+   * saves reading it back.
+   */
+  async progressed(doneSeq?: number): Promise<void> {
     if (this.flushes.size === 0) return;
-    const { doneSeq } = await this.log.progress();
+    doneSeq ??= (await this.log.progress()).doneSeq;
     for (const f of [...this.flushes]) if (f.target <= doneSeq) f.resolve();
   }
 
@@ -470,9 +474,10 @@ export class DurableProducer {
     this.answeredThrough = doneSeq;
     this.completing = this.log
       .complete({ doneSeq, acknowledged: batch.length, deadLetters: [], at, delivered })
-      .then(() => {
+      .then((written) => {
         this.hooks.delivered?.(delivered);
-        return this.progressed();
+        // Not written: another runner completed further, so the stored progress says how far.
+        return this.progressed(written ? doneSeq : undefined);
       });
   }
 
