@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { forward, readBody } from "./http-forward.js";
 import { persistedBroker } from "./persisted-broker.js";
 
@@ -167,14 +167,16 @@ describe("a broker restarted over its persisted storage", () => {
       visibilityMs: 1,
     });
     // Once it expires, the message comes back, counted as a second delivery.
-    const again = await vi.waitFor(
-      async () => {
-        const got = await receive("single", "mailer", 10, 30_000);
-        expect(got).toHaveLength(1);
-        return got;
-      },
-      { timeout: 10_000, interval: 20 },
-    );
+    let again: Leased[] = [];
+    await expect
+      .poll(
+        async () => {
+          again = await receive("single", "mailer", 10, 30_000);
+          return again;
+        },
+        { timeout: 10_000, interval: 20, message: "the expired lease to be delivered again" },
+      )
+      .toHaveLength(1);
     expect(again[0]).toMatchObject({
       msgId: lease!.msgId,
       offset: lease!.offset,

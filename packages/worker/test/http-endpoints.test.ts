@@ -109,7 +109,9 @@ describe("read", () => {
     }).finally(() => {
       answered = true;
     });
-    await vi.waitFor(() => expect(parked).toHaveBeenCalled(), { timeout: 4_000, interval: 5 });
+    await expect
+      .poll(() => parked, { timeout: 4_000, interval: 5, message: "the read to park" })
+      .toHaveBeenCalled();
     expect(answered, "the read answered before any message arrived").toBe(false);
     await post("/single/messages", { messages: [{ body: "woke you" }] });
     const res = await waiting;

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { type Message, Producer, PushConsumer } from "@edgeq/core";
-import { expect, it, vi } from "vitest";
+import { expect, it } from "vitest";
 import { type EdgeqRpcBinding, RpcTransport } from "../src/rpc/rpc-transport.js";
 
 // The test runner exposes the main module's entrypoints as loopback bindings.
@@ -34,10 +34,10 @@ it("other Workers produce and consume with the core clients over RPC", async () 
     idleDelayMs: 5,
   });
   await consumer.start();
-  await vi.waitFor(
-    () => expect(sent.every((s) => seen.some((m) => m.msgId === s.msgId))).toBe(true),
-    { timeout: 5000, interval: 10 },
-  );
+  const unseen = () => sent.filter((s) => !seen.some((m) => m.msgId === s.msgId));
+  await expect
+    .poll(() => unseen().map((s) => s.msgId), { timeout: 5000, interval: 10 })
+    .toEqual([]);
   await consumer.close();
   const offsets = await rpc.getOffsets("orders", group);
   expect(Object.keys(offsets).length).toBe(4);
