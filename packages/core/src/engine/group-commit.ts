@@ -32,16 +32,21 @@ export class GroupCommitter<T, R = void> {
   private next: Batch<T, R> | undefined;
   private running = false;
 
-  /** `flush` returns one result per item (or nothing, when there are no results). */
+  /**
+   * `flush` returns one result per item (or nothing, when there are no
+   * results); `commits` says how many `commit` calls the items came from.
+   */
   constructor(
-    private readonly flush: (items: T[]) => Promise<R[] | undefined>,
+    private readonly flush: (items: T[], commits: number) => Promise<R[] | undefined>,
     private readonly options: GroupCommitOptions = {},
   ) {}
 
   /** A committer of store ops into `store.write`. */
   static forStore(store: Store, options: GroupCommitOptions = {}): GroupCommitter<StoreOp> {
-    return new GroupCommitter<StoreOp>(async (ops) => {
-      await store.write(lastOpPerKey(ops));
+    return new GroupCommitter<StoreOp>(async (ops, commits) => {
+      // One commit's ops are one mutation's: worth no pass over every key (a lease
+      // receive writes a record per message), and the store applies them in order anyway.
+      await store.write(commits > 1 ? lastOpPerKey(ops) : ops);
       return undefined;
     }, options);
   }
@@ -78,7 +83,7 @@ export class GroupCommitter<T, R = void> {
       this.next = undefined;
       let results: R[] | undefined;
       try {
-        results = await this.flush(batch.items);
+        results = await this.flush(batch.items, batch.waiters.length);
       } catch (cause) {
         const error =
           cause instanceof EdgeqError
