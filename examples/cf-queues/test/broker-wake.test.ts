@@ -1,5 +1,5 @@
 import type { Miniflare } from "miniflare";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { appWithBroker } from "./app-and-broker.js";
 
 // The same consumer Worker, but nothing of it ever sends or starts anything: the
@@ -33,8 +33,10 @@ it("a produce to a topic with consumerObjects starts its consumer: the queue() h
   });
   expect(res.status).toBe(200);
   const kv = await mf.getKVNamespace("RESULTS", "app");
-  await vi.waitFor(
-    async () => expect([await kv.get("done:1"), await kv.get("done:2")]).toEqual(["1", "1"]),
-    { timeout: 20_000, interval: 200 },
-  );
+  await expect
+    .poll(async () => [await kv.get("done:1"), await kv.get("done:2")], {
+      timeout: 20_000,
+      interval: 200,
+    })
+    .toEqual(["1", "1"]);
 });

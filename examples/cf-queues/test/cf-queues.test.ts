@@ -1,5 +1,5 @@
 import type { Miniflare } from "miniflare";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { appWithBroker } from "./app-and-broker.js";
 
 const TOKEN = "cf-queues-test-token";
@@ -56,10 +56,12 @@ it("the first send starts the consumer: the queue() handler runs unchanged, with
   ];
   await send(jobs);
   // Nothing else is called: the consumer object's alarm, armed by that send, drains "jobs".
-  await vi.waitFor(
-    async () => expect((await deadLetters()).map((d) => d.message.body.id)).toEqual([9]),
-    { timeout: 30_000, interval: 200 },
-  );
+  await expect
+    .poll(async () => (await deadLetters()).map((d) => d.message.body.id), {
+      timeout: 30_000,
+      interval: 200,
+    })
+    .toEqual([9]);
   const seen = await results();
   // Every job but the poisoned one handled once; the flaky ones on their second attempt.
   for (const { id, kind } of jobs.filter((j) => j.kind !== "poison"))
@@ -77,26 +79,29 @@ it("keeps consuming by itself: later sends are handled with no call from outside
     { id: 102, kind: "flaky" },
   ]);
   // The alarm long-polls edgeq: wait for the handler's results, bounded.
-  await vi.waitFor(
-    async () => {
-      const seen = await results();
-      expect([seen.get("done:101"), seen.get("done:102")]).toEqual(["1", "2"]);
-    },
-    { timeout: 20_000, interval: 100 },
-  );
+  await expect
+    .poll(
+      async () => {
+        const seen = await results();
+        return [seen.get("done:101"), seen.get("done:102")];
+      },
+      { timeout: 20_000, interval: 100 },
+    )
+    .toEqual(["1", "2"]);
 });
 
 it("one drain from anywhere (a cron, a test) runs the same consumer", async () => {
   await send([{ id: 201, kind: "ok" }]);
   // The alarm may take it first; either way it is handled once, and a drain finds the topic idle after.
-  await vi.waitFor(
-    async () => {
-      const report = (await (
-        await mf.dispatchFetch("http://app/consumer/drain", { method: "POST" })
-      ).json()) as { idle: boolean };
-      expect(report.idle).toBe(true);
-      expect((await results()).get("done:201")).toBe("1");
-    },
-    { timeout: 20_000, interval: 200 },
-  );
+  await expect
+    .poll(
+      async () => {
+        const report = (await (
+          await mf.dispatchFetch("http://app/consumer/drain", { method: "POST" })
+        ).json()) as { idle: boolean };
+        return { idle: report.idle, done: (await results()).get("done:201") };
+      },
+      { timeout: 20_000, interval: 200 },
+    )
+    .toEqual({ idle: true, done: "1" });
 });
