@@ -67,7 +67,7 @@ export interface TopicConfig {
 }
 
 /** Every TopicConfig field's default (see each field). */
-export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = Object.freeze({
+export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = /* @__PURE__ */ Object.freeze({
   queueCount: 4,
   retentionMs: 7 * DAY,
   maxMessages: Number.MAX_SAFE_INTEGER,
@@ -91,7 +91,7 @@ export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = Object.freeze({
  * Defaults of the calls' optional arguments, the same on every surface (HTTP,
  * RPC, in process): the TopicRouter applies them, hosts pass absent values on.
  */
-export const CALL_DEFAULTS = Object.freeze({
+export const CALL_DEFAULTS = /* @__PURE__ */ Object.freeze({
   /** Messages per read. */
   readLimit: 100,
   /** Messages per receive. */
