@@ -1,6 +1,6 @@
 import { HttpTransport, type Message } from "@edgeq/core";
 import { deleteDB } from "idb";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import { createOutbox, type Outbox, type OutboxOptions } from "../src/index.js";
 import type { Fault, ProducedBatch } from "./network.js";
 
@@ -59,26 +59,18 @@ export async function messagesOf(topic: string, producerId: string): Promise<Mes
   return out.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));
 }
 
-/** Retries `flush` until it resolves: each attempt rejects while the network is failing. */
-export async function flushEventually(outbox: Outbox, attempts = 100): Promise<void> {
-  for (let i = 0; ; i++) {
-    try {
-      await outbox.flush();
-      return;
-    } catch (error) {
-      if (i >= attempts) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-/** Polls `check` until it returns true (no fixed sleeps in the assertions themselves). */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/**
+ * Flushes until a flush resolves: each attempt rejects while the network is
+ * failing. Polled by expect.poll, so it has its deadline and, on failure,
+ * shows the last flush's error.
+ */
+export async function flushEventually(outbox: Outbox): Promise<void> {
+  const attempt = () =>
+    outbox.flush().then(
+      () => "flushed",
+      (error: unknown) => `flush failed: ${String(error)}`,
+    );
+  await expect.poll(attempt, { message: "a flush to succeed" }).toBe("flushed");
 }
 
 async function control(path: string, body?: unknown): Promise<unknown> {

@@ -3,7 +3,7 @@ import { deleteDB } from "idb";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { commands } from "vitest/browser";
 import { createInbox, type InboxOptions } from "../src/index.js";
-import { broker, brokerUrl, healthyNetwork, TOKEN, uniqueName, until } from "./helpers.js";
+import { broker, brokerUrl, healthyNetwork, TOKEN, uniqueName } from "./helpers.js";
 
 type Handled = Pick<Message, "msgId" | "producerId" | "body" | "reconsumeTimes">;
 
@@ -85,13 +85,17 @@ describe("Inbox", () => {
         },
       });
     const first = await open();
-    await until(() => seen.length >= 10, "the first ten messages");
+    await expect
+      .poll(() => seen.length, { message: "the first ten messages" })
+      .toBeGreaterThanOrEqual(10);
     await first.close();
     const firstRun = seen.length;
 
     await produce(10, 5);
     const second = await open();
-    await until(() => new Set(seen.map((m) => m.body)).size === 15, "the five new messages");
+    await expect
+      .poll(() => new Set(seen.map((m) => m.body)).size, { message: "the five new messages" })
+      .toBe(15);
     await second.close();
     // At least once, but it resumed where it stopped: nothing of the first run came back.
     expect(seen.length - firstRun).toBe(5);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { server } from "vitest/browser";
 import { flushOnWake } from "../src/index.js";
-import { freshOutbox, healthyNetwork, messagesOf, network, until } from "./helpers.js";
+import { freshOutbox, healthyNetwork, messagesOf, network } from "./helpers.js";
 
 beforeEach(healthyNetwork);
 afterEach(healthyNetwork);
@@ -15,7 +15,9 @@ async function stuckOutbox() {
   await network.setOffline(true);
   const outbox = await freshOutbox({ backoff: LONG, syncIntervalMs: 60_000 });
   await outbox.send({ stuck: true });
-  await until(() => outbox.state === "backoff", "a refused attempt and its backoff");
+  await expect
+    .poll(() => outbox.state, { message: "a refused attempt and its backoff" })
+    .toBe("backoff");
   await network.setOffline(false);
   return outbox;
 }

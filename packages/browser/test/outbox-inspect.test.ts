@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inspectOutbox, type QueuedMessage } from "../src/index.js";
-import { flushEventually, freshOutbox, healthyNetwork, messagesOf, until } from "./helpers.js";
+import { flushEventually, freshOutbox, healthyNetwork, messagesOf } from "./helpers.js";
 
 beforeEach(healthyNetwork);
 afterEach(healthyNetwork);
@@ -103,7 +103,7 @@ describe("inspectOutbox on IndexedDB against the real broker", () => {
     expect(copy.id).not.toBe(big.id);
     expect((await inspector.status(big.id)).state).toBe("forgotten");
     // The broker still refuses it: the copy comes back as a dead letter of its own.
-    await until(() => failedIds.length === 2, "the copy to fail");
+    await expect.poll(() => failedIds.length, { message: "the copy to fail" }).toBe(2);
     expect(failedIds).toEqual([big.id, copy.id]);
     expect(await inspector.discard(copy.id)).toBe(true);
     expect(await inspector.list({ state: "deadLetter" })).toEqual({ messages: [] });

@@ -8,7 +8,6 @@ import {
   messagesOf,
   network,
   TOKEN,
-  until,
 } from "./helpers.js";
 
 beforeEach(healthyNetwork);
@@ -89,10 +88,11 @@ describe("Outbox against the real broker", () => {
     const producerId = first.producerId;
     await network.inject({ kind: "drop-response", count: 1 });
     await first.sendBatch([{ body: "x" }, { body: "y" }]);
-    await until(
-      async () => (await network.produced()).some((b) => b.producerId === producerId),
-      "the first sync attempt",
-    );
+    await expect
+      .poll(async () => (await network.produced()).map((b) => b.producerId), {
+        message: "the first sync attempt",
+      })
+      .toContain(producerId);
     await first.close();
     const again = await createOutbox({
       url: brokerUrl(),
@@ -179,7 +179,9 @@ describe("Outbox against the real broker", () => {
     });
     await outbox.send("throttled");
     await expect(outbox.flush()).rejects.toMatchObject({ code: "rate_limited" });
-    await until(async () => (await outbox.stats()).pending === 0, "delivery after Retry-After");
+    await expect
+      .poll(async () => (await outbox.stats()).pending, { message: "delivery after Retry-After" })
+      .toBe(0);
     // The refused send, a wait of at least Retry-After, its end, and only then the resend.
     expect(events.slice(0, 4)).toEqual([
       "produce",

@@ -9,7 +9,6 @@ import {
   network,
   TOKEN,
   uniqueName,
-  until,
 } from "./helpers.js";
 
 /** Opens the fixture page as another tab of this origin, on the outbox `name`. */
@@ -36,7 +35,9 @@ describe("several tabs on one outbox", () => {
     const name = uniqueName("tabs");
     // The other page opens first, so it holds the sync lock.
     const other = await openTab(name);
-    await until(async () => (await tabState(other)) !== "standby", "the first tab to lead");
+    await expect
+      .poll(() => tabState(other), { message: "the first tab to lead" })
+      .not.toBe("standby");
     const here: Outbox = await freshOutbox({ name }, true);
     expect(here.state).toBe("standby");
 
@@ -46,13 +47,15 @@ describe("several tabs on one outbox", () => {
     );
     await here.send("from the test tab");
     await commands.evalInPage(other, 'tab.send("from the other tab")');
-    await until(async () => (await here.stats()).pending === 0, "the other tab to sync");
+    await expect
+      .poll(async () => (await here.stats()).pending, { message: "the other tab to sync" })
+      .toBe(0);
     expect((await acknowledged).length).toBeGreaterThan(0);
     expect(here.state).toBe("standby");
 
     // Closing the page releases its lock: this tab takes over.
     await commands.closePage(other);
-    await until(() => here.state !== "standby", "this tab to take over");
+    await expect.poll(() => here.state, { message: "this tab to take over" }).not.toBe("standby");
     await here.send("after the takeover");
     await here.flush();
     const stored = await messagesOf("outbox", here.producerId);
@@ -68,7 +71,9 @@ describe("several tabs on one outbox", () => {
     await healthyNetwork();
     const name = uniqueName("tabs-chaos");
     const other = await openTab(name);
-    await until(async () => (await tabState(other)) !== "standby", "the first tab to lead");
+    await expect
+      .poll(() => tabState(other), { message: "the first tab to lead" })
+      .not.toBe("standby");
     const here = await freshOutbox({ name }, true);
     await network.inject({ kind: "drop-response", count: 2 });
     for (let i = 0; i < 30; i++) {
@@ -76,8 +81,10 @@ describe("several tabs on one outbox", () => {
       else await commands.evalInPage(other, `tab.send(${i})`);
     }
     await commands.closePage(other);
-    await until(() => here.state !== "standby", "this tab to take over");
-    await until(async () => (await here.stats()).pending === 0, "everything to be delivered");
+    await expect.poll(() => here.state, { message: "this tab to take over" }).not.toBe("standby");
+    await expect
+      .poll(async () => (await here.stats()).pending, { message: "everything to be delivered" })
+      .toBe(0);
     const stored = await messagesOf("outbox", here.producerId);
     expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(stored.map((m) => m.body).sort((a, b) => Number(a) - Number(b))).toEqual(

@@ -4,7 +4,7 @@ import { deleteDB } from "idb";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { registerTracing, traceparentOf } from "../../worker/test/trace-support.js";
 import { createInbox, useOpenTelemetry } from "../src/index.js";
-import { brokerUrl, freshOutbox, healthyNetwork, TOKEN, uniqueName, until } from "./helpers.js";
+import { brokerUrl, freshOutbox, healthyNetwork, TOKEN, uniqueName } from "./helpers.js";
 
 let stop: (() => void) | undefined;
 afterEach(() => {
@@ -88,7 +88,9 @@ describe("trace context from the outbox to the inbox", () => {
     onTestFinished(() => again.close());
     await again.flush();
     const mine = () => handled.filter((h) => h.message.producerId === again.producerId);
-    await until(() => mine().length === 3, "the inbox to handle the three messages");
+    await expect
+      .poll(() => mine().length, { message: "the inbox to handle the three messages" })
+      .toBe(3);
     const byOrder = (n: number) =>
       mine().find((h) => (h.message.body as { order: number }).order === n)!;
 
@@ -128,10 +130,11 @@ describe("trace context from the outbox to the inbox", () => {
     const handled = await tracedInbox();
     await outbox.send({ order: 4 });
     await outbox.flush();
-    await until(
-      () => handled.some((h) => h.message.producerId === outbox.producerId),
-      "the inbox to handle the message",
-    );
+    await expect
+      .poll(() => handled.map((h) => h.message.producerId), {
+        message: "the inbox to handle the message",
+      })
+      .toContain(outbox.producerId);
     const h = handled.find((x) => x.message.producerId === outbox.producerId)!;
     expect(h.message.headers ?? {}).toEqual({});
     expect(h.traceId).toBeUndefined();
