@@ -25,12 +25,4 @@ if needs webkit; then
 fi
 
 if [ ${#packages[@]} -eq 0 ]; then exit 0; fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "edgeq: missing browsers for the tests: ${packages[*]}. Install them (Debian/Ubuntu package names), or narrow EDGEQ_BROWSERS." >&2
-  exit 1
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "edgeq: installing ${packages[*]} for the browser tests (apt-get)…" >&2
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
+exec "$(dirname "$0")/apt-install.sh" "the browser tests (or narrow EDGEQ_BROWSERS)" "${packages[@]}"
