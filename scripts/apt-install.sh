@@ -6,7 +6,7 @@ set -euo pipefail
 purpose="$1"
 shift
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "edgeq: $purpose needs these packages (Debian/Ubuntu names): $*. Install them, or see the README." >&2
+  echo "edgeq: missing for $purpose: $* (Debian/Ubuntu package names). Install them, or see the README." >&2
   exit 1
 fi
 SUDO=""
