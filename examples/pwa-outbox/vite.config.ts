@@ -1,17 +1,16 @@
 import { defineConfig } from "vite";
+import { devServiceWorker } from "./dev/service-worker.js";
 import { devSignIn } from "./dev/sign-in.js";
 
 // Two entries: the page, and the service worker at the site root (/sw.js),
 // whose scope must cover the whole app.
 export default defineConfig({
-  // The app's sign-in server, stood in for by the dev and preview servers (never built).
-  plugins: [devSignIn()],
+  // The app's sign-in server, stood in for by the dev and preview servers (never built),
+  // and the service worker served in development as the build emits it: one file at /sw.js.
+  plugins: [devSignIn(), devServiceWorker()],
   // Workspace packages from their TypeScript source ("edgeq-source" export condition):
   // no build needed first. Setting conditions replaces Vite's, so they are repeated.
   resolve: { conditions: ["edgeq-source", "module", "browser", "development|production"] },
-  // In development the worker is served from /src/sw.ts; this header lets it take
-  // the whole site as its scope, so it controls the page as the built /sw.js does.
-  server: { headers: { "Service-Worker-Allowed": "/" } },
   build: {
     rollupOptions: {
       input: { main: "index.html", sw: "src/sw.ts" },

@@ -174,6 +174,11 @@ async function render(outbox: Outbox, inspector: OutboxInspector, refresh: () =>
 }
 
 async function main(): Promise<void> {
+  // First, beside the outbox's open, and the page is "ready" only once its worker
+  // is registered: WebKitGTK 2.50 never installs a worker whose page reloaded
+  // while the worker's script was evaluating (dev/service-worker.ts), and the
+  // registration resolves only after that evaluation.
+  const registered = registerServiceWorker();
   const outbox = await createOutbox(outboxOptions);
   const inspector = inspectOutbox(outbox);
   // One render at a time, and one more after it when something changed meanwhile.
@@ -204,8 +209,9 @@ async function main(): Promise<void> {
   await rendering;
   // For the end-to-end test and the curious: the outbox of this page.
   (globalThis as { edgeqOutbox?: Outbox }).edgeqOutbox = outbox;
+  const registration = await registered;
   document.body.dataset.ready = "true";
-  await registerServiceWorker();
+  if (registration) await prepareOffline();
 }
 
 /** Who is signed in; a sign-in resumes a sync paused for want of a token. */
@@ -236,19 +242,27 @@ function listenToAccount(outbox: Outbox): void {
   session.user().then(show, () => {});
 }
 
-/** The app shell cache and Background Sync; offline, an update check may fail, which changes nothing. */
-async function registerServiceWorker(): Promise<void> {
-  if (!("serviceWorker" in navigator)) return;
+/** The app shell's worker; offline, an update check may fail, which changes nothing. */
+async function registerServiceWorker(): Promise<ServiceWorkerRegistration | undefined> {
+  if (!("serviceWorker" in navigator)) return undefined;
+  // One file with nothing to import, under `npm start` too (dev/service-worker.ts).
+  return navigator.serviceWorker
+    .register("/sw.js", { type: "module", scope: "/" })
+    .catch((error) => {
+      console.warn("service worker not registered:", error);
+      return undefined;
+    });
+}
+
+/** Once the worker is active: Background Sync, and the files it has not seen cached. */
+async function prepareOffline(): Promise<void> {
   try {
-    // Vite serves the worker as a module in development; the build emits /sw.js.
-    const url = import.meta.env.DEV ? "/src/sw.ts" : "/sw.js";
-    await navigator.serviceWorker.register(url, { type: "module", scope: "/" });
     await registerBackgroundSync();
     await cacheShell();
     document.body.dataset.offlineReady = "true";
     $("offline-ready").hidden = false;
   } catch (error) {
-    console.warn("service worker not registered:", error);
+    console.warn("offline preparation failed:", error);
   }
 }
 
