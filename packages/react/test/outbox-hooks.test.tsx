@@ -9,7 +9,7 @@ import {
   useOutbox,
   useOutboxState,
 } from "../src/index.js";
-import { brokerUrl, freshOptions, mount, network, TOKEN, textOf, until } from "./support.js";
+import { brokerUrl, freshOptions, mount, network, TOKEN, textOf } from "./support.js";
 
 type Order = { order: number; item: string };
 
@@ -74,7 +74,9 @@ describe("useOutbox and useOutboxState", () => {
     expect(textOf(first.container, "[data-label=b]")).toBe("2");
 
     first.unmount();
-    await until(() => outbox.state === "closed", "the outbox to close with its last user");
+    await expect
+      .poll(() => outbox.state, { message: "the outbox to close with its last user" })
+      .toBe("closed");
 
     // A later user opens it again, and finds what was kept on the device.
     const again: OutboxHandle<Order>[] = [];
@@ -92,7 +94,7 @@ describe("useOutbox and useOutboxState", () => {
     const handles: OutboxHandle<Order>[] = [];
     const seen: MessageProgress[] = [];
     mount(<Pending options={options} label="keep-open" seen={handles} />);
-    await until(() => handles.length > 0, "the first render");
+    await expect.poll(() => handles.length, { message: "the first render" }).toBeGreaterThan(0);
     const { id } = await handles[0]!.send({ order: 3, item: "bread" });
     const view = mount(<Status id={id} outbox={handles[0]!} seen={seen} />);
     await expect.poll(() => textOf(view.container, "[data-progress]")).toMatch(/saved|sent/);

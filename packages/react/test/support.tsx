@@ -11,7 +11,6 @@ export {
   network,
   TOKEN,
   uniqueName,
-  until,
 } from "../../browser/test/helpers.js";
 
 /** Outbox options on a fresh database, with fast retries. */
