@@ -1,5 +1,6 @@
 import { chromium } from "playwright";
 import puppeteer from "puppeteer-core";
+import { expect } from "vitest";
 import { CHROMIUM_ARGS, chromiumPath } from "../../../../packages/browser/test/setup/chromium.js";
 import {
   type Engine,
@@ -50,7 +51,7 @@ export async function launchAppBrowser(engine: Engine): Promise<AppBrowser> {
   }
 }
 
-/** Polls `expression` in the page until it is truthy, or fails after `timeoutMs`. */
+/** Polls `expression` in the page (expect.poll) until it is `true`, or fails after `timeoutMs`. */
 export async function waitFor(
   page: AppPage,
   expression: string,
@@ -58,19 +59,18 @@ export async function waitFor(
   /** Evaluated on a time-out, for the error: what the page looked like. */
   explain = `document.readyState`,
 ) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    // A reload in progress destroys the execution context: try again.
-    last = await page.evaluate(expression).catch((error: unknown) => error);
-    if (last === true) return;
-    if (Date.now() > deadline) {
-      const seen = await page.evaluate(explain).catch((error: unknown) => error);
-      throw new Error(
-        `still not true after ${timeoutMs} ms: ${expression} (${String(last)}; ${JSON.stringify(seen)})`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  // A reload in progress destroys the execution context: that attempt is its error, try again.
+  const evaluate = () => page.evaluate(expression).catch((error: unknown) => String(error));
+  try {
+    await expect.poll(evaluate, { timeout: timeoutMs, message: expression }).toBe(true);
+  } catch (error) {
+    const seen = await page.evaluate(explain).catch((e: unknown) => e);
+    throw new Error(
+      `still not true after ${timeoutMs} ms: ${expression} (${JSON.stringify(seen)})`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
