@@ -71,13 +71,13 @@ export function placeMessages(
     if (window && seq !== undefined) window.record(seq, 0, offset, s.config.producerWindow);
     if (stored.key !== undefined && s.indexKeys)
       ops.push({ type: "put", key: s.keys.keyIndex(stored.key, offset), value: offset });
-    results.push({
-      status: "stored",
-      ...(seq === undefined ? {} : { seq }),
-      msgId: formatMsgId(s.meta.epoch, s.queueId, 0, offset),
-      queueId: s.queueId,
-      offset,
-    });
+    const msgId = formatMsgId(s.meta.epoch, s.queueId, 0, offset);
+    // Two literals, not a spread: this runs once per message appended.
+    results.push(
+      seq === undefined
+        ? { status: "stored", msgId, queueId: s.queueId, offset }
+        : { status: "stored", seq, msgId, queueId: s.queueId, offset },
+    );
   }
   if (msgs.length > 0) s.appendSegment(ops, msgs, bytes, now);
   return results;
