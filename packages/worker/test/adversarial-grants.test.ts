@@ -738,7 +738,11 @@ describe("a refused JWT", () => {
   });
 });
 
-describe("GET /metrics: any grant with admin or metrics may scrape, and sees the topics it holds them on as a whole", () => {
+// A scrape reads the stats of every topic the suites before it created in this isolate:
+// seconds on a busy 2-core machine, so more than the default 5 s per test.
+describe("GET /metrics: any grant with admin or metrics may scrape, and sees the topics it holds them on as a whole", {
+  timeout: 60_000,
+}, () => {
   const scrapes = (p: Principal) =>
     p.grants.some((g) => g.rights.includes("admin") || g.rights.includes("metrics"));
   const covers = (p: Principal) => allows(p, TOPIC, "admin") || allows(p, TOPIC, "metrics");
