@@ -5,6 +5,7 @@ import {
   type QueueHandle,
   type QueueVerb,
 } from "@edgeq/core/engine";
+import { withoutSignal } from "@edgeq/core/transport-calls";
 import { PrimaryRoute } from "../replication/primary-route.js";
 import type { ReplicationSetting } from "../replication/replication-setting.js";
 import { type Outcome, unwrap } from "../shared/outcome.js";
@@ -56,11 +57,4 @@ function wireArgs(verb: QueueVerb, args: unknown[]): unknown[] {
   if (verb === "append") return [appendToText(args[0] as NormalizedAppend)];
   if (verb === "appendHalf") return [args[0], appendToText(args[1] as NormalizedAppend)];
   return args.map(withoutSignal);
-}
-
-/** A signal cannot cross RPC: a wait is bounded by its `waitMs` on the other side. */
-function withoutSignal(arg: unknown): unknown {
-  if (typeof arg !== "object" || arg === null || !("signal" in arg)) return arg;
-  const { signal: _, ...rest } = arg as { signal?: AbortSignal };
-  return rest;
 }
