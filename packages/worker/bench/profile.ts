@@ -4,7 +4,7 @@ import { freePort, Inspector } from "./inspector.js";
 import { BenchClient } from "./load.js";
 
 /**
- * `npm run bench:profile -w @edgeq/worker -- <lease|produce|async>`: where a
+ * `npm run bench:profile -w @edgeq/worker -- <lease|produce|produce8|async>`: where a
  * workerd CPU goes while one client drives one case, through the V8
  * inspector's sampling profiler over the Worker's isolate (the Worker and its
  * Durable Objects run there). Prints the functions with the most self time;
@@ -13,6 +13,7 @@ import { BenchClient } from "./load.js";
  *
  * - lease: receive 100 + ack, one consumer, from 20,000 messages;
  * - produce: batches of 1,000, one producer, 50,000 messages;
+ * - produce8: batches of 100, eight producers at once, 20,000 messages;
  * - async: batches of 100 into an `async` topic, then the same into a `sync` one.
  */
 const TOKEN = "bench-token";
@@ -69,12 +70,16 @@ async function main(mode: string): Promise<void> {
       await profile(inspector, "produce, batch 1,000, 1 producer", () =>
         bench.produce("/v1/topics/sync/messages", 50_000, 1000, 1),
       );
+    } else if (mode === "produce8") {
+      await profile(inspector, "produce, batch 100, 8 producers", () =>
+        bench.produce("/v1/topics/sync/messages", 20_000, 100, 8),
+      );
     } else if (mode === "async") {
       for (const durability of ["async", "sync"])
         await profile(inspector, `produce, batch 100, 1 producer, ${durability}`, () =>
           bench.produce(`/v1/topics/${durability}/messages`, 20_000, 100, 1),
         );
-    } else throw new Error(`unknown case ${mode}: lease, produce or async`);
+    } else throw new Error(`unknown case ${mode}: lease, produce, produce8 or async`);
   } finally {
     inspector.close();
     await broker.stop();
