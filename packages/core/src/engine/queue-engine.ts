@@ -119,7 +119,7 @@ export class QueueEngine implements QueueHandle {
 
   /** New settings for this queue (all but the queue count), effective at once. */
   set config(config: TopicConfig) {
-    this.s.config = config;
+    this.s.reconfigure(config);
   }
 
   /**
@@ -479,8 +479,7 @@ export class QueueEngine implements QueueHandle {
 
   /** Stops the engine: waiting long-polls answer now, and later calls fail `closed`. */
   async close(): Promise<void> {
-    this.s.closed = true;
-    this.s.notify();
+    this.s.close();
   }
 
   // ── lease mode, retries, dead letters (see Leases) ─────────────────────

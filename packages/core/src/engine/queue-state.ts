@@ -51,7 +51,7 @@ export interface QueueStateOptions {
 export class QueueState {
   readonly topic: string;
   readonly queueId: number;
-  config: TopicConfig;
+  #config: TopicConfig;
   readonly keys: QueueKeys;
   readonly clock: Clock;
   readonly indexKeys: boolean;
@@ -65,14 +65,12 @@ export class QueueState {
   private openSegment: { seg: Segment; batch: object | undefined } | undefined;
 
   meta!: QueueMeta;
-  /** Offsets below this are in the store; only they are visible to readers. */
-  durableHead = 0;
+  #durableHead = 0;
   /** The commitlog segments read last, decoded. */
   readonly segments: SegmentCache;
   /** Producer windows, loaded on demand (a bounded cache over the `prod|` records). */
   readonly producers: ProducerCache;
-  /** The earliest `pidl|` entry's time: the next idleness check is due `producerTtlMs` after it. */
-  oldestProducerCheck: number | undefined;
+  #oldestProducerCheck: number | undefined;
   groups = new Map<string, GroupState>();
   /**
    * When the earliest delayed message is due (a lower bound: it may be one
@@ -87,9 +85,8 @@ export class QueueState {
   transactions = new Map<number, HalfRecord>();
   /** `lastAt` of the oldest segment, for age retention. */
   oldestAt: number | undefined;
-  /** Bumped on every reload: a read-then-mutate that spans one starts over. */
-  generation = 0;
-  closed = false;
+  #generation = 0;
+  #closed = false;
   private stale: Promise<void> | undefined;
   private readonly listeners = new Set<() => void>();
 
@@ -99,7 +96,7 @@ export class QueueState {
   ) {
     this.topic = options.topic;
     this.queueId = options.queueId;
-    this.config = options.config;
+    this.#config = options.config;
     this.keys = new QueueKeys(options.topic, options.queueId);
     this.clock = options.clock;
     this.random = options.random;
@@ -113,6 +110,42 @@ export class QueueState {
         this.stale ??= this.load();
       },
     });
+  }
+
+  /** The topic's settings this queue runs with (`reconfigure` changes them). */
+  get config(): TopicConfig {
+    return this.#config;
+  }
+
+  /** New settings for this queue (all but the queue count), effective at once. */
+  reconfigure(config: TopicConfig): void {
+    this.#config = config;
+  }
+
+  /** Offsets below this are in the store; only they are visible to readers (`advanceDurableHead` moves it). */
+  get durableHead(): number {
+    return this.#durableHead;
+  }
+
+  /** The earliest `pidl|` entry's time: the next idleness check is due `producerTtlMs` after it. */
+  get oldestProducerCheck(): number | undefined {
+    return this.#oldestProducerCheck;
+  }
+
+  /** Bumped on every reload: a read-then-mutate that spans one starts over. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Whether `close` was called: later calls fail `closed`. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Stops the queue: waiting long-polls answer now, and later calls fail `closed`. */
+  close(): void {
+    this.#closed = true;
+    this.notify();
   }
 
   async load(): Promise<void> {
@@ -134,12 +167,12 @@ export class QueueState {
       } else {
         this.meta = fromJson<QueueMeta>(meta);
       }
-      this.durableHead = this.meta.head;
+      this.#durableHead = this.meta.head;
       this.producers.clear();
       this.segments.clear();
       this.openSegment = undefined;
       if (!this.meta.producerIndex) await this.indexProducers();
-      this.oldestProducerCheck = await this.firstIndexTime(k.producerIdlePrefix());
+      this.#oldestProducerCheck = await this.firstIndexTime(k.producerIdlePrefix());
       this.groups = new Map();
       for (const [key, value] of await this.store.scan({ prefix: k.groupPrefix() })) {
         const name = lastPart(key);
@@ -159,7 +192,7 @@ export class QueueState {
       }
       const [oldest] = await this.store.scan({ prefix: k.segmentPrefix(), limit: 1 });
       this.oldestAt = oldest ? fromJson<Segment>(oldest[1]).lastAt : undefined;
-      this.generation++;
+      this.#generation++;
     } finally {
       this.stale = undefined;
     }
@@ -241,7 +274,7 @@ export class QueueState {
     const first = await this.firstIndexTime(this.keys.producerIdlePrefix());
     const noted = this.notedCheck ?? undefined;
     this.notedCheck = null;
-    this.oldestProducerCheck =
+    this.#oldestProducerCheck =
       first === undefined || (noted !== undefined && noted < first) ? noted : first;
   }
 
@@ -251,14 +284,14 @@ export class QueueState {
       ops.push({ type: "delete", key: this.keys.producerIdle(window.indexedAt, producerId) });
     window.indexedAt = at;
     ops.push({ type: "put", key: this.keys.producerIdle(at, producerId), value: 0 });
-    if (this.oldestProducerCheck === undefined || at < this.oldestProducerCheck)
-      this.oldestProducerCheck = at;
+    if (this.#oldestProducerCheck === undefined || at < this.#oldestProducerCheck)
+      this.#oldestProducerCheck = at;
     if (this.notedCheck !== null && (this.notedCheck === undefined || at < this.notedCheck))
       this.notedCheck = at;
   }
 
   async ready(): Promise<void> {
-    if (this.closed)
+    if (this.#closed)
       throw new EdgeqError("closed", `queue ${this.topic}/${this.queueId} is closed`);
     while (this.stale) await this.stale;
   }
@@ -269,7 +302,7 @@ export class QueueState {
    */
   async mutate<T>(fn: (ops: StoreOp[], now: number) => T, generation?: number): Promise<T> {
     await this.ready();
-    if (generation !== undefined && generation !== this.generation)
+    if (generation !== undefined && generation !== this.#generation)
       throw new EdgeqError("unavailable", "the queue reloaded during the request; retry it");
     const ops: StoreOp[] = [];
     const now = this.clock.now();
@@ -347,8 +380,8 @@ export class QueueState {
   }
 
   advanceDurableHead(head: number): void {
-    if (head > this.durableHead) {
-      this.durableHead = head;
+    if (head > this.#durableHead) {
+      this.#durableHead = head;
       this.notify();
     }
   }
