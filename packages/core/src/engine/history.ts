@@ -22,7 +22,7 @@ export interface HistorySample {
 /** What a sample is taken from (the engine's `QueueState`). */
 export interface SampledState {
   meta: { head: number; minOffset: number; totals?: QueueTotals };
-  groups: Map<
+  groups: ReadonlyMap<
     string,
     {
       committedOffset(minOffset: number): number;

@@ -580,7 +580,7 @@ export class Leases {
   async deleteGroup(group: string): Promise<boolean> {
     assertName("group", group);
     return this.s.mutate((ops) => {
-      if (!this.s.groups.delete(group)) return false;
+      if (!this.s.forgetGroup(group)) return false;
       ops.push({ type: "delete", key: this.s.keys.group(group) });
       for (const prefix of [this.s.keys.pendingPrefix(group), this.s.keys.deadPrefix(group)])
         ops.push({ type: "deleteRange", start: prefix, end: prefixEnd(prefix) });

@@ -86,9 +86,7 @@ export class Maintenance {
       ops.push(this.s.metaOp());
       return count;
     }, generation);
-    this.s.segments.clear();
-    this.s.oldestAt = undefined;
-    this.s.nextDueAt = undefined;
+    this.s.forgetLog();
     this.s.notify();
     return purged;
   }
@@ -208,8 +206,7 @@ export class Maintenance {
       ops.push(this.s.metaOp());
     }, generation);
     this.s.segments.trim(this.s.meta.minOffset);
-    const [oldest] = await this.s.store.scan({ prefix: this.s.keys.segmentPrefix(), limit: 1 });
-    this.s.oldestAt = oldest ? fromJson<Segment>(oldest[1]).lastAt : undefined;
+    await this.s.refreshOldestAt();
   }
 
   /**

@@ -71,20 +71,14 @@ export class QueueState {
   /** Producer windows, loaded on demand (a bounded cache over the `prod|` records). */
   readonly producers: ProducerCache;
   #oldestProducerCheck: number | undefined;
-  groups = new Map<string, GroupState>();
-  /**
-   * When the earliest delayed message is due (a lower bound: it may be one
-   * already released). Delayed messages themselves stay in the store, ordered
-   * by due time (`sched|`); `meta.scheduled` counts them.
-   */
-  nextDueAt: number | undefined;
+  #groups = new Map<string, GroupState>();
+  #nextDueAt: number | undefined;
   /** While a refresh of `nextDueAt` / `oldestProducerCheck` reads the store: the earliest time noted meanwhile. */
   private notedDue: number | undefined | null = null;
   private notedCheck: number | undefined | null = null;
   /** Transactions by number: pending ones with their half messages, decided ones as tombstones. */
   transactions = new Map<number, HalfRecord>();
-  /** `lastAt` of the oldest segment, for age retention. */
-  oldestAt: number | undefined;
+  #oldestAt: number | undefined;
   #generation = 0;
   #closed = false;
   private stale: Promise<void> | undefined;
@@ -148,6 +142,25 @@ export class QueueState {
     this.notify();
   }
 
+  /** Each group's state on this queue (`groupState` adds one, `forgetGroup` drops one). */
+  get groups(): ReadonlyMap<string, GroupState> {
+    return this.#groups;
+  }
+
+  /**
+   * When the earliest delayed message is due (a lower bound: it may be one
+   * already released). Delayed messages themselves stay in the store, ordered
+   * by due time (`sched|`); `meta.scheduled` counts them.
+   */
+  get nextDueAt(): number | undefined {
+    return this.#nextDueAt;
+  }
+
+  /** `lastAt` of the oldest segment, for age retention. */
+  get oldestAt(): number | undefined {
+    return this.#oldestAt;
+  }
+
   async load(): Promise<void> {
     try {
       const k = this.keys;
@@ -173,10 +186,10 @@ export class QueueState {
       this.openSegment = undefined;
       if (!this.meta.producerIndex) await this.indexProducers();
       this.#oldestProducerCheck = await this.firstIndexTime(k.producerIdlePrefix());
-      this.groups = new Map();
+      this.#groups = new Map();
       for (const [key, value] of await this.store.scan({ prefix: k.groupPrefix() })) {
         const name = lastPart(key);
-        this.groups.set(name, new GroupState(name, fromJson<GroupRecord>(value)));
+        this.#groups.set(name, new GroupState(name, fromJson<GroupRecord>(value)));
       }
       for (const [key, value] of await this.store.scan({ prefix: k.pendingPrefix() })) {
         const parts = key.split("|");
@@ -184,18 +197,35 @@ export class QueueState {
         group.pending.set(decodeNum(parts[parts.length - 1]!), fromJson<PendingRecord>(value));
       }
       if (this.meta.scheduled === undefined) this.meta.scheduled = await this.countScheduled();
-      this.nextDueAt = await this.firstIndexTime(k.scheduledPrefix());
+      this.#nextDueAt = await this.firstIndexTime(k.scheduledPrefix());
       this.transactions = new Map();
       for (const [, value] of await this.store.scan({ prefix: k.halfPrefix() })) {
         const rec = fromJson<HalfRecord>(value);
         this.transactions.set(rec.num, rec);
       }
-      const [oldest] = await this.store.scan({ prefix: k.segmentPrefix(), limit: 1 });
-      this.oldestAt = oldest ? fromJson<Segment>(oldest[1]).lastAt : undefined;
+      this.#oldestAt = await this.oldestSegmentAt();
       this.#generation++;
     } finally {
       this.stale = undefined;
     }
+  }
+
+  /** The `lastAt` of the oldest segment in the store. */
+  private async oldestSegmentAt(): Promise<number | undefined> {
+    const [oldest] = await this.store.scan({ prefix: this.keys.segmentPrefix(), limit: 1 });
+    return oldest ? fromJson<Segment>(oldest[1]).lastAt : undefined;
+  }
+
+  /** Retention deleted segments: reads which one is the oldest now. */
+  async refreshOldestAt(): Promise<void> {
+    this.#oldestAt = await this.oldestSegmentAt();
+  }
+
+  /** The log was purged: no segment and no delayed message is left. */
+  forgetLog(): void {
+    this.segments.clear();
+    this.#oldestAt = undefined;
+    this.#nextDueAt = undefined;
   }
 
   /** The time part of the first entry under a time-ordered prefix (`sched|`, `pidl|`). */
@@ -244,7 +274,7 @@ export class QueueState {
 
   /** A delayed message now waits until `dueAt`. */
   noteScheduled(dueAt: number): void {
-    if (this.nextDueAt === undefined || dueAt < this.nextDueAt) this.nextDueAt = dueAt;
+    if (this.#nextDueAt === undefined || dueAt < this.#nextDueAt) this.#nextDueAt = dueAt;
     if (this.notedDue !== null && (this.notedDue === undefined || dueAt < this.notedDue))
       this.notedDue = dueAt;
   }
@@ -262,7 +292,7 @@ export class QueueState {
     const first = await this.firstIndexTime(this.keys.scheduledPrefix());
     const noted = this.notedDue ?? undefined;
     this.notedDue = null;
-    this.nextDueAt = first === undefined || (noted !== undefined && noted < first) ? noted : first;
+    this.#nextDueAt = first === undefined || (noted !== undefined && noted < first) ? noted : first;
   }
 
   /** Same as the due-time refresh, for the producers' idleness index. */
@@ -376,7 +406,7 @@ export class QueueState {
     }
     this.meta.head += msgs.length;
     this.meta.bytes += bytes;
-    this.oldestAt ??= now;
+    this.#oldestAt ??= now;
   }
 
   advanceDurableHead(head: number): void {
@@ -405,12 +435,17 @@ export class QueueState {
   }
 
   groupState(name: string): GroupState {
-    let g = this.groups.get(name);
+    let g = this.#groups.get(name);
     if (!g) {
       g = new GroupState(name);
-      this.groups.set(name, g);
+      this.#groups.set(name, g);
     }
     return g;
+  }
+
+  /** Forgets the group's state in memory (the caller deletes its records); whether there was one. */
+  forgetGroup(name: string): boolean {
+    return this.#groups.delete(name);
   }
 
   /**
