@@ -472,13 +472,17 @@ export class DurableProducer {
     await this.settle();
     if (doneSeq >= this.isolateUntil) this.isolateUntil = 0;
     this.answeredThrough = doneSeq;
-    this.completing = this.log
+    const completing = this.log
       .complete({ doneSeq, acknowledged: batch.length, deadLetters: [], at, delivered })
       .then((written) => {
         this.hooks.delivered?.(delivered);
         // Not written: another runner completed further, so the stored progress says how far.
         return this.progressed(written ? doneSeq : undefined);
       });
+    // Its failure is met by the next settle(); until then it must not count as unhandled
+    // (a close while it is written fails it with "the database is closed").
+    completing.catch(() => undefined);
+    this.completing = completing;
   }
 
   /**
