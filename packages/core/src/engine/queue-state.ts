@@ -14,7 +14,6 @@ import type { ProducerWindow } from "./producer-window.js";
 import {
   fromJson,
   type GroupRecord,
-  type HalfRecord,
   lastPart,
   type PendingRecord,
   type ProducerRecord,
@@ -76,8 +75,8 @@ export class QueueState {
   /** While a refresh of `nextDueAt` / `oldestProducerCheck` reads the store: the earliest time noted meanwhile. */
   private notedDue: number | undefined | null = null;
   private notedCheck: number | undefined | null = null;
-  /** Transactions by number: pending ones with their half messages, decided ones as tombstones. */
-  transactions = new Map<number, HalfRecord>();
+  /** What the engine's parts keep in memory of their own, read again on every reload (see `onLoad`). */
+  private readonly loaders: Array<() => Promise<void>> = [];
   #oldestAt: number | undefined;
   #generation = 0;
   #closed = false;
@@ -198,16 +197,21 @@ export class QueueState {
       }
       if (this.meta.scheduled === undefined) this.meta.scheduled = await this.countScheduled();
       this.#nextDueAt = await this.firstIndexTime(k.scheduledPrefix());
-      this.transactions = new Map();
-      for (const [, value] of await this.store.scan({ prefix: k.halfPrefix() })) {
-        const rec = fromJson<HalfRecord>(value);
-        this.transactions.set(rec.num, rec);
-      }
+      for (const loader of this.loaders) await loader();
       this.#oldestAt = await this.oldestSegmentAt();
       this.#generation++;
     } finally {
       this.stale = undefined;
     }
+  }
+
+  /**
+   * Has `loader` run on every `load`, before the generation changes: a part
+   * that owns state of its own (as `Transactions` its half messages) rebuilds
+   * it from the store with the rest.
+   */
+  onLoad(loader: () => Promise<void>): void {
+    this.loaders.push(loader);
   }
 
   /** The `lastAt` of the oldest segment in the store. */

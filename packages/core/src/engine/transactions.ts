@@ -12,7 +12,13 @@ import {
   scopeOwns,
 } from "./producer-scope.js";
 import type { QueueState } from "./queue-state.js";
-import { type HalfRecord, type PositionKind, type StoredMessage, toJson } from "./records.js";
+import {
+  fromJson,
+  type HalfRecord,
+  type PositionKind,
+  type StoredMessage,
+  toJson,
+} from "./records.js";
 import type { NormalizedAppend } from "./validate.js";
 
 /** Which undecided transactions a listing shows. */
@@ -39,12 +45,25 @@ const DECIDED_KEPT_MS = 24 * 60 * 60 * 1000;
 export class Transactions {
   /** Check-backs due since the host last asked (see `takeDueChecks`). */
   private dueChecks: number[] = [];
+  /** Transactions by number: pending ones with their half messages, decided ones as tombstones. */
+  #halves = new Map<number, HalfRecord>();
 
-  constructor(private readonly s: QueueState) {}
+  /** Call before the state's first `load`: the half messages are read with the rest of the queue. */
+  constructor(private readonly s: QueueState) {
+    s.onLoad(() => this.load());
+  }
+
+  private async load(): Promise<void> {
+    this.#halves = new Map();
+    for (const [, value] of await this.s.store.scan({ prefix: this.s.keys.halfPrefix() })) {
+      const rec = fromJson<HalfRecord>(value);
+      this.#halves.set(rec.num, rec);
+    }
+  }
 
   pendingCount(): number {
     let n = 0;
-    for (const rec of this.s.transactions.values()) if (rec.state === "pending") n++;
+    for (const rec of this.#halves.values()) if (rec.state === "pending") n++;
     return n;
   }
 
@@ -90,7 +109,7 @@ export class Transactions {
             nextCheckAt: now + this.s.config.transactionCheckIntervalMs,
             msgs: fresh,
           };
-          this.s.transactions.set(num, rec);
+          this.#halves.set(num, rec);
           ops.push(this.halfOp(rec));
         }
         this.s.producerOps(ops, windowId, window, now);
@@ -131,7 +150,7 @@ export class Transactions {
 
   list(filter: TransactionFilter): TransactionInfo[] {
     const out: TransactionInfo[] = [];
-    for (const rec of this.s.transactions.values()) {
+    for (const rec of this.#halves.values()) {
       if (rec.state !== "pending") continue;
       if (!scopeOwns(rec.principal, filter.scope)) continue;
       if (filter.producerId !== undefined && rec.producerId !== filter.producerId) continue;
@@ -146,7 +165,7 @@ export class Transactions {
     this.dueChecks = [];
     const out: TransactionInfo[] = [];
     for (const num of due) {
-      const rec = this.s.transactions.get(num);
+      const rec = this.#halves.get(num);
       if (rec?.state === "pending") out.push(this.info(rec));
     }
     return out;
@@ -155,7 +174,7 @@ export class Transactions {
   /** Earliest time a check-back or a forgetting of a decided transaction is due. */
   nextWakeUp(): number | undefined {
     let next: number | undefined;
-    for (const rec of this.s.transactions.values()) {
+    for (const rec of this.#halves.values()) {
       const t = rec.state === "pending" ? rec.nextCheckAt : (rec.decidedAt ?? 0) + DECIDED_KEPT_MS;
       if (next === undefined || t < next) next = t;
     }
@@ -165,7 +184,7 @@ export class Transactions {
   /** Asks about transactions whose check is due, rolls back those out of checks, forgets old decisions. */
   async tick(): Promise<void> {
     const now = this.s.clock.now();
-    const due = [...this.s.transactions.values()].filter((rec) =>
+    const due = [...this.#halves.values()].filter((rec) =>
       rec.state === "pending"
         ? rec.nextCheckAt <= now
         : (rec.decidedAt ?? 0) + DECIDED_KEPT_MS <= now,
@@ -175,7 +194,7 @@ export class Transactions {
       const asked: number[] = [];
       for (const rec of due) {
         if (rec.state !== "pending") {
-          this.s.transactions.delete(rec.num);
+          this.#halves.delete(rec.num);
           ops.push({ type: "delete", key: this.s.keys.half(rec.num) });
         } else if (rec.checks >= this.s.config.transactionMaxChecks) {
           this.applyDecision(ops, rec, "rolled_back", "max_checks", at);
@@ -196,7 +215,7 @@ export class Transactions {
   duplicateResult(seq: number, kind: PositionKind | undefined, n: number | undefined): SendResult {
     const result: SendResult = { status: "duplicate", seq, queueId: this.s.queueId };
     if (kind === 2) {
-      const rec = n === undefined ? undefined : this.s.transactions.get(n);
+      const rec = n === undefined ? undefined : this.#halves.get(n);
       if (rec) {
         result.txId = rec.txId;
         // Committed since: say where the message went.
@@ -231,7 +250,7 @@ export class Transactions {
   }
 
   private find(txId: string): HalfRecord | undefined {
-    for (const rec of this.s.transactions.values()) if (rec.txId === txId) return rec;
+    for (const rec of this.#halves.values()) if (rec.txId === txId) return rec;
     return undefined;
   }
 
