@@ -247,7 +247,7 @@ export class Leases {
     now: number,
   ): LeasedMessage {
     delete p.waiting;
-    p.leaseId = this.s.meta.nextLeaseId++;
+    p.leaseId = this.s.takeLeaseId();
     p.deliveryCount++;
     const totals = groupTotals(g.record);
     totals.delivered++;

@@ -79,9 +79,7 @@ export class Maintenance {
         k.pendingPrefix(),
       ])
         ops.push({ type: "deleteRange", start: prefix, end: prefixEnd(prefix) });
-      this.s.meta.minOffset = this.s.meta.head;
-      this.s.meta.bytes = 0;
-      this.s.meta.scheduled = 0;
+      this.s.logPurged();
       for (const g of this.s.groups.values()) g.pending.clear();
       ops.push(this.s.metaOp());
       return count;
@@ -135,7 +133,7 @@ export class Maintenance {
                 value: offset,
               });
           }
-          this.s.meta.scheduled = Math.max(0, (this.s.meta.scheduled ?? 0) - msgs.length);
+          this.s.scheduledReleased(msgs.length);
           if (msgs.length) this.s.appendSegment(ops, msgs, bytes, at);
           ops.push(this.s.metaOp());
           return this.s.meta.head;
@@ -201,8 +199,7 @@ export class Maintenance {
             ops.push({ type: "delete", key: this.s.keys.keyIndex(m.key, seg.first + i) });
         });
       }
-      this.s.meta.minOffset = target;
-      this.s.meta.bytes -= freed;
+      this.s.retainFrom(target, freed);
       ops.push(this.s.metaOp());
     }, generation);
     this.s.segments.trim(this.s.meta.minOffset);

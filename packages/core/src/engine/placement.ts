@@ -1,6 +1,5 @@
 import type { SendResult } from "../model.js";
 import type { StoreOp } from "../store/store.js";
-import { queueTotals } from "./counters.js";
 import { formatMsgId } from "./ids.js";
 import type { ProducerWindow } from "./producer-window.js";
 import type { QueueState } from "./queue-state.js";
@@ -40,20 +39,20 @@ export function placeMessages(
   window: ProducerWindow | undefined,
 ): SendResult[] {
   const results: SendResult[] = [];
-  queueTotals(s.meta).produced += messages.length;
+  s.countProduced(messages.length);
   const first = s.meta.head;
   const msgs: StoredMessage[] = [];
   let bytes = 0;
   for (const stored of messages) {
     const seq = stored.seq;
     if (stored.deliverAt !== undefined && stored.deliverAt > now) {
-      const sid = s.meta.nextSid++;
+      const sid = s.takeSid();
       stored.msgId = formatMsgId(s.meta.epoch, s.queueId, 1, sid);
       const rec: ScheduledRecord = { sid, dueAt: stored.deliverAt, msg: stored };
       ops.push({ type: "put", key: s.keys.scheduled(stored.deliverAt, sid), value: toJson(rec) });
       // Where the waiting message is, for `getMessage` (its id names the sid, not the due time).
       ops.push({ type: "put", key: s.keys.sid(sid), value: { dueAt: stored.deliverAt } });
-      s.meta.scheduled = (s.meta.scheduled ?? 0) + 1;
+      s.scheduledAdded();
       s.noteScheduled(stored.deliverAt);
       if (window && seq !== undefined) window.record(seq, 1, sid, s.config.producerWindow);
       results.push({

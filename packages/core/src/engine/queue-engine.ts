@@ -15,7 +15,7 @@ import type {
 import type { Store } from "../store/store.js";
 import { type AppendText, appendFromText } from "./append-text.js";
 import type { TopicConfig } from "./config.js";
-import { groupTotals as groupTotalsOf, queueTotals } from "./counters.js";
+import { groupTotals as groupTotalsOf } from "./counters.js";
 import { type GroupSettings, limitsKeys } from "./group-settings.js";
 import { HISTORY_MINUTES, type HistorySample, MINUTE_MS, sampleOf } from "./history.js";
 import { parseMsgId } from "./ids.js";
@@ -200,7 +200,7 @@ export class QueueEngine implements QueueHandle {
       });
       for (const [i, earlier] of repeats)
         results[i] = { ...results[earlier]!, status: "duplicate" };
-      queueTotals(this.s.meta).duplicates += request.messages.length - slots.length;
+      this.s.countDuplicates(request.messages.length - slots.length);
       if (producer) this.s.producerOps(ops, producer.id, producer.window, now);
       ops.push(this.s.metaOp());
       return { results, head: this.s.meta.head };
@@ -417,7 +417,7 @@ export class QueueEngine implements QueueHandle {
       scheduled: this.s.meta.scheduled ?? 0,
       bytes: this.s.meta.bytes,
       pendingTransactions: this.transactions.pendingCount(),
-      totals: { ...queueTotals(this.s.meta) },
+      totals: { ...this.s.totals },
     };
   }
 

@@ -1,9 +1,10 @@
 import type { Clock } from "../clock.js";
 import { EdgeqError } from "../errors.js";
-import type { Message } from "../model.js";
+import type { Message, QueueTotals } from "../model.js";
 import { decodeNum } from "../store/keys.js";
 import type { Store, StoreOp } from "../store/store.js";
 import type { TopicConfig } from "./config.js";
+import { queueTotals } from "./counters.js";
 import { GroupCommitter } from "./group-commit.js";
 import { GroupState } from "./group-state.js";
 import { HISTORY_MINUTES, MINUTE_MS, sampleOf } from "./history.js";
@@ -63,7 +64,7 @@ export class QueueState {
    */
   private openSegment: { seg: Segment; batch: object | undefined } | undefined;
 
-  meta!: QueueMeta;
+  #meta!: QueueMeta;
   #durableHead = 0;
   /** The commitlog segments read last, decoded. */
   readonly segments: SegmentCache;
@@ -141,6 +142,62 @@ export class QueueState {
     this.notify();
   }
 
+  /** The queue's meta record as last changed in memory; the methods below change it. */
+  get meta(): Readonly<QueueMeta> {
+    return this.#meta;
+  }
+
+  /** The queue's running totals (see counters.ts); `countProduced`, `countDuplicates` add to them. */
+  get totals(): Readonly<QueueTotals> {
+    return queueTotals(this.#meta);
+  }
+
+  countProduced(n: number): void {
+    queueTotals(this.#meta).produced += n;
+  }
+
+  countDuplicates(n: number): void {
+    queueTotals(this.#meta).duplicates += n;
+  }
+
+  /** A new delayed message's number (its `sid`). */
+  takeSid(): number {
+    return this.#meta.nextSid++;
+  }
+
+  /** A new lease's id. */
+  takeLeaseId(): number {
+    return this.#meta.nextLeaseId++;
+  }
+
+  /** Transaction `num` (`meta.nextTxNum`, or 1) is taken. */
+  txNumTaken(num: number): void {
+    this.#meta.nextTxNum = num + 1;
+  }
+
+  /** One more delayed message waits in the store. */
+  scheduledAdded(): void {
+    this.#meta.scheduled = (this.#meta.scheduled ?? 0) + 1;
+  }
+
+  /** `n` delayed messages left the store (released into the log). */
+  scheduledReleased(n: number): void {
+    this.#meta.scheduled = Math.max(0, (this.#meta.scheduled ?? 0) - n);
+  }
+
+  /** Retention deleted the segments below `minOffset`, `freedBytes` in all. */
+  retainFrom(minOffset: number, freedBytes: number): void {
+    this.#meta.minOffset = minOffset;
+    this.#meta.bytes -= freedBytes;
+  }
+
+  /** A purge deleted every message, delayed ones too (`forgetLog` drops what memory kept of them). */
+  logPurged(): void {
+    this.#meta.minOffset = this.#meta.head;
+    this.#meta.bytes = 0;
+    this.#meta.scheduled = 0;
+  }
+
   /** Each group's state on this queue (`groupState` adds one, `forgetGroup` drops one). */
   get groups(): ReadonlyMap<string, GroupState> {
     return this.#groups;
@@ -165,7 +222,7 @@ export class QueueState {
       const k = this.keys;
       const meta = await this.store.get(k.meta());
       if (meta === undefined) {
-        this.meta = {
+        this.#meta = {
           epoch: newEpoch(this.random),
           head: 0,
           minOffset: 0,
@@ -175,15 +232,15 @@ export class QueueState {
           scheduled: 0,
           producerIndex: true,
         };
-        await this.store.write([{ type: "put", key: k.meta(), value: toJson(this.meta) }]);
+        await this.store.write([{ type: "put", key: k.meta(), value: toJson(this.#meta) }]);
       } else {
-        this.meta = fromJson<QueueMeta>(meta);
+        this.#meta = fromJson<QueueMeta>(meta);
       }
-      this.#durableHead = this.meta.head;
+      this.#durableHead = this.#meta.head;
       this.producers.clear();
       this.segments.clear();
       this.openSegment = undefined;
-      if (!this.meta.producerIndex) await this.indexProducers();
+      if (!this.#meta.producerIndex) await this.indexProducers();
       this.#oldestProducerCheck = await this.firstIndexTime(k.producerIdlePrefix());
       this.#groups = new Map();
       for (const [key, value] of await this.store.scan({ prefix: k.groupPrefix() })) {
@@ -195,7 +252,7 @@ export class QueueState {
         const group = this.groupState(parts[parts.length - 2]!);
         group.pending.set(decodeNum(parts[parts.length - 1]!), fromJson<PendingRecord>(value));
       }
-      if (this.meta.scheduled === undefined) this.meta.scheduled = await this.countScheduled();
+      if (this.#meta.scheduled === undefined) this.#meta.scheduled = await this.countScheduled();
       this.#nextDueAt = await this.firstIndexTime(k.scheduledPrefix());
       for (const loader of this.loaders) await loader();
       this.#oldestAt = await this.oldestSegmentAt();
@@ -272,7 +329,7 @@ export class QueueState {
       if (page.length < 512) break;
       start = `${page[page.length - 1]![0]} `;
     }
-    this.meta.producerIndex = true;
+    this.#meta.producerIndex = true;
     await this.store.write([this.metaOp()]);
   }
 
@@ -340,15 +397,15 @@ export class QueueState {
       throw new EdgeqError("unavailable", "the queue reloaded during the request; retry it");
     const ops: StoreOp[] = [];
     const now = this.clock.now();
-    const sampled = this.meta.sampledMinute;
+    const sampled = this.#meta.sampledMinute;
     this.sampleHistory(ops, now);
     let result: T;
     try {
       result = fn(ops, now);
     } catch (error) {
       // Nothing is written: the sample is taken again by the next change.
-      if (sampled === undefined) delete this.meta.sampledMinute;
-      else this.meta.sampledMinute = sampled;
+      if (sampled === undefined) delete this.#meta.sampledMinute;
+      else this.#meta.sampledMinute = sampled;
       throw error;
     }
     // A range delete may cover the open segment's key: what joins it later would be deleted with it.
@@ -368,7 +425,7 @@ export class QueueState {
    */
   private sampleHistory(ops: StoreOp[], now: number): void {
     const minute = Math.floor(now / MINUTE_MS) - 1;
-    if (this.meta.sampledMinute !== undefined && minute <= this.meta.sampledMinute) return;
+    if (this.#meta.sampledMinute !== undefined && minute <= this.#meta.sampledMinute) return;
     ops.push({
       type: "put",
       key: this.keys.history(minute),
@@ -379,7 +436,7 @@ export class QueueState {
       start: this.keys.historyPrefix(),
       end: this.keys.history(minute - HISTORY_MINUTES + 1),
     });
-    this.meta.sampledMinute = minute;
+    this.#meta.sampledMinute = minute;
     ops.push(this.metaOp());
   }
 
@@ -396,7 +453,7 @@ export class QueueState {
     if (
       open?.batch !== undefined &&
       open.batch === this.committer.openBatch &&
-      open.seg.first + open.seg.msgs.length === this.meta.head &&
+      open.seg.first + open.seg.msgs.length === this.#meta.head &&
       open.seg.msgs.length + msgs.length <= this.config.maxBatchMessages &&
       open.seg.bytes + bytes <= this.config.maxBatchBytes
     ) {
@@ -404,12 +461,12 @@ export class QueueState {
       open.seg.bytes += bytes;
       open.seg.lastAt = Math.max(open.seg.lastAt, now);
     } else {
-      const seg: Segment = { first: this.meta.head, lastAt: now, bytes, msgs };
+      const seg: Segment = { first: this.#meta.head, lastAt: now, bytes, msgs };
       ops.push({ type: "put", key: this.keys.segment(seg.first), value: toJson(seg) });
       this.openSegment = { seg, batch: undefined };
     }
-    this.meta.head += msgs.length;
-    this.meta.bytes += bytes;
+    this.#meta.head += msgs.length;
+    this.#meta.bytes += bytes;
     this.#oldestAt ??= now;
   }
 
@@ -465,7 +522,7 @@ export class QueueState {
   }
 
   metaOp(): StoreOp {
-    return { type: "put", key: this.keys.meta(), value: toJson(this.meta) };
+    return { type: "put", key: this.keys.meta(), value: toJson(this.#meta) };
   }
 
   groupOp(g: GroupState): StoreOp {
@@ -477,10 +534,10 @@ export class QueueState {
   }
 
   msgIdOf(offset: number, msg: StoredMessage): string {
-    return msgIdOf(this.meta.epoch, this.queueId, offset, msg);
+    return msgIdOf(this.#meta.epoch, this.queueId, offset, msg);
   }
 
   toMessage(offset: number, msg: StoredMessage, reconsumeTimes: number): Message {
-    return toMessage(this.topic, this.queueId, this.meta.epoch, offset, msg, reconsumeTimes);
+    return toMessage(this.topic, this.queueId, this.#meta.epoch, offset, msg, reconsumeTimes);
   }
 }

@@ -2,7 +2,6 @@ import { EdgeqError } from "../errors.js";
 import type { HalfMessage, SendResult, TransactionAction, TransactionInfo } from "../model.js";
 import type { StoreOp } from "../store/store.js";
 import { base64ToBytes } from "../util/bytes.js";
-import { queueTotals } from "./counters.js";
 import { formatMsgId } from "./ids.js";
 import { placeMessages, toStored } from "./placement.js";
 import {
@@ -84,7 +83,7 @@ export class Transactions {
           const seen = m.seq === undefined ? undefined : window.lookup(m.seq);
           if (seen?.found) {
             results.push(this.duplicateResult(m.seq!, seen.kind, seen.n));
-            queueTotals(this.s.meta).duplicates++;
+            this.s.countDuplicates(1);
             continue;
           }
           fresh.push(toStored(m, producerId, now));
@@ -97,7 +96,7 @@ export class Transactions {
           });
         }
         if (fresh.length > 0) {
-          this.s.meta.nextTxNum = num + 1;
+          this.s.txNumTaken(num);
           const rec: HalfRecord = {
             num,
             txId,
