@@ -31,6 +31,8 @@ const LIVE_SAMPLES = 200;
 /** Messages of the edgeq-API catch-up row (issue 11: 40,000 of about 220 B as read). */
 const API_READ = Number(process.env.EDGEQ_BENCH_API_READ ?? 40_000);
 const TOKEN = "bench-token";
+/** Messages per request of the NDJSON read row: the streaming form's most (docs/protocol.md). */
+const NDJSON_LIMIT = 10_000;
 /** Appends that fill the catch-up stream: under edgeq's 1 MiB append limit. */
 const FILL_BATCH = 500;
 
@@ -189,9 +191,10 @@ async function nativeRows(bench: BenchClient, reference: Server): Promise<Row[]>
   }
   log(`edgeq API catch-up read of ${API_READ.toLocaleString("en")} messages…`);
   await bench.produce("/v1/topics/api-read/messages", API_READ, 1000, 1);
-  const reads = { edgeq: [] as number[], reference: [] as number[] };
+  const reads = { edgeq: [] as number[], ndjson: [] as number[], reference: [] as number[] };
   for (let rep = 0; rep < REPS; rep++) {
     reads.edgeq.push(await bench.read("api-read", 0, API_READ));
+    reads.ndjson.push(await bench.readNdjson("api-read", 0, API_READ, NDJSON_LIMIT));
     reads.reference.push(await catchUpRate(reference, API_READ, order));
   }
   rows.push({
@@ -200,6 +203,15 @@ async function nativeRows(bench: BenchClient, reference: Server): Promise<Row[]>
     clients: 1,
     unit: "msg/s",
     edgeq: median(reads.edgeq),
+    baseline: median(reads.reference),
+    goal: { min: 1 },
+  });
+  rows.push({
+    scenario: `edgeq API NDJSON read (accept: application/x-ndjson) vs reference catch-up, ${API_READ.toLocaleString("en")} msgs`,
+    batch: NDJSON_LIMIT,
+    clients: 1,
+    unit: "msg/s",
+    edgeq: median(reads.ndjson),
     baseline: median(reads.reference),
     goal: { min: 1 },
   });
