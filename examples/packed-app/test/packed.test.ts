@@ -158,8 +158,8 @@ it("loads in plain Node: the core and its testing entry resolve from dist", asyn
       "--input-type=module",
       "-e",
       `import { Broker } from "@edgeq/core/engine";
-import { MemoryStore } from "@edgeq/core/store";
-       const broker = await Broker.open({ store: new MemoryStore() });
+import { openMemoryStore } from "@edgeq/core/store";
+       const broker = await Broker.open({ store: await openMemoryStore() });
        await broker.createTopic("t", { queueCount: 1 });
        console.log(JSON.stringify({ testing: import.meta.resolve("@edgeq/core/testing") }));
        await broker.close?.();`,

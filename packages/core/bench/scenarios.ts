@@ -1,7 +1,7 @@
 // Source modules, not the package root: the root's engine and store exports are moving to subpaths.
 import { ManualClock } from "../src/clock.js";
 import { Broker } from "../src/engine/broker.js";
-import { MemoryStore } from "../src/store/memory-store.js";
+import { type MemoryStore, openMemoryStore } from "../src/store/memory-store.js";
 import type { StoreOp } from "../src/store/store.js";
 
 export const TOPIC = "bench";
@@ -13,7 +13,7 @@ export async function openBroker(): Promise<{
   store: MemoryStore;
   clock: ManualClock;
 }> {
-  const store = new MemoryStore();
+  const store = await openMemoryStore();
   const clock = new ManualClock();
   const broker = await Broker.open({ store, clock, autoTick: false });
   await broker.createTopic(TOPIC, { queueCount: 1 });

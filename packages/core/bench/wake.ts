@@ -4,7 +4,7 @@ import { ManualClock } from "../src/clock.js";
 import { resolveTopicConfig } from "../src/engine/config.js";
 import { QueueEngine } from "../src/engine/queue-engine.js";
 import { normalizeAppend } from "../src/engine/validate.js";
-import { MemoryStorage, MemoryStore } from "../src/store/memory-store.js";
+import { MemoryStorage, openMemoryStore } from "../src/store/memory-store.js";
 import { progress, row } from "./measure.js";
 
 /**
@@ -27,7 +27,7 @@ function heapUsed(): number {
 }
 
 async function open(storage: MemoryStorage, clock: ManualClock): Promise<QueueEngine> {
-  return QueueEngine.open(new MemoryStore({ storage }), {
+  return QueueEngine.open(await openMemoryStore({ storage }), {
     topic: TOPIC,
     queueId: 0,
     config,

@@ -10,7 +10,7 @@ import { ManualClock } from "../src/clock.js";
 import { Broker } from "../src/engine/broker.js";
 import { EdgeqError } from "../src/errors.js";
 import type { Message } from "../src/model.js";
-import { MemoryStorage, MemoryStore } from "../src/store/memory-store.js";
+import { MemoryStorage, openMemoryStore } from "../src/store/memory-store.js";
 import { ProbedStore } from "../src/testing/harness.js";
 import { flushed } from "../src/testing/producer-flush.js";
 
@@ -157,7 +157,7 @@ class World {
   constructor(private readonly batchSize: number) {}
 
   async openBroker(): Promise<void> {
-    this.brokerStore = new ProbedStore(new MemoryStore({ storage: this.brokerStorage }));
+    this.brokerStore = new ProbedStore(await openMemoryStore({ storage: this.brokerStorage }));
     this.broker = await Broker.open({
       store: this.brokerStore,
       clock: this.clock,
@@ -168,7 +168,7 @@ class World {
   }
 
   async openProducer(): Promise<void> {
-    this.store = new ProbedStore(new MemoryStore({ storage: this.producerStorage }));
+    this.store = new ProbedStore(await openMemoryStore({ storage: this.producerStorage }));
     this.model.localArmed = 0;
     this.producer = await DurableProducer.open(this.store, {
       topic: TOPIC,

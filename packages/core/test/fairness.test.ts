@@ -6,7 +6,7 @@ import { resolveTopicConfig } from "../src/engine/config.js";
 import { QueueEngine } from "../src/engine/queue-engine.js";
 import { RouterRotations } from "../src/engine/rotations.js";
 import { TopicRouter } from "../src/engine/topic-router.js";
-import { MemoryStore } from "../src/store/memory-store.js";
+import { openMemoryStore } from "../src/store/memory-store.js";
 import { pickQueue } from "../src/util/hash.js";
 
 /**
@@ -33,7 +33,7 @@ function keysByQueue(queueCount: number): string[] {
 async function edgeTopic(queueCount: number, rotations?: RouterRotations) {
   const clock = new ManualClock();
   const config = resolveTopicConfig({ queueCount });
-  const store = new MemoryStore();
+  const store = await openMemoryStore();
   const engines: QueueEngine[] = [];
   for (let queueId = 0; queueId < queueCount; queueId++)
     engines.push(
@@ -122,7 +122,7 @@ describe("lease receives", () => {
 
   it("take turns per group: two groups receiving in alternation both reach every queue", async () => {
     const clock = new ManualClock();
-    const broker = await Broker.open({ store: new MemoryStore(), clock, random: () => 0 });
+    const broker = await Broker.open({ store: await openMemoryStore(), clock, random: () => 0 });
     await broker.createTopic(TOPIC, { queueCount: 4 });
     await backlog((req) => broker.send(TOPIC, req), [12, 12, 12, 12]);
     const byGroup: Record<string, number[]> = { a: [], b: [] };
@@ -188,7 +188,11 @@ describe("lease receives", () => {
           receive = (group, max) => t.router().receive(group, { max });
           nack = (group, receipts) => t.router().nack(group, receipts, 0);
         } else {
-          const broker = await Broker.open({ store: new MemoryStore(), clock, random: () => seed });
+          const broker = await Broker.open({
+            store: await openMemoryStore(),
+            clock,
+            random: () => seed,
+          });
           await broker.createTopic(TOPIC, { queueCount });
           await backlog((req) => broker.send(TOPIC, req), counts);
           receive = (group, max) => broker.receive(TOPIC, group, { max });

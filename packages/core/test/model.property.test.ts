@@ -4,7 +4,7 @@ import { ManualClock } from "../src/clock.js";
 import { Broker } from "../src/engine/broker.js";
 import { isEdgeqError } from "../src/errors.js";
 import type { LeasedMessage, Message, SendResult } from "../src/model.js";
-import { MemoryStorage, MemoryStore } from "../src/store/memory-store.js";
+import { MemoryStorage, type MemoryStore, openMemoryStore } from "../src/store/memory-store.js";
 
 /**
  * Model-based property tests: random runs of producers (with lost writes and
@@ -119,12 +119,12 @@ const seqKey = (producerId: string, seq: number) => `${producerId}#${seq}`;
 class World {
   readonly clock = new ManualClock(1_000_000);
   readonly storage = new MemoryStorage();
-  store = new MemoryStore({ storage: this.storage });
+  store!: MemoryStore;
   broker!: Broker;
   readonly model = new Model();
 
   async open(): Promise<void> {
-    this.store = new MemoryStore({ storage: this.storage });
+    this.store = await openMemoryStore({ storage: this.storage });
     this.broker = await Broker.open({ store: this.store, clock: this.clock, autoTick: false });
   }
 

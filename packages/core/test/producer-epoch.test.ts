@@ -4,7 +4,7 @@ import { resolveTopicConfig } from "../src/engine/config.js";
 import { QueueEngine } from "../src/engine/queue-engine.js";
 import { normalizeAppend } from "../src/engine/validate.js";
 import { EdgeqError } from "../src/errors.js";
-import { MemoryStorage, MemoryStore } from "../src/store/memory-store.js";
+import { MemoryStorage, openMemoryStore } from "../src/store/memory-store.js";
 
 /**
  * Producers that declare an epoch (Kafka's idempotent producer, the Durable
@@ -15,7 +15,12 @@ const config = resolveTopicConfig({ queueCount: 1 });
 
 async function open(storage = new MemoryStorage()) {
   const clock = new ManualClock(1_000);
-  return QueueEngine.open(new MemoryStore({ storage }), { topic: "t", queueId: 0, config, clock });
+  return QueueEngine.open(await openMemoryStore({ storage }), {
+    topic: "t",
+    queueId: 0,
+    config,
+    clock,
+  });
 }
 
 function send(engine: QueueEngine, producerEpoch: number, seqs: number[]) {

@@ -5,7 +5,7 @@ import { Producer } from "../src/client/producer.js";
 import { ManualClock } from "../src/clock.js";
 import { Broker } from "../src/engine/broker.js";
 import type { Message, TransactionCheckResult } from "../src/model.js";
-import { MemoryStorage, MemoryStore } from "../src/store/memory-store.js";
+import { MemoryStorage, openMemoryStore } from "../src/store/memory-store.js";
 
 const TOPIC = "orders";
 const INTERVAL = 60_000;
@@ -14,7 +14,8 @@ const INTERVAL = 60_000;
 async function world(queueCount = 2, maxChecks = 3) {
   const clock = new ManualClock(1_000_000);
   const storage = new MemoryStorage();
-  const open = () => Broker.open({ store: new MemoryStore({ storage }), clock, autoTick: false });
+  const open = async () =>
+    Broker.open({ store: await openMemoryStore({ storage }), clock, autoTick: false });
   let broker = await open();
   await broker.createTopic(TOPIC, {
     queueCount,

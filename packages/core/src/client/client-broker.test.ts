@@ -3,7 +3,7 @@ import { ManualClock } from "../clock.js";
 import { Broker } from "../engine/broker.js";
 import type { TopicConfig } from "../engine/config.js";
 import type { Message } from "../model.js";
-import { MemoryStorage, MemoryStore } from "../store/memory-store.js";
+import { MemoryStorage, openMemoryStore } from "../store/memory-store.js";
 import { DedupSet, withDedup } from "./dedup.js";
 import { LocalTransport } from "./local-transport.js";
 import { Producer } from "./producer.js";
@@ -13,7 +13,7 @@ import { FaultyTransport, fastSleep } from "./test-support.js";
 /** The client over the real engine: LocalTransport into a Broker on a MemoryStore. */
 async function openBroker(config: Partial<TopicConfig> = {}, storage = new MemoryStorage()) {
   const clock = new ManualClock();
-  const broker = await Broker.open({ store: new MemoryStore({ storage }), clock });
+  const broker = await Broker.open({ store: await openMemoryStore({ storage }), clock });
   await broker.createTopic("t", { queueCount: 2, ...config });
   const transport = new FaultyTransport(new LocalTransport(broker));
   return { broker, clock, storage, transport };

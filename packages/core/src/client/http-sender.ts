@@ -28,9 +28,9 @@ export async function sendOverHttp(
  * @example
  * ```ts
  * import { createHttpSender, DurableProducer } from "@edgeq/core/durable";
- * import { MemoryStore } from "@edgeq/core/store";
+ * import { openMemoryStore } from "@edgeq/core/store";
  *
- * const producer = await DurableProducer.open(new MemoryStore(), {
+ * const producer = await DurableProducer.open(await openMemoryStore(), {
  *   topic: "orders",
  *   transport: createHttpSender({ url: "https://queue.example.com", token: "…" }),
  * });

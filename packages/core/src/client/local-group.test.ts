@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.js";
 import { Broker } from "../engine/broker.js";
 import type { Message } from "../model.js";
-import { MemoryStorage, MemoryStore } from "../store/memory-store.js";
+import { MemoryStorage, openMemoryStore } from "../store/memory-store.js";
 import { type LocalGroupOptions, LocalGroupTransport } from "./local-group.js";
 import { LocalTransport } from "./local-transport.js";
 import { PushConsumer } from "./push-consumer.js";
@@ -10,7 +10,7 @@ import { fastSleep } from "./test-support.js";
 
 /** One remote broker, and per consumer a local group over its own store and clock. */
 async function setup() {
-  const remote = await Broker.open({ store: new MemoryStore(), clock: new ManualClock() });
+  const remote = await Broker.open({ store: await openMemoryStore(), clock: new ManualClock() });
   await remote.createTopic("t", { queueCount: 2 });
   const consumerOf = async (
     handler: (m: Message) => void,
@@ -20,7 +20,7 @@ async function setup() {
     const clock = new ManualClock();
     const transport = await LocalGroupTransport.open(
       new LocalTransport(remote),
-      new MemoryStore({ storage }),
+      await openMemoryStore({ storage }),
       { clock, ...retries },
     );
     const consumer = new PushConsumer(transport, {
@@ -142,7 +142,7 @@ describe("LocalGroupTransport: a consumer's group kept in its own store", () => 
     expect(seen).toEqual([0, 1, 2]);
     await second.consumer.close();
     await expect(
-      LocalGroupTransport.open(new LocalTransport(remote), new MemoryStore(), {
+      LocalGroupTransport.open(new LocalTransport(remote), await openMemoryStore(), {
         maxReconsumeTimes: 0,
       }),
     ).rejects.toMatchObject({ code: "invalid_request" });

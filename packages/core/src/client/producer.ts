@@ -52,9 +52,9 @@ export interface SendOptions {
  * ```ts
  * import { LocalTransport, Producer } from "@edgeq/core";
  * import { Broker } from "@edgeq/core/engine";
- * import { MemoryStore } from "@edgeq/core/store";
+ * import { openMemoryStore } from "@edgeq/core/store";
  *
- * const broker = await Broker.open({ store: new MemoryStore() });
+ * const broker = await Broker.open({ store: await openMemoryStore() });
  * await broker.createTopic("orders", { queueCount: 4 });
  * const producer = new Producer(new LocalTransport(broker), { topic: "orders" });
  * const result = await producer.send({ body: { order: 9 }, key: "cart-9" });
@@ -136,9 +136,9 @@ export class Producer {
    * ```ts
    * import { LocalTransport, Producer } from "@edgeq/core";
    * import { Broker } from "@edgeq/core/engine";
-   * import { MemoryStore } from "@edgeq/core/store";
+   * import { openMemoryStore } from "@edgeq/core/store";
    *
-   * const broker = await Broker.open({ store: new MemoryStore() });
+   * const broker = await Broker.open({ store: await openMemoryStore() });
    * await broker.createTopic("orders", { queueCount: 2 });
    * const producer = new Producer(new LocalTransport(broker), { topic: "orders", producerId: "orders-service" });
    * const orders = new Map<string, number>(); // your own database

@@ -33,9 +33,9 @@ export type {
  * ```ts
  * import { LocalTransport, PushConsumer } from "@edgeq/core";
  * import { Broker } from "@edgeq/core/engine";
- * import { MemoryStore } from "@edgeq/core/store";
+ * import { openMemoryStore } from "@edgeq/core/store";
  *
- * const broker = await Broker.open({ store: new MemoryStore() });
+ * const broker = await Broker.open({ store: await openMemoryStore() });
  * await broker.createTopic("orders", { queueCount: 4 });
  * const consumer = new PushConsumer(new LocalTransport(broker), {
  *   topic: "orders",

@@ -2,7 +2,7 @@ import { ManualClock } from "../clock.js";
 import { Broker } from "../engine/broker.js";
 import type { TopicConfig } from "../engine/config.js";
 import type { Message, OutgoingMessage } from "../model.js";
-import { MemoryStorage, MemoryStore } from "../store/memory-store.js";
+import { MemoryStorage, openMemoryStore } from "../store/memory-store.js";
 import { LocalTransport } from "./local-transport.js";
 import { type Sleep, sleep } from "./retry.js";
 import type { Transport } from "./transport.js";
@@ -142,7 +142,7 @@ export const TOPIC = "t";
  */
 export async function openEngine(config: Partial<TopicConfig> = {}, storage = new MemoryStorage()) {
   const clock = new ManualClock();
-  const broker = await Broker.open({ store: new MemoryStore({ storage }), clock });
+  const broker = await Broker.open({ store: await openMemoryStore({ storage }), clock });
   await broker.createTopic(TOPIC, { queueCount: 1, ...config });
   const transport = new FaultyTransport(new LocalTransport(broker));
   return {

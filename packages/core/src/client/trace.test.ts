@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.js";
 import { Broker } from "../engine/broker.js";
 import type { Message } from "../model.js";
-import { MemoryStore } from "../store/memory-store.js";
+import { openMemoryStore } from "../store/memory-store.js";
 import { flushed } from "../testing/producer-flush.js";
 import { DurableProducer } from "./durable/durable-producer.js";
 import { LocalTransport } from "./local-transport.js";
@@ -22,7 +22,7 @@ import { boundTraceContext, tracedBatch, useOpenTelemetry } from "./trace.js";
 
 async function setUp() {
   const clock = new ManualClock();
-  const broker = await Broker.open({ store: new MemoryStore(), clock });
+  const broker = await Broker.open({ store: await openMemoryStore(), clock });
   await broker.createTopic("t", { queueCount: 2 });
   const transport = new LocalTransport(broker);
   return { broker, clock, transport, producer: new Producer(transport, { topic: "t" }) };
@@ -154,7 +154,7 @@ describe("trace context through edgeq", () => {
   it("keeps the sender's context with a durable producer's queued message, stamped at send", async () => {
     const exporter = register();
     const t = await setUp();
-    const store = new MemoryStore();
+    const store = await openMemoryStore();
     const producer = await DurableProducer.open(store, { topic: "t", transport: t.transport });
     const app = trace.getTracer("app");
     const checkout = await app.startActiveSpan("checkout", async (span) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.js";
-import { MemoryStore } from "../store/memory-store.js";
+import { openMemoryStore } from "../store/memory-store.js";
 import { appendFromText, appendToText } from "./append-text.js";
 import { resolveTopicConfig } from "./config.js";
 import { QueueEngine } from "./queue-engine.js";
@@ -41,8 +41,8 @@ describe("appendToText", () => {
   });
 
   it("is appended by the engine as the batch itself would be", async () => {
-    const open = () =>
-      QueueEngine.open(new MemoryStore(), {
+    const open = async () =>
+      QueueEngine.open(await openMemoryStore(), {
         topic: "t",
         queueId: 0,
         config,

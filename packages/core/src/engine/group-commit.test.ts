@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStore } from "../store/memory-store.js";
+import { openMemoryStore } from "../store/memory-store.js";
 import { ProbedStore } from "../testing/harness.js";
 import { GroupCommitter, lastOpPerKey } from "./group-commit.js";
 
 describe("GroupCommitter", () => {
   it("batches everything committed in one tick into one write", async () => {
-    const store = new ProbedStore(new MemoryStore());
+    const store = new ProbedStore(await openMemoryStore());
     const committer = GroupCommitter.forStore(store);
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
@@ -17,7 +17,7 @@ describe("GroupCommitter", () => {
   });
 
   it("writes each key once per batch, as the last op on it left it", async () => {
-    const store = new ProbedStore(new MemoryStore());
+    const store = new ProbedStore(await openMemoryStore());
     await store.write([{ type: "put", key: "k|gone", value: 0 }]);
     const committer = GroupCommitter.forStore(store);
     await Promise.all([
@@ -56,7 +56,7 @@ describe("GroupCommitter", () => {
   });
 
   it("fails the failed batch and the one queued behind it, then carries on", async () => {
-    const store = new ProbedStore(new MemoryStore());
+    const store = new ProbedStore(await openMemoryStore());
     const failures: unknown[] = [];
     const committer = GroupCommitter.forStore(store, {
       failQueued: true,

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.js";
-import { MemoryStore } from "../store/memory-store.js";
+import { openMemoryStore } from "../store/memory-store.js";
 import { Broker } from "./broker.js";
 import { HISTORY_MINUTES, MINUTE_MS } from "./history.js";
 
 /** A broker on a manual clock at the start of a minute, one topic of two queues. */
 async function setUp() {
   const clock = new ManualClock(Math.ceil(1_700_000_000_000 / MINUTE_MS) * MINUTE_MS);
-  const store = new MemoryStore();
+  const store = await openMemoryStore();
   const broker = await Broker.open({ store, clock, autoTick: false });
   await broker.createTopic("t", { queueCount: 2, maxReconsumeTimes: 1, retrySchedule: [0] });
   const send = (n: number, key: string) =>

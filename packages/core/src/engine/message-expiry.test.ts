@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.js";
-import { MemoryStore } from "../store/memory-store.js";
+import { openMemoryStore } from "../store/memory-store.js";
 import { Broker } from "./broker.js";
 
 /** A broker on a manual clock, one queue, messages retried at once and dead-lettered after 2 failures. */
 async function setUp() {
   const clock = new ManualClock();
-  const broker = await Broker.open({ store: new MemoryStore(), clock, autoTick: false });
+  const broker = await Broker.open({ store: await openMemoryStore(), clock, autoTick: false });
   await broker.createTopic("t", { queueCount: 1, maxReconsumeTimes: 2, retrySchedule: [0] });
   const bodies = async (group: string) =>
     (await broker.receive("t", group, { max: 10, visibilityMs: 1_000 })).map((m) => m.body);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.js";
-import { MemoryStore } from "../store/memory-store.js";
+import { openMemoryStore } from "../store/memory-store.js";
 import { Broker } from "./broker.js";
 
 describe("the first offset produced at or after a time", () => {
   it("finds each queue's first message at or after the time over many segments, the head past the last one", async () => {
     const clock = new ManualClock(1_700_000_000_000);
-    const broker = await Broker.open({ store: new MemoryStore(), clock, autoTick: false });
+    const broker = await Broker.open({ store: await openMemoryStore(), clock, autoTick: false });
     await broker.createTopic("t", { queueCount: 1 });
     const start = clock.now();
     // 200 sends (one segment each), 1 s apart; sends 50… also hold 3 messages each.
@@ -30,7 +30,7 @@ describe("the first offset produced at or after a time", () => {
 
   it("answers every queue of the topic, an empty one with its head, and refuses a time that is not an integer", async () => {
     const clock = new ManualClock(1_700_000_000_000);
-    const broker = await Broker.open({ store: new MemoryStore(), clock, autoTick: false });
+    const broker = await Broker.open({ store: await openMemoryStore(), clock, autoTick: false });
     await broker.createTopic("t", { queueCount: 3 });
     const [stored] = await broker.send("t", {
       messages: [

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.js";
 import type { LeasedMessage } from "../model.js";
-import { MemoryStorage, MemoryStore } from "../store/memory-store.js";
+import { MemoryStorage, openMemoryStore } from "../store/memory-store.js";
 import { Broker } from "./broker.js";
 
 const TOPIC = "t";
@@ -42,8 +42,8 @@ describe("ordered lease mode, property", () => {
       fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 60 }), async (ops) => {
         const clock = new ManualClock();
         const storage = new MemoryStorage();
-        const open = () =>
-          Broker.open({ store: new MemoryStore({ storage }), clock, autoTick: false });
+        const open = async () =>
+          Broker.open({ store: await openMemoryStore({ storage }), clock, autoTick: false });
         let broker = await open();
         await broker.createTopic(TOPIC, { queueCount: 2, maxReconsumeTimes: 2 });
         await broker.setGroupSettings(TOPIC, GROUP, { ordered: true });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.js";
-import { MemoryStore } from "../store/memory-store.js";
+import { openMemoryStore } from "../store/memory-store.js";
+import type { Store } from "../store/store.js";
 import { expectCode } from "../testing/broker-fixture.js";
 import { resolveTopicConfig } from "./config.js";
 import type { ProducerScope } from "./producer-scope.js";
@@ -12,7 +13,8 @@ const mallory: ProducerScope = { principal: "j:mallory" };
 /** A static token: inherits windows written before scopes. */
 const service: ProducerScope = { principal: "t:service", inheritsUnscoped: true };
 
-async function openTopic(store = new MemoryStore()) {
+async function openTopic(given?: Store) {
+  const store = given ?? (await openMemoryStore());
   const clock = new ManualClock(1_000_000);
   const config = resolveTopicConfig({ queueCount: 1 });
   const engine = await QueueEngine.open(store, { topic: "t", queueId: 0, config, clock });

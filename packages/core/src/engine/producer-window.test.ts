@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeNum } from "../store/keys.js";
-import { MemoryStore } from "../store/memory-store.js";
+import { type MemoryStore, openMemoryStore } from "../store/memory-store.js";
 import type { StoreOp } from "../store/store.js";
 import { ProducerCache } from "./producer-cache.js";
 import { ProducerWindow, RUNS_PER_CHUNK } from "./producer-window.js";
@@ -60,7 +60,7 @@ describe("ProducerWindow", () => {
   });
 
   it("writes a few runs per append, not the window: each full chunk once, an aged-out chunk deleted once", async () => {
-    const store = new MemoryStore();
+    const store = await openMemoryStore();
     const w = new ProducerWindow();
     const chunkPuts = new Map<string, number>();
     const chunkDeletes: string[] = [];
@@ -91,7 +91,7 @@ describe("ProducerWindow", () => {
   });
 
   it("loads a record written before chunks, and chunks it as it grows", async () => {
-    const store = new MemoryStore();
+    const store = await openMemoryStore();
     const legacy: ProducerRecord = {
       runs: Array.from(
         { length: 20 },
@@ -111,7 +111,7 @@ describe("ProducerWindow", () => {
   });
 
   it("deleting a window deletes its chunks", async () => {
-    const store = new MemoryStore();
+    const store = await openMemoryStore();
     const w = new ProducerWindow();
     for (let seq = 1; seq <= 40; seq++) w.record(seq, 0, seq * 2, 128);
     await persist(store, w);
@@ -137,7 +137,7 @@ describe("ProducerWindow", () => {
         fc.array(step, { minLength: 1, maxLength: 150 }),
         fc.nat(),
         async (window, steps, restart) => {
-          const store = new MemoryStore();
+          const store = await openMemoryStore();
           // `mine` never restarts; `stored` is written to the store and reloaded from it halfway.
           const mine = new ProducerWindow();
           let stored = mine;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.js";
 import type { JsonValue } from "../model.js";
-import { MemoryStorage, MemoryStore } from "../store/memory-store.js";
+import { MemoryStorage, type MemoryStore, openMemoryStore } from "../store/memory-store.js";
 import type { Store, StoreEntry, StoreOp, StoreRange } from "../store/store.js";
 import { Broker } from "./broker.js";
 
@@ -45,7 +45,7 @@ class GatedStore implements Store {
 
 async function setUp(topic: Record<string, unknown> = {}) {
   const storage = new MemoryStorage();
-  const store = new GatedStore(new MemoryStore({ storage }));
+  const store = new GatedStore(await openMemoryStore({ storage }));
   const clock = new ManualClock();
   const broker = await Broker.open({ store, clock, autoTick: false });
   await broker.createTopic("t", { queueCount: 1, ...topic });
@@ -78,7 +78,7 @@ describe("appends of one group commit", () => {
     // A retry of each is a duplicate, also after a restart over the same records.
     await broker.close();
     const again = await Broker.open({
-      store: new MemoryStore({ storage }),
+      store: await openMemoryStore({ storage }),
       clock,
       autoTick: false,
     });

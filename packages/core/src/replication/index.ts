@@ -7,6 +7,10 @@
 export { LocalReplicaLink } from "./local-replica-link.js";
 export { ReplicaApplier, type ReplicaApplierOptions } from "./replica-applier.js";
 export { readReplica } from "./replica-reader.js";
-export { ReplicatedStore, type ReplicatedStoreOptions } from "./replicated-store.js";
+export {
+  openReplicatedStore,
+  type ReplicatedStore,
+  type ReplicatedStoreOptions,
+} from "./replicated-store.js";
 export type { ReplicationRecord } from "./replication-log.js";
 export type * from "./replication-types.js";

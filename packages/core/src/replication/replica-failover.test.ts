@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { Broker } from "../engine/broker.js";
 import { isEdgeqError } from "../errors.js";
-import { MemoryStore } from "../store/memory-store.js";
+import { openMemoryStore } from "../store/memory-store.js";
 import { expectCode, readAll } from "../testing/broker-fixture.js";
 import { LocalReplicaLink } from "./local-replica-link.js";
 import { ReplicaApplier } from "./replica-applier.js";
-import { ReplicatedStore } from "./replicated-store.js";
+import { openReplicatedStore } from "./replicated-store.js";
 import { openCluster, shippedRecords, writeRecords } from "./test-support.js";
 
 describe("promotion and fencing", () => {
@@ -16,10 +16,10 @@ describe("promotion and fencing", () => {
 
     const promoted = await r0.applier.promote();
     expect(promoted).toMatchObject({ role: "primary", term: 2, seq: 3 });
-    const oldAsReplica = new ReplicaApplier(new MemoryStore({ storage }), { name: "p" });
+    const oldAsReplica = new ReplicaApplier(await openMemoryStore({ storage }), { name: "p" });
     const oldLink = new LocalReplicaLink(oldAsReplica);
     oldLink.down = true; // the old primary's region is unreachable at first
-    const leader = await ReplicatedStore.open(r0.store, {
+    const leader = await openReplicatedStore(r0.store, {
       name: "r0",
       mode: "sync",
       acks: 1,
@@ -31,7 +31,7 @@ describe("promotion and fencing", () => {
     const fenced = await expectCode(writeRecords(primary, 3, 1), "conflict");
     expect(fenced.details).toEqual({ primary: "r0", term: 2 });
     await expectCode(writeRecords(primary, 4, 1), "conflict");
-    const reopened = await ReplicatedStore.open(new MemoryStore({ storage }), {
+    const reopened = await openReplicatedStore(await openMemoryStore({ storage }), {
       name: "p",
       mode: "sync",
       clock,
@@ -54,7 +54,7 @@ describe("promotion and fencing", () => {
   it("a brand-new primary over lost storage fences itself when a replica holds more", async () => {
     const { primary, replicas, clock } = await openCluster(1, { acks: 1 });
     await writeRecords(primary, 0, 3);
-    const wiped = await ReplicatedStore.open(new MemoryStore(), {
+    const wiped = await openReplicatedStore(await openMemoryStore(), {
       name: "p",
       mode: "sync",
       clock,
@@ -128,7 +128,7 @@ describe("the engine over a replicated store", () => {
     expect(best).toBe(0);
     await replicas[0]!.applier.promote();
     replicas[1]!.link.down = false;
-    const leader = await ReplicatedStore.open(replicas[0]!.store, {
+    const leader = await openReplicatedStore(replicas[0]!.store, {
       name: "r0",
       mode: "sync",
       acks: 1,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../clock.js";
-import { MemoryStorage, MemoryStore } from "../store/memory-store.js";
+import { MemoryStorage, openMemoryStore } from "../store/memory-store.js";
 import type { Store } from "../store/store.js";
 import { runBrokerBehaviour, runStoreConformance } from "../testing/index.js";
-import { ReplicatedStore } from "./replicated-store.js";
+import { openReplicatedStore, type ReplicatedStore } from "./replicated-store.js";
 import { newReplica, shippedRecords, type TestReplica } from "./test-support.js";
 
 // ReplicatedStore is a Store like any other adapter: the same contract, and the
@@ -16,7 +16,7 @@ interface Cluster {
 const clusters = new WeakMap<Store, Cluster>();
 
 async function open(cluster: Cluster): Promise<ReplicatedStore> {
-  const store = await ReplicatedStore.open(new MemoryStore({ storage: cluster.storage }), {
+  const store = await openReplicatedStore(await openMemoryStore({ storage: cluster.storage }), {
     name: "primary",
     mode: "sync",
     acks: 1,
@@ -29,8 +29,12 @@ async function open(cluster: Cluster): Promise<ReplicatedStore> {
 
 const harness = {
   name: "ReplicatedStore",
-  create: () =>
-    open({ storage: new MemoryStorage(), replica: newReplica("r0"), clock: new ManualClock() }),
+  create: async () =>
+    open({
+      storage: new MemoryStorage(),
+      replica: await newReplica("r0"),
+      clock: new ManualClock(),
+    }),
   reopen: async (store: Store) => {
     await store.close();
     return open(clusters.get(store)!);

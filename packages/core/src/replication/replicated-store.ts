@@ -66,6 +66,33 @@ const SNAPSHOT_PAGE_BYTES = 4 * 1024 * 1024;
 const RECENT_BATCHES = 64;
 
 /**
+ * Opens the primary over `inner`, as every store is opened (`openMemoryStore`,
+ * `openIdbStore`, `openSqliteStore`, `openKvStore`). A store that was a
+ * replica must be promoted first (`ReplicaApplier.promote`). A primary that
+ * has written nothing in its term yet (brand new, or just promoted) first asks
+ * its replicas where they stand, within the ack deadline: that announces its
+ * term, and a replica holding batches a brand-new primary lacks means the
+ * primary's storage was lost, so it fences itself.
+ *
+ * @example
+ * ```ts
+ * const store = await openReplicatedStore(await openMemoryStore(), {
+ *   name: "p",
+ *   mode: "sync",
+ *   links: [new LocalReplicaLink(applier)],
+ * });
+ * ```
+ */
+export async function openReplicatedStore(
+  inner: Store,
+  options: ReplicatedStoreOptions,
+): Promise<ReplicatedStore> {
+  const store = new ReplicatedStore(inner, options);
+  await store.start();
+  return store;
+}
+
+/**
  * The Store of a replicated queue's primary. Each `write` becomes one
  * numbered batch: its ops, the batch itself in the retained tail and the new
  * position go to the primary's store in ONE atomic write; then the batch
@@ -96,7 +123,8 @@ export class ReplicatedStore implements Store {
   private readonly tailBatches: number;
   private readonly localPrefixes: readonly string[];
 
-  private constructor(
+  /** @internal Use `openReplicatedStore`. */
+  constructor(
     readonly inner: Store,
     private readonly options: ReplicatedStoreOptions,
   ) {
@@ -127,26 +155,17 @@ export class ReplicatedStore implements Store {
     this.feeds = options.links.map((link, i) => new ReplicaFeed(i, link, source, feedOptions));
   }
 
-  /**
-   * Opens the primary over `inner`. A store that was a replica must be
-   * promoted first (`ReplicaApplier.promote`). A primary that has written
-   * nothing in its term yet (brand new, or just promoted) first asks its
-   * replicas where they stand, within the ack deadline: that announces its
-   * term, and a replica holding batches a brand-new primary lacks means the
-   * primary's storage was lost, so it fences itself.
-   */
-  static async open(inner: Store, options: ReplicatedStoreOptions): Promise<ReplicatedStore> {
-    const store = new ReplicatedStore(inner, options);
-    const found = await loadRecord(inner);
+  /** @internal `openReplicatedStore`'s second half: loads or writes the replication record. */
+  async start(): Promise<void> {
+    const found = await loadRecord(this.inner);
     if (found && found.role !== "primary")
       throw new EdgeqError("conflict", "this store is a replica: promote it before writing");
-    store.record = found ?? initialRecord("primary", options.name);
-    if (!found) await inner.write([recordOp(store.record)]);
+    this.record = found ?? initialRecord("primary", this.options.name);
+    if (!found) await this.inner.write([recordOp(this.record)]);
     // Nothing written in this term yet (new, or just promoted): tell the replicas now, so
     // they refuse an old primary's batches, and learn whether one is ahead of this store.
-    const termStart = store.record.terms[store.record.terms.length - 1]?.start ?? 1;
-    if (store.record.seq < termStart) await store.probe();
-    return store;
+    const termStart = this.record.terms[this.record.terms.length - 1]?.start ?? 1;
+    if (this.record.seq < termStart) await this.probe();
   }
 
   get(key: string): Promise<JsonValue | undefined> {

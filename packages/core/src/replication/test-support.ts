@@ -1,10 +1,10 @@
 import { ManualClock } from "../clock.js";
 import type { JsonValue } from "../model.js";
-import { MemoryStorage, MemoryStore } from "../store/memory-store.js";
+import { MemoryStorage, type MemoryStore, openMemoryStore } from "../store/memory-store.js";
 import type { Store } from "../store/store.js";
 import { LocalReplicaLink } from "./local-replica-link.js";
 import { ReplicaApplier } from "./replica-applier.js";
-import { ReplicatedStore, type ReplicatedStoreOptions } from "./replicated-store.js";
+import { openReplicatedStore, type ReplicatedStoreOptions } from "./replicated-store.js";
 import { isShipped } from "./replication-log.js";
 
 /** A replica for the tests: its storage, its applier and the primary's link to it. */
@@ -16,9 +16,9 @@ export interface TestReplica {
   link: LocalReplicaLink;
 }
 
-export function newReplica(name: string, tailBatches?: number): TestReplica {
+export async function newReplica(name: string, tailBatches?: number): Promise<TestReplica> {
   const storage = new MemoryStorage();
-  const store = new MemoryStore({ storage });
+  const store = await openMemoryStore({ storage });
   const applier = new ReplicaApplier(store, {
     name,
     ...(tailBatches === undefined ? {} : { tailBatches }),
@@ -33,8 +33,10 @@ export async function openCluster(
 ) {
   const clock = new ManualClock();
   const storage = new MemoryStorage();
-  const replicas = Array.from({ length: n }, (_, i) => newReplica(`r${i}`, options.tailBatches));
-  const primary = await ReplicatedStore.open(new MemoryStore({ storage }), {
+  const replicas = await Promise.all(
+    Array.from({ length: n }, (_, i) => newReplica(`r${i}`, options.tailBatches)),
+  );
+  const primary = await openReplicatedStore(await openMemoryStore({ storage }), {
     name: "p",
     mode: "sync",
     clock,

@@ -4,7 +4,12 @@
  * in-memory store. `runStoreConformance` in `@edgeq/core/testing` checks an adapter.
  * @module
  */
-export { MemoryStorage, MemoryStore, type MemoryStoreOptions } from "./memory-store.js";
+export {
+  MemoryStorage,
+  type MemoryStore,
+  type MemoryStoreOptions,
+  openMemoryStore,
+} from "./memory-store.js";
 export {
   rangeBounds,
   type Store,

@@ -1,12 +1,12 @@
 import { runBrokerBehaviour, runStoreConformance } from "../testing/index.js";
-import { MemoryStore } from "./memory-store.js";
+import { type MemoryStore, openMemoryStore } from "./memory-store.js";
 
 const harness = {
   name: "MemoryStore",
-  create: async () => new MemoryStore(),
+  create: async () => await openMemoryStore(),
   reopen: async (store: import("./store.js").Store) => {
     await store.close();
-    return new MemoryStore({ storage: (store as MemoryStore).storage });
+    return await openMemoryStore({ storage: (store as MemoryStore).storage });
   },
 };
 

@@ -75,25 +75,44 @@ class SortedRecords {
   }
 }
 
-/** Options of a MemoryStore. */
+/** Options of `openMemoryStore`. */
 export interface MemoryStoreOptions {
   /** Share records with an earlier store to simulate a restart. Default: new, empty storage. */
   storage?: MemoryStorage;
 }
 
 /**
- * An in-memory Store. Volatile across processes, but it honours the whole
- * store contract (atomic batches, copies on write, ordered scans), and a
- * store opened over the same `MemoryStorage` sees everything written before.
+ * Opens an in-memory Store, as every store is opened (`openIdbStore`,
+ * `openSqliteStore`, `openKvStore`, `openReplicatedStore`): volatile across
+ * processes, but it honours the whole store contract (atomic batches, copies
+ * on write, ordered scans), and a store opened over the same `MemoryStorage`
+ * sees everything written before.
+ *
+ * @example
+ * ```ts
+ * const storage = new MemoryStorage();
+ * const store = await openMemoryStore({ storage });
+ * await store.close();
+ * const reopened = await openMemoryStore({ storage }); // a process restart
+ * ```
+ */
+export async function openMemoryStore(options: MemoryStoreOptions = {}): Promise<MemoryStore> {
+  return new MemoryStore(options.storage ?? new MemoryStorage());
+}
+
+/**
+ * The in-memory Store that `openMemoryStore` answers. Exported from
+ * `@edgeq/core/store` as a type only: it is opened, never constructed.
  */
 export class MemoryStore implements Store {
-  readonly storage: MemoryStorage;
   private closed = false;
   private failures: Array<Error> = [];
 
-  constructor(options: MemoryStoreOptions = {}) {
-    this.storage = options.storage ?? new MemoryStorage();
-  }
+  /** @internal Use `openMemoryStore`. */
+  constructor(
+    /** The records it reads and writes, to open another store over them. */
+    readonly storage: MemoryStorage,
+  ) {}
 
   /** Makes the next `write` fail without applying anything, as a crashed disk would. */
   failNextWrite(error: Error = new Error("injected write failure")): void {

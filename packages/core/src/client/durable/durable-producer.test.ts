@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../clock.js";
 import { Broker } from "../../engine/broker.js";
 import { EdgeqError } from "../../errors.js";
-import { MemoryStorage, MemoryStore } from "../../store/memory-store.js";
+import { MemoryStorage, type MemoryStore, openMemoryStore } from "../../store/memory-store.js";
 import type { StoreRange } from "../../store/store.js";
 import { ProbedStore } from "../../testing/harness.js";
 import { flushed } from "../../testing/producer-flush.js";
@@ -21,7 +21,7 @@ const FAST = { backoff: { baseMs: 1, maxMs: 5 }, syncIntervalMs: 60_000 } as con
 /** A real broker in process, with a topic whose messages may hold at most 1,000 bytes. */
 async function openBroker() {
   const clock = new ManualClock();
-  const broker = await Broker.open({ store: new MemoryStore(), clock, autoTick: false });
+  const broker = await Broker.open({ store: await openMemoryStore(), clock, autoTick: false });
   await broker.createTopic("orders", { queueCount: 2, maxMessageBytes: 1000 });
   return { broker, clock, transport: new FaultyTransport(new LocalTransport(broker)) };
 }
@@ -47,7 +47,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
   it("is durable before the network and delivers every message once, in order", async () => {
     const { broker, transport } = await openBroker();
     const storage = new MemoryStorage();
-    const producer = await open(new MemoryStore({ storage }), transport);
+    const producer = await open(await openMemoryStore({ storage }), transport);
     const queued = await producer.send([
       { body: { n: 1 }, key: "a" },
       { body: { n: 2 }, key: "a" },
@@ -69,7 +69,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
 
   it("packs concurrent sends into one record and one store write", async () => {
     const { transport } = await openBroker();
-    const store = new ProbedStore(new MemoryStore());
+    const store = new ProbedStore(await openMemoryStore());
     const producer = await open(store, transport);
     const before = store.writes;
     const queued = await Promise.all(
@@ -89,7 +89,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
         this.logReads += entries.filter(([key]) => key.startsWith("producer|log|")).length;
         return entries;
       }
-    })(new MemoryStore());
+    })(await openMemoryStore());
     const producer = await open(store, transport, { batchSize: 40 });
     // One send of 600: one record, drained in 15 batches.
     await producer.send(Array.from({ length: 600 }, (_, i) => ({ body: i })));
@@ -106,7 +106,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
 
   it("refuses a message the broker could never take in send, and queues nothing", async () => {
     const { transport } = await openBroker();
-    const producer = await open(new MemoryStore(), transport);
+    const producer = await open(await openMemoryStore(), transport);
     await expect(producer.send([{ body: 1 }, { body: 2, tags: [""] }])).rejects.toMatchObject({
       code: "invalid_request",
     });
@@ -116,7 +116,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
 
   it("keeps nothing of a send whose store write failed, and reuses its seq", async () => {
     const { transport } = await openBroker();
-    const store = new ProbedStore(new MemoryStore());
+    const store = new ProbedStore(await openMemoryStore());
     const producer = await open(store, transport);
     store.failNextWrites(1);
     await expect(producer.send([{ body: "lost" }])).rejects.toMatchObject({ code: "unavailable" });
@@ -128,7 +128,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
     const { broker, transport } = await openBroker();
     transport.failAfter("send", { times: 2 });
     const failures: string[] = [];
-    const producer = await open(new MemoryStore(), transport, {
+    const producer = await open(await openMemoryStore(), transport, {
       hooks: { state: (state, error) => error && failures.push(`${state}:${error.code}`) },
     });
     await producer.send(Array.from({ length: 5 }, (_, i) => ({ body: i })));
@@ -143,7 +143,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
 
   it("sends the next batch while an answer is written, and sends both again when that write fails", async () => {
     const { broker, transport } = await openBroker();
-    const store = new ProbedStore(new MemoryStore());
+    const store = new ProbedStore(await openMemoryStore());
     const producer = await open(store, transport, { batchSize: 2 });
     await producer.send(Array.from({ length: 6 }, (_, i) => ({ body: i })));
     // The first local write of the sync records the answer for seqs 1-2.
@@ -162,7 +162,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
   it("isolates a refused message into its dead letters with the reason, and delivers the rest", async () => {
     const { broker, transport } = await openBroker();
     const deadLettered: LocalDeadLetter[] = [];
-    const producer = await open(new MemoryStore(), transport, {
+    const producer = await open(await openMemoryStore(), transport, {
       hooks: { deadLettered: (d) => deadLettered.push(d) },
     });
     // Valid for the local check, over the topic's 1,000-byte limit at the broker.
@@ -186,7 +186,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
 
   it("keeps syncing when the local write of a dead letter fails, and records it on the next try", async () => {
     const { broker, transport } = await openBroker();
-    const store = new ProbedStore(new MemoryStore());
+    const store = new ProbedStore(await openMemoryStore());
     const producer = await open(store, transport);
     await producer.send([{ body: "x".repeat(2000) }, { body: "after" }]);
     // The first local write of the sync is the dead letter of seq 1.
@@ -208,7 +208,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
 
   it("dead-letters messages for an unknown topic instead of retrying forever", async () => {
     const { transport } = await openBroker();
-    const producer = await DurableProducer.open(new MemoryStore(), {
+    const producer = await DurableProducer.open(await openMemoryStore(), {
       topic: "no-such-topic",
       transport,
       ...FAST,
@@ -227,7 +227,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
       times: 2,
       error: () => new EdgeqError("closed", "the broker is closed"),
     });
-    const producer = await open(new MemoryStore(), transport);
+    const producer = await open(await openMemoryStore(), transport);
     await producer.send([{ body: "kept" }]);
     producer.start();
     await flushed(producer);
@@ -248,7 +248,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
     const paused = new Promise<void>((resolve) => {
       onPaused = resolve;
     });
-    const producer = await open(new MemoryStore(), transport, {
+    const producer = await open(await openMemoryStore(), transport, {
       hooks: {
         state: (state) => {
           states.push(state);
@@ -271,10 +271,10 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
   it("keeps its id, log and seqs across a restart over the same storage", async () => {
     const { broker, transport } = await openBroker();
     const storage = new MemoryStorage();
-    const first = await open(new MemoryStore({ storage }), transport);
+    const first = await open(await openMemoryStore({ storage }), transport);
     await first.send([{ body: 1 }, { body: 2 }]);
     first.close();
-    const second = await open(new MemoryStore({ storage }), transport);
+    const second = await open(await openMemoryStore({ storage }), transport);
     expect(second.producerId).toBe(first.producerId);
     expect((await second.send([{ body: 3 }]))[0]!.seq).toBe(3);
     second.start();
@@ -285,7 +285,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
 
   it("carries bytes bodies through the log as bytes", async () => {
     const { broker, transport } = await openBroker();
-    const producer = await open(new MemoryStore(), transport);
+    const producer = await open(await openMemoryStore(), transport);
     await producer.send([{ body: new Uint8Array([1, 2, 255]) }]);
     producer.start();
     await producer.flush();
@@ -296,7 +296,7 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
 
   it("rejects sends and flushes once closed", async () => {
     const { transport } = await openBroker();
-    const producer = await open(new MemoryStore(), transport);
+    const producer = await open(await openMemoryStore(), transport);
     producer.close();
     await expect(producer.flush()).rejects.toMatchObject({ code: "closed" });
     await expect(producer.send([{ body: 1 }])).rejects.toMatchObject({ code: "closed" });

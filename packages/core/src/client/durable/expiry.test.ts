@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../clock.js";
 import { Broker } from "../../engine/broker.js";
-import { MemoryStore } from "../../store/memory-store.js";
+import { openMemoryStore } from "../../store/memory-store.js";
 import { LocalTransport } from "../local-transport.js";
 import { FaultyTransport } from "../test-support.js";
 import { DurableProducer, type DurableProducerOptions } from "./durable-producer.js";
@@ -11,7 +11,7 @@ import { inspectProducer } from "./producer-inspector.js";
 /** A real broker in process, and a producer on its own clock (the time a message waits). */
 async function setUp(options: Partial<DurableProducerOptions> = {}) {
   const broker = await Broker.open({
-    store: new MemoryStore(),
+    store: await openMemoryStore(),
     clock: new ManualClock(),
     autoTick: false,
   });
@@ -20,7 +20,7 @@ async function setUp(options: Partial<DurableProducerOptions> = {}) {
   const clock = new ManualClock();
   const dead: LocalDeadLetter[] = [];
   let online = true;
-  const producer = await DurableProducer.open(new MemoryStore(), {
+  const producer = await DurableProducer.open(await openMemoryStore(), {
     topic: "orders",
     transport,
     clock,

@@ -3,7 +3,7 @@ import { ManualClock } from "../../clock.js";
 import { Broker } from "../../engine/broker.js";
 import { EdgeqError } from "../../errors.js";
 import type { SendResult } from "../../model.js";
-import { MemoryStorage, MemoryStore } from "../../store/memory-store.js";
+import { MemoryStorage, openMemoryStore } from "../../store/memory-store.js";
 import { LocalTransport } from "../local-transport.js";
 import type { Transport } from "../transport.js";
 import { DurableProducer, type DurableProducerOptions } from "./durable-producer.js";
@@ -14,14 +14,14 @@ const FAST = { backoff: { baseMs: 1, maxMs: 5 }, syncIntervalMs: 60_000 } as con
 /** A real broker in process; messages over 1,000 bytes are refused (413), so they become dead letters. */
 async function setUp(options: Partial<DurableProducerOptions> = {}) {
   const broker = await Broker.open({
-    store: new MemoryStore(),
+    store: await openMemoryStore(),
     clock: new ManualClock(),
     autoTick: false,
   });
   await broker.createTopic("orders", { queueCount: 2, maxMessageBytes: 1000 });
   const transport = new LocalTransport(broker);
   const storage = new MemoryStorage();
-  const producer = await DurableProducer.open(new MemoryStore({ storage }), {
+  const producer = await DurableProducer.open(await openMemoryStore({ storage }), {
     topic: "orders",
     transport,
     ...FAST,
@@ -75,7 +75,7 @@ describe("inspectProducer", () => {
   it("shows the batch on the wire as in flight, and the rest as pending", async () => {
     const base = await setUp();
     const held = heldTransport(base.transport);
-    const producer = await DurableProducer.open(new MemoryStore(), {
+    const producer = await DurableProducer.open(await openMemoryStore(), {
       topic: "orders",
       transport: held.transport,
       ...FAST,
