@@ -27,8 +27,8 @@ export type { PromoteResult, ReplicaRead } from "./replication/queue-replication
 export type { ReplicationSetting } from "./replication/replication-setting.js";
 export { EdgeqRpc, type RpcOptions } from "./rpc/entrypoint.js";
 export type { QueueRef, RpcWait } from "./shared/queue-ref.js";
-export { createKvStore, type KvStoreOptions } from "./store/kv-store.js";
-export { createSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
+export { type KvStoreOptions, openKvStore } from "./store/kv-store.js";
+export { openSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";
 export { createStreamApp } from "./streams/stream-app.js";
 export { StreamDO } from "./streams/stream-do.js";
 export type {

@@ -4,7 +4,7 @@ import { type FetchLike, HttpTransport, type Message } from "@edgeq/core";
 import { DurableProducer, type SyncState } from "@edgeq/core/durable";
 import { flushed } from "@edgeq/core/testing";
 import { expect, it } from "vitest";
-import { createSqliteStore } from "../src/store/sqlite-store.js";
+import { openSqliteStore } from "../src/store/sqlite-store.js";
 import { get } from "./api.js";
 
 /**
@@ -21,8 +21,8 @@ it("buffers in Durable Object storage while the broker is unreachable, then deli
   const stub = env.QUEUE.get(env.QUEUE.idFromName(`producer-host/${crypto.randomUUID()}`));
 
   const producerId = await runInDurableObject(stub, async (_instance, state) => {
-    const open = (hooks = {}) =>
-      DurableProducer.open(createSqliteStore(state.storage, { table: "producer_kv" }), {
+    const open = async (hooks = {}) =>
+      DurableProducer.open(await openSqliteStore(state.storage, { table: "producer_kv" }), {
         topic: "orders",
         transport,
         backoff: { baseMs: 1, maxMs: 5 },

@@ -2,13 +2,13 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { runBrokerBehaviour, runStoreConformance } from "@edgeq/core/testing";
 import { describe, expect, it } from "vitest";
-import { createKvStore } from "../src/store/kv-store.js";
+import { openKvStore } from "../src/store/kv-store.js";
 import { durableObjectHarness } from "./store-probe.js";
 
 // The store behind `async` durability, with unconfirmed writes as in production.
 const harness = {
   name: "KvStore, allowUnconfirmed (Durable Object)",
-  ...durableObjectHarness((storage) => createKvStore(storage, { allowUnconfirmed: true })),
+  ...durableObjectHarness((storage) => openKvStore(storage, { allowUnconfirmed: true })),
 };
 
 runStoreConformance(harness);
@@ -21,7 +21,7 @@ describe("KvStore over records of older versions", () => {
       // As the store wrote them before: the values themselves.
       await state.storage.put("old|1", { head: 7, runs: [[1, 2, 3, 0]] });
       await state.storage.put("old|2", "text");
-      const store = createKvStore(state.storage);
+      const store = await openKvStore(state.storage);
       await store.write([{ type: "put", key: "old|3", value: { head: 8 } }]);
       return { one: await store.get("old|1"), all: await store.scan({ prefix: "old|" }) };
     });

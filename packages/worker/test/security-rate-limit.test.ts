@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { type FetchLike, HttpTransport } from "@edgeq/core";
 import { DurableProducer } from "@edgeq/core/durable";
-import { MemoryStore } from "@edgeq/core/store";
+import { openMemoryStore } from "@edgeq/core/store";
 import { flushed } from "@edgeq/core/testing";
 import { describe, expect, it } from "vitest";
 import { mintJwt } from "./jwt-tokens.js";
@@ -107,7 +107,7 @@ it("a durable producer (the browser outbox's sync loop) waits out Retry-After an
     return res;
   };
   const token = await mintJwt({ claims: { sub: `outbox-${crypto.randomUUID()}` } });
-  const producer = await DurableProducer.open(new MemoryStore(), {
+  const producer = await DurableProducer.open(await openMemoryStore(), {
     topic: "paced",
     transport: new HttpTransport({ url: "https://edgeq.test", token, fetch }),
     batchSize: 10,

@@ -1,10 +1,10 @@
 import { runBrokerBehaviour, runStoreConformance } from "@edgeq/core/testing";
-import { createSqliteStore } from "../src/store/sqlite-store.js";
+import { openSqliteStore } from "../src/store/sqlite-store.js";
 import { durableObjectHarness } from "./store-probe.js";
 
 const harness = {
   name: "SqliteStore (Durable Object)",
-  ...durableObjectHarness((storage) => createSqliteStore(storage, { table: "probe_kv" })),
+  ...durableObjectHarness((storage) => openSqliteStore(storage, { table: "probe_kv" })),
 };
 
 runStoreConformance(harness);

@@ -19,7 +19,7 @@ import { expect } from "vitest";
  * checks that the instance really changed.
  */
 export function durableObjectHarness(
-  open: (storage: DurableObjectStorage) => Store,
+  open: (storage: DurableObjectStorage) => Promise<Store>,
 ): Required<StoreHarness> {
   const names = new WeakMap<Store, string>();
   // Tests and objects share one isolate, so the instance itself can key its store.
@@ -29,11 +29,11 @@ export function durableObjectHarness(
     const stub = () => env.QUEUE.get(env.QUEUE.idFromName(name));
     let closed = false;
     const inside = <T>(fn: (store: Store) => Promise<T>) =>
-      runInDurableObject(stub(), (instance: object, state) => {
+      runInDurableObject(stub(), async (instance: object, state) => {
         if (closed) throw new Error("store is closed");
         let store = stores.get(instance);
         if (!store) {
-          store = open(state.storage);
+          store = await open(state.storage);
           stores.set(instance, store);
         }
         return fn(store);

@@ -7,7 +7,7 @@ import {
   type TokenRequest,
 } from "@edgeq/core";
 import { DurableProducer, type SyncState } from "@edgeq/core/durable";
-import { MemoryStore } from "@edgeq/core/store";
+import { openMemoryStore } from "@edgeq/core/store";
 import { flushed } from "@edgeq/core/testing";
 import { expect, it } from "vitest";
 import { mintJwt, nowS } from "./jwt-tokens.js";
@@ -94,7 +94,7 @@ it("a durable producer whose token cannot be refreshed pauses, and resumes witho
   const paused = new Promise<void>((resolve) => {
     onPaused = resolve;
   });
-  const producer = await DurableProducer.open(new MemoryStore(), {
+  const producer = await DurableProducer.open(await openMemoryStore(), {
     topic: "orders",
     transport: new HttpTransport({ url: "https://edgeq.test", fetch, token }),
     hooks: {

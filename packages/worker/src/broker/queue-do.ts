@@ -21,7 +21,7 @@ import {
 } from "../replication/queue-replication.js";
 import { type Outcome, outcomeOf } from "../shared/outcome.js";
 import type { QueueRef } from "../shared/queue-ref.js";
-import { createKvStore } from "../store/kv-store.js";
+import { openKvStore } from "../store/kv-store.js";
 import { ObjectHost } from "../store/object-host.js";
 import { type Durability, routerOf, topicConfig } from "./topics.js";
 
@@ -72,12 +72,16 @@ export class QueueDO extends DurableObject<Env> {
   readonly #host: ObjectHost;
   #queue: Promise<{ ref: QueueRef; engine: QueueEngine }> | undefined;
   /** Its part in a replicated queue (topic setting `replication`): primary or replica. */
-  #replication: QueueReplication;
+  #replication!: QueueReplication;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#host = new ObjectHost(ctx.storage);
-    this.#replication = this.#replicationOver(this.#host.store);
+    // The runtime delivers no call before this settles: every method finds the store and replication set.
+    void ctx.blockConcurrencyWhile(async () => {
+      await this.#host.openStore();
+      this.#replication = this.#replicationOver(this.#host.store);
+    });
   }
 
   #replicationOver(store: Store): QueueReplication {
@@ -221,7 +225,7 @@ export class QueueDO extends DurableObject<Env> {
       const store = config.replication
         ? this.#replication.engineStore()
         : identity.durability === "async"
-          ? createKvStore(this.ctx.storage, { allowUnconfirmed: true })
+          ? await openKvStore(this.ctx.storage, { allowUnconfirmed: true })
           : this.#host.store;
       const engine = await QueueEngine.open(store, {
         topic: ref.topic,

@@ -2,9 +2,10 @@ import { EdgeqError, type QueueReplicationStats, type ReadResult } from "@edgeq/
 import type { Clock } from "@edgeq/core/engine";
 import {
   type ApplyRequest,
+  openReplicatedStore,
   type ReplicaAnswer,
   ReplicaApplier,
-  ReplicatedStore,
+  type ReplicatedStore,
   readReplica,
   type SnapshotPage,
 } from "@edgeq/core/replication";
@@ -81,7 +82,7 @@ export class QueueReplication {
   async prepare(ref: QueueRef, setting: ReplicationSetting): Promise<void> {
     await this.assertPrimary(ref);
     const member = this.memberOf(ref);
-    this.#opening ??= ReplicatedStore.open(this.store, {
+    this.#opening ??= openReplicatedStore(this.store, {
       name: member,
       mode: setting.mode,
       acks: setting.acks,

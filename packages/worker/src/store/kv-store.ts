@@ -7,7 +7,7 @@ import {
   type StoreRange,
 } from "@edgeq/core/store";
 
-/** Options of `createKvStore`. */
+/** Options of `openKvStore`. */
 export interface KvStoreOptions {
   /**
    * Let responses leave before the write is confirmed on disk
@@ -50,7 +50,10 @@ function decode(stored: Stored): JsonValue {
  * A `deleteRange` is resolved into keys first (the engine is the single
  * writer of its keys, so none appear in between).
  */
-export function createKvStore(storage: DurableObjectStorage, options: KvStoreOptions = {}): Store {
+export async function openKvStore(
+  storage: DurableObjectStorage,
+  options: KvStoreOptions = {},
+): Promise<Store> {
   const put = { allowUnconfirmed: options.allowUnconfirmed ?? false };
   let closed = false;
   const open = () => {

@@ -1,6 +1,7 @@
+import { EdgeqError } from "@edgeq/core";
 import { ManualClock } from "@edgeq/core/engine";
 import type { Store } from "@edgeq/core/store";
-import { createSqliteStore } from "./sqlite-store.js";
+import { openSqliteStore } from "./sqlite-store.js";
 
 /**
  * What every engine-hosting Durable Object (QueueDO, StreamDO) needs of its
@@ -13,16 +14,23 @@ export class ObjectHost {
    * `Date.now()` moves only across I/O, so the time of a call is the time it arrived.
    */
   readonly clock = new ManualClock(Date.now());
-  #store: Store;
+  #store: Store | undefined;
   /** The alarm as last set (null: none pending; undefined: not read yet). */
   #alarmAt: number | null | undefined;
 
-  constructor(private readonly storage: DurableObjectStorage) {
-    this.#store = createSqliteStore(storage);
+  constructor(private readonly storage: DurableObjectStorage) {}
+
+  /**
+   * Opens the object's SQLite store. The object's constructor calls it inside
+   * `ctx.blockConcurrencyWhile`, so no call reaches the object before the store is set.
+   */
+  async openStore(): Promise<void> {
+    this.#store = await openSqliteStore(this.storage);
   }
 
-  /** The object's SQLite store; a new one after `wipe()`. */
+  /** The object's SQLite store (after `openStore()`); a new one after `wipe()`. */
   get store(): Store {
+    if (!this.#store) throw new EdgeqError("internal", "the object's store is not open yet");
     return this.#store;
   }
 
@@ -60,6 +68,6 @@ export class ObjectHost {
     await this.storage.deleteAlarm();
     await this.storage.deleteAll();
     this.#alarmAt = null;
-    this.#store = createSqliteStore(this.storage);
+    this.#store = await openSqliteStore(this.storage);
   }
 }

@@ -7,7 +7,7 @@ import {
   type StoreRange,
 } from "@edgeq/core/store";
 
-/** Options of `createSqliteStore`. */
+/** Options of `openSqliteStore`. */
 export interface SqliteStoreOptions {
   /** Table holding the records. Default `edgeq_kv`. */
   table?: string;
@@ -33,11 +33,14 @@ function rows(n: number, row: string): string {
  * Its promise resolves once SQLite applied it; the Durable Object output gate
  * then holds every response (HTTP or RPC) until the write is durable, so no
  * caller hears "stored" about a write that could still be lost.
+ *
+ * Async like every store's open (`openMemoryStore`, `openIdbStore`), though
+ * it does no I/O: the table is created by one synchronous statement.
  */
-export function createSqliteStore(
+export async function openSqliteStore(
   storage: DurableObjectStorage,
   options: SqliteStoreOptions = {},
-): Store {
+): Promise<Store> {
   const table = options.table ?? "edgeq_kv";
   if (!TABLE.test(table)) throw new EdgeqError("invalid_request", `bad table name ${table}`);
   const sql = storage.sql;

@@ -80,6 +80,8 @@ export class StreamDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#host = new ObjectHost(ctx.storage);
+    // The runtime delivers no call before this settles: every method finds the store set.
+    void ctx.blockConcurrencyWhile(() => this.#host.openStore());
   }
 
   /** `PUT`: creates the stream (a fork when `request.fork`), or finds it with the same settings. */
