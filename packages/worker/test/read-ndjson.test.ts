@@ -64,6 +64,26 @@ describe("read by offset, NDJSON form", () => {
     expect(first).toMatchObject({ offset: 0, body: "aGVsbG8=", encoding: "base64" });
   });
 
+  it("long-polls with waitMs as the JSON form, page by page through the router", async () => {
+    await createTopic("ordnd-wait");
+    await fill("ordnd-wait", 1200);
+    const query = "from=100&limit=1500&waitMs=0";
+    const lines = await readNdjson(`/ordnd-wait/queues/0/messages?${query}`);
+    expect(lines.messages.map((m) => m.offset)).toEqual(
+      Array.from({ length: 1100 }, (_, i) => 100 + i),
+    );
+    expect(lines).toMatchObject({ nextOffset: 1200, headOffset: 1200, minOffset: 0 });
+    expect(await readNdjson("/ordnd-wait/queues/0/messages?from=500&limit=20&waitMs=0")).toEqual(
+      await get<Page>("/ordnd-wait/queues/0/messages?from=500&limit=20"),
+    );
+    // Parked at the head until a message arrives.
+    const parked = readNdjson("/ordnd-wait/queues/0/messages?from=1200&waitMs=20000");
+    await post("/ordnd-wait/messages", { messages: [{ body: { late: true } }] });
+    const woken = await parked;
+    expect(woken.messages).toMatchObject([{ offset: 1200, body: { late: true } }]);
+    expect(woken.nextOffset).toBe(1201);
+  });
+
   it("leaves the JSON form as it was for a client that does not ask", async () => {
     await createTopic("ordnd-plain");
     await fill("ordnd-plain", 3);

@@ -19,6 +19,7 @@ import {
   QueueReplication,
   type ReplicaRead,
 } from "../replication/queue-replication.js";
+import { type NdjsonPage, readNdjsonPages } from "../shared/ndjson-read.js";
 import { type Outcome, outcomeOf } from "../shared/outcome.js";
 import type { QueueRef } from "../shared/queue-ref.js";
 import { openKvStore } from "../store/kv-store.js";
@@ -146,6 +147,18 @@ export class QueueDO extends DurableObject<Env> {
     tags: string[] | undefined,
   ): Promise<Outcome<ReplicaRead>> {
     return outcomeOf(() => this.#replication.read(ref, from, limit, tags));
+  }
+  /**
+   * A read by offset in the NDJSON form (docs/protocol.md, Read by offset):
+   * the lines are made here, so one string crosses RPC rather than message objects.
+   */
+  readNdjson(
+    ref: QueueRef,
+    from: number,
+    limit: number,
+    tags: string[] | undefined,
+  ): Promise<Outcome<NdjsonPage>> {
+    return this.#run(ref, (q) => readNdjsonPages((at, n) => q.read(at, n, tags), from, limit));
   }
   /** Records that `member` is the primary now: calls here are pointed there. */
   pointTo(_ref: QueueRef, member: string, term: number): Promise<Outcome<void>> {

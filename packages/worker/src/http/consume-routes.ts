@@ -1,6 +1,8 @@
-import { EdgeqError, messagesToNdjson, messageToWire, type ReadResult } from "@edgeq/core";
+import { EdgeqError, messageToWire } from "@edgeq/core";
+import type { QueueHandle, TopicRouter } from "@edgeq/core/engine";
 import { Hono } from "hono";
 import { readFromReplica } from "../broker/failover.js";
+import { NDJSON_READ_MAX, type NdjsonPage, readNdjsonPages } from "../shared/ndjson-read.js";
 import type { AppEnv } from "./app-env.js";
 import { groupOf, need, optionalInt } from "./guards.js";
 import { intParam, jsonBody, queueIdParam } from "./wire.js";
@@ -34,16 +36,15 @@ export function createConsumeRoutes(): Hono<AppEnv> {
       return c.json({ ...read, messages: read.messages.map(messageToWire) });
     }
     const queueId = queueIdParam(c.req.param("queueId"));
-    const page = (at: number, pageLimit: number | undefined, pageWaitMs: number | undefined) =>
-      c.var.router.read(queueId, {
-        from: at,
-        ...(pageLimit === undefined ? {} : { limit: pageLimit }),
-        ...(pageWaitMs === undefined ? {} : { waitMs: pageWaitMs }),
-        ...(tags ? { tags } : {}),
-        signal: c.req.raw.signal,
-      });
-    if (wantsNdjson(c.req.header("accept"))) return ndjsonRead(from, limit, waitMs, page);
-    const result = await page(from, limit, waitMs);
+    if (wantsNdjson(c.req.header("accept")))
+      return ndjsonRead(c.var.router, queueId, from, limit, waitMs, tags, c.req.raw.signal);
+    const result = await c.var.router.read(queueId, {
+      from,
+      ...(limit === undefined ? {} : { limit }),
+      ...(waitMs === undefined ? {} : { waitMs }),
+      ...(tags ? { tags } : {}),
+      signal: c.req.raw.signal,
+    });
     return c.json({ ...result, messages: result.messages.map(messageToWire) });
   });
 
@@ -152,29 +153,37 @@ function continentOf(request: Request): { continent?: string } {
   return typeof continent === "string" ? { continent } : {};
 }
 
-/** Most messages one NDJSON read answers (docs/protocol.md, Read by offset): ten engine pages. */
-export const NDJSON_READ_MAX = 10_000;
 /** An NDJSON read's `limit` when none is given. */
 const NDJSON_READ_DEFAULT = 1_000;
-/** What one engine read answers at most (the JSON form's bound). */
-const PAGE_MAX = 1_000;
 
 /** Whether the client asked for the streaming form: `application/x-ndjson` in `accept`. */
 function wantsNdjson(accept: string | undefined): boolean {
   return accept !== undefined && /(^|,)\s*application\/x-ndjson\s*(;|,|$)/i.test(accept);
 }
 
+/** A queue handle that reads NDJSON where the queue lives (`durableQueue`'s). */
+function ndjsonReader(
+  handle: QueueHandle | undefined,
+): ((from: number, limit: number, tags: string[] | undefined) => Promise<NdjsonPage>) | undefined {
+  const reader = (handle as { readNdjson?: unknown } | undefined)?.readNdjson;
+  return typeof reader === "function" ? (reader as ReturnType<typeof ndjsonReader>) : undefined;
+}
+
 /**
  * The streaming form of a read by offset: up to `limit` (≤ NDJSON_READ_MAX)
- * messages as one JSON line each, read in engine pages, the cursor in headers.
- * The first page is read before anything is answered, so its errors are the
- * JSON form's; only it waits (`waitMs`), and later pages stop at the head.
+ * messages as one JSON line each, the cursor in headers. The range is read
+ * before anything is answered, so its errors are the JSON form's. Without
+ * `waitMs` the queue's object makes the lines itself (one string crosses RPC,
+ * not message objects); a long-poll goes through the router, page by page.
  */
 async function ndjsonRead(
+  router: TopicRouter,
+  queueId: number,
   from: number,
   limit: number | undefined,
   waitMs: number | undefined,
-  page: (at: number, limit: number, waitMs: number | undefined) => Promise<ReadResult>,
+  tags: string[] | undefined,
+  signal: AbortSignal,
 ): Promise<Response> {
   const wanted = limit ?? NDJSON_READ_DEFAULT;
   if (wanted < 1 || wanted > NDJSON_READ_MAX)
@@ -183,24 +192,27 @@ async function ndjsonRead(
       `limit must be an integer from 1 to ${NDJSON_READ_MAX}`,
       { details: { field: "limit" } },
     );
-  let result = await page(from, Math.min(wanted, PAGE_MAX), waitMs);
-  let text = messagesToNdjson(result.messages);
-  let left = wanted - result.messages.length;
-  // At most as many pages as a full answer takes: a tag filter that skips most of
-  // the log ends the answer early (its cursor says where) rather than scanning it all.
-  for (let pages = 1; left > 0 && result.nextOffset < result.headOffset; pages++) {
-    if (pages * PAGE_MAX >= NDJSON_READ_MAX) break;
-    const at = result.nextOffset;
-    result = await page(at, Math.min(left, PAGE_MAX), undefined);
-    text += messagesToNdjson(result.messages);
-    left -= result.messages.length;
-  }
-  return new Response(text, {
+  const direct = waitMs === undefined ? ndjsonReader(router.queues[queueId]) : undefined;
+  const read = direct
+    ? await direct(from, wanted, tags)
+    : await readNdjsonPages(
+        (at, pageLimit, first) =>
+          router.read(queueId, {
+            from: at,
+            limit: pageLimit,
+            ...(first && waitMs !== undefined ? { waitMs } : {}),
+            ...(tags ? { tags } : {}),
+            signal,
+          }),
+        from,
+        wanted,
+      );
+  return new Response(read.text, {
     headers: {
       "content-type": "application/x-ndjson",
-      "edgeq-next-offset": String(result.nextOffset),
-      "edgeq-head-offset": String(result.headOffset),
-      "edgeq-min-offset": String(result.minOffset),
+      "edgeq-next-offset": String(read.nextOffset),
+      "edgeq-head-offset": String(read.headOffset),
+      "edgeq-min-offset": String(read.minOffset),
     },
   });
 }
