@@ -76,6 +76,8 @@ const RECENT_BATCHES = 64;
  *
  * @example
  * ```ts
+ * // One replica in this process; across Durable Objects the link is an RPC stub.
+ * const applier = new ReplicaApplier(await openMemoryStore(), { name: "r1" });
  * const store = await openReplicatedStore(await openMemoryStore(), {
  *   name: "p",
  *   mode: "sync",
