@@ -7,9 +7,13 @@ const PAGE_MAX = 1_000;
 
 /** A read by offset in the NDJSON form: the lines, and the cursor the JSON form would give. */
 export interface NdjsonPage {
+  /** One line per message, each the JSON form's message object followed by `\n`. */
   text: string;
+  /** Where to read on (the JSON form's `nextOffset`). */
   nextOffset: number;
+  /** The queue's head when read. */
   headOffset: number;
+  /** The queue's oldest retained offset when read. */
   minOffset: number;
 }
 
