@@ -84,6 +84,17 @@ describe("read by offset, NDJSON form", () => {
     expect(woken.nextOffset).toBe(1201);
   });
 
+  it("reads a replicated topic's primary, as the JSON form", async () => {
+    await createTopic("ordnd-repl", {
+      queueCount: 1,
+      replication: { replicas: 1, mode: "sync", acks: 1 },
+    });
+    await fill("ordnd-repl", 30);
+    expect(await readNdjson("/ordnd-repl/queues/0/messages?from=5&limit=20")).toEqual(
+      await get<Page>("/ordnd-repl/queues/0/messages?from=5&limit=20"),
+    );
+  });
+
   it("leaves the JSON form as it was for a client that does not ask", async () => {
     await createTopic("ordnd-plain");
     await fill("ordnd-plain", 3);
