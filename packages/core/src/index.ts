@@ -53,9 +53,4 @@ export {
   isEdgeqError,
 } from "./errors.js";
 export * from "./model.js";
-export {
-  messageFromWire,
-  messagesToNdjson,
-  messageToWire,
-  type WireMessage,
-} from "./wire.js";
+export { messageFromWire, messageToWire, type WireMessage } from "./wire.js";

@@ -1,11 +1,13 @@
 /**
  * `@edgeq/core/engine`: the broker engine a host runs over a `Store`:
  * the topic router and its queues, their settings, validation of what
- * producers send, ids, history, and the clock the engine keeps time by.
+ * producers send, ids, history, the clock the engine keeps time by, and a
+ * read page as NDJSON lines (what the HTTP read answers to `accept: application/x-ndjson`).
  * Clients need none of it; a host (a Durable Object, a test, a Node server) does.
  * @module
  */
 export * from "../clock.js";
+export { messagesToNdjson } from "../wire.js";
 export { type AppendText, appendFromText, appendToText } from "./append-text.js";
 export { Broker, type BrokerOptions, type BrokerRouterCalls } from "./broker.js";
 export {

@@ -1,4 +1,5 @@
-import { messagesToNdjson, type ReadResult } from "@edgeq/core";
+import type { ReadResult } from "@edgeq/core";
+import { messagesToNdjson } from "@edgeq/core/engine";
 
 /** Most messages one NDJSON read answers (docs/protocol.md, Read by offset): ten engine pages. */
 export const NDJSON_READ_MAX = 10_000;
