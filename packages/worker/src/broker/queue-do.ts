@@ -120,6 +120,19 @@ export class QueueDO extends DurableObject<Env> {
       return { queue: replication ? { ...queue, replication } : queue, groups };
     });
   }
+  /**
+   * A read by offset in the NDJSON form (docs/protocol.md, Read by offset):
+   * the lines are made here, so one string crosses RPC rather than message objects.
+   */
+  readNdjson(
+    ref: QueueRef,
+    from: number,
+    limit: number,
+    tags: string[] | undefined,
+  ): Promise<Outcome<NdjsonPage>> {
+    return this.#run(ref, (q) => readNdjsonPages((at, n) => q.read(at, n, tags), from, limit));
+  }
+
   // ── replication (see QueueReplication): the primary's calls to this member, and failover ──
 
   /** Applies a primary's numbered batches to this replica. */
@@ -147,18 +160,6 @@ export class QueueDO extends DurableObject<Env> {
     tags: string[] | undefined,
   ): Promise<Outcome<ReplicaRead>> {
     return outcomeOf(() => this.#replication.read(ref, from, limit, tags));
-  }
-  /**
-   * A read by offset in the NDJSON form (docs/protocol.md, Read by offset):
-   * the lines are made here, so one string crosses RPC rather than message objects.
-   */
-  readNdjson(
-    ref: QueueRef,
-    from: number,
-    limit: number,
-    tags: string[] | undefined,
-  ): Promise<Outcome<NdjsonPage>> {
-    return this.#run(ref, (q) => readNdjsonPages((at, n) => q.read(at, n, tags), from, limit));
   }
   /** Records that `member` is the primary now: calls here are pointed there. */
   pointTo(_ref: QueueRef, member: string, term: number): Promise<Outcome<void>> {
