@@ -1,14 +1,12 @@
 import { SELF } from "cloudflare:test";
-import { exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createQueueProducer } from "../src/queues/producer.js";
-import type { EdgeqRpcBinding } from "../src/rpc/rpc-transport.js";
 import { useVirtualTime } from "./virtual-time.js";
+import { rpcBinding as rpc } from "./worker-fixtures.js";
 
 // Cloudflare's pull consumer API, called with Cloudflare's field names.
 // Each test has its own topic (a new group starts at the topic's oldest message).
 const base = (topic: string) => `https://edgeq.test/v1/cf/accounts/acc-1/queues/${topic}/messages`;
-const rpc = (exports as unknown as { EdgeqRpc: EdgeqRpcBinding }).EdgeqRpc;
 
 interface CfMessage {
   id: string;

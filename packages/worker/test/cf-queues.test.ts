@@ -1,19 +1,12 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { expect, it, vi } from "vitest";
 import { createQueueConsumer } from "../src/queues/consumer.js";
 import { createQueueProducer } from "../src/queues/producer.js";
-import type { EdgeqRpcBinding } from "../src/rpc/rpc-transport.js";
 import { queueObjectName } from "../src/shared/queue-ref.js";
 import { get } from "./api.js";
 import { useVirtualTime } from "./virtual-time.js";
-
-const rpc = (exports as unknown as { EdgeqRpc: EdgeqRpcBinding }).EdgeqRpc;
-const ctx = {
-  waitUntil: () => {},
-  passThroughOnException: () => {},
-  props: {},
-} as unknown as ExecutionContext;
+import { executionContext as ctx, rpcBinding as rpc } from "./worker-fixtures.js";
 
 /** Runs every queue object's due alarm of cfmany (delayed messages become visible then). */
 async function runDurableObjectAlarms(): Promise<void> {

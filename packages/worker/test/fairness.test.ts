@@ -1,8 +1,8 @@
-import { exports } from "cloudflare:workers";
 import type { Transport } from "@edgeq/core";
 import { describe, expect, it } from "vitest";
-import { type EdgeqRpcBinding, RpcTransport } from "../src/rpc/rpc-transport.js";
+import { RpcTransport } from "../src/rpc/rpc-transport.js";
 import { get, post } from "./api.js";
+import { rpcBinding } from "./worker-fixtures.js";
 
 /**
  * Fairness at the edge (issue 11): the Worker makes a TopicRouter per
@@ -68,9 +68,7 @@ describe("lease receive", () => {
   });
 
   it("over RPC: four receives of max 6 over four queues of 12 serve all four", async () => {
-    const rpc: Transport = new RpcTransport(
-      (exports as unknown as { EdgeqRpc: EdgeqRpcBinding }).EdgeqRpc,
-    );
+    const rpc: Transport = new RpcTransport(rpcBinding);
     const group = await freshGroup("fair-rpc");
     const sent = await rpc.send("orders", {
       messages: Array.from({ length: 48 }, (_, i) => ({ body: { backlog: i } })),

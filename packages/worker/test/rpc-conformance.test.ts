@@ -1,10 +1,9 @@
-import { exports } from "cloudflare:workers";
 import { DEFAULT_TOPIC_CONFIG } from "@edgeq/core/engine";
 import { runTransportConformance } from "@edgeq/core/testing";
-import { type EdgeqRpcBinding, RpcTransport } from "../src/rpc/rpc-transport.js";
+import { RpcTransport } from "../src/rpc/rpc-transport.js";
+import { rpcBinding as binding } from "./worker-fixtures.js";
 
 // The test runner exposes the main module's entrypoints as loopback bindings.
-const binding = (exports as unknown as { EdgeqRpc: EdgeqRpcBinding }).EdgeqRpc;
 
 // `orders` (vitest.config.mts): 4 queues, the default maxReconsumeTimes.
 runTransportConformance({

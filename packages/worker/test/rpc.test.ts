@@ -1,11 +1,10 @@
-import { exports } from "cloudflare:workers";
 import { type Message, Producer, PushConsumer } from "@edgeq/core";
 import { expect, it } from "vitest";
-import { type EdgeqRpcBinding, RpcTransport } from "../src/rpc/rpc-transport.js";
+import { RpcTransport } from "../src/rpc/rpc-transport.js";
+import { rpcBinding } from "./worker-fixtures.js";
 
 // The test runner exposes the main module's entrypoints as loopback bindings.
-const transport = () =>
-  new RpcTransport((exports as unknown as { EdgeqRpc: EdgeqRpcBinding }).EdgeqRpc);
+const transport = () => new RpcTransport(rpcBinding);
 
 it("other Workers produce and consume with the core clients over RPC", async () => {
   const rpc = transport();

@@ -1,19 +1,12 @@
 import { SELF } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { SpanKind, trace } from "@opentelemetry/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { createQueueConsumer } from "../src/queues/consumer.js";
 import { createQueueProducer } from "../src/queues/producer.js";
-import type { EdgeqRpcBinding } from "../src/rpc/rpc-transport.js";
 import { unwrap } from "../src/shared/outcome.js";
 import { registerTracing, traceparentOf } from "./trace-support.js";
-
-const rpc = (exports as unknown as { EdgeqRpc: EdgeqRpcBinding }).EdgeqRpc;
-const ctx = {
-  waitUntil: () => {},
-  passThroughOnException: () => {},
-  props: {},
-} as unknown as ExecutionContext;
+import { executionContext as ctx, rpcBinding as rpc } from "./worker-fixtures.js";
 
 let stop: (() => void) | undefined;
 afterEach(() => {
