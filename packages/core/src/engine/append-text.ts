@@ -1,4 +1,4 @@
-import type { NormalizedAppend, NormalizedMessage } from "./validate.js";
+import type { NormalizedAppend } from "./validate.js";
 
 declare const appendText: unique symbol;
 
@@ -6,16 +6,21 @@ declare const appendText: unique symbol;
 export type AppendText = string & { readonly [appendText]: true };
 
 /**
- * A validated batch as one JSON text, each JSON body spliced in as the text
- * its validation wrote (`NormalizedMessage.json`), not serialised again. A
- * host whose engine runs behind RPC (a Durable Object) sends this: the call
- * then copies one string, where a batch of objects costs a structured clone
- * of every part of every body, on both sides.
+ * A validated batch as one text: a line of JSON with everything but the JSON
+ * bodies, then each JSON body's text (`NormalizedMessage.json`) on a line of
+ * its own, in order. JSON text has no raw line break, so the lines cannot
+ * run together, and neither side parses or escapes a body: the receiver
+ * takes each as the string it is. A host whose engine runs behind RPC (a
+ * Durable Object) sends this: the call copies one string, where a batch of
+ * objects costs a structured clone of every part of every message.
  */
 export function appendToText(batch: NormalizedAppend): AppendText {
-  const { messages, ...rest } = batch;
-  const parts = messages.map(messageText);
-  return `${opened(JSON.stringify(rest))}"messages":[${parts.join(",")}]}` as AppendText;
+  const bodies: string[] = [];
+  const messages = batch.messages.map(({ json, ...m }) => {
+    if (json !== undefined) bodies.push(json);
+    return m;
+  });
+  return [JSON.stringify({ ...batch, messages }), ...bodies].join("\n") as AppendText;
 }
 
 /**
@@ -24,15 +29,9 @@ export function appendToText(batch: NormalizedAppend): AppendText {
  * the batch (the brand says so), as a batch of objects over RPC would.
  */
 export function appendFromText(text: AppendText): NormalizedAppend {
-  return JSON.parse(text) as NormalizedAppend;
-}
-
-function messageText(m: NormalizedMessage): string {
-  const { body, json, ...meta } = m;
-  return `${opened(JSON.stringify(meta))}"body":${json ?? JSON.stringify(body)}}`;
-}
-
-/** An object's JSON text opened for one more member: `{"a":1,` from `{"a":1}`, `{` from `{}`. */
-function opened(object: string): string {
-  return object.length > 2 ? `${object.slice(0, -1)},` : "{";
+  const lines = text.split("\n");
+  const batch = JSON.parse(lines[0]!) as NormalizedAppend;
+  let next = 1;
+  for (const m of batch.messages) if (!m.bytes) m.json = lines[next++];
+  return batch;
 }

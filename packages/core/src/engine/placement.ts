@@ -12,8 +12,10 @@ export function toStored(
   producerId: string | undefined,
   now: number,
 ): StoredMessage {
-  const stored: StoredMessage = { body: m.body, producedAt: now, size: m.size };
-  if (m.bytes) stored.bytes = true;
+  const stored: StoredMessage =
+    m.json === undefined
+      ? { body: m.body, bytes: true, producedAt: now, size: m.size }
+      : { json: m.json, producedAt: now, size: m.size };
   if (m.key !== undefined) stored.key = m.key;
   if (m.tags) stored.tags = m.tags;
   if (m.headers) stored.headers = m.headers;

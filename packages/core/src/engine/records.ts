@@ -46,8 +46,14 @@ export interface QueueMeta {
 
 /** A message inside a segment. Offsets are implicit: `segment.first + index`. */
 export interface StoredMessage {
-  /** A JSON body, or base64 when `bytes` is set. */
-  body: JsonValue;
+  /**
+   * A JSON body as its text, a string inside the record: a segment is then
+   * written and read back with strings, not object trees, and a read that
+   * answers JSON splices the text in as it is.
+   */
+  json?: string;
+  /** Base64 when `bytes` is set; a JSON body in records written before `json` existed. */
+  body?: JsonValue;
   bytes?: true;
   key?: string;
   tags?: string[];

@@ -1,8 +1,8 @@
 import { EdgeqError } from "../errors.js";
 import type { HalfMessage, SendResult, TransactionAction, TransactionInfo } from "../model.js";
 import type { StoreOp } from "../store/store.js";
-import { base64ToBytes } from "../util/bytes.js";
 import { formatMsgId } from "./ids.js";
+import { bodyOf } from "./message-view.js";
 import { placeMessages, toStored } from "./placement.js";
 import {
   inheritedWindowId,
@@ -259,7 +259,7 @@ export class Transactions {
 
   private info(rec: HalfRecord): TransactionInfo {
     const messages: HalfMessage[] = rec.msgs.map((m) => ({
-      body: m.bytes ? base64ToBytes(m.body as string) : m.body,
+      body: bodyOf(m),
       tags: m.tags ?? [],
       headers: m.headers ?? {},
       queueId: this.s.queueId,

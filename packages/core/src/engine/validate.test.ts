@@ -16,7 +16,7 @@ describe("normalizeAppend", () => {
       1000,
     );
     expect(out.messages[0]).toMatchObject({
-      body: "é",
+      json: '"é"',
       size: 4 + 1 + 1 + 2,
       seq: 1,
       deliverAt: 1010,
@@ -68,7 +68,9 @@ describe("normalizeAppend", () => {
     // Text that only looks like an escape, and well-formed pairs, are bodies like any other.
     const fine = ["\\ud800", "\\\\ud800", "\ud83d\ude00", { "\ud83d\ude00": "\\udc00" }, "\u00e9"];
     for (const body of fine)
-      expect(normalizeAppend({ messages: [{ body }] }, config, 0).messages[0]?.body).toEqual(body);
+      expect(
+        JSON.parse(normalizeAppend({ messages: [{ body }] }, config, 0).messages[0]?.json ?? ""),
+      ).toEqual(body);
   });
 
   it("refuses names a URL resolves away, and takes names of object members like any other", () => {

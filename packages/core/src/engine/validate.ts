@@ -1,5 +1,4 @@
 import { EdgeqError, invalid } from "../errors.js";
-import type { JsonValue } from "../model.js";
 import { bytesToBase64, isBase64, utf8Length } from "../util/bytes.js";
 import type { TopicConfig } from "./config.js";
 import type { ProducerScope } from "./producer-scope.js";
@@ -65,9 +64,13 @@ export function assertReceipts(value: unknown): string[] {
 
 /** A message after validation: what the engine stores. */
 export interface NormalizedMessage {
-  body: JsonValue;
-  /** A JSON body's text as validation wrote it, for `appendToText` (absent for bytes). */
+  /**
+   * A JSON body as the text validation wrote: the log stores it as that
+   * string (`StoredMessage.json`), so no later step parses or writes it again.
+   */
   json?: string;
+  /** A bytes body, as base64 (`bytes` true; `json` absent). */
+  body?: string;
   bytes: boolean;
   key?: string;
   tags?: string[];
@@ -156,7 +159,7 @@ function normalizeMessage(
   const at = `messages[${i}]`;
   if (!isPlainObject(m)) invalid(`${at} must be an object`);
   if (!("body" in m) || m.body === undefined) invalid(`${at}.body is required`);
-  let body: JsonValue;
+  let body: string | undefined;
   let bytes = false;
   let size: number;
   let json: string | undefined;
@@ -173,11 +176,9 @@ function normalizeMessage(
     if (m.encoding !== undefined && m.encoding !== "json")
       invalid(`${at}.encoding must be "base64" or "json"`);
     json = jsonText(m.body, at);
-    body = m.body as JsonValue;
     size = utf8Length(json);
   }
-  const msg: NormalizedMessage =
-    json === undefined ? { body, bytes, size } : { body, json, bytes, size };
+  const msg: NormalizedMessage = json === undefined ? { body, bytes, size } : { json, bytes, size };
   if (m.key !== undefined) {
     if (typeof m.key !== "string" || m.key.length === 0 || utf8Length(m.key) > MAX_KEY_BYTES)
       invalid(`${at}.key must be a string of 1 to ${MAX_KEY_BYTES} bytes`);

@@ -73,13 +73,15 @@ function validate(
   // `maxRetentionMs` is the producer's own option: the broker never sees it.
   const forBroker = messages.map(({ maxRetentionMs: _, ...m }) => m);
   const normalized = normalizeAppend({ messages: forBroker }, LOCAL_CHECK, now).messages;
-  return messages.map(({ key, tags, headers, delayMs, maxRetentionMs }, i) => {
+  return messages.map(({ body, key, tags, headers, delayMs, maxRetentionMs }, i) => {
     if (maxRetentionMs !== undefined)
       assertIntInRange(`messages[${i}].maxRetentionMs`, maxRetentionMs, 1, Number.MAX_SAFE_INTEGER);
     const retention = maxRetentionMs ?? defaultRetentionMs;
+    const { bytes, body: base64 } = normalized[i]!;
     return {
-      body: normalized[i]!.body,
-      ...(normalized[i]!.bytes ? { bytes: true as const } : {}),
+      // Bytes as the base64 validation wrote; a JSON body as the value sent, which it checked.
+      body: bytes ? base64! : (body as JsonValue),
+      ...(bytes ? { bytes: true as const } : {}),
       ...(key === undefined ? {} : { key }),
       ...(tags === undefined ? {} : { tags: [...tags] }),
       ...(headers === undefined ? {} : { headers: { ...headers } }),
