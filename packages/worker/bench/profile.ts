@@ -4,7 +4,7 @@ import { freePort, Inspector } from "./inspector.js";
 import { BenchClient } from "./load.js";
 
 /**
- * `npm run bench:profile -w @edgeq/worker -- <lease|produce|produce8|async>`: where a
+ * `npm run bench:profile -w @edgeq/worker -- <lease|produce|produce1|produce100|produce8|async>`: where a
  * workerd CPU goes while one client drives one case, through the V8
  * inspector's sampling profiler over the Worker's isolate (the Worker and its
  * Durable Objects run there). Prints the functions with the most self time;
@@ -13,6 +13,8 @@ import { BenchClient } from "./load.js";
  *
  * - lease: receive 100 + ack, one consumer, from 20,000 messages;
  * - produce: batches of 1,000, one producer, 50,000 messages;
+ * - produce1: batches of 1, one producer, 3,000 messages (the fixed cost of a request);
+ * - produce100: batches of 100, one producer, 20,000 messages;
  * - produce8: batches of 100, eight producers at once, 20,000 messages;
  * - async: batches of 100 into an `async` topic, then the same into a `sync` one.
  */
@@ -20,8 +22,37 @@ const TOKEN = "bench-token";
 const TOP = 25;
 
 interface ProfileNode {
+  id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
+}
+
+function frameName(f: ProfileNode["callFrame"]): string {
+  const where = f.url ? ` ${f.url.split("/").pop()}:${f.lineNumber + 1}` : "";
+  return `${f.functionName || "(anonymous)"}${where}`;
+}
+
+/**
+ * Each function's total time: its samples and its callees', counted once per
+ * sample however often the function recurs on that stack. A fixed cost per
+ * request (routing, auth, a second object) shows here, where self time
+ * scatters it over the small functions it calls.
+ */
+function totalTimes(nodes: ProfileNode[]): Map<string, number> {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const childIds = new Set(nodes.flatMap((n) => n.children ?? []));
+  const totals = new Map<string, number>();
+  const walk = (node: ProfileNode, onStack: ReadonlySet<string>): number => {
+    const name = frameName(node.callFrame);
+    let hits = node.hitCount ?? 0;
+    const below = onStack.has(name) ? onStack : new Set([...onStack, name]);
+    for (const id of node.children ?? []) hits += walk(byId.get(id)!, below);
+    if (!onStack.has(name)) totals.set(name, (totals.get(name) ?? 0) + hits);
+    return hits;
+  };
+  for (const root of nodes.filter((n) => !childIds.has(n.id))) walk(root, new Set());
+  return totals;
 }
 
 async function profile(inspector: Inspector, name: string, run: () => Promise<number>) {
@@ -33,8 +64,7 @@ async function profile(inspector: Inspector, name: string, run: () => Promise<nu
   const self = new Map<string, number>();
   let total = 0;
   for (const { callFrame: f, hitCount = 0 } of profile.nodes) {
-    const where = f.url ? ` ${f.url.split("/").pop()}:${f.lineNumber + 1}` : "";
-    const key = `${f.functionName || "(anonymous)"}${where}`;
+    const key = frameName(f);
     self.set(key, (self.get(key) ?? 0) + hitCount);
     total += hitCount;
   }
@@ -42,9 +72,15 @@ async function profile(inspector: Inspector, name: string, run: () => Promise<nu
     .sort((a, b) => b[1] - a[1])
     .slice(0, TOP)
     .map(([key, hits]) => `${((100 * hits) / total).toFixed(1).padStart(5)}%  ${key}`);
+  const inclusive = [...totalTimes(profile.nodes)]
+    .filter(([key]) => !key.startsWith("("))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, TOP)
+    .map(([key, hits]) => `${((100 * hits) / total).toFixed(1).padStart(5)}%  ${key}`);
   process.stdout.write(
     `\n${name}: ${Math.round(rate).toLocaleString("en")} msg/s while profiled; ` +
-      `self time of ${total} samples:\n${lines.join("\n")}\n`,
+      `self time of ${total} samples:\n${lines.join("\n")}\n` +
+      `\ntotal time (self and callees):\n${inclusive.join("\n")}\n`,
   );
 }
 
@@ -70,6 +106,14 @@ async function main(mode: string): Promise<void> {
       await profile(inspector, "produce, batch 1,000, 1 producer", () =>
         bench.produce("/v1/topics/sync/messages", 50_000, 1000, 1),
       );
+    } else if (mode === "produce1") {
+      await profile(inspector, "produce, batch 1, 1 producer", () =>
+        bench.produce("/v1/topics/sync/messages", 3_000, 1, 1),
+      );
+    } else if (mode === "produce100") {
+      await profile(inspector, "produce, batch 100, 1 producer", () =>
+        bench.produce("/v1/topics/sync/messages", 20_000, 100, 1),
+      );
     } else if (mode === "produce8") {
       await profile(inspector, "produce, batch 100, 8 producers", () =>
         bench.produce("/v1/topics/sync/messages", 20_000, 100, 8),
@@ -79,7 +123,10 @@ async function main(mode: string): Promise<void> {
         await profile(inspector, `produce, batch 100, 1 producer, ${durability}`, () =>
           bench.produce(`/v1/topics/${durability}/messages`, 20_000, 100, 1),
         );
-    } else throw new Error(`unknown case ${mode}: lease, produce, produce8 or async`);
+    } else
+      throw new Error(
+        `unknown case ${mode}: lease, produce, produce1, produce100, produce8 or async`,
+      );
   } finally {
     inspector.close();
     await broker.stop();

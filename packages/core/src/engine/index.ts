@@ -29,7 +29,12 @@ export {
 export { type MsgIdKind, type MsgIdParts, parseMsgId } from "./ids.js";
 export type { BlockedKey } from "./leases.js";
 export type { ProducerScope } from "./producer-scope.js";
-export { QueueEngine, type QueueEngineOptions, type ReceiveParams } from "./queue-engine.js";
+export {
+  type NdjsonRead,
+  QueueEngine,
+  type QueueEngineOptions,
+  type ReceiveParams,
+} from "./queue-engine.js";
 export {
   type Awaitable,
   QUEUE_VERBS,

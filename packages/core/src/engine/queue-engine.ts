@@ -64,6 +64,20 @@ export interface QueueEngineOptions {
   segmentCacheBytes?: number;
 }
 
+/** A read by offset as NDJSON lines (`QueueEngine.readNdjson`), with the read's cursor. */
+export interface NdjsonRead {
+  /** One line per message, each the JSON form's message object followed by `\n`. */
+  text: string;
+  /** How many lines `text` holds. */
+  count: number;
+  /** Where to read on (the JSON form's `nextOffset`). */
+  nextOffset: number;
+  /** The queue's head when read. */
+  headOffset: number;
+  /** The queue's oldest retained offset when read. */
+  minOffset: number;
+}
+
 /**
  * One topic queue: its commitlog, producer dedup, consumer groups, leases,
  * retries, dead letters and delayed messages, over any Store. Every public
@@ -233,7 +247,36 @@ export class QueueEngine implements QueueHandle {
     }).then(() => result);
   }
 
-  private async readNow(from: number, limit: number, tags?: string[]): Promise<ReadResult> {
+  /**
+   * A read by offset as NDJSON (docs/protocol.md, Read by offset): the
+   * messages `read` answers, one JSON line each (`toWireJson`), the bodies
+   * spliced in as stored. It never waits: a long-poll reads with `read`.
+   */
+  async readNdjson(from: number, limit: number, tags?: string[]): Promise<NdjsonRead> {
+    assertOffset("from", from);
+    assertIntInRange("limit", limit, 1, 1000);
+    assertTags(tags);
+    const { items, ...cursor } = await this.readNow(from, limit, tags, (offset, msg) =>
+      this.s.toWireJson(offset, msg, 0),
+    );
+    let text = "";
+    for (const line of items) text += `${line}\n`;
+    return { text, count: items.length, ...cursor };
+  }
+
+  private async readNow(from: number, limit: number, tags?: string[]): Promise<ReadResult>;
+  private async readNow<T>(
+    from: number,
+    limit: number,
+    tags: string[] | undefined,
+    view: (offset: number, msg: StoredMessage) => T,
+  ): Promise<Omit<ReadResult, "messages"> & { items: T[] }>;
+  private async readNow<T>(
+    from: number,
+    limit: number,
+    tags?: string[],
+    view?: (offset: number, msg: StoredMessage) => T,
+  ) {
     await this.s.ready();
     this.assertReadable(from);
     const filter = tagFilter(tags);
@@ -242,15 +285,14 @@ export class QueueEngine implements QueueHandle {
     const minOffset = this.s.meta.minOffset;
     // An expired message is never delivered: a read by offset leaves it out, its offset a
     // gap as a tag filter's (lease-mode groups dead-letter it instead, see Leases).
-    const messages = entries
-      .filter((e) => e.offset >= minOffset && !isExpired(e.msg, now))
-      .map((e) => this.s.toMessage(e.offset, e.msg, 0));
-    return {
-      messages,
+    const kept = entries.filter((e) => e.offset >= minOffset && !isExpired(e.msg, now));
+    const cursor = {
       nextOffset: Math.max(next, from),
       headOffset: this.s.durableHead,
       minOffset,
     };
+    if (view) return { items: kept.map((e) => view(e.offset, e.msg)), ...cursor };
+    return { messages: kept.map((e) => this.s.toMessage(e.offset, e.msg, 0)), ...cursor };
   }
 
   private assertReadable(from: number): void {

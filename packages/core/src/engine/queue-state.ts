@@ -9,7 +9,7 @@ import { GroupCommitter } from "./group-commit.js";
 import { GroupState } from "./group-state.js";
 import { HISTORY_MINUTES, MINUTE_MS, sampleOf } from "./history.js";
 import { newEpoch } from "./ids.js";
-import { msgIdOf, toMessage } from "./message-view.js";
+import { msgIdOf, toMessage, toWireJson } from "./message-view.js";
 import { ProducerCache } from "./producer-cache.js";
 import type { ProducerWindow } from "./producer-window.js";
 import {
@@ -539,5 +539,9 @@ export class QueueState {
 
   toMessage(offset: number, msg: StoredMessage, reconsumeTimes: number): Message {
     return toMessage(this.topic, this.queueId, this.#meta.epoch, offset, msg, reconsumeTimes);
+  }
+
+  toWireJson(offset: number, msg: StoredMessage, reconsumeTimes: number): string {
+    return toWireJson(this.topic, this.queueId, this.#meta.epoch, offset, msg, reconsumeTimes);
   }
 }

@@ -130,7 +130,9 @@ export class QueueDO extends DurableObject<Env> {
     limit: number,
     tags: string[] | undefined,
   ): Promise<Outcome<NdjsonPage>> {
-    return this.#run(ref, (q) => readNdjsonPages((at, n) => q.read(at, n, tags), from, limit));
+    return this.#run(ref, (q) =>
+      readNdjsonPages((at, n) => q.readNdjson(at, n, tags), from, limit),
+    );
   }
 
   // ── replication (see QueueReplication): the primary's calls to this member, and failover ──

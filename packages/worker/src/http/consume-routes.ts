@@ -2,7 +2,12 @@ import { EdgeqError, messageToWire } from "@edgeq/core";
 import type { QueueHandle, TopicRouter } from "@edgeq/core/engine";
 import { Hono } from "hono";
 import { readFromReplica } from "../broker/failover.js";
-import { NDJSON_READ_MAX, type NdjsonPage, readNdjsonPages } from "../shared/ndjson-read.js";
+import {
+  NDJSON_READ_MAX,
+  type NdjsonPage,
+  ndjsonOf,
+  readNdjsonPages,
+} from "../shared/ndjson-read.js";
 import type { AppEnv } from "./app-env.js";
 import { groupOf, need, optionalInt } from "./guards.js";
 import { intParam, jsonBody, queueIdParam } from "./wire.js";
@@ -197,13 +202,15 @@ async function ndjsonRead(
     ? await direct(from, wanted, tags)
     : await readNdjsonPages(
         (at, pageLimit, first) =>
-          router.read(queueId, {
-            from: at,
-            limit: pageLimit,
-            ...(first && waitMs !== undefined ? { waitMs } : {}),
-            ...(tags ? { tags } : {}),
-            signal,
-          }),
+          router
+            .read(queueId, {
+              from: at,
+              limit: pageLimit,
+              ...(first && waitMs !== undefined ? { waitMs } : {}),
+              ...(tags ? { tags } : {}),
+              signal,
+            })
+            .then(ndjsonOf),
         from,
         wanted,
       );

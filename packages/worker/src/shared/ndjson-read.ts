@@ -1,5 +1,5 @@
 import type { ReadResult } from "@edgeq/core";
-import { messagesToNdjson } from "@edgeq/core/engine";
+import { messagesToNdjson, type NdjsonRead } from "@edgeq/core/engine";
 
 /** Most messages one NDJSON read answers (docs/protocol.md, Read by offset): ten engine pages. */
 export const NDJSON_READ_MAX = 10_000;
@@ -7,15 +7,12 @@ export const NDJSON_READ_MAX = 10_000;
 const PAGE_MAX = 1_000;
 
 /** A read by offset in the NDJSON form: the lines, and the cursor the JSON form would give. */
-export interface NdjsonPage {
-  /** One line per message, each the JSON form's message object followed by `\n`. */
-  text: string;
-  /** Where to read on (the JSON form's `nextOffset`). */
-  nextOffset: number;
-  /** The queue's head when read. */
-  headOffset: number;
-  /** The queue's oldest retained offset when read. */
-  minOffset: number;
+export type NdjsonPage = Omit<NdjsonRead, "count">;
+
+/** A read's messages as NDJSON lines, for a queue read through the router (a long-poll). */
+export function ndjsonOf(result: ReadResult): NdjsonRead {
+  const { messages, ...cursor } = result;
+  return { text: messagesToNdjson(messages), count: messages.length, ...cursor };
 }
 
 /**
@@ -26,18 +23,18 @@ export interface NdjsonPage {
  * the answer early (its cursor says where) rather than scanning it all.
  */
 export async function readNdjsonPages(
-  page: (at: number, limit: number, first: boolean) => Promise<ReadResult>,
+  page: (at: number, limit: number, first: boolean) => Promise<NdjsonRead>,
   from: number,
   wanted: number,
 ): Promise<NdjsonPage> {
   let result = await page(from, Math.min(wanted, PAGE_MAX), true);
-  let text = messagesToNdjson(result.messages);
-  let left = wanted - result.messages.length;
+  let text = result.text;
+  let left = wanted - result.count;
   for (let pages = 1; left > 0 && result.nextOffset < result.headOffset; pages++) {
     if (pages * PAGE_MAX >= NDJSON_READ_MAX) break;
     result = await page(result.nextOffset, Math.min(left, PAGE_MAX), false);
-    text += messagesToNdjson(result.messages);
-    left -= result.messages.length;
+    text += result.text;
+    left -= result.count;
   }
   const { nextOffset, headOffset, minOffset } = result;
   return { text, nextOffset, headOffset, minOffset };
