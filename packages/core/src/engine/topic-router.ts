@@ -15,7 +15,7 @@ import { ownValue } from "../util/own.js";
 import { CALL_DEFAULTS, MAX_WAIT_MS, type TopicConfig } from "./config.js";
 import { type GroupSettings, parseGroupSettings } from "./group-settings.js";
 import { HISTORY_MINUTES, MINUTE_MS, mergeHistory, type TopicHistory } from "./history.js";
-import { queueOf } from "./ids.js";
+import { parseReceipt, queueOf } from "./ids.js";
 import type { BlockedKey } from "./leases.js";
 import { type ProducerScope, producerWindowId } from "./producer-scope.js";
 import type { QueueHandle } from "./queue-handle.js";
@@ -593,9 +593,14 @@ export class TopicRouter {
     const byQueue = new Map<QueueHandle, string[]>();
     const unknown: string[] = [];
     for (const receipt of list) {
-      const queue = this.queues[queueOf(receipt) ?? -1];
+      // A receipt first: that is what callers send (a msgId, routed as before, is refused by its queue).
+      const queue = this.queues[parseReceipt(receipt)?.queueId ?? queueOf(receipt) ?? -1];
       if (!queue) unknown.push(receipt);
-      else byQueue.set(queue, [...(byQueue.get(queue) ?? []), receipt]);
+      else {
+        const part = byQueue.get(queue);
+        if (part) part.push(receipt);
+        else byQueue.set(queue, [receipt]);
+      }
     }
     if (unknown.length)
       throw new EdgeqError("not_found", `unknown receipt: ${unknown[0]}`, {
