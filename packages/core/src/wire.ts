@@ -24,14 +24,3 @@ export function messageFromWire<M extends { body: MessageBody }>(message: M | Wi
   const { encoding: _encoding, ...rest } = wire;
   return { ...rest, body: base64ToBytes(wire.body) } as unknown as M;
 }
-
-/**
- * Messages as NDJSON (docs/protocol.md, "Read by offset", streaming form): one
- * line per message, each the JSON `messageToWire` makes of it followed by `\n`.
- * One text, built in one pass, so a host sends it as one chunk.
- */
-export function messagesToNdjson<M extends { body: MessageBody }>(messages: readonly M[]): string {
-  let text = "";
-  for (const message of messages) text += `${JSON.stringify(messageToWire(message))}\n`;
-  return text;
-}

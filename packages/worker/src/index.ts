@@ -26,7 +26,6 @@ export type { Grant, Principal, Right } from "./http/auth.js";
 export type { PromoteResult, ReplicaRead } from "./replication/queue-replication.js";
 export type { ReplicationSetting } from "./replication/replication-setting.js";
 export { EdgeqRpc, type RpcOptions } from "./rpc/entrypoint.js";
-export type { NdjsonPage } from "./shared/ndjson-read.js";
 export type { QueueRef, RpcWait } from "./shared/queue-ref.js";
 export { type KvStoreOptions, openKvStore } from "./store/kv-store.js";
 export { openSqliteStore, type SqliteStoreOptions } from "./store/sqlite-store.js";

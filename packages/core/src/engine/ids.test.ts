@@ -22,6 +22,10 @@ describe("msgIds and receipts", () => {
       offset: 77,
       leaseId: 9,
     });
+    expect(parseReceipt(formatReceipt("e", 999999, "g", 2 ** 53 - 1, 0))).toMatchObject({
+      queueId: 999999,
+      offset: 2 ** 53 - 1,
+    });
     expect(queueOf(id)).toBe(3);
     expect(queueOf(receipt)).toBe(2);
   });
@@ -40,7 +44,20 @@ describe("msgIds and receipts", () => {
       "e-1-o!!",
     ])
       expect(parseMsgId(bad), bad).toBeUndefined();
-    for (const bad of ["", "a-1-g-1", "a-1-g-1-", "a-x-g-1-1", "-1-g-1-1"])
+    for (const bad of [
+      "",
+      "a-1-g-1",
+      "a-1-g-1-",
+      "a-x-g-1-1",
+      "-1-g-1-1",
+      "a-01-g-1-1",
+      "a-1234567-g-1-1",
+      "a-1--1-1",
+      "a-1-g-1-1-1",
+      "a-1-g-A-1",
+      "a-1-g-1-zzzzzzzzzzzz",
+      "a-1-g-zzzzzzzzzzz-1", // past Number.MAX_SAFE_INTEGER
+    ])
       expect(parseReceipt(bad), bad).toBeUndefined();
     expect(queueOf("nonsense")).toBeUndefined();
   });

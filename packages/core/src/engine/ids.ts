@@ -62,17 +62,21 @@ export function formatReceipt(
   return `${epoch}-${queueId}-${groupHash(group)}-${offset.toString(36)}-${leaseId.toString(36)}`;
 }
 
+/**
+ * A receipt's five parts: the queue id as `parseDecimal` takes it, the offset
+ * and lease as `parseBase36` takes them. One match, not a split and a test per
+ * part: an ack checks up to 1,000 receipts, on the Worker and in the queue.
+ */
+const RECEIPT = /^([^-]+)-(0|[1-9][0-9]{0,5})-([^-]+)-([0-9a-z]{1,11})-([0-9a-z]{1,11})$/;
+
 /** The parts of a receipt; undefined when it is not one of edgeq's. */
 export function parseReceipt(receipt: string): ReceiptParts | undefined {
-  const parts = receipt.split("-");
-  if (parts.length !== 5) return undefined;
-  const [epoch, q, gh, off, lease] = parts as [string, string, string, string, string];
-  const queueId = parseDecimal(q);
-  const offset = parseBase36(off);
-  const leaseId = parseBase36(lease);
-  if (!epoch || !gh || queueId === undefined || offset === undefined || leaseId === undefined)
-    return undefined;
-  return { epoch, queueId, groupHash: gh, offset, leaseId };
+  const m = RECEIPT.exec(receipt);
+  if (!m) return undefined;
+  const offset = Number.parseInt(m[4]!, 36);
+  const leaseId = Number.parseInt(m[5]!, 36);
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(leaseId)) return undefined;
+  return { epoch: m[1]!, queueId: Number(m[2]), groupHash: m[3]!, offset, leaseId };
 }
 
 /** The queue a msgId or receipt points at, for routing; undefined when it is not one of ours. */

@@ -1,13 +1,11 @@
 /**
  * `@edgeq/core/engine`: the broker engine a host runs over a `Store`:
  * the topic router and its queues, their settings, validation of what
- * producers send, ids, history, the clock the engine keeps time by, and a
- * read page as NDJSON lines (what the HTTP read answers to `accept: application/x-ndjson`).
+ * producers send, ids, history, and the clock the engine keeps time by.
  * Clients need none of it; a host (a Durable Object, a test, a Node server) does.
  * @module
  */
 export * from "../clock.js";
-export { messagesToNdjson } from "../wire.js";
 export { type AppendText, appendFromText, appendToText } from "./append-text.js";
 export { Broker, type BrokerOptions, type BrokerRouterCalls } from "./broker.js";
 export {
@@ -30,7 +28,6 @@ export { type MsgIdKind, type MsgIdParts, parseMsgId } from "./ids.js";
 export type { BlockedKey } from "./leases.js";
 export type { ProducerScope } from "./producer-scope.js";
 export {
-  type NdjsonRead,
   QueueEngine,
   type QueueEngineOptions,
   type ReceiveParams,
@@ -42,6 +39,7 @@ export {
   type QueueSnapshot,
   type QueueVerb,
   type WaitOptions,
+  type WireRead,
 } from "./queue-handle.js";
 export { RouterRotations } from "./rotations.js";
 export {

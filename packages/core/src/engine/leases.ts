@@ -1,5 +1,5 @@
 import { EdgeqError } from "../errors.js";
-import type { DeadLetter, LeasedMessage } from "../model.js";
+import type { DeadLetter } from "../model.js";
 import { decodeNum } from "../store/keys.js";
 import { prefixEnd, type StoreOp } from "../store/store.js";
 import type { BucketState } from "../util/token-bucket.js";
@@ -10,6 +10,7 @@ import { type GroupSettings, limitsKeys } from "./group-settings.js";
 import type { GroupState } from "./group-state.js";
 import { formatReceipt, groupHash, parseReceipt } from "./ids.js";
 import { readLog, readOffsets, tagFilter } from "./log-reader.js";
+import type { LeaseMembers } from "./message-view.js";
 import type { QueueState } from "./queue-state.js";
 import {
   type DeadRecord,
@@ -39,6 +40,14 @@ export interface ReceiveParams {
   /** Only messages with one of these tags. */
   tags?: string[];
 }
+
+/** How a leased message is answered (a LeasedMessage, or its wire JSON): its record, place and lease. */
+export type LeaseView<T> = (
+  offset: number,
+  msg: StoredMessage,
+  reconsumeTimes: number,
+  lease: LeaseMembers,
+) => T;
 
 /**
  * Lease mode, retries and dead letters of one queue (C3 in docs/architecture.md, and the
@@ -81,7 +90,7 @@ export class Leases {
    * keys' limits admit (FlowGate), and what they hold back waits in the
    * group's pending entries, in log order, until its key frees.
    */
-  async receive(group: string, params: ReceiveParams): Promise<LeasedMessage[]> {
+  async receive<T>(group: string, params: ReceiveParams, view: LeaseView<T>): Promise<T[]> {
     assertName("group", group);
     assertIntInRange("max", params.max, 1, 1000);
     assertIntInRange("visibilityMs", params.visibilityMs, 1, this.s.config.maxVisibilityMs);
@@ -117,7 +126,7 @@ export class Leases {
           : { fresh: [], held: [], next: cursor };
       return this.s.mutate((ops, at) => {
         const state = this.s.groupState(group);
-        const out: LeasedMessage[] = [];
+        const out: T[] = [];
         for (const offset of retryOffsets) {
           const p = state.pending.get(offset);
           const msg = bodies.get(offset);
@@ -132,7 +141,7 @@ export class Leases {
             this.deadLetter(ops, state, offset, msg, p.reconsumeTimes, at, "expired");
             continue;
           }
-          out.push(this.lease(ops, state, offset, p, msg, params.visibilityMs, at));
+          out.push(this.lease(ops, state, offset, p, msg, params.visibilityMs, at, view));
         }
         for (const [offset, when] of deferred) {
           const p = state.pending.get(offset);
@@ -158,7 +167,7 @@ export class Leases {
               continue;
             }
             state.pending.set(offset, p);
-            out.push(this.lease(ops, state, offset, p, msg, params.visibilityMs, at));
+            out.push(this.lease(ops, state, offset, p, msg, params.visibilityMs, at, view));
           }
           for (const { offset, fk, when } of taken.held) {
             const p: PendingRecord = {
@@ -237,7 +246,7 @@ export class Leases {
     return buckets;
   }
 
-  private lease(
+  private lease<T>(
     ops: StoreOp[],
     g: GroupState,
     offset: number,
@@ -245,7 +254,8 @@ export class Leases {
     msg: StoredMessage,
     visibilityMs: number,
     now: number,
-  ): LeasedMessage {
+    view: LeaseView<T>,
+  ): T {
     delete p.waiting;
     p.leaseId = this.s.takeLeaseId();
     p.deliveryCount++;
@@ -254,11 +264,10 @@ export class Leases {
     if (p.deliveryCount > 1) totals.redelivered++;
     p.visibleAt = now + visibilityMs;
     ops.push(this.s.pendingOp(g, offset, p));
-    return {
-      ...this.s.toMessage(offset, msg, p.reconsumeTimes),
+    return view(offset, msg, p.reconsumeTimes, {
       receipt: formatReceipt(this.s.meta.epoch, this.s.queueId, g.name, offset, p.leaseId),
       deliveryCount: p.deliveryCount,
-    };
+    });
   }
 
   private async withReceiveLock<T>(group: string, fn: () => Promise<T>): Promise<T> {

@@ -19,62 +19,60 @@ export function bodyOf(msg: StoredMessage): JsonValue | Uint8Array {
   return msg.bytes ? base64ToBytes(msg.body as string) : (msg.body as JsonValue);
 }
 
+/** Where a stored message is read from: what its view holds besides the record. */
+export interface MessagePlace {
+  topic: string;
+  queueId: number;
+  epoch: string;
+  offset: number;
+  /** How often it went back to the retry schedule (0 for a read). */
+  reconsumeTimes: number;
+}
+
+/** A lease's own members, which a leased message adds to its message (`LeasedMessage`). */
+export interface LeaseMembers {
+  receipt: string;
+  deliveryCount: number;
+}
+
 /**
  * A stored message as readers see it. Shared by the engine and by reads
  * from a replica's store, which has no engine open.
  */
-export function toMessage(
-  topic: string,
-  queueId: number,
-  epoch: string,
-  offset: number,
-  msg: StoredMessage,
-  reconsumeTimes: number,
-): Message {
-  return messageOf(topic, queueId, epoch, offset, msg, reconsumeTimes, bodyOf(msg));
+export function toMessage(at: MessagePlace, msg: StoredMessage): Message {
+  return messageOf(at, msg, bodyOf(msg));
 }
 
 /**
  * A stored message as the JSON of the wire (docs/protocol.md): what
- * `messageToWire` makes of its `toMessage`, with the body's stored text
- * spliced in, neither parsed nor written again. A bytes body is its base64
- * and `"encoding":"base64"`, as `messageToWire` writes it.
+ * `messageToWire` makes of its `toMessage` (with `lease`, of the leased
+ * message), the body's stored text spliced in, neither parsed nor written
+ * again. A bytes body is its base64 and `"encoding":"base64"`, as
+ * `messageToWire` writes it.
  */
-export function toWireJson(
-  topic: string,
-  queueId: number,
-  epoch: string,
-  offset: number,
-  msg: StoredMessage,
-  reconsumeTimes: number,
-): string {
+export function toWireJson(at: MessagePlace, msg: StoredMessage, lease?: LeaseMembers): string {
   // JSON leaves out a member whose value is undefined: the body is written after the rest.
-  const rest = JSON.stringify(
-    messageOf(topic, queueId, epoch, offset, msg, reconsumeTimes, undefined),
-  );
+  const head = messageOf(at, msg, undefined);
+  const rest = JSON.stringify(lease ? Object.assign(head, lease) : head);
   const body = msg.json ?? JSON.stringify(msg.body);
   return `${rest.slice(0, -1)},"body":${body}${msg.bytes ? ',"encoding":"base64"' : ""}}`;
 }
 
 function messageOf<B>(
-  topic: string,
-  queueId: number,
-  epoch: string,
-  offset: number,
+  at: MessagePlace,
   msg: StoredMessage,
-  reconsumeTimes: number,
   body: B,
 ): Omit<Message, "body"> & { body: B } {
   const out: Omit<Message, "body"> & { body: B } = {
-    msgId: msgIdOf(epoch, queueId, offset, msg),
-    topic,
-    queueId,
-    offset,
+    msgId: msgIdOf(at.epoch, at.queueId, at.offset, msg),
+    topic: at.topic,
+    queueId: at.queueId,
+    offset: at.offset,
     body,
     tags: msg.tags ?? [],
     headers: msg.headers ?? {},
     producedAt: msg.producedAt,
-    reconsumeTimes,
+    reconsumeTimes: at.reconsumeTimes,
   };
   if (msg.key !== undefined) out.key = msg.key;
   if (msg.producerId !== undefined) out.producerId = msg.producerId;

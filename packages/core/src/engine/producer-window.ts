@@ -40,6 +40,8 @@ export const RUNS_PER_CHUNK = 8;
 export class ProducerWindow {
   private runs: SeqRun[];
   private floor: number;
+  /** The highest seq seen (the floor, or a run's last): a new seq, above it, needs no search. */
+  private highest: number;
   /** The index of `runs[0]` among every run this window had. */
   private base: number;
   /** Runs with a lower index are in chunk records; a multiple of `RUNS_PER_CHUNK`. */
@@ -71,6 +73,10 @@ export class ProducerWindow {
     // there are no chunks left, and numbering from `sealed` again changes nothing.)
     this.base = this.sealed - chunked.length;
     this.floor = record?.floor ?? -1;
+    this.highest = this.runs.reduce(
+      (h, [start, count]) => Math.max(h, start + count - 1),
+      this.floor,
+    );
     this.epoch = record?.epoch ?? 0;
     this.lastSeenAt = record?.lastSeenAt ?? 0;
     this.indexedAt = record?.idx;
@@ -88,6 +94,7 @@ export class ProducerWindow {
   }
 
   lookup(seq: number): SeqLookup {
+    if (seq > this.highest) return { found: false };
     // Newest first: retries are almost always of the latest batches.
     for (let i = this.runs.length - 1; i >= 0; i--) {
       const [start, count, pos, kind] = this.runs[i]!;
@@ -99,9 +106,7 @@ export class ProducerWindow {
 
   /** One past the highest seq seen in this session (0 for a new one). */
   nextSeq(): number {
-    let highest = this.floor;
-    for (const [start, count] of this.runs) highest = Math.max(highest, start + count - 1);
-    return highest + 1;
+    return this.highest + 1;
   }
 
   /**
@@ -126,7 +131,7 @@ export class ProducerWindow {
     if (fresh) {
       this.epoch = epoch;
       this.forgetRuns();
-      this.floor = -1;
+      this.floor = this.highest = -1;
     }
   }
 
@@ -150,6 +155,7 @@ export class ProducerWindow {
   }
 
   record(seq: number, kind: PositionKind, n: number, window: number): void {
+    this.highest = Math.max(this.highest, seq);
     // The last run is never in a chunk (see `seal`), so extending it changes the producer record only.
     const last = this.runs[this.runs.length - 1];
     if (last && last[3] === kind && seq === last[0] + last[1] && n === last[2] + last[1]) {
@@ -194,6 +200,7 @@ export class ProducerWindow {
       this.dropChunk(c);
     const end = this.base + this.runs.length;
     this.runs = [];
+    this.highest = this.floor;
     this.sealed = this.base = Math.ceil(end / RUNS_PER_CHUNK) * RUNS_PER_CHUNK;
   }
 

@@ -19,14 +19,14 @@ import { groupTotals as groupTotalsOf } from "./counters.js";
 import { type GroupSettings, limitsKeys } from "./group-settings.js";
 import { HISTORY_MINUTES, type HistorySample, MINUTE_MS, sampleOf } from "./history.js";
 import { parseMsgId } from "./ids.js";
-import { type BlockedKey, Leases, type ReceiveParams } from "./leases.js";
+import { type BlockedKey, Leases, type LeaseView, type ReceiveParams } from "./leases.js";
 import { readLog, readOffsets, tagFilter } from "./log-reader.js";
 import { Maintenance } from "./maintenance.js";
 import { offsetByTime } from "./offset-by-time.js";
 import { placeMessages, toStored } from "./placement.js";
 import { inheritedWindowId, type ProducerScope, producerWindowId } from "./producer-scope.js";
 import type { ProducerWindow } from "./producer-window.js";
-import type { QueueHandle, QueueSnapshot, WaitOptions } from "./queue-handle.js";
+import type { QueueHandle, QueueSnapshot, WaitOptions, WireRead } from "./queue-handle.js";
 import { QueueState } from "./queue-state.js";
 import { fromJson, isExpired, type ScheduledRecord, type StoredMessage } from "./records.js";
 import { type TransactionFilter, Transactions } from "./transactions.js";
@@ -62,20 +62,6 @@ export interface QueueEngineOptions {
    * copies every result it hands out (a Durable Object, through RPC) may set it.
    */
   segmentCacheBytes?: number;
-}
-
-/** A read by offset as NDJSON lines (`QueueEngine.readNdjson`), with the read's cursor. */
-export interface NdjsonRead {
-  /** One line per message, each the JSON form's message object followed by `\n`. */
-  text: string;
-  /** How many lines `text` holds. */
-  count: number;
-  /** Where to read on (the JSON form's `nextOffset`). */
-  nextOffset: number;
-  /** The queue's head when read. */
-  headOffset: number;
-  /** The queue's oldest retained offset when read. */
-  minOffset: number;
 }
 
 /**
@@ -234,49 +220,55 @@ export class QueueEngine implements QueueHandle {
     tags?: string[],
     wait: WaitOptions = {},
   ): Promise<ReadResult> {
+    const { items, ...cursor } = await this.readAs(from, limit, tags, wait, (offset, msg) =>
+      this.s.toMessage(offset, msg, 0),
+    );
+    return { messages: items, ...cursor };
+  }
+
+  /**
+   * `read`, each message as the JSON text of its wire form (`toWireJson`),
+   * the body spliced in as stored, neither parsed nor written again.
+   */
+  async readWire(
+    from: number,
+    limit: number,
+    tags?: string[],
+    wait: WaitOptions = {},
+  ): Promise<WireRead> {
+    const { items, ...cursor } = await this.readAs(from, limit, tags, wait, (offset, msg) =>
+      this.s.toWireJson(offset, msg, 0),
+    );
+    return { lines: items, ...cursor };
+  }
+
+  private async readAs<T>(
+    from: number,
+    limit: number,
+    tags: string[] | undefined,
+    wait: WaitOptions,
+    view: (offset: number, msg: StoredMessage) => T,
+  ): Promise<ReadOf<T>> {
     assertOffset("from", from);
     assertIntInRange("limit", limit, 1, 1000);
     assertTags(tags);
-    let result = await this.readNow(from, limit, tags);
+    let result = await this.readNow(from, limit, tags, view);
     // Empty because nothing is there yet (not because a tag filter skipped everything).
-    const empty = (r: ReadResult) => r.messages.length === 0 && r.nextOffset === r.headOffset;
+    const empty = (r: ReadOf<T>) => r.items.length === 0 && r.nextOffset === r.headOffset;
     if (!empty(result)) return result;
     return this.longPoll(wait, async () => {
-      result = await this.readNow(result.nextOffset, limit, tags);
+      result = await this.readNow(result.nextOffset, limit, tags, view);
       return empty(result) ? undefined : result;
     }).then(() => result);
   }
 
-  /**
-   * A read by offset as NDJSON (docs/protocol.md, Read by offset): the
-   * messages `read` answers, one JSON line each (`toWireJson`), the bodies
-   * spliced in as stored. It never waits: a long-poll reads with `read`.
-   */
-  async readNdjson(from: number, limit: number, tags?: string[]): Promise<NdjsonRead> {
-    assertOffset("from", from);
-    assertIntInRange("limit", limit, 1, 1000);
-    assertTags(tags);
-    const { items, ...cursor } = await this.readNow(from, limit, tags, (offset, msg) =>
-      this.s.toWireJson(offset, msg, 0),
-    );
-    let text = "";
-    for (const line of items) text += `${line}\n`;
-    return { text, count: items.length, ...cursor };
-  }
-
-  private async readNow(from: number, limit: number, tags?: string[]): Promise<ReadResult>;
+  /** The messages at `from` on that a read answers, each as `view` makes it, and the read's cursor. */
   private async readNow<T>(
     from: number,
     limit: number,
     tags: string[] | undefined,
     view: (offset: number, msg: StoredMessage) => T,
-  ): Promise<Omit<ReadResult, "messages"> & { items: T[] }>;
-  private async readNow<T>(
-    from: number,
-    limit: number,
-    tags?: string[],
-    view?: (offset: number, msg: StoredMessage) => T,
-  ) {
+  ): Promise<ReadOf<T>> {
     await this.s.ready();
     this.assertReadable(from);
     const filter = tagFilter(tags);
@@ -285,14 +277,10 @@ export class QueueEngine implements QueueHandle {
     const minOffset = this.s.meta.minOffset;
     // An expired message is never delivered: a read by offset leaves it out, its offset a
     // gap as a tag filter's (lease-mode groups dead-letter it instead, see Leases).
-    const kept = entries.filter((e) => e.offset >= minOffset && !isExpired(e.msg, now));
-    const cursor = {
-      nextOffset: Math.max(next, from),
-      headOffset: this.s.durableHead,
-      minOffset,
-    };
-    if (view) return { items: kept.map((e) => view(e.offset, e.msg)), ...cursor };
-    return { messages: kept.map((e) => this.s.toMessage(e.offset, e.msg, 0)), ...cursor };
+    const items: T[] = [];
+    for (const e of entries)
+      if (e.offset >= minOffset && !isExpired(e.msg, now)) items.push(view(e.offset, e.msg));
+    return { items, nextOffset: Math.max(next, from), headOffset: this.s.durableHead, minOffset };
   }
 
   private assertReadable(from: number): void {
@@ -527,15 +515,34 @@ export class QueueEngine implements QueueHandle {
   // ── lease mode, retries, dead letters (see Leases) ─────────────────────
 
   /** Leases messages; while none is receivable, long-polls up to `wait.waitMs`. */
-  async receive(
+  receive(group: string, params: ReceiveParams, wait: WaitOptions = {}): Promise<LeasedMessage[]> {
+    return this.receiveAs(group, params, wait, (offset, msg, reconsumeTimes, lease) => ({
+      ...this.s.toMessage(offset, msg, reconsumeTimes),
+      ...lease,
+    }));
+  }
+
+  /**
+   * `receive`, each leased message as its wire JSON (`toWireJson`), the
+   * body spliced in as stored: what a host answers over HTTP without
+   * building message objects.
+   */
+  receiveWire(group: string, params: ReceiveParams, wait: WaitOptions = {}): Promise<string[]> {
+    return this.receiveAs(group, params, wait, (offset, msg, reconsumeTimes, lease) =>
+      this.s.toWireJson(offset, msg, reconsumeTimes, lease),
+    );
+  }
+
+  private async receiveAs<T>(
     group: string,
     params: ReceiveParams,
-    wait: WaitOptions = {},
-  ): Promise<LeasedMessage[]> {
-    const got = await this.leases.receive(group, params);
+    wait: WaitOptions,
+    view: LeaseView<T>,
+  ): Promise<T[]> {
+    const got = await this.leases.receive(group, params, view);
     if (got.length > 0) return got;
     const later = await this.longPoll(wait, async () => {
-      const leased = await this.leases.receive(group, params);
+      const leased = await this.leases.receive(group, params, view);
       return leased.length > 0 ? leased : undefined;
     });
     return later ?? [];
@@ -660,3 +667,6 @@ export class QueueEngine implements QueueHandle {
 function copyTotals(t: GroupTotals): GroupTotals {
   return { ...t, deadLettered: { ...t.deadLettered } };
 }
+
+/** A read's messages, each as a view made it, and the read's cursor. */
+type ReadOf<T> = Omit<ReadResult, "messages"> & { items: T[] };

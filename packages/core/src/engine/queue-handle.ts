@@ -22,6 +22,15 @@ export interface QueueSnapshot {
   groups: Record<string, GroupQueueStats>;
 }
 
+/**
+ * A read by offset whose messages are each the JSON text of their wire form:
+ * what an HTTP host answers as it is (`QueueHandle.readWire`).
+ */
+export interface WireRead extends Omit<ReadResult, "messages"> {
+  /** One JSON text per message, as `JSON.stringify(messageToWire(message))` would write it. */
+  lines: string[];
+}
+
 /** How long a read or receive may wait for something to arrive. */
 export interface WaitOptions {
   /** Long-poll: wait up to this long for something to arrive. Default 0. */
@@ -49,12 +58,21 @@ export interface QueueHandle {
     tags: string[] | undefined,
     wait?: WaitOptions,
   ): Promise<ReadResult>;
+  /** `read`, each message as the JSON text of its wire form (`messageToWire`). */
+  readWire(
+    from: number,
+    limit: number,
+    tags: string[] | undefined,
+    wait?: WaitOptions,
+  ): Promise<WireRead>;
   /** The group's committed offset; undefined until it committed or leased anything. */
   committedOffset(group: string): Awaitable<number | undefined>;
   /** Commits a pull consumer's offset; never backwards unless `reset`. Answers the committed offset. */
   commitOffset(group: string, offset: number, reset: boolean): Promise<number>;
   /** Leases messages, long-polling up to `wait.waitMs` while none is receivable. */
   receive(group: string, params: ReceiveParams, wait?: WaitOptions): Promise<LeasedMessage[]>;
+  /** `receive`, each leased message as the JSON text of its wire form (`messageToWire`). */
+  receiveWire(group: string, params: ReceiveParams, wait?: WaitOptions): Promise<string[]>;
   /** Settles leased messages for good. */
   ack(group: string, receipts: string[]): Promise<void>;
   /** Gives leased messages back to the retry schedule (or after `delayMs`). */
@@ -119,9 +137,11 @@ export type QueueVerb = Exclude<keyof QueueHandle, "queueId">;
 export const QUEUE_VERBS = [
   "append",
   "read",
+  "readWire",
   "committedOffset",
   "commitOffset",
   "receive",
+  "receiveWire",
   "ack",
   "nack",
   "extend",

@@ -9,7 +9,13 @@ import { GroupCommitter } from "./group-commit.js";
 import { GroupState } from "./group-state.js";
 import { HISTORY_MINUTES, MINUTE_MS, sampleOf } from "./history.js";
 import { newEpoch } from "./ids.js";
-import { msgIdOf, toMessage, toWireJson } from "./message-view.js";
+import {
+  type LeaseMembers,
+  type MessagePlace,
+  msgIdOf,
+  toMessage,
+  toWireJson,
+} from "./message-view.js";
 import { ProducerCache } from "./producer-cache.js";
 import type { ProducerWindow } from "./producer-window.js";
 import {
@@ -537,11 +543,22 @@ export class QueueState {
     return msgIdOf(this.#meta.epoch, this.queueId, offset, msg);
   }
 
-  toMessage(offset: number, msg: StoredMessage, reconsumeTimes: number): Message {
-    return toMessage(this.topic, this.queueId, this.#meta.epoch, offset, msg, reconsumeTimes);
+  /** Where the message at `offset` is read from, for its views (message-view.ts). */
+  placeOf(offset: number, reconsumeTimes: number): MessagePlace {
+    const { topic, queueId } = this;
+    return { topic, queueId, epoch: this.#meta.epoch, offset, reconsumeTimes };
   }
 
-  toWireJson(offset: number, msg: StoredMessage, reconsumeTimes: number): string {
-    return toWireJson(this.topic, this.queueId, this.#meta.epoch, offset, msg, reconsumeTimes);
+  toMessage(offset: number, msg: StoredMessage, reconsumeTimes: number): Message {
+    return toMessage(this.placeOf(offset, reconsumeTimes), msg);
+  }
+
+  toWireJson(
+    offset: number,
+    msg: StoredMessage,
+    reconsumeTimes: number,
+    lease?: LeaseMembers,
+  ): string {
+    return toWireJson(this.placeOf(offset, reconsumeTimes), msg, lease);
   }
 }

@@ -16,9 +16,9 @@ import { CALL_DEFAULTS, MAX_WAIT_MS, type TopicConfig } from "./config.js";
 import { type GroupSettings, parseGroupSettings } from "./group-settings.js";
 import { HISTORY_MINUTES, MINUTE_MS, mergeHistory, type TopicHistory } from "./history.js";
 import { parseReceipt, queueOf } from "./ids.js";
-import type { BlockedKey } from "./leases.js";
+import type { BlockedKey, ReceiveParams } from "./leases.js";
 import { type ProducerScope, producerWindowId } from "./producer-scope.js";
-import type { QueueHandle } from "./queue-handle.js";
+import type { QueueHandle, WaitOptions, WireRead } from "./queue-handle.js";
 import { RouterRotations } from "./rotations.js";
 import {
   assertIntInRange,
@@ -251,10 +251,30 @@ export class TopicRouter {
 
   /** Reads one queue from an offset, long-polling up to `waitMs` while nothing is there yet. */
   async read(queueId: number, options: RouterReadOptions): Promise<ReadResult> {
+    return this.readFrom(queueId, options, (queue, limit, wait) =>
+      queue.read(options.from, limit, options.tags, wait),
+    );
+  }
+
+  /**
+   * `read`, each message as the JSON text of its wire form, made where the
+   * queue lives (`QueueHandle.readWire`): what an HTTP answer splices in as it is.
+   */
+  async readWire(queueId: number, options: RouterReadOptions): Promise<WireRead> {
+    return this.readFrom(queueId, options, (queue, limit, wait) =>
+      queue.readWire(options.from, limit, options.tags, wait),
+    );
+  }
+
+  private readFrom<T>(
+    queueId: number,
+    options: RouterReadOptions,
+    take: (queue: QueueHandle, limit: number, wait: WaitOptions) => Promise<T>,
+  ): Promise<T> {
     const queue = this.queue(queueId);
     assertOffset("from", options.from);
     const waitMs = assertIntInRange("waitMs", options.waitMs ?? 0, 0, MAX_WAIT_MS);
-    return queue.read(options.from, options.limit ?? CALL_DEFAULTS.readLimit, options.tags, {
+    return take(queue, options.limit ?? CALL_DEFAULTS.readLimit, {
       waitMs,
       ...(options.signal ? { signal: options.signal } : {}),
     });
@@ -318,7 +338,28 @@ export class TopicRouter {
    * picked up soon. The slices are counted, not timed: each queue's wait is
    * its own timer.
    */
-  async receive(group: string, options: RouterReceiveOptions = {}): Promise<LeasedMessage[]> {
+  receive(group: string, options: RouterReceiveOptions = {}): Promise<LeasedMessage[]> {
+    return this.receiveFrom(group, options, (queue, params, wait) =>
+      queue.receive(group, params, wait),
+    );
+  }
+
+  /**
+   * `receive`, each leased message as the JSON text of its wire form, made
+   * where its queue lives (`QueueHandle.receiveWire`): what an HTTP answer
+   * splices in as it is.
+   */
+  receiveWire(group: string, options: RouterReceiveOptions = {}): Promise<string[]> {
+    return this.receiveFrom(group, options, (queue, params, wait) =>
+      queue.receiveWire(group, params, wait),
+    );
+  }
+
+  private async receiveFrom<T>(
+    group: string,
+    options: RouterReceiveOptions,
+    take: (queue: QueueHandle, params: ReceiveParams, wait: WaitOptions) => Promise<T[]>,
+  ): Promise<T[]> {
     assertName("group", group);
     const c = this.config;
     const max = assertIntInRange("max", options.max ?? CALL_DEFAULTS.receiveMax, 1, 1000);
@@ -340,15 +381,11 @@ export class TopicRouter {
     const start = this.rotations.receiveStart(this.topic, group, n);
     let left = waitMs;
     for (let round = 0; ; round++) {
-      const out: LeasedMessage[] = [];
+      const out: T[] = [];
       let last: number | undefined;
       for (let i = 0; i < n && out.length < max; i++) {
         const queueId = (start + i) % n;
-        const got = await this.queues[queueId]!.receive(
-          group,
-          { ...params, max: max - out.length },
-          signal,
-        );
+        const got = await take(this.queues[queueId]!, { ...params, max: max - out.length }, signal);
         if (got.length > 0) last = queueId;
         out.push(...got);
       }
@@ -357,7 +394,7 @@ export class TopicRouter {
       const slice = n === 1 ? left : Math.min(left, RECEIVE_POLL_SLICE_MS);
       left -= slice;
       const queueId = (start + round) % n;
-      const got = await this.queues[queueId]!.receive(group, params, { waitMs: slice, ...signal });
+      const got = await take(this.queues[queueId]!, params, { waitMs: slice, ...signal });
       if (got.length > 0) {
         this.rotations.served(this.topic, group, queueId, n);
         return got;

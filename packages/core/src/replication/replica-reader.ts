@@ -39,7 +39,12 @@ export async function readReplica(
   return {
     messages: entries
       .filter((e) => e.offset >= meta.minOffset)
-      .map((e) => toMessage(topic, queueId, meta.epoch, e.offset, e.msg, 0)),
+      .map((e) =>
+        toMessage(
+          { topic, queueId, epoch: meta.epoch, offset: e.offset, reconsumeTimes: 0 },
+          e.msg,
+        ),
+      ),
     nextOffset: Math.max(next, from),
     headOffset: meta.head,
     minOffset: meta.minOffset,

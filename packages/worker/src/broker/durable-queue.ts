@@ -37,8 +37,8 @@ export function durableQueue(
 ): QueueHandle {
   const stub = namespace.get(namespace.idFromName(queueObjectName(ref))) as unknown as QueueRpc;
   const route = replicated && new PrimaryRoute(replicated.env, ref, replicated.setting);
-  const call = async (verb: QueueVerb | "readNdjson", args: unknown[]) => {
-    const sent = verb === "readNdjson" ? args : wireArgs(verb, args);
+  const call = async (verb: QueueVerb, args: unknown[]) => {
+    const sent = wireArgs(verb, args);
     const rpc = (queue: QueueRpc, at: QueueRef) =>
       (queue[verb] as unknown as RpcMethod)(at, ...sent);
     return unwrap(await (route ? route.call(rpc) : rpc(stub, ref)));
@@ -46,8 +46,6 @@ export function durableQueue(
   return Object.fromEntries([
     ["queueId", ref.queueId],
     ...QUEUE_VERBS.map((verb) => [verb, (...args: unknown[]) => call(verb, args)]),
-    // Not a QueueHandle call: the NDJSON form of a read, made where the queue lives (QueueDO.readNdjson).
-    ["readNdjson", (...args: unknown[]) => call("readNdjson", args)],
   ]) as unknown as QueueHandle;
 }
 

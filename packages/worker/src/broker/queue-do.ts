@@ -19,7 +19,6 @@ import {
   QueueReplication,
   type ReplicaRead,
 } from "../replication/queue-replication.js";
-import { type NdjsonPage, readNdjsonPages } from "../shared/ndjson-read.js";
 import { type Outcome, outcomeOf } from "../shared/outcome.js";
 import type { QueueRef } from "../shared/queue-ref.js";
 import { openKvStore } from "../store/kv-store.js";
@@ -120,21 +119,6 @@ export class QueueDO extends DurableObject<Env> {
       return { queue: replication ? { ...queue, replication } : queue, groups };
     });
   }
-  /**
-   * A read by offset in the NDJSON form (docs/protocol.md, Read by offset):
-   * the lines are made here, so one string crosses RPC rather than message objects.
-   */
-  readNdjson(
-    ref: QueueRef,
-    from: number,
-    limit: number,
-    tags: string[] | undefined,
-  ): Promise<Outcome<NdjsonPage>> {
-    return this.#run(ref, (q) =>
-      readNdjsonPages((at, n) => q.readNdjson(at, n, tags), from, limit),
-    );
-  }
-
   // ── replication (see QueueReplication): the primary's calls to this member, and failover ──
 
   /** Applies a primary's numbered batches to this replica. */

@@ -1,13 +1,8 @@
 import { EdgeqError, messageToWire } from "@edgeq/core";
-import type { QueueHandle, TopicRouter } from "@edgeq/core/engine";
-import { Hono } from "hono";
+import type { TopicRouter } from "@edgeq/core/engine";
+import { type Context, Hono } from "hono";
 import { readFromReplica } from "../broker/failover.js";
-import {
-  NDJSON_READ_MAX,
-  type NdjsonPage,
-  ndjsonOf,
-  readNdjsonPages,
-} from "../shared/ndjson-read.js";
+import { NDJSON_READ_MAX, readNdjsonPages } from "../shared/ndjson-read.js";
 import type { AppEnv } from "./app-env.js";
 import { groupOf, need, optionalInt } from "./guards.js";
 import { intParam, jsonBody, queueIdParam } from "./wire.js";
@@ -43,14 +38,15 @@ export function createConsumeRoutes(): Hono<AppEnv> {
     const queueId = queueIdParam(c.req.param("queueId"));
     if (wantsNdjson(c.req.header("accept")))
       return ndjsonRead(c.var.router, queueId, from, limit, waitMs, tags, c.req.raw.signal);
-    const result = await c.var.router.read(queueId, {
+    const { lines, ...cursor } = await c.var.router.readWire(queueId, {
       from,
       ...(limit === undefined ? {} : { limit }),
       ...(waitMs === undefined ? {} : { waitMs }),
       ...(tags ? { tags } : {}),
       signal: c.req.raw.signal,
     });
-    return c.json({ ...result, messages: result.messages.map(messageToWire) });
+    // Each message's JSON was made where its queue lives, its body spliced in as stored.
+    return jsonText(c, `{"messages":[${lines.join(",")}],${JSON.stringify(cursor).slice(1)}`);
   });
 
   app.get(`/:topic/messages/:msgId`, need("consume"), async (c) =>
@@ -90,7 +86,7 @@ export function createConsumeRoutes(): Hono<AppEnv> {
     const { max, visibilityMs, waitMs, retriesOnly, tags } = await jsonBody(c);
     if (retriesOnly !== undefined && typeof retriesOnly !== "boolean")
       throw new EdgeqError("invalid_request", "retriesOnly must be a boolean");
-    const messages = await c.var.router.receive(groupOf(c), {
+    const messages = await c.var.router.receiveWire(groupOf(c), {
       ...optionalInt("max", max),
       ...optionalInt("visibilityMs", visibilityMs),
       ...optionalInt("waitMs", waitMs),
@@ -98,7 +94,7 @@ export function createConsumeRoutes(): Hono<AppEnv> {
       ...(tags === undefined ? {} : { tags: tags as string[] }),
       signal: c.req.raw.signal,
     });
-    return c.json({ messages: messages.map(messageToWire) });
+    return jsonText(c, `{"messages":[${messages.join(",")}]}`);
   });
 
   app.post(`/:topic/groups/:group/ack`, need("consume"), async (c) => {
@@ -166,20 +162,12 @@ function wantsNdjson(accept: string | undefined): boolean {
   return accept !== undefined && /(^|,)\s*application\/x-ndjson\s*(;|,|$)/i.test(accept);
 }
 
-/** A queue handle that reads NDJSON where the queue lives (`durableQueue`'s). */
-function ndjsonReader(
-  handle: QueueHandle | undefined,
-): ((from: number, limit: number, tags: string[] | undefined) => Promise<NdjsonPage>) | undefined {
-  const reader = (handle as { readNdjson?: unknown } | undefined)?.readNdjson;
-  return typeof reader === "function" ? (reader as ReturnType<typeof ndjsonReader>) : undefined;
-}
-
 /**
  * The streaming form of a read by offset: up to `limit` (≤ NDJSON_READ_MAX)
  * messages as one JSON line each, the cursor in headers. The range is read
- * before anything is answered, so its errors are the JSON form's. Without
- * `waitMs` the queue's object makes the lines itself (one string crosses RPC,
- * not message objects); a long-poll goes through the router, page by page.
+ * before anything is answered, so its errors are the JSON form's. The
+ * queue's object makes each line (`readWire`): strings cross RPC, not
+ * message objects.
  */
 async function ndjsonRead(
   router: TopicRouter,
@@ -197,23 +185,18 @@ async function ndjsonRead(
       `limit must be an integer from 1 to ${NDJSON_READ_MAX}`,
       { details: { field: "limit" } },
     );
-  const direct = waitMs === undefined ? ndjsonReader(router.queues[queueId]) : undefined;
-  const read = direct
-    ? await direct(from, wanted, tags)
-    : await readNdjsonPages(
-        (at, pageLimit, first) =>
-          router
-            .read(queueId, {
-              from: at,
-              limit: pageLimit,
-              ...(first && waitMs !== undefined ? { waitMs } : {}),
-              ...(tags ? { tags } : {}),
-              signal,
-            })
-            .then(ndjsonOf),
-        from,
-        wanted,
-      );
+  const read = await readNdjsonPages(
+    (at, pageLimit, first) =>
+      router.readWire(queueId, {
+        from: at,
+        limit: pageLimit,
+        ...(first && waitMs !== undefined ? { waitMs } : {}),
+        ...(tags ? { tags } : {}),
+        signal,
+      }),
+    from,
+    wanted,
+  );
   return new Response(read.text, {
     headers: {
       "content-type": "application/x-ndjson",
@@ -222,4 +205,9 @@ async function ndjsonRead(
       "edgeq-min-offset": String(read.minOffset),
     },
   });
+}
+
+/** A JSON answer whose text is already written (`c.json` would write it again). */
+function jsonText(c: Context<AppEnv>, text: string): Response {
+  return c.body(text, 200, { "content-type": "application/json" });
 }
