@@ -51,11 +51,20 @@ export function toMessage(at: MessagePlace, msg: StoredMessage): Message {
  * `messageToWire` writes it.
  */
 export function toWireJson(at: MessagePlace, msg: StoredMessage, lease?: LeaseMembers): string {
-  // JSON leaves out a member whose value is undefined: the body is written after the rest.
-  const head = messageOf(at, msg, undefined);
-  const rest = JSON.stringify(lease ? Object.assign(head, lease) : head);
+  // Written member by member, in messageOf's order with the body last: the
+  // object JSON.stringify would take is never built. Numbers are integers
+  // and the msgId is ASCII, so only the other strings go through JSON.stringify.
+  let text = `{"msgId":"${msgIdOf(at.epoch, at.queueId, at.offset, msg)}","topic":${JSON.stringify(at.topic)},"queueId":${at.queueId},"offset":${at.offset}`;
+  text += `,"tags":${msg.tags ? JSON.stringify(msg.tags) : "[]"},"headers":${msg.headers ? JSON.stringify(msg.headers) : "{}"}`;
+  text += `,"producedAt":${msg.producedAt},"reconsumeTimes":${at.reconsumeTimes}`;
+  if (msg.key !== undefined) text += `,"key":${JSON.stringify(msg.key)}`;
+  if (msg.producerId !== undefined) text += `,"producerId":${JSON.stringify(msg.producerId)}`;
+  if (msg.seq !== undefined) text += `,"seq":${msg.seq}`;
+  if (msg.deliverAt !== undefined) text += `,"deliverAt":${msg.deliverAt}`;
+  if (msg.expiresAt !== undefined) text += `,"expiresAt":${msg.expiresAt}`;
+  if (lease) text += `,"receipt":"${lease.receipt}","deliveryCount":${lease.deliveryCount}`;
   const body = msg.json ?? JSON.stringify(msg.body);
-  return `${rest.slice(0, -1)},"body":${body}${msg.bytes ? ',"encoding":"base64"' : ""}}`;
+  return `${text},"body":${body}${msg.bytes ? ',"encoding":"base64"' : ""}}`;
 }
 
 function messageOf<B>(
