@@ -1,5 +1,6 @@
 import type { Broker } from "../engine/broker.js";
 import type { TransactionChecker } from "../model.js";
+import { defineVerbMethods } from "../util/verb-methods.js";
 import type { CallOptions, TopicInfo, Transport } from "./transport.js";
 import {
   type RouterCaller,
@@ -21,25 +22,20 @@ export class LocalTransport implements Transport {
   constructor(private readonly broker: Broker) {}
 
   static {
-    for (const verb of TRANSPORT_VERBS) {
-      if (Object.hasOwn(LocalTransport.prototype, verb)) continue;
+    defineVerbMethods(LocalTransport.prototype, TRANSPORT_VERBS, (verb) => {
       const call = TRANSPORT_CALLS[verb as keyof typeof TRANSPORT_CALLS] as (
         route: RouterCaller,
         ...args: unknown[]
       ) => Promise<unknown>;
-      Object.defineProperty(LocalTransport.prototype, verb, {
-        async value(this: LocalTransport, topic: string, ...args: unknown[]) {
-          signalOf(args)?.throwIfAborted();
-          const broker = this.broker as unknown as Record<string, (...a: unknown[]) => unknown>;
-          return call(
-            ((v: string, ...a: unknown[]) => broker[v]!(topic, ...a)) as RouterCaller,
-            ...args,
-          );
-        },
-        writable: true,
-        configurable: true,
-      });
-    }
+      return async function (this: LocalTransport, topic: string, ...args: unknown[]) {
+        signalOf(args)?.throwIfAborted();
+        const broker = this.broker as unknown as Record<string, (...a: unknown[]) => unknown>;
+        return call(
+          ((v: string, ...a: unknown[]) => broker[v]!(topic, ...a)) as RouterCaller,
+          ...args,
+        );
+      };
+    });
   }
 
   /** The topic's queue count, from its config. */

@@ -2,6 +2,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { EdgeqError } from "../errors.js";
 import type { TransactionChecker, TransactionInfo } from "../model.js";
 import type { Store } from "../store/store.js";
+import { defineVerbMethods } from "../util/verb-methods.js";
 import { resolveTopicConfig, type TopicConfig } from "./config.js";
 import { QueueEngine } from "./queue-engine.js";
 import { fromJson, toJson } from "./records.js";
@@ -137,17 +138,17 @@ export class Broker {
 
   static {
     // Each router call by topic name, then re-arming the wake-up timer (the call may have moved it).
-    for (const verb of ROUTER_VERBS)
-      Object.defineProperty(Broker.prototype, verb, {
-        async value(this: Broker, topicName: string, ...args: unknown[]) {
+    defineVerbMethods(
+      Broker.prototype,
+      ROUTER_VERBS,
+      (verb) =>
+        async function (this: Broker, topicName: string, ...args: unknown[]) {
           const router = this.router(topicName);
           return this.after(
             (router[verb] as (...a: unknown[]) => Promise<unknown>).apply(router, args),
           );
         },
-        writable: true,
-        configurable: true,
-      });
+    );
   }
 
   /**

@@ -14,6 +14,7 @@ import {
 } from "@edgeq/core/engine";
 import type { ApplyRequest, ReplicaAnswer, SnapshotPage } from "@edgeq/core/replication";
 import type { Store } from "@edgeq/core/store";
+import { defineVerbMethods } from "@edgeq/core/util";
 import {
   type PromoteResult,
   QueueReplication,
@@ -97,16 +98,14 @@ export class QueueDO extends DurableObject<Env> {
   static {
     // Every QueueHandle call but those written out below (snapshot) is one engine call through #run:
     // a new verb in QUEUE_VERBS is served here with nothing to add.
-    for (const verb of QUEUE_VERBS) {
-      if (Object.hasOwn(QueueDO.prototype, verb)) continue;
-      Object.defineProperty(QueueDO.prototype, verb, {
-        value(this: QueueDO, ref: QueueRef, ...args: unknown[]) {
+    defineVerbMethods(
+      QueueDO.prototype,
+      QUEUE_VERBS,
+      (verb) =>
+        function (this: QueueDO, ref: QueueRef, ...args: unknown[]) {
           return this.#run(ref, (q) => (q[verb] as (...a: unknown[]) => unknown).apply(q, args));
         },
-        writable: true,
-        configurable: true,
-      });
-    }
+    );
   }
 
   /** Offsets, sizes and per-group state of the queue (and its replicas), for stats. */

@@ -6,6 +6,7 @@ import {
   TRANSPORT_CALLS,
   TRANSPORT_VERBS,
 } from "@edgeq/core/transport-calls";
+import { defineVerbMethods } from "@edgeq/core/util";
 import { wakeConsumers } from "../broker/consumer-wake.js";
 import { promoteReplica, readFromReplica } from "../broker/failover.js";
 import {
@@ -58,20 +59,15 @@ export interface EdgeqRpc extends EdgeqRpcCalls {}
 export class EdgeqRpc extends WorkerEntrypoint<Env> {
   static {
     // Each Transport call but those written out here is its TRANSPORT_CALLS entry on the topic's router.
-    for (const verb of TRANSPORT_VERBS) {
-      if (Object.hasOwn(EdgeqRpc.prototype, verb)) continue;
+    defineVerbMethods(EdgeqRpc.prototype, TRANSPORT_VERBS, (verb) => {
       const call = TRANSPORT_CALLS[verb as RoutedVerb] as (
         route: RouterCaller,
         ...args: unknown[]
       ) => Promise<unknown>;
-      Object.defineProperty(EdgeqRpc.prototype, verb, {
-        value(this: EdgeqRpc, topic: string, ...args: unknown[]) {
-          return outcomeOf(async () => call(await routerCaller(this.env, topic), ...args));
-        },
-        writable: true,
-        configurable: true,
-      });
-    }
+      return function (this: EdgeqRpc, topic: string, ...args: unknown[]) {
+        return outcomeOf(async () => call(await routerCaller(this.env, topic), ...args));
+      };
+    });
   }
 
   /** Makes replica `replica` the primary of a replicated queue (`POST …/queues/{queueId}/promote`). */

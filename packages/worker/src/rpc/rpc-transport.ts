@@ -1,6 +1,7 @@
 import type { WorkerEntrypoint } from "cloudflare:workers";
 import type { Transport } from "@edgeq/core";
 import { signalOf, TRANSPORT_VERBS, withoutSignal } from "@edgeq/core/transport-calls";
+import { defineVerbMethods } from "@edgeq/core/util";
 import { type Outcome, unwrap } from "../shared/outcome.js";
 import type { EdgeqRpc } from "./entrypoint.js";
 
@@ -60,9 +61,11 @@ export class RpcTransport implements Transport {
   static {
     // Every Transport call is EdgeqRpc's method of the same name: the signal checked here
     // (it cannot cross RPC), the arguments passed on without it, the Outcome unwrapped.
-    for (const verb of TRANSPORT_VERBS)
-      Object.defineProperty(RpcTransport.prototype, verb, {
-        async value(this: RpcTransport, ...args: unknown[]) {
+    defineVerbMethods(
+      RpcTransport.prototype,
+      TRANSPORT_VERBS,
+      (verb) =>
+        async function (this: RpcTransport, ...args: unknown[]) {
           signalOf(args)?.throwIfAborted();
           // Called on the binding itself: a stub's method is a proxy, whose `apply` would be an RPC call.
           const rpc = this.rpc as unknown as Record<
@@ -71,8 +74,6 @@ export class RpcTransport implements Transport {
           >;
           return unwrap(await rpc[verb]!(...args.map(withoutSignal)));
         },
-        writable: true,
-        configurable: true,
-      });
+    );
   }
 }
