@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench:all`: every package's benchmark in turn (core, worker, Durable
-// Streams, replication, the Cloudflare Queues example), each printing its own
+// Streams, replication, the browser outbox, the Cloudflare Queues example), each printing its own
 // table as it goes, then all their rows in one Markdown file, bench/RESULTS.md,
 // which the README links to. Each benchmark hands its rows over through the file
 // named by EDGEQ_BENCH_ROWS (one JSON line per row; see recordRows in
@@ -33,6 +33,12 @@ const SUITES = [
     name: "replication",
     title: "Replicated produce vs none",
     args: ["run", "bench:replication", "-w", "@edgeq/worker"],
+  },
+  {
+    name: "browser",
+    title:
+      "Browser outbox in Chromium, Firefox and WebKit (size, send, backlog, drain to the broker)",
+    args: ["run", "bench", "-w", "@edgeq/browser"],
   },
   {
     name: "cf-queues",

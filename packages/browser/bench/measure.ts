@@ -1,3 +1,6 @@
+import { commands, server } from "vitest/browser";
+import type { BenchRow } from "./setup/record-rows.js";
+
 /** The message every browser bench sends: a small app event, numbered. */
 export const body = (i: number) => ({
   type: "todo.updated",
@@ -58,8 +61,31 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-/** One line of a goal table: `edgeq ÷ baseline`, its goal, and ok or MISSED. */
-export function goalLine(name: string, ratio: number, goal: number, atLeast = true): string {
-  const met = atLeast ? ratio >= goal : ratio <= goal;
-  return `${name.padEnd(58)} ${ratio.toFixed(2).padStart(6)}x  goal ${atLeast ? ">=" : "<="} ${goal.toFixed(2)}  ${met ? "ok" : "MISSED"}`;
+/**
+ * One line of a goal table: edgeq's rate against the baseline's (both from
+ * this run, in msg/s or calls/s), its goal, and ok or MISSED. The row is also
+ * kept for `recordGoalRows`, named after the engine that ran it.
+ */
+export function goalLine(
+  name: string,
+  rates: { edgeq: number; baseline: number; batch?: number },
+  goal: number,
+): string {
+  const ratio = rates.edgeq / rates.baseline;
+  kept.push({
+    scenario: `${server.browser}: ${name}`,
+    ...(rates.batch === undefined ? {} : { batch: rates.batch }),
+    unit: "msg/s",
+    edgeq: Math.round(rates.edgeq),
+    baseline: Math.round(rates.baseline),
+    goal: { min: goal },
+  });
+  return `${name.padEnd(58)} ${ratio.toFixed(2).padStart(6)}x  goal >= ${goal.toFixed(2)}  ${ratio >= goal ? "ok" : "MISSED"}`;
+}
+
+const kept: BenchRow[] = [];
+
+/** Hands the goal rows printed so far to `npm run bench:all` (bench/setup/record-rows.ts). */
+export async function recordGoalRows(): Promise<void> {
+  await commands.recordRows(kept.splice(0));
 }

@@ -4,7 +4,7 @@ import { freePort, Inspector } from "./inspector.js";
 import { BenchClient } from "./load.js";
 
 /**
- * `npm run bench:profile -w @edgeq/worker -- <lease|produce|produce1|produce100|produce8|ndjson|async>`: where a
+ * `npm run bench:profile -w @edgeq/worker -- <lease|produce|produce1|produce100|produce8|ndjson|replicated|async>`: where a
  * workerd CPU goes while one client drives one case, through the V8
  * inspector's sampling profiler over the Worker's isolate (the Worker and its
  * Durable Objects run there). Prints the functions with the most self time;
@@ -17,6 +17,7 @@ import { BenchClient } from "./load.js";
  * - produce100: batches of 100, one producer, 20,000 messages;
  * - produce8: batches of 100, eight producers at once, 20,000 messages;
  * - ndjson: NDJSON reads of 40,000 messages, 10,000 per request, four times;
+ * - replicated: batches of 100 into a topic with 2 async replicas, then into one with none;
  * - async: batches of 100 into an `async` topic, then the same into a `sync` one.
  */
 const TOKEN = "bench-token";
@@ -92,7 +93,11 @@ async function main(mode: string): Promise<void> {
     durableObjects: { RAW: { className: "RawDO", useSQLite: true } },
     inspectorPort: port,
     tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }] },
-    topics: { sync: { queueCount: 1 }, async: { queueCount: 1, durability: "async" } },
+    topics: {
+      sync: { queueCount: 1 },
+      async: { queueCount: 1, durability: "async" },
+      replicated: { queueCount: 1, replication: { replicas: 2, mode: "async" } },
+    },
   });
   const inspector = await Inspector.connect(port);
   const bench = new BenchClient(broker.url, TOKEN);
@@ -126,6 +131,11 @@ async function main(mode: string): Promise<void> {
         for (let i = 0; i < 4; i++) rate += await bench.readNdjson("sync", 0, 40_000, 10_000);
         return rate / 4;
       });
+    } else if (mode === "replicated") {
+      for (const topic of ["replicated", "sync"])
+        await profile(inspector, `produce, batch 100, 1 producer, ${topic}`, () =>
+          bench.produce(`/v1/topics/${topic}/messages`, 20_000, 100, 1),
+        );
     } else if (mode === "async") {
       for (const durability of ["async", "sync"])
         await profile(inspector, `produce, batch 100, 1 producer, ${durability}`, () =>
@@ -133,7 +143,7 @@ async function main(mode: string): Promise<void> {
         );
     } else
       throw new Error(
-        `unknown case ${mode}: lease, produce, produce1, produce100, produce8, ndjson or async`,
+        `unknown case ${mode}: lease, produce, produce1, produce100, produce8, ndjson, replicated or async`,
       );
   } finally {
     inspector.close();

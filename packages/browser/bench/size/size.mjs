@@ -1,6 +1,7 @@
 // Size budget: minified + gzipped bytes of what an app ships, bundled by esbuild.
 //   node bench/size/size.mjs          prints the table
 //   node bench/size/size.mjs --check  also exits non-zero when createOutbox alone is over budget
+import { appendFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
@@ -70,6 +71,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(
     `\nbudget: createOutbox alone <= ${kb(OUTBOX_BUDGET_BYTES)} gzipped: ${outbox.gzipped <= OUTBOX_BUDGET_BYTES ? "ok" : "OVER"}`,
   );
+  // `npm run bench:all` collects rows from the file EDGEQ_BENCH_ROWS names: the budget is this row's baseline.
+  if (process.env.EDGEQ_BENCH_ROWS)
+    appendFileSync(
+      process.env.EDGEQ_BENCH_ROWS,
+      `${JSON.stringify({
+        suite: "browser",
+        scenario: "createOutbox alone, minified + gzipped, vs its budget",
+        unit: "KB",
+        edgeq: outbox.gzipped / 1024,
+        baseline: OUTBOX_BUDGET_BYTES / 1024,
+        goal: { max: 1 },
+      })}\n`,
+    );
   if (process.argv.includes("--inputs")) {
     const inputs = Object.entries(outbox.meta.outputs)[0][1].inputs;
     for (const [file, { bytesInOutput }] of Object.entries(inputs).sort(
