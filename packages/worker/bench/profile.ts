@@ -4,7 +4,7 @@ import { freePort, Inspector } from "./inspector.js";
 import { BenchClient } from "./load.js";
 
 /**
- * `npm run bench:profile -w @edgeq/worker -- <lease|produce|produce1|produce100|produce8|ndjson|replicated|async>`: where a
+ * `npm run bench:profile -w @edgeq/worker -- <lease|produce|produce1|produce100|produce8|read|ndjson|replicated|async>`: where a
  * workerd CPU goes while one client drives one case, through the V8
  * inspector's sampling profiler over the Worker's isolate (the Worker and its
  * Durable Objects run there). Prints the functions with the most self time;
@@ -16,6 +16,7 @@ import { BenchClient } from "./load.js";
  * - produce1: batches of 1, one producer, 3,000 messages (the fixed cost of a request);
  * - produce100: batches of 100, one producer, 20,000 messages;
  * - produce8: batches of 100, eight producers at once, 20,000 messages;
+ * - read: JSON reads of 40,000 messages, 1,000 per request, four times;
  * - ndjson: NDJSON reads of 40,000 messages, 10,000 per request, four times;
  * - replicated: batches of 100 into a topic with 2 async replicas, then into one with none;
  * - async: batches of 100 into an `async` topic, then the same into a `sync` one.
@@ -131,6 +132,13 @@ async function main(mode: string): Promise<void> {
         for (let i = 0; i < 4; i++) rate += await bench.readNdjson("sync", 0, 40_000, 10_000);
         return rate / 4;
       });
+    } else if (mode === "read") {
+      await bench.produce("/v1/topics/sync/messages", 40_000, 1000, 4);
+      await profile(inspector, "JSON read of 40,000, 1,000 per request, 4 times", async () => {
+        let rate = 0;
+        for (let i = 0; i < 4; i++) rate += await bench.read("sync", 0, 40_000);
+        return rate / 4;
+      });
     } else if (mode === "replicated") {
       for (const topic of ["replicated", "sync"])
         await profile(inspector, `produce, batch 100, 1 producer, ${topic}`, () =>
@@ -143,7 +151,7 @@ async function main(mode: string): Promise<void> {
         );
     } else
       throw new Error(
-        `unknown case ${mode}: lease, produce, produce1, produce100, produce8, ndjson, replicated or async`,
+        `unknown case ${mode}: lease, produce, produce1, produce100, produce8, read, ndjson, replicated or async`,
       );
   } finally {
     inspector.close();
