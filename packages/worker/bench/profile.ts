@@ -1,10 +1,11 @@
 import { fileURLToPath } from "node:url";
+import { DurableStream } from "@durable-streams/client";
 import { startLocalBroker } from "../test-node/local-broker.js";
 import { freePort, Inspector } from "./inspector.js";
 import { BenchClient } from "./load.js";
 
 /**
- * `npm run bench:profile -w @edgeq/worker -- <lease|produce|produce1|produce100|produce8|read|ndjson|replicated|async>`: where a
+ * `npm run bench:profile -w @edgeq/worker -- <lease|produce|produce1|produce100|produce8|read|ndjson|stream|replicated|async>`: where a
  * workerd CPU goes while one client drives one case, through the V8
  * inspector's sampling profiler over the Worker's isolate (the Worker and its
  * Durable Objects run there). Prints the functions with the most self time;
@@ -18,6 +19,7 @@ import { BenchClient } from "./load.js";
  * - produce8: batches of 100, eight producers at once, 20,000 messages;
  * - read: JSON reads of 40,000 messages, 1,000 per request, four times;
  * - ndjson: NDJSON reads of 40,000 messages, 10,000 per request, four times;
+ * - stream: a Durable Streams catch-up read of 20,000 JSON messages of 1 KiB, four times;
  * - replicated: batches of 100 into a topic with 2 async replicas, then into one with none;
  * - async: batches of 100 into an `async` topic, then the same into a `sync` one.
  */
@@ -94,6 +96,11 @@ async function main(mode: string): Promise<void> {
     durableObjects: { RAW: { className: "RawDO", useSQLite: true } },
     inspectorPort: port,
     tokens: { [TOKEN]: [{ topics: "*", rights: ["produce", "consume", "admin"] }] },
+    bindings: {
+      EDGEQ_ANONYMOUS_STREAMS: JSON.stringify([
+        { topics: "*", rights: ["produce", "consume", "admin"] },
+      ]),
+    },
     topics: {
       sync: { queueCount: 1 },
       async: { queueCount: 1, durability: "async" },
@@ -139,6 +146,25 @@ async function main(mode: string): Promise<void> {
         for (let i = 0; i < 4; i++) rate += await bench.read("sync", 0, 40_000);
         return rate / 4;
       });
+    } else if (mode === "stream") {
+      // A Durable Streams catch-up (bench:streams' row): 20,000 JSON messages of 1 KiB, read from the start.
+      const stream = await DurableStream.create({
+        url: `${broker.url.replace(/\/$/, "")}/v1/stream/profile-${process.pid}`,
+        contentType: "application/json",
+      });
+      const pad = "x".repeat(1000);
+      for (let at = 0; at < 20_000; at += 500)
+        await stream.append(
+          Array.from({ length: 500 }, (_, i) => JSON.stringify({ n: at + i, pad })).join(","),
+        );
+      await profile(inspector, "Durable Streams catch-up of 20,000 x 1 KiB, 4 times", async () => {
+        const start = performance.now();
+        for (let i = 0; i < 4; i++) {
+          const res = await stream.stream({ offset: "-1", live: "long-poll" });
+          if ((await res.json()).length !== 20_000) throw new Error("short catch-up");
+        }
+        return (80_000 * 1000) / (performance.now() - start);
+      });
     } else if (mode === "replicated") {
       for (const topic of ["replicated", "sync"])
         await profile(inspector, `produce, batch 100, 1 producer, ${topic}`, () =>
@@ -151,7 +177,7 @@ async function main(mode: string): Promise<void> {
         );
     } else
       throw new Error(
-        `unknown case ${mode}: lease, produce, produce1, produce100, produce8, read, ndjson, replicated or async`,
+        `unknown case ${mode}: lease, produce, produce1, produce100, produce8, read, ndjson, stream, replicated or async`,
       );
   } finally {
     inspector.close();

@@ -1,4 +1,4 @@
-import { EdgeqError, type Message } from "@edgeq/core";
+import { EdgeqError, type Message, type ReadResult } from "@edgeq/core";
 import type { AppendContent, TraceContext } from "./stream-types.js";
 
 /**
@@ -48,12 +48,50 @@ export function fitRead(messages: Message[], budget = MAX_READ_BYTES): Message[]
   let bytes = 0;
   let n = 0;
   for (const m of messages) {
-    const size = m.body instanceof Uint8Array ? m.body.byteLength : (m.body as string).length;
+    const size = sizeOf(m);
     if (n > 0 && bytes + size > budget) break;
     bytes += size;
     n++;
   }
   return messages.slice(0, n);
+}
+
+/** Appends a read starts with, before it knows how large this stream's appends are. */
+const FIRST_READ_APPENDS = 8;
+
+/**
+ * The appends from `from` that fit `budget` (as `fitRead` keeps them), at
+ * most `max`, read a few at a time. An append may hold up to 1 MiB and is
+ * stored as its own message, so one engine read of `max` appends could
+ * decode hundreds of megabytes to keep four: each step reads about as many
+ * as the rest of the budget holds, judged by the appends read so far.
+ */
+export async function readFitting(
+  read: (from: number, limit: number) => Promise<ReadResult>,
+  from: number,
+  max: number,
+  budget = MAX_READ_BYTES,
+): Promise<Message[]> {
+  const got: Message[] = [];
+  let bytes = 0;
+  let at = from;
+  let step = FIRST_READ_APPENDS;
+  while (got.length < max && bytes <= budget) {
+    const page = await read(at, Math.min(step, max - got.length));
+    for (const m of page.messages) {
+      got.push(m);
+      bytes += sizeOf(m);
+    }
+    if (page.nextOffset >= page.headOffset || page.nextOffset === at) break;
+    at = page.nextOffset;
+    const average = got.length > 0 ? bytes / got.length : 1;
+    step = Math.max(1, Math.ceil((budget - bytes) / Math.max(1, average)));
+  }
+  return fitRead(got, budget);
+}
+
+function sizeOf(m: Message): number {
+  return m.body instanceof Uint8Array ? m.body.byteLength : (m.body as string).length;
 }
 
 /** The trace context an append was made in, from its message's headers. */

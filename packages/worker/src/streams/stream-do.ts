@@ -12,6 +12,7 @@ import {
   headOf,
   jsonArray,
   MAX_APPEND_BYTES,
+  readFitting,
   sameTrace,
   traceOf,
 } from "./stream-content.js";
@@ -168,10 +169,14 @@ export class StreamDO extends DurableObject<Env> {
     return outcomeOf(async () => {
       const opened = await this.#stream(this.#host.takeTime());
       if (!opened) throw new EdgeqError("not_found", "no such source stream");
-      const read = await opened.engine.read(from, Math.min(MAX_READ_APPENDS, to - from));
       // A page is one append batch on the fork: at most MAX_APPEND_BYTES in
       // UTF-8, and a UTF-16 unit is up to 3 bytes there.
-      const kept = fitRead(read.messages, MAX_APPEND_BYTES / 3);
+      const kept = await readFitting(
+        (at, limit) => opened.engine.read(at, limit),
+        from,
+        Math.min(MAX_READ_APPENDS, to - from),
+        MAX_APPEND_BYTES / 3,
+      );
       return { contents: kept.map(contentOf), next: from + kept.length };
     });
   }
@@ -257,14 +262,18 @@ export class StreamDO extends DurableObject<Env> {
       if (from > tail) throw new EdgeqError("invalid_request", "offset is past the stream's tail");
       let messages: Message[] = [];
       if (from < tail) {
-        messages = (await opened.engine.read(from, MAX_READ_APPENDS)).messages;
+        messages = await readFitting(
+          (at, limit) => opened.engine.read(at, limit),
+          from,
+          MAX_READ_APPENDS,
+        );
       } else if (request.waitMs > 0 && !opened.record.closed) {
-        messages = await this.#waitAtTail(opened, from, request.waitMs);
+        messages = fitRead(await this.#waitAtTail(opened, from, request.waitMs));
       }
       // A stream deleted meanwhile answers as gone.
       const current = await this.#existing(this.#host.takeTime());
       const json = isJsonType(current.record.contentType);
-      const kept = sameTrace(fitRead(messages));
+      const kept = sameTrace(messages);
       const trace = kept[0] ? traceOf(kept[0]) : undefined;
       return {
         state: this.#state(current),
