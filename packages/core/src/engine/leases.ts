@@ -49,12 +49,6 @@ export type LeaseView<T> = (
   lease: LeaseMembers,
 ) => T;
 
-/**
- * Lease mode, retries and dead letters of one queue (C3 in docs/architecture.md, and the
- * RocketMQ 5 "pop" model): receive with a visibility timeout, ack, nack,
- * extend, a pull consumer's send-back, lease expiry, the retry schedule, and
- * the dead-letter queue with its redrive.
- */
 /** How far one receive of a flow-controlled group reads past busy keys. */
 const MAX_SCAN_PER_RECEIVE = 5_000;
 /** Most messages one group may hold back per queue: beyond it, the busy keys hold back the rest. */
@@ -76,6 +70,12 @@ interface TakenFromLog {
   next: number;
 }
 
+/**
+ * Lease mode, retries and dead letters of one queue (C3 in docs/architecture.md, and the
+ * RocketMQ 5 "pop" model): receive with a visibility timeout, ack, nack,
+ * extend, a pull consumer's send-back, lease expiry, the retry schedule, and
+ * the dead-letter queue with its redrive.
+ */
 export class Leases {
   private readonly receiveLocks = new Map<string, Promise<unknown>>();
   private readonly buckets = new Map<string, Map<string, BucketState>>();

@@ -15,7 +15,7 @@ import { ownValue } from "../util/own.js";
 import { CALL_DEFAULTS, MAX_WAIT_MS, type TopicConfig } from "./config.js";
 import { type GroupSettings, parseGroupSettings } from "./group-settings.js";
 import { HISTORY_MINUTES, MINUTE_MS, mergeHistory, type TopicHistory } from "./history.js";
-import { parseReceipt, queueOf } from "./ids.js";
+import { parseMsgId, parseReceipt, queueOf } from "./ids.js";
 import type { BlockedKey, ReceiveParams } from "./leases.js";
 import { type ProducerScope, producerWindowId } from "./producer-scope.js";
 import type { QueueHandle, WaitOptions, WireRead } from "./queue-handle.js";
@@ -631,7 +631,8 @@ export class TopicRouter {
     const unknown: string[] = [];
     for (const receipt of list) {
       // A receipt first: that is what callers send (a msgId, routed as before, is refused by its queue).
-      const queue = this.queues[parseReceipt(receipt)?.queueId ?? queueOf(receipt) ?? -1];
+      const queue =
+        this.queues[parseReceipt(receipt)?.queueId ?? parseMsgId(receipt)?.queueId ?? -1];
       if (!queue) unknown.push(receipt);
       else {
         const part = byQueue.get(queue);
