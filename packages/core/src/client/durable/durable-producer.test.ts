@@ -15,6 +15,7 @@ import {
   type SyncState,
 } from "./durable-producer.js";
 import type { LocalDeadLetter } from "./log-records.js";
+import { inspectProducer } from "./producer-inspector.js";
 
 const FAST = { backoff: { baseMs: 1, maxMs: 5 }, syncIntervalMs: 60_000 } as const;
 
@@ -28,10 +29,13 @@ async function openBroker() {
 
 async function logOf(broker: Broker, producerId: string) {
   const out = [];
-  for (const queueId of [0, 1]) {
-    const { messages } = await broker.read("orders", queueId, { from: 0, limit: 1000 });
-    out.push(...messages.filter((m) => m.producerId === producerId));
-  }
+  for (const queueId of [0, 1])
+    for (let from = 0; ; ) {
+      const { messages, nextOffset } = await broker.read("orders", queueId, { from, limit: 1000 });
+      out.push(...messages.filter((m) => m.producerId === producerId));
+      if (messages.length === 0) break;
+      from = nextOffset;
+    }
   return out.sort((a, b) => a.seq! - b.seq!);
 }
 
@@ -141,21 +145,41 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
     producer.close();
   });
 
-  it("sends the next batch while an answer is written, and sends both again when that write fails", async () => {
+  it("writes the answers of several batches at once, and sends them all again when that write fails", async () => {
     const { broker, transport } = await openBroker();
     const store = new ProbedStore(await openMemoryStore());
     const producer = await open(store, transport, { batchSize: 2 });
     await producer.send(Array.from({ length: 6 }, (_, i) => ({ body: i })));
-    // The first local write of the sync records the answer for seqs 1-2.
+    // The first local write of the sync records the answers for seqs 1-6, once the flush waits for them.
     store.failNextWrites(1);
     producer.start();
     await flushed(producer);
-    // 1-2, 3-4 (on the wire while 1-2's answer failed to be written), then 1-2 and 3-4 again, 5-6.
-    expect(transport.count("send")).toBe(5);
+    // 1-2, 3-4, 5-6, then all three again.
+    expect(transport.count("send")).toBe(6);
     expect((await logOf(broker, producer.producerId)).map((m) => m.seq)).toEqual([
       1, 2, 3, 4, 5, 6,
     ]);
     expect(await producer.stats()).toMatchObject({ pending: 0, acknowledged: 6 });
+    producer.close();
+  });
+
+  it("records the answers of many batches in a few writes, each kept for status lookups", async () => {
+    const { broker, transport } = await openBroker();
+    const store = new ProbedStore(await openMemoryStore());
+    const producer = await open(store, transport, { batchSize: 100, keepAcknowledged: 2500 });
+    const queued = await producer.send(Array.from({ length: 2500 }, (_, i) => ({ body: i })));
+    const writesBefore = store.writes;
+    producer.start();
+    await producer.flush();
+    // 25 batches; one write per batch would be 25.
+    expect(store.writes - writesBefore).toBeLessThan(25);
+    expect((await logOf(broker, producer.producerId)).map((m) => m.seq)).toEqual(
+      queued.map((q) => q.seq),
+    );
+    const inspector = inspectProducer(producer);
+    for (const q of [queued[0]!, queued[1234]!, queued[2499]!])
+      expect(await inspector.status(q.id)).toMatchObject({ seq: q.seq, state: "acknowledged" });
+    expect(await producer.stats()).toMatchObject({ pending: 0, acknowledged: 2500 });
     producer.close();
   });
 

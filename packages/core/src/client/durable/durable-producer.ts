@@ -26,6 +26,7 @@ import {
   toOutgoing,
 } from "./log-records.js";
 import {
+  type Completion,
   type DurableSend,
   type LocalDeadLetters,
   type LogAppend,
@@ -95,6 +96,18 @@ export interface DurableProducerOptions {
   hooks?: DurableProducerHooks;
 }
 
+/**
+ * The broker's answers are written together, up to this many messages'
+ * worth: one durable write per several batches, not one per batch.
+ */
+const ANSWERS_PER_WRITE = 1000;
+
+/**
+ * An answer waits at most this long for the next ones (a stalled or slow
+ * link): it delays the `delivered` hook and a crash's resends by at most this.
+ */
+const ANSWER_WRITE_DELAY_MS = 200;
+
 const DEFAULTS = {
   name: "producer",
   batchSize: 100,
@@ -152,13 +165,19 @@ export class DurableProducer {
   private running: AbortController | undefined;
   private closed = false;
   /**
-   * The last acknowledged batch's completion, written while the next batch is
-   * on the wire: the drain pays for one round trip per batch, not a round
-   * trip and a durable write. A crash before it is written sends that batch
-   * again, which the broker answers `duplicate`, as for a lost answer.
+   * The broker's answers not yet written. They are recorded together (see
+   * `ANSWERS_PER_WRITE`), while the next batches are on the wire: the drain
+   * pays for one round trip per batch, and a durable write per several. A
+   * crash before the write sends those batches again, which the broker
+   * answers `duplicate`, as for a lost answer.
    */
+  private unwritten: (Completion & { delivered: DeliveredMessage[] }) | undefined;
+  private answerTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The writes of answers, chained in seq order (progress stays a prefix). */
   private completing: Promise<void> | undefined;
-  /** The last seq whose answer is being recorded by `completing`: the next batch starts after it. */
+  /** One of them failed: the next round settles first, and backs off. */
+  private answersFailed = false;
+  /** The last seq answered, written or not: while answers are outstanding, the next batch starts after it. */
   private answeredThrough = 0;
 
   private constructor(
@@ -362,11 +381,15 @@ export class DurableProducer {
   /** Sends one batch and records the answer; returns the next backoff attempt number. */
   private async round(signal: AbortSignal, attempt: number): Promise<number> {
     const o = this.options;
+    if (this.answersFailed) {
+      this.answersFailed = false;
+      await this.settle();
+    }
     const max = this.isolateUntil > 0 ? 1 : (o.batchSize ?? DEFAULTS.batchSize);
     const pending = await this.log.pending(
       max,
       o.maxBatchBytes ?? DEFAULTS.maxBatchBytes,
-      this.completing ? this.answeredThrough : 0,
+      this.completing || this.unwritten ? this.answeredThrough : 0,
     );
     const now = this.clock.now();
     if (pending[0] && isExpired(pending[0], now)) {
@@ -411,7 +434,7 @@ export class DurableProducer {
       this.sending = undefined;
       this.hooks.inFlight?.(0);
     }
-    await this.acknowledge(batch, results);
+    this.acknowledge(batch, results);
     return 0;
   }
 
@@ -429,10 +452,12 @@ export class DurableProducer {
   }
 
   /**
-   * Waits for the last answer's write. When it failed, the read-ahead starts
-   * again from the stored progress, so the batch it covered is sent again.
+   * Writes the answers not yet written, and waits for every answer's write.
+   * When one failed, the read-ahead starts again from the stored progress, so
+   * the batches it covered are sent again.
    */
   private async settle(): Promise<void> {
+    this.writeAnswers();
     const completing = this.completing;
     if (!completing) return;
     try {
@@ -446,7 +471,7 @@ export class DurableProducer {
     }
   }
 
-  private async acknowledge(batch: PendingMessage[], results: SendResult[]): Promise<void> {
+  private acknowledge(batch: PendingMessage[], results: SendResult[]): void {
     const bySeq = new Map(results.map((r) => [r.seq, r]));
     const delivered: DeliveredMessage[] = batch.map((m) => {
       const result = bySeq.get(m.seq);
@@ -467,21 +492,49 @@ export class DurableProducer {
       };
     });
     const doneSeq = batch[batch.length - 1]!.seq;
-    const at = this.clock.now();
-    // Progress stays a prefix: one completion at a time, in seq order.
-    await this.settle();
     if (doneSeq >= this.isolateUntil) this.isolateUntil = 0;
     this.answeredThrough = doneSeq;
-    const completing = this.log
-      .complete({ doneSeq, acknowledged: batch.length, deadLetters: [], at, delivered })
-      .then((written) => {
-        this.hooks.delivered?.(delivered);
-        // Not written: another runner completed further, so the stored progress says how far.
-        return this.progressed(written ? doneSeq : undefined);
-      });
+    const answers = this.unwritten ?? {
+      doneSeq,
+      acknowledged: 0,
+      deadLetters: [],
+      at: 0,
+      delivered: [],
+    };
+    this.unwritten = answers;
+    answers.doneSeq = doneSeq;
+    answers.acknowledged += batch.length;
+    answers.at = this.clock.now();
+    for (const d of delivered) answers.delivered.push(d);
+    // A flush these answers settle waits no longer.
+    if (
+      answers.delivered.length >= ANSWERS_PER_WRITE ||
+      [...this.flushes].some((f) => f.target <= doneSeq)
+    )
+      this.writeAnswers();
+    else this.answerTimer ??= setTimeout(() => this.writeAnswers(), ANSWER_WRITE_DELAY_MS);
+  }
+
+  /** Starts the write of the answers not yet written, after the writes before it. */
+  private writeAnswers(): void {
+    clearTimeout(this.answerTimer);
+    this.answerTimer = undefined;
+    const answers = this.unwritten;
+    if (!answers) return;
+    this.unwritten = undefined;
+    const write = async () => {
+      const written = await this.log.complete(answers);
+      this.hooks.delivered?.(answers.delivered);
+      // Not written: another runner completed further, so the stored progress says how far.
+      await this.progressed(written ? answers.doneSeq : undefined);
+    };
+    // A failed write fails the ones after it: they would skip its answers.
+    const completing = this.completing ? this.completing.then(write) : write();
     // Its failure is met by the next settle(); until then it must not count as unhandled
     // (a close while it is written fails it with "the database is closed").
-    completing.catch(() => undefined);
+    completing.catch(() => {
+      this.answersFailed = true;
+    });
     this.completing = completing;
   }
 

@@ -267,6 +267,8 @@ export class ProducerLog {
     const count = this.spans.findIndex((span) => span.last > done.doneSeq);
     const spans = this.spans.slice(0, count < 0 ? this.spans.length : count);
     const spent = spans.map(({ key }): StoreOp => ({ type: "delete", key }));
+    // A completion may answer more than `keepAcknowledged` messages: its record keeps the latest.
+    const kept = done.delivered?.slice(-this.keepAcknowledged);
     // Only once written: a failed write leaves them pending, to send again.
     const written = await transact(this.store, async (tx) => {
       const progress = ((await tx.get(this.keys.progress)) ??
@@ -289,14 +291,14 @@ export class ProducerLog {
           }),
         ),
         ...spent,
-        // The broker's answers, for status lookups: this batch's, and those of about
-        // the latest `keepAcknowledged` seqs before it (older records are dropped).
-        ...(done.delivered?.length
+        // The broker's answers, for status lookups: about the latest `keepAcknowledged`
+        // (this completion's, then older records' until they age out, dropped whole).
+        ...(kept?.length
           ? [
               {
                 type: "put",
-                key: this.keys.acked(done.delivered[0]!.seq),
-                value: { at: done.at, messages: done.delivered } as AckRecord as never,
+                key: this.keys.acked(kept[0]!.seq),
+                value: { at: done.at, messages: kept } as AckRecord as never,
               } as const,
               {
                 type: "deleteRange",
