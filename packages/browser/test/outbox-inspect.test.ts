@@ -6,6 +6,17 @@ beforeEach(healthyNetwork);
 afterEach(healthyNetwork);
 
 describe("inspectOutbox on IndexedDB against the real broker", () => {
+  it("fires queued for every send after a listener is added, however late", async () => {
+    const outbox = await freshOutbox({ autoSync: false });
+    const before = await outbox.send({ i: 0 });
+    const heard: string[] = [];
+    outbox.addEventListener("queued", (e) => heard.push(...e.detail.messages.map((m) => m.id)));
+    const after = await Promise.all([outbox.send({ i: 1 }), outbox.send({ i: 2 })]);
+    expect(heard).toEqual(after.map((m) => m.id));
+    expect(heard).not.toContain(before.id);
+    await outbox.close();
+  });
+
   it("follows a message by its id from saved to acknowledged, with the broker's msgId", async () => {
     // Not syncing until flush: every message stays pending (none is on the wire) meanwhile.
     const outbox = await freshOutbox({ autoSync: false });

@@ -70,25 +70,24 @@ function validate(
 ): LogEntry[] {
   // The sender's trace context, read now (the send's turn) and kept with the message.
   const messages = sent.map(withTraceContext);
-  // `maxRetentionMs` is the producer's own option: the broker never sees it.
-  const forBroker = messages.map(({ maxRetentionMs: _, ...m }) => m);
-  const normalized = normalizeAppend({ messages: forBroker }, LOCAL_CHECK, now).messages;
+  // `maxRetentionMs` is the producer's own option, never sent: validation reads only the fields it knows.
+  const normalized = normalizeAppend({ messages }, LOCAL_CHECK, now).messages;
+  // Assigned, not spread: a burst of sends builds one entry each, and every spread is an object.
   return messages.map(({ body, key, tags, headers, delayMs, maxRetentionMs }, i) => {
     if (maxRetentionMs !== undefined)
       assertIntInRange(`messages[${i}].maxRetentionMs`, maxRetentionMs, 1, Number.MAX_SAFE_INTEGER);
     const retention = maxRetentionMs ?? defaultRetentionMs;
     const { bytes, body: base64 } = normalized[i]!;
-    return {
-      // Bytes as the base64 validation wrote; a JSON body as the value sent, which it checked.
-      body: bytes ? base64! : (body as JsonValue),
-      ...(bytes ? { bytes: true as const } : {}),
-      ...(key === undefined ? {} : { key }),
-      ...(tags === undefined ? {} : { tags: [...tags] }),
-      ...(headers === undefined ? {} : { headers: { ...headers } }),
-      ...(delayMs === undefined ? {} : { delayMs }),
-      ...(maxRetentionMs === undefined ? {} : { maxRetentionMs }),
-      ...(retention === undefined ? {} : { expiresAt: now + retention }),
-    };
+    // Bytes as the base64 validation wrote; a JSON body as the value sent, which it checked.
+    const entry: LogEntry = { body: bytes ? base64! : (body as JsonValue) };
+    if (bytes) entry.bytes = true;
+    if (key !== undefined) entry.key = key;
+    if (tags !== undefined) entry.tags = [...tags];
+    if (headers !== undefined) entry.headers = { ...headers };
+    if (delayMs !== undefined) entry.delayMs = delayMs;
+    if (maxRetentionMs !== undefined) entry.maxRetentionMs = maxRetentionMs;
+    if (retention !== undefined) entry.expiresAt = now + retention;
+    return entry;
   });
 }
 
