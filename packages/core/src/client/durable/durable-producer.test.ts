@@ -71,6 +71,22 @@ describe("DurableProducer over MemoryStore and the real broker", () => {
     producer.close();
   });
 
+  it("takes a message that is a class instance as its own fields", async () => {
+    const { broker, transport } = await openBroker();
+    const producer = await open(await openMemoryStore(), transport);
+    class Order {
+      key = "o-1";
+      constructor(readonly body: { n: number }) {}
+    }
+    await producer.send([new Order({ n: 1 })]);
+    producer.start();
+    await producer.flush();
+    expect((await logOf(broker, producer.producerId)).map((m) => [m.body, m.key])).toEqual([
+      [{ n: 1 }, "o-1"],
+    ]);
+    producer.close();
+  });
+
   it("packs concurrent sends into one record and one store write", async () => {
     const { transport } = await openBroker();
     const store = new ProbedStore(await openMemoryStore());

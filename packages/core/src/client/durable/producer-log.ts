@@ -1,6 +1,6 @@
 import { DEFAULT_TOPIC_CONFIG } from "../../engine/config.js";
 import { GroupCommitter } from "../../engine/group-commit.js";
-import { assertIntInRange, normalizeAppend } from "../../engine/validate.js";
+import { assertIntInRange, isPlainObject, normalizeAppend } from "../../engine/validate.js";
 import type { JsonValue, MessageBody } from "../../model.js";
 import {
   prefixEnd,
@@ -68,8 +68,9 @@ function validate(
   now: number,
   defaultRetentionMs: number | undefined,
 ): LogEntry[] {
-  // The sender's trace context, read now (the send's turn) and kept with the message.
-  const messages = sent.map(withTraceContext);
+  // The sender's trace context, read now (the send's turn) and kept with the message;
+  // a message that is no plain object (a class instance) is taken as its own fields.
+  const messages = sent.map((m) => withTraceContext(isPlainObject(m) ? m : { ...m }));
   // `maxRetentionMs` is the producer's own option, never sent: validation reads only the fields it knows.
   const normalized = normalizeAppend({ messages }, LOCAL_CHECK, now).messages;
   // Assigned, not spread: a burst of sends builds one entry each, and every spread is an object.
