@@ -55,6 +55,12 @@ describe("readWire", () => {
     expect((await engine.readWire(0, 10)).lines).toHaveLength(3);
     await expect(engine.readWire(99, 10)).rejects.toMatchObject({ code: "offset_out_of_range" });
     await expect(engine.readWire(0, 1001)).rejects.toMatchObject({ code: "invalid_request" });
+    // Once due, the delayed message is in the log with its deliverAt and the msgId it was given.
+    clock.advance(60_000);
+    await engine.tick();
+    const { messages } = await engine.read(0, 10);
+    expect(messages.at(-1)).toMatchObject({ body: "later", deliverAt: NOW + 60_000 });
+    expect(wire((await engine.readWire(0, 10)).lines)).toEqual(asWire(messages));
   });
 
   it("long-polls as read does: an append wakes it", async () => {
