@@ -517,7 +517,7 @@ export class DurableProducer {
 
   /** Starts the write of the answers not yet written, after the writes before it. */
   private writeAnswers(): void {
-    clearTimeout(this.answerTimer);
+    if (this.answerTimer !== undefined) clearTimeout(this.answerTimer);
     this.answerTimer = undefined;
     const answers = this.unwritten;
     if (!answers) return;
