@@ -506,7 +506,7 @@ export class DurableProducer {
     answers.acknowledged += batch.length;
     answers.at = this.clock.now();
     for (const d of delivered) answers.delivered.push(d);
-    // A flush these answers settle waits no longer.
+    // Answers that a waiting flush needs are written at once.
     if (
       answers.delivered.length >= ANSWERS_PER_WRITE ||
       [...this.flushes].some((f) => f.target <= doneSeq)
