@@ -39,12 +39,18 @@ async function appendMixed(engine: QueueEngine): Promise<void> {
   await engine.append(batch);
 }
 
+/** An engine holding appendMixed's messages, its clock 10 ms past their append. */
+async function openMixed(): Promise<{ engine: QueueEngine; clock: ManualClock }> {
+  const clock = new ManualClock(NOW);
+  const engine = await openEngine(clock);
+  await appendMixed(engine);
+  clock.advance(10);
+  return { engine, clock };
+}
+
 describe("readWire", () => {
   it("answers read's messages as messageToWire's JSON, bodies spliced as stored", async () => {
-    const clock = new ManualClock(NOW);
-    const engine = await openEngine(clock);
-    await appendMixed(engine);
-    clock.advance(10);
+    const { engine, clock } = await openMixed();
     for (const tags of [undefined, ["a"], ["b"]]) {
       const { messages, ...readCursor } = await engine.read(0, 10, tags);
       const { lines, ...cursor } = await engine.readWire(0, 10, tags);
@@ -75,10 +81,7 @@ describe("readWire", () => {
 
 describe("receiveWire", () => {
   it("leases as receive does, each message as messageToWire's JSON", async () => {
-    const clock = new ManualClock(NOW);
-    const engine = await openEngine(clock);
-    await appendMixed(engine);
-    clock.advance(10);
+    const { engine } = await openMixed();
     const params = { max: 10, visibilityMs: 1_000 };
     // Two groups over one log: the same messages, each group's own leases.
     const leased = await engine.receive("g", params);
